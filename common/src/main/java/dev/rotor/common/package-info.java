@@ -1,0 +1,2 @@
+/** Types shared by every Rotor service. */
+package dev.rotor.common;
