@@ -1,6 +1,6 @@
 package dev.rotor.common.plan;
 
-import static dev.rotor.common.plan.Checks.present;
+import static dev.rotor.common.Checks.present;
 
 import java.time.Duration;
 

@@ -1,7 +1,7 @@
 package dev.rotor.common.plan;
 
-import static dev.rotor.common.plan.Checks.nonEmpty;
-import static dev.rotor.common.plan.Checks.present;
+import static dev.rotor.common.Checks.nonEmpty;
+import static dev.rotor.common.Checks.present;
 
 import java.time.Duration;
 import java.util.List;
