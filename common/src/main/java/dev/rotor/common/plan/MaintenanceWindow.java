@@ -15,8 +15,8 @@ import java.util.Set;
 
 /**
  * When a stage may start: on the given days, from {@code start} (inclusive) to {@code end}
- * (exclusive), in {@code zone}. A window whose end is before its start crosses midnight and
- * belongs to the day it opens on.
+ * (exclusive), in {@code zone}. A window whose end is before its start crosses midnight and belongs
+ * to the day it opens on.
  */
 public record MaintenanceWindow(Set<DayOfWeek> days, LocalTime start, LocalTime end, ZoneId zone) {
 
@@ -47,9 +47,9 @@ public record MaintenanceWindow(Set<DayOfWeek> days, LocalTime start, LocalTime 
   }
 
   /**
-   * The first instant at or after {@code from} at which the window is open. Where a daylight
-   * saving change skips the start time, the window opens when the clock jumps past it; a window
-   * that lies wholly in the skipped hour does not open that day.
+   * The first instant at or after {@code from} at which the window is open. Where a daylight saving
+   * change skips the start time, the window opens when the clock jumps past it; a window that lies
+   * wholly in the skipped hour does not open that day.
    */
   public Instant nextOpening(Instant from) {
     if (isOpen(from)) {

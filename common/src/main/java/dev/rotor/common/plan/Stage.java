@@ -7,8 +7,8 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * One stage of a rotation: a cluster, the Deployments that read the Secret there, and how long
- * the verifier watches them before the next stage may start.
+ * One stage of a rotation: a cluster, the Deployments that read the Secret there, and how long the
+ * verifier watches them before the next stage may start.
  *
  * @param cluster the cluster name, as the cluster-agent serving it is configured
  * @param deployments the Deployments to restart, in order
@@ -16,8 +16,8 @@ import java.util.List;
  *     production)
  * @param thresholds the bounds the verifier holds the stage to
  * @param maintenanceWindow when the stage may start; {@code null}: any time
- * @param sealingCertificate the PEM certificate of the cluster's sealed-secrets controller (for
- *     the {@code sealed-secret} format); {@code null} otherwise
+ * @param sealingCertificate the PEM certificate of the cluster's sealed-secrets controller (for the
+ *     {@code sealed-secret} format); {@code null} otherwise
  */
 public record Stage(
     String cluster,

@@ -7,8 +7,8 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * What the verifier checks during a soak. Queries are PromQL templates in which {@code
- * {namespace}} and {@code {deployment}} are replaced by the stage's values.
+ * What the verifier checks during a soak. Queries are PromQL templates in which {@code {namespace}}
+ * and {@code {deployment}} are replaced by the stage's values.
  *
  * @param errorRateQuery the share of failed requests (0..1)
  * @param latencyQuery the p99 latency in seconds
@@ -45,7 +45,8 @@ public record VerificationSpec(
     nonEmpty(latencyQuery, "verification.latencyQuery");
     nonEmpty(decryptFailuresQuery, "verification.decryptFailuresQuery");
     present(baselineWindow, "verification.baselineWindow");
-    requiredLogPatterns = requiredLogPatterns == null ? List.of() : List.copyOf(requiredLogPatterns);
+    requiredLogPatterns =
+        requiredLogPatterns == null ? List.of() : List.copyOf(requiredLogPatterns);
     forbiddenLogPatterns =
         forbiddenLogPatterns == null ? List.of() : List.copyOf(forbiddenLogPatterns);
   }
