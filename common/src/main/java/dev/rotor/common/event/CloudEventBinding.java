@@ -17,8 +17,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The CloudEvents 1.0 Kafka protocol binding in binary mode, as Rotor uses it: attributes in
- * {@code ce_*} headers, the JSON data as the record value, the target id as the record key.
+ * The CloudEvents 1.0 Kafka protocol binding in binary mode, as Rotor uses it: attributes in {@code
+ * ce_*} headers, the JSON data as the record value, the target id as the record key.
  *
  * <p>Decoding checks everything the contract promises before a consumer acts on a record: each
  * attribute present once, a known type on its own topic, a source allowed to produce it, data that
@@ -188,7 +188,8 @@ public final class CloudEventBinding {
       throw new EventDecodingException(
           Reason.INVALID_ATTRIBUTE, name, "is longer than " + MAX_ATTRIBUTE_CHARS + " characters");
     }
-    if (text.chars().anyMatch(c -> Character.isISOControl(c) || Character.getType(c) == Character.FORMAT)) {
+    if (text.chars()
+        .anyMatch(c -> Character.isISOControl(c) || Character.getType(c) == Character.FORMAT)) {
       throw new EventDecodingException(
           Reason.INVALID_ATTRIBUTE, name, "contains control or invisible formatting characters");
     }
@@ -199,7 +200,8 @@ public final class CloudEventBinding {
     try {
       new URI(source);
     } catch (URISyntaxException e) {
-      throw new EventDecodingException(Reason.INVALID_ATTRIBUTE, H_SOURCE, "is not a URI-reference");
+      throw new EventDecodingException(
+          Reason.INVALID_ATTRIBUTE, H_SOURCE, "is not a URI-reference");
     }
   }
 

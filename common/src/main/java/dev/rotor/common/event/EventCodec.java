@@ -22,8 +22,8 @@ import java.io.UncheckedIOException;
 
 /**
  * JSON mapping of event data. Decoding is strict: unknown fields, duplicate keys, trailing data,
- * type coercion and missing required fields are refused with an {@link EventDecodingException}
- * that names the field.
+ * type coercion and missing required fields are refused with an {@link EventDecodingException} that
+ * names the field.
  */
 public final class EventCodec {
   /** The largest event data accepted, in bytes. */

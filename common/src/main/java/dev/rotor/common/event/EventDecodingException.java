@@ -47,7 +47,9 @@ public final class EventDecodingException extends RuntimeException {
     return reason;
   }
 
-  /** The header or the path in the data, e.g. {@code ce_source} or {@code plan.stages[0].cluster}. */
+  /**
+   * The header or the path in the data, e.g. {@code ce_source} or {@code plan.stages[0].cluster}.
+   */
   public String field() {
     return field;
   }

@@ -10,15 +10,15 @@ import java.time.temporal.ChronoUnit;
 import java.util.UUID;
 
 /**
- * A Rotor event as a CloudEvent: the attributes and the data record. The id is the idempotency
- * key: a consumer that has seen an id does nothing the second time.
+ * A Rotor event as a CloudEvent: the attributes and the data record. The id is the idempotency key:
+ * a consumer that has seen an id does nothing the second time.
  *
  * @param id the event id (CloudEvents {@code id})
  * @param type the event type
  * @param source the producer, {@code /rotor/<service>[/<cluster>]} for Rotor's services
  * @param subject the target id (the Kafka record key)
- * @param rotationId the rotation (CloudEvents extension {@code rotationid}); {@code null} outside
- *     a rotation
+ * @param rotationId the rotation (CloudEvents extension {@code rotationid}); {@code null} outside a
+ *     rotation
  * @param time when the event happened
  * @param data the event's data
  */

@@ -8,11 +8,11 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Every event type of the contract: its CloudEvents {@code type}, the record that carries its
- * data, the topics it may appear on, which services may produce it, and how urgent it is.
+ * Every event type of the contract: its CloudEvents {@code type}, the record that carries its data,
+ * the topics it may appear on, which services may produce it, and how urgent it is.
  *
- * <p>A record on a topic its type does not belong to, or from a source that may not produce it,
- * is refused: a forged {@code verification.passed} must not promote a rotation.
+ * <p>A record on a topic its type does not belong to, or from a source that may not produce it, is
+ * refused: a forged {@code verification.passed} must not promote a rotation.
  */
 public enum EventType {
   ROTATION_REQUESTED(

@@ -1,14 +1,11 @@
 package dev.rotor.common.event;
 
+import dev.rotor.common.crypto.Fingerprints;
 import dev.rotor.common.plan.Plan;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /** Checks shared by the event records; messages name the field and never repeat its value. */
 final class Events {
-  private static final Pattern FINGERPRINT = Pattern.compile("[0-9a-f]{64}");
-  private static final Pattern KEY_ID = Pattern.compile("[0-9a-f]{8}");
-
   private Events() {}
 
   static void requirePlanFor(Plan plan, String targetId) {
@@ -21,13 +18,13 @@ final class Events {
   }
 
   static void requireFingerprint(String value, String field) {
-    if (value == null || !FINGERPRINT.matcher(value).matches()) {
+    if (!Fingerprints.isFingerprint(value)) {
       throw new IllegalArgumentException(field + ": must be 64 lowercase hex characters (SHA-256)");
     }
   }
 
   static void requireKeyId(String value, String field) {
-    if (value == null || !KEY_ID.matcher(value).matches()) {
+    if (!Fingerprints.isKeyId(value)) {
       throw new IllegalArgumentException(field + ": must be 8 lowercase hex characters");
     }
   }

@@ -5,8 +5,8 @@ import static dev.rotor.common.Checks.nonEmpty;
 /**
  * One observation behind a verdict: what was checked, what was seen and what it was held to.
  *
- * @param check what was checked (e.g. {@code error-rate}, {@code p99-latency}, {@code log:required},
- *     {@code fingerprint})
+ * @param check what was checked (e.g. {@code error-rate}, {@code p99-latency}, {@code
+ *     log:required}, {@code fingerprint})
  * @param value the observed value, {@code null} when there was none (no data)
  * @param threshold the absolute bound, if any
  * @param baseline the pre-rotation value, if any

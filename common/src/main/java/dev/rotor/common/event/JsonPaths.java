@@ -63,7 +63,10 @@ final class JsonPaths {
     String location =
         e.getLocation() == null
             ? ""
-            : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+            : " at line "
+                + e.getLocation().getLineNr()
+                + ", column "
+                + e.getLocation().getColumnNr();
     return (head.length() > 80 ? head.substring(0, 80) : head) + location;
   }
 }

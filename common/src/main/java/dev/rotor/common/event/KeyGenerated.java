@@ -7,7 +7,8 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * {@code key.generated}: A request was admitted: the plan is fixed and the new key exists, sealed for its recipients only.
+ * {@code key.generated}: A request was admitted: the plan is fixed and the new key exists, sealed
+ * for its recipients only.
  *
  * @param rotationId the rotation this event belongs to
  * @param targetId the target, {@code <namespace>/<secret name>}
@@ -15,7 +16,8 @@ import java.util.List;
  * @param requestedBy who asked
  * @param keyId the first 8 hex characters of the fingerprint
  * @param fingerprint lowercase hex SHA-256 of the new key's base64 text
- * @param sealed the key sealed for the manifest (per cluster certificate, or to the manifest-service)
+ * @param sealed the key sealed for the manifest (per cluster certificate, or to the
+ *     manifest-service)
  * @param escrow the copy sealed to the security team
  * @param generatedAt when
  */
@@ -41,6 +43,9 @@ public record KeyGenerated(
     sealed = Events.nonEmptyList(sealed, "sealed");
     Checks.present(escrow, "escrow");
     Checks.present(generatedAt, "generatedAt");
-    if (!fingerprint.startsWith(keyId)) { throw new IllegalArgumentException("keyId: must be the first 8 characters of the fingerprint"); }
+    if (!fingerprint.startsWith(keyId)) {
+      throw new IllegalArgumentException(
+          "keyId: must be the first 8 characters of the fingerprint");
+    }
   }
 }

@@ -4,7 +4,8 @@ import dev.rotor.common.Checks;
 import java.time.Instant;
 
 /**
- * {@code ledger.checkpoint}: The ledger signed its state: a copy kept elsewhere detects any rewrite of history.
+ * {@code ledger.checkpoint}: The ledger signed its state: a copy kept elsewhere detects any rewrite
+ * of history.
  *
  * @param origin the log's origin line (its name)
  * @param treeSize the number of entries covered
@@ -13,11 +14,7 @@ import java.time.Instant;
  * @param issuedAt when
  */
 public record LedgerCheckpoint(
-    String origin,
-    long treeSize,
-    String rootHash,
-    String signedNote,
-    Instant issuedAt)
+    String origin, long treeSize, String rootHash, String signedNote, Instant issuedAt)
     implements RotorEvent {
 
   public LedgerCheckpoint {

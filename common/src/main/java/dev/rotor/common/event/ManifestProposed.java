@@ -5,7 +5,8 @@ import dev.rotor.common.plan.Plan;
 import dev.rotor.common.plan.TargetIds;
 
 /**
- * {@code manifest.proposed}: The change is in Git on its own branch, as two commits (distribute, then promote), and waits for review.
+ * {@code manifest.proposed}: The change is in Git on its own branch, as two commits (distribute,
+ * then promote), and waits for review.
  *
  * @param rotationId the rotation this event belongs to
  * @param targetId the target, {@code <namespace>/<secret name>}

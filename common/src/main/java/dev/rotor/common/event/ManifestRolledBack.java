@@ -6,7 +6,8 @@ import dev.rotor.common.plan.TargetIds;
 import java.util.List;
 
 /**
- * {@code manifest.rolled-back}: The rollback state is committed on the default branch: the old key is primary again and the new key stays decrypt-only, so data written with it stays readable.
+ * {@code manifest.rolled-back}: The rollback state is committed on the default branch: the old key
+ * is primary again and the new key stays decrypt-only, so data written with it stays readable.
  *
  * @param rotationId the rotation this event belongs to
  * @param targetId the target, {@code <namespace>/<secret name>}

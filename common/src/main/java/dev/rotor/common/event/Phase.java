@@ -4,8 +4,8 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 
 /**
- * The two rollouts of every stage. The keyring makes them safe: after {@link #DISTRIBUTE} every
- * pod can decrypt with the new key; only then does {@link #PROMOTE} make it the key that encrypts.
+ * The two rollouts of every stage. The keyring makes them safe: after {@link #DISTRIBUTE} every pod
+ * can decrypt with the new key; only then does {@link #PROMOTE} make it the key that encrypts.
  */
 public enum Phase {
   /** The new key is added to the keyring as decrypt-only. */

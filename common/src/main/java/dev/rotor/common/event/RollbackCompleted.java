@@ -7,7 +7,8 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * {@code rollback.completed}: A cluster is back on the old primary key, the new key kept decrypt-only.
+ * {@code rollback.completed}: A cluster is back on the old primary key, the new key kept
+ * decrypt-only.
  *
  * @param rotationId the rotation this event belongs to
  * @param targetId the target, {@code <namespace>/<secret name>}

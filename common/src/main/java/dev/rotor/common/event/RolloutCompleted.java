@@ -15,7 +15,8 @@ import java.util.List;
  * @param cluster the stage's cluster
  * @param phase which rollout of the stage
  * @param commit the Git commit that was applied
- * @param observedFingerprint the fingerprint of the new key as read back from the Secret in the cluster
+ * @param observedFingerprint the fingerprint of the new key as read back from the Secret in the
+ *     cluster
  * @param observedPrimaryKeyId the primary key id read back from the Secret
  * @param pods the pods the rollout produced
  * @param completedAt when

@@ -15,12 +15,7 @@ import dev.rotor.common.plan.TargetIds;
  * @param commit the Git commit that was applied
  */
 public record RolloutStarted(
-    String rotationId,
-    String targetId,
-    Plan plan,
-    String cluster,
-    Phase phase,
-    String commit)
+    String rotationId, String targetId, Plan plan, String cluster, Phase phase, String commit)
     implements RotorEvent, PlanCarrying {
 
   public RolloutStarted {

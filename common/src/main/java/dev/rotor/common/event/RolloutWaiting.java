@@ -16,12 +16,7 @@ import java.time.Instant;
  * @param startsAt when the window opens and the rollout starts
  */
 public record RolloutWaiting(
-    String rotationId,
-    String targetId,
-    Plan plan,
-    String cluster,
-    Phase phase,
-    Instant startsAt)
+    String rotationId, String targetId, Plan plan, String cluster, Phase phase, Instant startsAt)
     implements RotorEvent, PlanCarrying {
 
   public RolloutWaiting {

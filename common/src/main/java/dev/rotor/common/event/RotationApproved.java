@@ -4,7 +4,8 @@ import dev.rotor.common.Checks;
 import dev.rotor.common.plan.TargetIds;
 
 /**
- * {@code rotation.approved}: A person approves a rotation (the local review provider), or forces promotion past an inconclusive verdict.
+ * {@code rotation.approved}: A person approves a rotation (the local review provider), or forces
+ * promotion past an inconclusive verdict.
  *
  * @param rotationId the rotation this event belongs to
  * @param targetId the target, {@code <namespace>/<secret name>}
@@ -13,11 +14,7 @@ import dev.rotor.common.plan.TargetIds;
  * @param comment why
  */
 public record RotationApproved(
-    String rotationId,
-    String targetId,
-    String approver,
-    boolean force,
-    String comment)
+    String rotationId, String targetId, String approver, boolean force, String comment)
     implements RotorEvent {
 
   public RotationApproved {

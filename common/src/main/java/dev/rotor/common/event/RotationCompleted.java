@@ -6,12 +6,14 @@ import dev.rotor.common.plan.TargetIds;
 import java.util.List;
 
 /**
- * {@code rotation.completed}: The last stage passed: the rotation is done. This is the rotation record of the runbook's ledger step.
+ * {@code rotation.completed}: The last stage passed: the rotation is done. This is the rotation
+ * record of the runbook's ledger step.
  *
  * @param rotationId the rotation this event belongs to
  * @param targetId the target, {@code <namespace>/<secret name>}
  * @param plan the plan fixed when the request was admitted
- * @param previousFingerprint the fingerprint of the key that was primary before; none when it is unknown (first rotation, or sealed in Git)
+ * @param previousFingerprint the fingerprint of the key that was primary before; none when it is
+ *     unknown (first rotation, or sealed in Git)
  * @param fingerprint lowercase hex SHA-256 of the new key's base64 text
  * @param requestedBy who asked
  * @param approvers who approved
@@ -34,7 +36,9 @@ public record RotationCompleted(
     Checks.rotationId(rotationId, "rotationId");
     TargetIds.requireValid(targetId, "targetId");
     Events.requirePlanFor(plan, targetId);
-    if (previousFingerprint != null) { Events.requireFingerprint(previousFingerprint, "previousFingerprint"); }
+    if (previousFingerprint != null) {
+      Events.requireFingerprint(previousFingerprint, "previousFingerprint");
+    }
     Events.requireFingerprint(fingerprint, "fingerprint");
     Checks.nonEmpty(requestedBy, "requestedBy");
     approvers = Checks.listOrEmpty(approvers);

@@ -12,11 +12,7 @@ import dev.rotor.common.plan.TargetIds;
  * @param comment why
  */
 public record RotationReviewRejected(
-    String rotationId,
-    String targetId,
-    String reviewer,
-    String comment)
-    implements RotorEvent {
+    String rotationId, String targetId, String reviewer, String comment) implements RotorEvent {
 
   public RotationReviewRejected {
     Checks.rotationId(rotationId, "rotationId");

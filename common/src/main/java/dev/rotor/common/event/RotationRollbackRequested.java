@@ -12,11 +12,7 @@ import dev.rotor.common.plan.TargetIds;
  * @param reason why
  */
 public record RotationRollbackRequested(
-    String rotationId,
-    String targetId,
-    String requestedBy,
-    String reason)
-    implements RotorEvent {
+    String rotationId, String targetId, String requestedBy, String reason) implements RotorEvent {
 
   public RotationRollbackRequested {
     Checks.rotationId(rotationId, "rotationId");

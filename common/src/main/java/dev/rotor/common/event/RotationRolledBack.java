@@ -6,7 +6,8 @@ import dev.rotor.common.plan.TargetIds;
 import java.util.List;
 
 /**
- * {@code rotation.rolled-back}: The rotation was rolled back everywhere it had been applied, and the rollback verified.
+ * {@code rotation.rolled-back}: The rotation was rolled back everywhere it had been applied, and
+ * the rollback verified.
  *
  * @param rotationId the rotation this event belongs to
  * @param targetId the target, {@code <namespace>/<secret name>}

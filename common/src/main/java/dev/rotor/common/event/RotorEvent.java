@@ -37,7 +37,9 @@ public sealed interface RotorEvent
   /** The target, {@code <namespace>/<secret name>}; {@code null} for events about no target. */
   String targetId();
 
-  /** The CloudEvents subject and Kafka record key: the target id, so a target's events stay ordered. */
+  /**
+   * The CloudEvents subject and Kafka record key: the target id, so a target's events stay ordered.
+   */
   default String subject() {
     return targetId();
   }

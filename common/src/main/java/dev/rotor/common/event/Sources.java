@@ -13,7 +13,10 @@ public final class Sources {
     return "/rotor/" + requireName(service, "service");
   }
 
-  /** The source of a service instance that serves one cluster, e.g. {@code /rotor/cluster-agent/aether-staging}. */
+  /**
+   * The source of a service instance that serves one cluster, e.g. {@code
+   * /rotor/cluster-agent/aether-staging}.
+   */
   public static String of(String service, String cluster) {
     return of(service) + "/" + requireName(cluster, "cluster");
   }

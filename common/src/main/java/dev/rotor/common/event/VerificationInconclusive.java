@@ -6,7 +6,8 @@ import dev.rotor.common.plan.TargetIds;
 import java.util.List;
 
 /**
- * {@code verification.inconclusive}: The verifier could not decide (no data, NaN, an empty result): promotion holds and a person decides.
+ * {@code verification.inconclusive}: The verifier could not decide (no data, NaN, an empty result):
+ * promotion holds and a person decides.
  *
  * @param rotationId the rotation this event belongs to
  * @param targetId the target, {@code <namespace>/<secret name>}

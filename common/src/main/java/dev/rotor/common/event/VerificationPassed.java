@@ -15,11 +15,7 @@ import java.util.List;
  * @param evidence what was observed
  */
 public record VerificationPassed(
-    String rotationId,
-    String targetId,
-    Plan plan,
-    String cluster,
-    List<Evidence> evidence)
+    String rotationId, String targetId, Plan plan, String cluster, List<Evidence> evidence)
     implements RotorEvent, PlanCarrying {
 
   public VerificationPassed {

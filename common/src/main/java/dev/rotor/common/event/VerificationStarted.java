@@ -15,11 +15,7 @@ import java.time.Instant;
  * @param soakEndsAt when the soak ends if nothing fails
  */
 public record VerificationStarted(
-    String rotationId,
-    String targetId,
-    Plan plan,
-    String cluster,
-    Instant soakEndsAt)
+    String rotationId, String targetId, Plan plan, String cluster, Instant soakEndsAt)
     implements RotorEvent, PlanCarrying {
 
   public VerificationStarted {

@@ -27,8 +27,8 @@ import org.eclipse.microprofile.reactive.messaging.Message;
  * writes the {@code ce_*} headers in binary mode) or as plain producer records; incoming decoded
  * and checked by {@link CloudEventBinding}.
  *
- * <p>Incoming channels run with {@code cloud-events=false}: Rotor reads the headers itself, so
- * that a malformed record becomes an {@link EventDecodingException} with a reason (and goes to the
+ * <p>Incoming channels run with {@code cloud-events=false}: Rotor reads the headers itself, so that
+ * a malformed record becomes an {@link EventDecodingException} with a reason (and goes to the
  * dead-letter topic) instead of a half-parsed event.
  */
 public final class KafkaEvents {
@@ -41,7 +41,8 @@ public final class KafkaEvents {
   public static Message<byte[]> toMessage(EventEnvelope event) {
     return Message.of(EventCodec.encode(event.data()))
         .addMetadata(cloudEventMetadata(event))
-        .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(event.subject()).build());
+        .addMetadata(
+            OutgoingKafkaRecordMetadata.<String>builder().withKey(event.subject()).build());
   }
 
   /** Like {@link #toMessage(EventEnvelope)}, written to {@code topic} instead of the channel's. */

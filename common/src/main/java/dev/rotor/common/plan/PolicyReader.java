@@ -2,6 +2,8 @@ package dev.rotor.common.plan;
 
 import static dev.rotor.common.plan.Problems.show;
 
+import dev.rotor.common.crypto.AgeRecipient;
+import dev.rotor.common.crypto.CryptoException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -118,7 +120,7 @@ final class PolicyReader {
   private static final Section.Value<String> BRANCH =
       Section.matching(Names.BRANCH, "expected a branch name such as main");
   private static final Section.Value<String> RECIPIENT =
-      checked(Section.STRING, AgeRecipients::problem);
+      checked(Section.STRING, PolicyReader::recipientProblem);
   private static final Section.Value<String> REPOSITORY =
       checked(Section.STRING, PolicyReader::repositoryProblem);
   private static final Section.Value<String> MANIFEST_PATH =
@@ -580,6 +582,16 @@ final class PolicyReader {
       }
     }
     return list;
+  }
+
+  /** What is wrong with an escrow recipient, or {@code null} if it is a valid age recipient. */
+  private static String recipientProblem(String recipient) {
+    try {
+      AgeRecipient.parse(recipient);
+      return null;
+    } catch (CryptoException e) {
+      return e.getMessage();
+    }
   }
 
   private static String repositoryProblem(String url) {

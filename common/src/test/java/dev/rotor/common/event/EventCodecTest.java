@@ -7,10 +7,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rotor.common.event.EventDecodingException.Reason;
 import java.nio.charset.StandardCharsets;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 class EventCodecTest {
 
@@ -62,8 +62,7 @@ class EventCodecTest {
     ObjectNode json = json(EventType.KEY_GENERATED);
     json.with("plan").with("keyring").put("previousKeys", 0);
 
-    assertRefused(
-        EventType.KEY_GENERATED, json, Reason.INVALID_FIELD, "plan.keyring.previousKeys");
+    assertRefused(EventType.KEY_GENERATED, json, Reason.INVALID_FIELD, "plan.keyring.previousKeys");
   }
 
   @Test
@@ -199,5 +198,4 @@ class EventCodecTest {
   private static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
   }
-
 }

@@ -95,7 +95,8 @@ public final class SampleEvents {
                   "-----BEGIN AGE ENCRYPTED FILE-----\nYWdl\n-----END AGE ENCRYPTED FILE-----\n"),
               AT);
       case ROTATION_DUE ->
-          new RotationDue(TARGET, AT.plus(Duration.ofDays(7)), AT.minus(Duration.ofDays(83)), "P90D");
+          new RotationDue(
+              TARGET, AT.plus(Duration.ofDays(7)), AT.minus(Duration.ofDays(83)), "P90D");
       case MANIFEST_PROPOSED ->
           new ManifestProposed(
               ROTATION,
@@ -141,7 +142,14 @@ public final class SampleEvents {
               "deployment/secrets-service exceeded its progress deadline");
       case ROLLBACK_COMPLETED ->
           new RollbackCompleted(
-              ROTATION, TARGET, plan, "aether-staging", COMMIT, OLD_FINGERPRINT.substring(0, 8), pods, AT);
+              ROTATION,
+              TARGET,
+              plan,
+              "aether-staging",
+              COMMIT,
+              OLD_FINGERPRINT.substring(0, 8),
+              pods,
+              AT);
       case ROLLBACK_FAILED ->
           new RollbackFailed(
               ROTATION, TARGET, plan, "aether-staging", Reasons.Rollout.FORBIDDEN, "403 on patch");
@@ -219,6 +227,12 @@ public final class SampleEvents {
   public static EventEnvelope envelope(EventType type) {
     RotorEvent data = of(type);
     return new EventEnvelope(
-        "evt-" + type.eventName(), type, sourceOf(type), data.subject(), data.rotationId(), AT, data);
+        "evt-" + type.eventName(),
+        type,
+        sourceOf(type),
+        data.subject(),
+        data.rotationId(),
+        AT,
+        data);
   }
 }

@@ -2,6 +2,7 @@ package dev.rotor.common.plan;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.rotor.common.crypto.AgeRecipient;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -94,7 +95,8 @@ class ExamplePolicyTest {
   @Test
   void theEscrowCopyGoesToOneAgeRecipient() {
     assertThat(plan.escrowRecipients()).hasSize(1);
-    assertThat(AgeRecipients.problem(plan.escrowRecipients().get(0))).isNull();
+    assertThat(AgeRecipient.parse(plan.escrowRecipients().get(0)).value())
+        .isEqualTo(plan.escrowRecipients().get(0));
   }
 
   @Test

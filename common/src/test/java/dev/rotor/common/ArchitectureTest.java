@@ -1,0 +1,82 @@
+package dev.rotor.common;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The model of {@code common} stays pure: events, the plan, crypto and the keyring can be used (and
+ * tested) without a broker, a cluster, a repository or a Quarkus runtime. Only the messaging
+ * package bridges to Kafka and SmallRye.
+ */
+class ArchitectureTest {
+  private static final JavaClasses COMMON =
+      new ClassFileImporter()
+          .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+          .importPackages("dev.rotor.common");
+
+  private static final String[] RUNTIME_PACKAGES = {
+    "org.apache.kafka..",
+    "io.fabric8..",
+    "org.eclipse.jgit..",
+    "io.quarkus..",
+    "io.smallrye..",
+    "io.vertx..",
+    "org.eclipse.microprofile..",
+    "jakarta.enterprise..",
+    "jakarta.inject..",
+    "jakarta.persistence..",
+    "org.hibernate.."
+  };
+
+  @Test
+  void theEventContractImportsNoRuntimeTypes() {
+    noClasses()
+        .that()
+        .resideInAPackage("dev.rotor.common.event..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(RUNTIME_PACKAGES)
+        .check(COMMON);
+  }
+
+  @Test
+  void thePlanAndPolicyModelImportsNoRuntimeTypes() {
+    noClasses()
+        .that()
+        .resideInAPackage("dev.rotor.common.plan..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(RUNTIME_PACKAGES)
+        .check(COMMON);
+  }
+
+  @Test
+  void cryptoAndTheKeyringModelImportNoRuntimeTypes() {
+    noClasses()
+        .that()
+        .resideInAnyPackage("dev.rotor.common.crypto..", "dev.rotor.common.keyring..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(RUNTIME_PACKAGES)
+        .check(COMMON);
+  }
+
+  @Test
+  void theModelDoesNotDependOnTheMessagingBridge() {
+    noClasses()
+        .that()
+        .resideInAnyPackage(
+            "dev.rotor.common.event..",
+            "dev.rotor.common.plan..",
+            "dev.rotor.common.crypto..",
+            "dev.rotor.common.keyring..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("dev.rotor.common.messaging..")
+        .check(COMMON);
+  }
+}
