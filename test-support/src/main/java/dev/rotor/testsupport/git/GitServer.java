@@ -1,0 +1,220 @@
+package dev.rotor.testsupport.git;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.ee10.servlet.security.ConstraintMapping;
+import org.eclipse.jetty.ee10.servlet.security.ConstraintSecurityHandler;
+import org.eclipse.jetty.security.Constraint;
+import org.eclipse.jetty.security.HashLoginService;
+import org.eclipse.jetty.security.UserStore;
+import org.eclipse.jetty.security.authentication.BasicAuthenticator;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.security.Credential;
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.http.server.GitServlet;
+import org.eclipse.jgit.http.server.resolver.DefaultReceivePackFactory;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.PersonIdent;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
+import org.eclipse.jgit.transport.CredentialsProvider;
+import org.eclipse.jgit.transport.UsernamePasswordCredentialsProvider;
+import org.eclipse.jgit.transport.resolver.FileResolver;
+import org.eclipse.jgit.transport.resolver.ServiceNotAuthorizedException;
+
+/**
+ * A real Git remote over HTTP for tests and the devstack: JGit's {@link GitServlet} on Jetty, bound
+ * to loopback on a free port, with HTTP basic authentication. A writer may clone, fetch and push; a
+ * reader may only clone and fetch (what a cluster-agent needs). Repositories are bare repositories
+ * under a root folder, served at {@code http://127.0.0.1:<port>/git/<name>}.
+ */
+public final class GitServer implements AutoCloseable {
+  private static final String WRITER_ROLE = "git-writer";
+  private static final String READER_ROLE = "git-reader";
+
+  private final Path root;
+  private final Server server;
+  private final UserStore users = new UserStore();
+  private final String writer;
+  private final String writerPassword;
+
+  private GitServer(Path root, String writer, String writerPassword) {
+    this.root = root;
+    this.writer = writer;
+    this.writerPassword = writerPassword;
+    this.server = new Server(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+  }
+
+  /**
+   * Starts a server whose repositories live under {@code root}, with one user who may push.
+   *
+   * @param root where the bare repositories are kept (created if missing)
+   * @param writer the user name that may clone, fetch and push
+   * @param writerPassword its password
+   */
+  public static GitServer start(Path root, String writer, String writerPassword) {
+    GitServer git = new GitServer(root, writer, writerPassword);
+    git.startServer();
+    return git;
+  }
+
+  private void startServer() {
+    try {
+      Files.createDirectories(root);
+      GitServlet servlet = new GitServlet();
+      servlet.setRepositoryResolver(new FileResolver<>(root.toFile(), true));
+      servlet.setReceivePackFactory(
+          (request, repository) -> {
+            if (!request.isUserInRole(WRITER_ROLE)) {
+              throw new ServiceNotAuthorizedException();
+            }
+            return new DefaultReceivePackFactory().create(request, repository);
+          });
+      ServletContextHandler context = new ServletContextHandler("/");
+      context.addServlet(new ServletHolder(servlet), "/git/*");
+
+      users.addUser(writer, Credential.getCredential(writerPassword), new String[] {WRITER_ROLE});
+      HashLoginService login = new HashLoginService("rotor-git");
+      login.setUserStore(users);
+      ConstraintSecurityHandler security = new ConstraintSecurityHandler();
+      security.setLoginService(login);
+      security.setAuthenticator(new BasicAuthenticator());
+      ConstraintMapping mapping = new ConstraintMapping();
+      mapping.setPathSpec("/*");
+      mapping.setConstraint(Constraint.from(WRITER_ROLE, READER_ROLE));
+      security.addConstraintMapping(mapping);
+      context.setSecurityHandler(security);
+
+      server.setHandler(context);
+      server.start();
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot start the Git server", e);
+    }
+  }
+
+  /** Adds a user who may clone and fetch but not push. */
+  public void addReader(String user, String password) {
+    users.addUser(user, Credential.getCredential(password), new String[] {READER_ROLE});
+  }
+
+  /** The port the server listens on (loopback only). */
+  public int port() {
+    return ((ServerConnector) server.getConnectors()[0]).getLocalPort();
+  }
+
+  /** The clone URL of repository {@code name} (e.g. {@code aether/gitops.git}). */
+  public String url(String name) {
+    return "http://127.0.0.1:" + port() + "/git/" + name;
+  }
+
+  /** The writer's credentials, for a JGit client. */
+  public CredentialsProvider writerCredentials() {
+    return new UsernamePasswordCredentialsProvider(writer, writerPassword);
+  }
+
+  /** Creates an empty bare repository {@code name} and returns its clone URL. */
+  public String createRepository(String name) {
+    Path dir = directory(name);
+    try (Git git =
+        Git.init().setBare(true).setDirectory(dir.toFile()).setInitialBranch("main").call()) {
+      return url(name);
+    } catch (GitAPIException e) {
+      throw new IllegalStateException("cannot create repository " + name, e);
+    }
+  }
+
+  /**
+   * Commits {@code files} (path to UTF-8 content) on {@code branch} of repository {@code name} and
+   * pushes it through the server, as a person editing the repository would.
+   *
+   * @return the new commit id
+   */
+  public String commit(String name, String branch, Map<String, String> files, String message) {
+    Path work;
+    try {
+      work = Files.createTempDirectory(root, "work-");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    try (Git git =
+        Git.cloneRepository()
+            .setURI(url(name))
+            .setCredentialsProvider(writerCredentials())
+            .setDirectory(work.toFile())
+            .call()) {
+      boolean branchExists = git.getRepository().resolve("refs/remotes/origin/" + branch) != null;
+      if (branchExists) {
+        git.checkout()
+            .setName(branch)
+            .setCreateBranch(!branch.equals(git.getRepository().getBranch()))
+            .setStartPoint("origin/" + branch)
+            .call();
+      }
+      for (Map.Entry<String, String> file : files.entrySet()) {
+        Path target = work.resolve(file.getKey());
+        Files.createDirectories(target.getParent());
+        Files.writeString(target, file.getValue(), StandardCharsets.UTF_8);
+        git.add().addFilepattern(file.getKey()).call();
+      }
+      PersonIdent person = new PersonIdent("Platform Engineer", "platform@example.com");
+      ObjectId id =
+          git.commit().setMessage(message).setAuthor(person).setCommitter(person).call().getId();
+      git.push()
+          .setCredentialsProvider(writerCredentials())
+          .setRefSpecs(new org.eclipse.jgit.transport.RefSpec("HEAD:refs/heads/" + branch))
+          .call();
+      return id.name();
+    } catch (GitAPIException | IOException e) {
+      throw new IllegalStateException("cannot commit to " + name, e);
+    } finally {
+      deleteRecursively(work);
+    }
+  }
+
+  /** Opens the bare repository {@code name} for inspection (close it after use). */
+  public Repository open(String name) {
+    try {
+      return new FileRepositoryBuilder()
+          .setGitDir(directory(name).toFile())
+          .setMustExist(true)
+          .build();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private Path directory(String name) {
+    Path dir = root.resolve(name).normalize();
+    if (!dir.startsWith(root)) {
+      throw new IllegalArgumentException("repository name escapes the server root");
+    }
+    return dir;
+  }
+
+  private static void deleteRecursively(Path dir) {
+    try (var paths = Files.walk(dir)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      server.stop();
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot stop the Git server", e);
+    }
+  }
+}
