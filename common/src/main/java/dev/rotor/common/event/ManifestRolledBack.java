@@ -13,7 +13,8 @@ import java.util.List;
  * @param targetId the target, {@code <namespace>/<secret name>}
  * @param plan the plan fixed when the request was admitted
  * @param rollbackCommit the rollback commit
- * @param clusters the clusters that had applied the rotation and must roll back
+ * @param clusters the clusters that had applied the rotation and must roll back; empty when the
+ *     rollback came before any stage ran (only Git is rolled back)
  * @param cause why (the failure or request that caused it)
  */
 public record ManifestRolledBack(
@@ -30,7 +31,7 @@ public record ManifestRolledBack(
     TargetIds.requireValid(targetId, "targetId");
     Events.requirePlanFor(plan, targetId);
     Checks.nonEmpty(rollbackCommit, "rollbackCommit");
-    clusters = Events.nonEmptyList(clusters, "clusters");
+    clusters = Checks.listOrEmpty(clusters);
     Checks.nonEmpty(cause, "cause");
   }
 }
