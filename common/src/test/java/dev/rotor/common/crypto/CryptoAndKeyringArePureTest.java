@@ -4,12 +4,14 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
+import dev.rotor.common.keyring.Keyring;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * The crypto and keyring packages stay pure: no Kafka, Kubernetes, Git, Quarkus or logging types,
- * no file or network I/O; the keyring model does not even touch crypto libraries.
+ * no network I/O; the keyring model does not even touch crypto libraries. Only {@link Keyring},
+ * which workloads use, reads files (the mounted Secret) and uses the JDK's AES-GCM.
  */
 class CryptoAndKeyringArePureTest {
   private static JavaClasses classes;
@@ -51,10 +53,32 @@ class CryptoAndKeyringArePureTest {
     classes()
         .that()
         .resideInAPackage("dev.rotor.common.keyring..")
+        .and()
+        .doNotBelongToAnyOf(Keyring.class)
         .should()
         .onlyDependOnClassesThat()
         .resideInAnyPackage(
             "java.lang..", "java.util..", "dev.rotor.common.keyring..", "dev.rotor.common.crypto")
+        .check(classes);
+  }
+
+  @Test
+  void theKeyringThatWorkloadsUseReadsFilesAndUsesOnlyTheJdksAesGcm() {
+    classes()
+        .that()
+        .belongToAnyOf(Keyring.class)
+        .should()
+        .onlyDependOnClassesThat()
+        .resideInAnyPackage(
+            "java.lang..",
+            "java.util..",
+            "java.io",
+            "java.nio.charset",
+            "java.nio.file",
+            "java.security..",
+            "javax.crypto..",
+            "dev.rotor.common.keyring..",
+            "dev.rotor.common.crypto")
         .check(classes);
   }
 }
