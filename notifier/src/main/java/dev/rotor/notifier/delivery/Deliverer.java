@@ -1,0 +1,219 @@
+package dev.rotor.notifier.delivery;
+
+import dev.rotor.common.event.EventEnvelope;
+import dev.rotor.common.messaging.DeadLetterException;
+import dev.rotor.common.messaging.IncomingEvents;
+import dev.rotor.notifier.config.ChannelSettings;
+import dev.rotor.notifier.config.NotifierSettings;
+import dev.rotor.notifier.config.RetrySettings;
+import dev.rotor.notifier.config.Secrets;
+import dev.rotor.notifier.message.MessageComposer;
+import dev.rotor.notifier.message.SlackMessage;
+import dev.rotor.notifier.slack.Posted;
+import dev.rotor.notifier.slack.SlackDeliveryException;
+import dev.rotor.notifier.slack.SlackDeliveryException.Kind;
+import dev.rotor.notifier.slack.SlackTransport;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.jboss.logging.Logger;
+
+/**
+ * Delivers one event to its channels, each exactly once, in the calling thread: it returns when
+ * every channel has the message, and until then it retries, so the consumer does not acknowledge
+ * the record and the offset does not move past it.
+ *
+ * <p>Per channel: if the delivery is on record, nothing is sent again. Otherwise the message is
+ * posted (as a reply in the rotation's thread when it has one) and the delivery recorded. A 5xx, a
+ * network error, a retryable Slack error or a database error is retried with exponential backoff; a
+ * 429 or {@code ratelimited} after {@code Retry-After}. Once Slack took a message, only the
+ * recording is retried, never the post. A permanent Slack error, or {@code max-attempts} failed
+ * attempts, sends the event to {@code rotor.dlq} with the reason; channels that already have the
+ * message keep it and are skipped if the event is replayed.
+ */
+@ApplicationScoped
+public class Deliverer {
+  private static final Logger LOG = Logger.getLogger(Deliverer.class);
+
+  /** Dead-letter reason code: Slack refused the message for good. */
+  public static final String SLACK_REJECTED = "SLACK_REJECTED";
+
+  /** Dead-letter reason code: no attempt succeeded. */
+  public static final String UNDELIVERABLE = "UNDELIVERABLE";
+
+  private final DeliveryStore store;
+  private final SlackTransport transport;
+  private final MessageComposer composer;
+  private final RetrySettings retry;
+  private final NotifierSettings settings;
+  private final DeliveryMetrics metrics;
+  private final Pauser pauser;
+  private final Secrets secrets;
+  private final Clock clock;
+
+  @Inject
+  public Deliverer(
+      DeliveryStore store,
+      SlackTransport transport,
+      MessageComposer composer,
+      NotifierSettings settings,
+      DeliveryMetrics metrics,
+      Pauser pauser,
+      Secrets secrets,
+      Clock clock) {
+    this.store = store;
+    this.transport = transport;
+    this.composer = composer;
+    this.retry = settings.retry();
+    this.settings = settings;
+    this.metrics = metrics;
+    this.pauser = pauser;
+    this.secrets = secrets;
+    this.clock = clock;
+  }
+
+  /**
+   * Delivers {@code event}, read from {@code record}, to each of {@code channels} in turn.
+   *
+   * @throws DeadLetterException when a channel refused it or attempts ran out: the consumer sends
+   *     the record to the dead-letter topic
+   * @throws InterruptedException when the application shuts down while the event waits: the record
+   *     stays unacknowledged
+   */
+  public void deliver(
+      ConsumerRecord<?, ?> record, EventEnvelope event, List<ChannelSettings> channels)
+      throws InterruptedException {
+    try {
+      for (ChannelSettings channel : channels) {
+        deliverTo(record, event, channel);
+      }
+    } finally {
+      metrics.released();
+    }
+  }
+
+  private void deliverTo(ConsumerRecord<?, ?> record, EventEnvelope event, ChannelSettings channel)
+      throws InterruptedException {
+    String slackChannel = channel.slackChannel();
+    Posted posted = null;
+    Optional<String> threadTs = Optional.empty();
+    Instant firstAttempt = clock.instant();
+    for (int attempt = 1; ; attempt++) {
+      String cause;
+      String detail;
+      Optional<Duration> retryAfter = Optional.empty();
+      try {
+        if (posted == null) {
+          DeliveryStore.Prior prior = store.prepare(event, slackChannel);
+          if (prior.delivered()) {
+            metrics.message(channel.name(), "duplicate");
+            LOG.debugf(
+                "ROTOR-6008 %s %s was delivered to channel %s before; not sent again",
+                event.type().eventName(), event.id(), channel.name());
+            return;
+          }
+          threadTs = transport.supportsThreads() ? prior.threadTs() : Optional.empty();
+          SlackMessage message = composer.compose(event, prior.context());
+          boolean broadcast =
+              threadTs.isPresent()
+                  && event.type().severity().compareTo(settings.broadcastSeverity()) >= 0;
+          posted = transport.post(channel, message, threadTs, broadcast);
+        }
+        store.recordDelivery(event, slackChannel, posted, threadTs, attempt);
+        metrics.message(channel.name(), "sent");
+        metrics.delivered(channel.name(), event.time());
+        if (attempt > 1) {
+          LOG.infof(
+              "ROTOR-6009 %s %s delivered to channel %s after %d attempts in %s",
+              event.type().eventName(),
+              event.id(),
+              channel.name(),
+              attempt,
+              seconds(Duration.between(firstAttempt, clock.instant())));
+        } else {
+          LOG.debugf(
+              "ROTOR-6003 %s %s delivered to channel %s%s",
+              event.type().eventName(),
+              event.id(),
+              channel.name(),
+              threadTs.isPresent() ? " in the rotation's thread" : "");
+        }
+        return;
+      } catch (SlackDeliveryException e) {
+        if (!e.kind().retryable()) {
+          metrics.message(channel.name(), "rejected");
+          String reason =
+              "channel " + channel.name() + ": Slack refused the message: " + e.detail();
+          LOG.errorf(
+              "ROTOR-6006 %s %s: %s; the event goes to the dead-letter topic",
+              event.type().eventName(), event.id(), secrets.redact(reason));
+          throw IncomingEvents.deadLetter(
+              record, new DeadLetterException(SLACK_REJECTED, secrets.redact(reason)));
+        }
+        cause = e.kind().tag();
+        detail = e.detail();
+        retryAfter = e.kind() == Kind.RATE_LIMITED ? e.retryAfter() : Optional.empty();
+        if (e.kind() == Kind.RATE_LIMITED && retryAfter.isEmpty()) {
+          retryAfter = Optional.of(retry.waitAfter(attempt, Optional.empty()));
+        }
+      } catch (StoreUnavailableException e) {
+        cause = "database";
+        detail = "database: " + e.getMessage();
+      }
+      metrics.holding();
+      if (attempt >= retry.maxAttempts()) {
+        metrics.message(channel.name(), "undeliverable");
+        String reason =
+            "channel "
+                + channel.name()
+                + ": no success in "
+                + attempt
+                + " attempts over "
+                + seconds(Duration.between(firstAttempt, clock.instant()))
+                + "; last: "
+                + detail;
+        LOG.errorf(
+            "ROTOR-6007 %s %s: %s; the event goes to the dead-letter topic",
+            event.type().eventName(), event.id(), secrets.redact(reason));
+        throw IncomingEvents.deadLetter(
+            record, new DeadLetterException(UNDELIVERABLE, secrets.redact(reason)));
+      }
+      Duration wait = retry.waitAfter(attempt, retryAfter);
+      metrics.retry(channel.name(), cause);
+      if (cause.equals(Kind.RATE_LIMITED.tag())) {
+        metrics.rateLimitWait(channel.name(), wait);
+        LOG.infof(
+            "ROTOR-6005 Slack rate-limits channel %s: waiting %s as asked before attempt %d of %d"
+                + " for %s %s",
+            channel.name(),
+            seconds(wait),
+            attempt + 1,
+            retry.maxAttempts(),
+            event.type().eventName(),
+            event.id());
+      } else {
+        LOG.warnf(
+            "ROTOR-6004 %s %s to channel %s: attempt %d of %d failed (%s)%s; next in %s",
+            event.type().eventName(),
+            event.id(),
+            channel.name(),
+            attempt,
+            retry.maxAttempts(),
+            secrets.redact(detail),
+            posted != null ? " after Slack took the message; only recording it is retried" : "",
+            seconds(wait));
+      }
+      pauser.pause(wait);
+    }
+  }
+
+  /** A duration for people: {@code 0.4 s}, {@code 61.2 s}. */
+  static String seconds(Duration duration) {
+    return String.format(java.util.Locale.ROOT, "%.1f s", duration.toMillis() / 1000.0);
+  }
+}

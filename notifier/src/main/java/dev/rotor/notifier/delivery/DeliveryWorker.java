@@ -1,0 +1,74 @@
+package dev.rotor.notifier.delivery;
+
+import io.quarkus.runtime.ShutdownEvent;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import org.jboss.logging.Logger;
+
+/**
+ * The one thread that talks to Slack. The consumer hands it one record at a time and waits for the
+ * returned stage before it takes the next, so events are delivered in the order they are read,
+ * however long one of them waits.
+ *
+ * <p>On shutdown the thread stops waiting and the stage of the event in hand never completes: its
+ * record is neither acknowledged nor dead-lettered, and is delivered after the restart.
+ */
+@ApplicationScoped
+public class DeliveryWorker {
+  private static final Logger LOG = Logger.getLogger(DeliveryWorker.class);
+
+  /** Work that may block, and is interrupted on shutdown. */
+  @FunctionalInterface
+  public interface Task {
+    void run() throws InterruptedException;
+  }
+
+  private final ExecutorService executor =
+      Executors.newSingleThreadExecutor(
+          runnable -> {
+            Thread thread = new Thread(runnable, "rotor-notifier-delivery");
+            thread.setDaemon(true);
+            return thread;
+          });
+
+  /** Runs {@code task} on the delivery thread; the stage completes as the task does. */
+  public CompletionStage<Void> submit(String what, Task task) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    try {
+      executor.execute(
+          () -> {
+            try {
+              task.run();
+              done.complete(null);
+            } catch (InterruptedException e) {
+              LOG.infof(
+                  "ROTOR-6010 shutting down while %s waits for Slack; it stays unacknowledged and"
+                      + " is delivered after the restart",
+                  what);
+            } catch (RuntimeException | Error e) {
+              done.completeExceptionally(e);
+            }
+          });
+    } catch (RejectedExecutionException e) {
+      LOG.infof(
+          "ROTOR-6010 shutting down: %s stays unacknowledged and is delivered after the restart",
+          what);
+    }
+    return done;
+  }
+
+  void stop(@Observes ShutdownEvent event) {
+    executor.shutdownNow();
+  }
+
+  @PreDestroy
+  void close() {
+    executor.shutdownNow();
+  }
+}

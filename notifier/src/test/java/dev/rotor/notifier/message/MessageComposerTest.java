@@ -1,0 +1,160 @@
+package dev.rotor.notifier.message;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.rotor.common.event.EventEnvelope;
+import dev.rotor.common.event.EventType;
+import dev.rotor.common.event.KeyGenerated;
+import dev.rotor.common.event.SampleEvents;
+import dev.rotor.common.event.Severity;
+import dev.rotor.notifier.TestEvents;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class MessageComposerTest {
+  private final MessageComposer composer =
+      new MessageComposer(
+          Optional.of("https://ledger.rotor.example"), Optional.of("<!subteam^S0ROTOR>"));
+
+  @ParameterizedTest
+  @EnumSource(EventType.class)
+  void everyEventTypeBecomesBlockKitWithinSlacksLimits(EventType type) {
+    SlackMessage message = composer.compose(SampleEvents.envelope(type), RotationContext.NONE);
+
+    assertThat(message.text()).isNotBlank().hasSizeLessThanOrEqualTo(MessageComposer.TEXT_MAX);
+    assertThat(message.blocks().size()).isBetween(3, 50);
+    for (JsonNode block : message.blocks()) {
+      switch (block.path("type").asText()) {
+        case "header" ->
+            assertThat(block.path("text").path("text").asText())
+                .hasSizeLessThanOrEqualTo(MessageComposer.HEADER_MAX);
+        case "section" -> {
+          if (block.has("text")) {
+            assertThat(block.path("text").path("text").asText())
+                .hasSizeLessThanOrEqualTo(MessageComposer.SECTION_MAX);
+          }
+          if (block.has("fields")) {
+            assertThat(block.path("fields").size()).isBetween(1, MessageComposer.FIELDS_MAX);
+            block
+                .path("fields")
+                .forEach(
+                    f ->
+                        assertThat(f.path("text").asText())
+                            .hasSizeLessThanOrEqualTo(MessageComposer.FIELD_MAX));
+          }
+        }
+        case "context" -> assertThat(block.path("elements").size()).isBetween(1, 10);
+        default -> throw new AssertionError("unexpected block " + block);
+      }
+    }
+    assertThat(message.metadata().path("event_payload").path("event_id").asText())
+        .isEqualTo("evt-" + type.eventName());
+    if (type != EventType.LEDGER_CHECKPOINT) {
+      assertThat(message.blocks().toString()).contains(SampleEvents.TARGET);
+    }
+  }
+
+  @Test
+  void showsTheStageTheReasonCodeTheMessageAndTheLinks() {
+    EventEnvelope failed = SampleEvents.envelope(EventType.VERIFICATION_FAILED);
+    SlackMessage message =
+        composer.compose(
+            failed,
+            new RotationContext(
+                Optional.of(SampleEvents.FINGERPRINT),
+                Optional.of("https://git.example.com/platform/aether/pull/42")));
+
+    String blocks = message.blocks().toString();
+    assertThat(blocks)
+        .contains("Stage failed verification")
+        .contains("`aether-production`")
+        .contains("`ERROR_RATE`")
+        .contains("5xx share 4.2% above 1%")
+        .contains("`error-rate`: 0.001 (threshold 0.01, baseline 0.0012)")
+        .contains("`" + SampleEvents.FINGERPRINT + "`")
+        .contains("<https://git.example.com/platform/aether/pull/42|Change request>")
+        .contains(
+            "<https://ledger.rotor.example/rotations/" + SampleEvents.ROTATION + "|Ledger record>");
+    assertThat(message.text())
+        .isEqualTo(
+            "Stage failed verification: "
+                + SampleEvents.TARGET
+                + " (aether-production) ERROR_RATE");
+    assertThat(message.severity()).isEqualTo(Severity.CRITICAL);
+  }
+
+  @Test
+  void carriesTheFingerprintAndNothingOfTheSealedKeyOrTheEscrow() {
+    EventEnvelope generated = SampleEvents.envelope(EventType.KEY_GENERATED);
+    KeyGenerated data = (KeyGenerated) generated.data();
+
+    String all = composer.compose(generated, RotationContext.NONE).toString();
+
+    assertThat(all).contains(SampleEvents.FINGERPRINT).contains(SampleEvents.KEY_ID);
+    assertThat(all)
+        .doesNotContain(data.sealed().get(0).ciphertext())
+        .doesNotContain("AGE ENCRYPTED")
+        .doesNotContain("YWdl");
+  }
+
+  @Test
+  void escapesEventTextSoItCanNeitherMentionEveryoneNorForgeALink() {
+    EventEnvelope failed =
+        TestEvents.of(
+            EventType.ROLLOUT_FAILED,
+            TestEvents.newRotationId(),
+            data ->
+                data.put("message", "<!channel> see <https://evil.example|the fix> & act\n*now*"));
+
+    String blocks = composer.compose(failed, RotationContext.NONE).blocks().toString();
+
+    assertThat(blocks)
+        .doesNotContain("<!channel>")
+        .doesNotContain("<https://evil.example")
+        .contains("&lt;!channel&gt; see &lt;https://evil.example|the fix&gt; &amp; act");
+  }
+
+  @Test
+  void mentionsTheOnCallGroupOnlyWhenARollbackFailed() {
+    assertThat(
+            composer
+                .compose(SampleEvents.envelope(EventType.ROLLBACK_FAILED), RotationContext.NONE)
+                .text())
+        .startsWith("<!subteam^S0ROTOR> Rollback failed: act now");
+    assertThat(
+            composer
+                .compose(SampleEvents.envelope(EventType.ROLLOUT_FAILED), RotationContext.NONE)
+                .text())
+        .doesNotContain("subteam");
+  }
+
+  @Test
+  void cutsLongTextToSlacksLimits() {
+    EventEnvelope failed =
+        TestEvents.of(
+            EventType.ROTATION_FAILED,
+            TestEvents.newRotationId(),
+            data -> data.put("message", "x".repeat(10_000)));
+
+    SlackMessage message = composer.compose(failed, RotationContext.NONE);
+
+    message
+        .blocks()
+        .forEach(
+            block ->
+                assertThat(block.path("text").path("text").asText())
+                    .hasSizeLessThanOrEqualTo(MessageComposer.SECTION_MAX));
+    assertThat(message.blocks().toString()).contains("x…");
+  }
+
+  @Test
+  void linksNothingThatIsNotAPlainHttpUrl() {
+    assertThat(Mrkdwn.link("javascript:alert(1)", "Change request")).isNull();
+    assertThat(Mrkdwn.link("https://x.example/a|b", "Change request")).isNull();
+    assertThat(Mrkdwn.link("https://x.example/pr/1?a=1&b=2", "Change request"))
+        .isEqualTo("<https://x.example/pr/1?a=1&amp;b=2|Change request>");
+  }
+}
