@@ -1,0 +1,85 @@
+package dev.rotor.keygen;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * The key-generator's configuration ({@code docs/key-generator.md}). Every value is checked at
+ * start-up; a bad one stops the service with a message that names its key.
+ */
+@ConfigMapping(prefix = "rotor.key-generator")
+public interface KeyGeneratorConfig {
+
+  /** Prefix of every key below, for messages. */
+  String PREFIX = "rotor.key-generator.";
+
+  /**
+   * The rotation policy file (docs/policy.md): the targets that may be rotated and how. Read and
+   * validated at start-up; the service does not start on a policy with any problem.
+   */
+  String policyFile();
+
+  /**
+   * The manifest-service's age recipient ({@code age1...}): keys of targets whose manifest format
+   * is {@code secret} are age-sealed to it. Required when any target of the policy uses that
+   * format.
+   */
+  Optional<String> manifestServiceRecipient();
+
+  /** Limits on what a request may carry. */
+  Admission admission();
+
+  /** Rotations requested by the targets' cadence. */
+  Cadence cadence();
+
+  /** The outbox that sends what a transaction decided after it committed. */
+  Outbox outbox();
+
+  /** Limits on what a request may carry. */
+  interface Admission {
+    /** Longest {@code reason} a request may give, in characters; longer is INVALID_REQUEST. */
+    @WithDefault("1024")
+    int maxReasonLength();
+
+    /** Longest {@code requestedBy} a request may give, in characters; longer is INVALID_REQUEST. */
+    @WithDefault("256")
+    int maxRequesterLength();
+  }
+
+  /** Rotations requested by the targets' cadence. */
+  interface Cadence {
+    /**
+     * Whether this instance requests rotations when targets fall due and sends the reminders. Off:
+     * only requests from people and services rotate.
+     */
+    @WithDefault("true")
+    boolean enabled();
+
+    /** How often due dates are checked (ISO-8601 duration such as PT1M). */
+    @WithDefault("PT1M")
+    Duration checkInterval();
+
+    /**
+     * How long before a due date the {@code rotation.due} reminder goes out, so people can plan the
+     * maintenance window.
+     */
+    @WithDefault("P14D")
+    Duration reminderLeadTime();
+  }
+
+  /** The outbox that sends what a transaction decided after it committed. */
+  interface Outbox {
+    /**
+     * How often events that could not be sent yet (Kafka unreachable, a crash after the commit) are
+     * sent again; also the first send at start-up happens on this schedule.
+     */
+    @WithDefault("PT30S")
+    Duration retryInterval();
+
+    /** How long one send waits for the broker's acknowledgement before it is left for a retry. */
+    @WithDefault("PT30S")
+    Duration sendTimeout();
+  }
+}

@@ -1,0 +1,269 @@
+package dev.rotor.keygen.admission;
+
+import dev.rotor.common.crypto.GeneratedKey;
+import dev.rotor.common.event.EventEnvelope;
+import dev.rotor.common.event.KeyGenerated;
+import dev.rotor.common.event.Reasons.Rejection;
+import dev.rotor.common.event.RotationRejected;
+import dev.rotor.common.event.RotationRequested;
+import dev.rotor.common.event.Sources;
+import dev.rotor.common.messaging.DeadLetterException;
+import dev.rotor.common.plan.Plan;
+import dev.rotor.common.plan.PolicyTarget;
+import dev.rotor.common.plan.Stage;
+import dev.rotor.keygen.Instants;
+import dev.rotor.keygen.KeyGeneratorConfig;
+import dev.rotor.keygen.KeyGeneratorMetrics;
+import dev.rotor.keygen.outbox.Outbox;
+import dev.rotor.keygen.policy.LoadedPolicy;
+import dev.rotor.keygen.rotation.Rotation;
+import dev.rotor.keygen.rotation.RotationStatus;
+import dev.rotor.keygen.sealing.KeySealer.SealedMaterial;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.smallrye.faulttolerance.api.ExponentialBackoff;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Optional;
+import org.eclipse.microprofile.faulttolerance.Retry;
+import org.jboss.logging.Logger;
+
+/**
+ * Decides one {@code rotation.requested} in one transaction: records the rotation (admitted or
+ * rejected) and puts the event it causes into the outbox; for an admitted request, generates the
+ * key and seals it inside that transaction, so that a key exists exactly when its rotation row and
+ * its {@code key.generated} do.
+ *
+ * <p>Idempotent on the event id: a request whose events are in the outbox already is a redelivery,
+ * and only what was not sent yet goes out again. A transaction that fails (the database is
+ * unreachable, or another instance took the target's guard first: the partial unique index) is
+ * retried with exponential backoff, from the start, so the retry sees what committed in between.
+ */
+@ApplicationScoped
+public class RequestProcessor {
+  /** The CloudEvents source of everything the key-generator writes. */
+  public static final String SOURCE = Sources.of("key-generator");
+
+  private static final Logger LOG = Logger.getLogger(RequestProcessor.class);
+
+  @Inject LoadedPolicy policy;
+  @Inject Outbox outbox;
+  @Inject Clock clock;
+  @Inject KeyGeneratorMetrics metrics;
+  @Inject KeyGeneratorConfig config;
+
+  private enum Kind {
+    REDELIVERED,
+    ADMITTED,
+    REJECTED
+  }
+
+  private record Outcome(
+      Kind kind, List<String> eventIds, Rejection reason, Duration generation, String summary) {}
+
+  /**
+   * Decides the request and returns the ids of the outbox events to send once the caller is outside
+   * the transaction.
+   */
+  @Retry(
+      maxRetries = 12,
+      delay = 500,
+      jitter = 200,
+      maxDuration = 10,
+      durationUnit = ChronoUnit.MINUTES,
+      abortOn = DeadLetterException.class)
+  @ExponentialBackoff(maxDelay = 60, maxDelayUnit = ChronoUnit.SECONDS)
+  public List<String> process(EventEnvelope event, RotationRequested request) {
+    Outcome outcome = QuarkusTransaction.requiringNew().call(() -> decide(event, request));
+    switch (outcome.kind()) {
+      case REDELIVERED -> {
+        metrics.redelivered();
+        LOG.info(outcome.summary());
+      }
+      case ADMITTED -> {
+        metrics.requestProcessed();
+        metrics.keyGenerated();
+        metrics.generationTook(outcome.generation());
+        LOG.info(outcome.summary());
+      }
+      case REJECTED -> {
+        metrics.requestProcessed();
+        metrics.rejected(outcome.reason());
+        LOG.warn(outcome.summary());
+      }
+    }
+    return outcome.eventIds();
+  }
+
+  private Outcome decide(EventEnvelope event, RotationRequested request) {
+    if (outbox.hasEventsCausedBy(event.id())) {
+      List<String> unsent = outbox.unsentCausedBy(event.id());
+      return new Outcome(
+          Kind.REDELIVERED,
+          unsent,
+          null,
+          null,
+          "ROTOR-1012 request "
+              + event.id()
+              + " (rotation "
+              + request.rotationId()
+              + " of "
+              + request.targetId()
+              + ") was processed before: "
+              + (unsent.isEmpty()
+                  ? "nothing changes"
+                  : "sending its " + unsent.size() + " unsent event(s) again"));
+    }
+    Instant now = Instants.now(clock);
+    Admission.Limits limits =
+        new Admission.Limits(
+            config.admission().maxReasonLength(), config.admission().maxRequesterLength());
+
+    Rotation earlier = Rotation.findById(request.rotationId());
+    if (earlier != null) {
+      return reject(
+          event,
+          request,
+          new Decision.Reject(
+              Rejection.DUPLICATE,
+              "rotation id "
+                  + request.rotationId()
+                  + " was requested before and names that rotation ("
+                  + describe(earlier)
+                  + "); this request changes nothing: to rotate again, send a new request with a"
+                  + " new rotation id"),
+          limits,
+          now,
+          false);
+    }
+
+    Optional<PolicyTarget> target = policy.target(request.targetId());
+    Optional<Admission.InFlight> inFlight =
+        Rotation.inFlight(request.targetId())
+            .map(r -> new Admission.InFlight(r.rotationId, r.requestedBy, r.createdAt));
+    Decision decision = Admission.decide(request, target, policy.fileName(), limits, inFlight);
+    if (decision instanceof Decision.Reject rejection) {
+      return reject(event, request, rejection, limits, now, true);
+    }
+    Plan plan = ((Decision.Admit) decision).plan();
+    return admit(event, request, plan, target.get(), now);
+  }
+
+  private Outcome admit(
+      EventEnvelope event, RotationRequested request, Plan plan, PolicyTarget target, Instant now) {
+    long started = System.nanoTime();
+    KeyGenerated data;
+    try (GeneratedKey key = GeneratedKey.generate()) {
+      SealedMaterial material = policy.sealer().seal(key, plan);
+      data =
+          new KeyGenerated(
+              request.rotationId(),
+              request.targetId(),
+              plan,
+              request.requestedBy(),
+              key.keyId(),
+              key.fingerprint(),
+              material.sealed(),
+              material.escrow(),
+              now);
+    }
+    Duration generation = Duration.ofNanos(System.nanoTime() - started);
+
+    Rotation rotation = new Rotation();
+    rotation.rotationId = request.rotationId();
+    rotation.targetId = request.targetId();
+    rotation.requestEventId = event.id();
+    rotation.status = RotationStatus.IN_FLIGHT;
+    rotation.requestedBy = request.requestedBy();
+    rotation.allStages = plan.stages().size() == target.plan().stages().size();
+    rotation.keyId = data.keyId();
+    rotation.fingerprint = data.fingerprint();
+    rotation.createdAt = now;
+    // Flush now: a guard taken by another instance meanwhile fails here, and the retry rejects.
+    rotation.persistAndFlush();
+
+    String eventId =
+        outbox.add(EventEnvelope.causedBy(event.id(), data, SOURCE, clock), event.id());
+    return new Outcome(
+        Kind.ADMITTED,
+        List.of(eventId),
+        null,
+        generation,
+        "ROTOR-1010 rotation "
+            + request.rotationId()
+            + " of "
+            + request.targetId()
+            + " admitted for "
+            + request.requestedBy()
+            + " on "
+            + String.join(", ", plan.stages().stream().map(Stage::cluster).toList())
+            + ": key "
+            + data.keyId()
+            + " (fingerprint "
+            + data.fingerprint()
+            + ") generated and sealed in "
+            + generation.toMillis()
+            + " ms for "
+            + data.sealed().size()
+            + " recipient(s) and the escrow; key.generated "
+            + eventId);
+  }
+
+  private Outcome reject(
+      EventEnvelope event,
+      RotationRequested request,
+      Decision.Reject rejection,
+      Admission.Limits limits,
+      Instant now,
+      boolean recordRotation) {
+    if (recordRotation) {
+      Rotation rotation = new Rotation();
+      rotation.rotationId = request.rotationId();
+      rotation.targetId = request.targetId();
+      rotation.requestEventId = event.id();
+      rotation.status = RotationStatus.REJECTED;
+      rotation.requestedBy =
+          Admission.isUsableRequester(request.requestedBy(), limits) ? request.requestedBy() : null;
+      rotation.rejectionReason = rejection.reason();
+      rotation.createdAt = now;
+      rotation.endedAt = now;
+      rotation.persistAndFlush();
+    }
+    RotationRejected data =
+        new RotationRejected(
+            request.rotationId(),
+            request.targetId(),
+            rejection.reason(),
+            rejection.message(),
+            rejection.inFlightRotationId());
+    String eventId =
+        outbox.add(EventEnvelope.causedBy(event.id(), data, SOURCE, clock), event.id());
+    return new Outcome(
+        Kind.REJECTED,
+        List.of(eventId),
+        rejection.reason(),
+        null,
+        "ROTOR-1011 rotation "
+            + request.rotationId()
+            + " of "
+            + request.targetId()
+            + " rejected, "
+            + rejection.reason()
+            + ": "
+            + rejection.message());
+  }
+
+  private static String describe(Rotation rotation) {
+    return switch (rotation.status) {
+      case IN_FLIGHT -> "in flight since " + rotation.createdAt;
+      case COMPLETED -> "completed at " + rotation.endedAt;
+      case ROLLED_BACK -> "rolled back at " + rotation.endedAt;
+      case FAILED -> "failed at " + rotation.endedAt;
+      case REJECTED -> "rejected as " + rotation.rejectionReason + " at " + rotation.endedAt;
+    };
+  }
+}

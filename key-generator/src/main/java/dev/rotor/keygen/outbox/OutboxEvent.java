@@ -1,0 +1,91 @@
+package dev.rotor.keygen.outbox;
+
+import dev.rotor.common.event.EventCodec;
+import dev.rotor.common.event.EventEnvelope;
+import dev.rotor.common.event.EventType;
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+
+/**
+ * An outgoing event kept in the same transaction as the decision that caused it (table {@code
+ * outbox}): the CloudEvents attributes and the JSON data exactly as they go on the wire. Its key
+ * material is sealed; the plaintext key never reaches this table.
+ */
+@Entity
+@Table(name = "outbox")
+public class OutboxEvent extends PanacheEntityBase {
+
+  @Id
+  @Column(name = "event_id")
+  public String eventId;
+
+  /** The id of the event that caused it (null for the cadence's own events). */
+  @Column(name = "cause_event_id")
+  public String causeEventId;
+
+  @Column(name = "topic", nullable = false)
+  public String topic;
+
+  /** The CloudEvents type, {@code dev.rotor.<name>.v1}. */
+  @Column(name = "event_type", nullable = false)
+  public String eventType;
+
+  @Column(name = "source", nullable = false)
+  public String source;
+
+  @Column(name = "subject", nullable = false)
+  public String subject;
+
+  @Column(name = "rotation_id")
+  public String rotationId;
+
+  @Column(name = "event_time", nullable = false)
+  public Instant eventTime;
+
+  /** The event's JSON data. */
+  @Column(name = "payload", nullable = false)
+  public String payload;
+
+  @Column(name = "created_at", nullable = false)
+  public Instant createdAt;
+
+  /** When Kafka acknowledged it; null until then. */
+  @Column(name = "sent_at")
+  public Instant sentAt;
+
+  static OutboxEvent of(EventEnvelope event, String topic, String causeEventId, Instant now) {
+    OutboxEvent row = new OutboxEvent();
+    row.eventId = event.id();
+    row.causeEventId = causeEventId;
+    row.topic = topic;
+    row.eventType = event.type().cloudEventType();
+    row.source = event.source();
+    row.subject = event.subject();
+    row.rotationId = event.rotationId();
+    row.eventTime = event.time();
+    row.payload = new String(EventCodec.encode(event.data()), StandardCharsets.UTF_8);
+    row.createdAt = now;
+    return row;
+  }
+
+  /** The event as it was decided. */
+  EventEnvelope toEnvelope() {
+    EventType type =
+        EventType.fromCloudEventType(eventType)
+            .orElseThrow(
+                () -> new IllegalStateException("outbox event " + eventId + ": unknown type"));
+    return new EventEnvelope(
+        eventId,
+        type,
+        source,
+        subject,
+        rotationId,
+        eventTime,
+        EventCodec.decode(type, payload.getBytes(StandardCharsets.UTF_8)));
+  }
+}

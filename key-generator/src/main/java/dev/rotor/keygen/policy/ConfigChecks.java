@@ -1,0 +1,79 @@
+package dev.rotor.keygen.policy;
+
+import dev.rotor.keygen.KeyGeneratorConfig;
+import io.quarkus.runtime.configuration.ConfigurationException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/** Range checks of the configuration; every problem is reported with its key. */
+final class ConfigChecks {
+  static final int MAX_REASON_LENGTH_LIMIT = 32 * 1024;
+  static final int MAX_REQUESTER_LENGTH_LIMIT = 1024;
+  static final Duration MAX_SEND_TIMEOUT = Duration.ofMinutes(5);
+
+  private ConfigChecks() {}
+
+  static void check(KeyGeneratorConfig config) {
+    List<String> problems = new ArrayList<>();
+    Set<String> keys = new LinkedHashSet<>();
+    range(
+        problems,
+        keys,
+        "admission.max-reason-length",
+        config.admission().maxReasonLength(),
+        1,
+        MAX_REASON_LENGTH_LIMIT);
+    range(
+        problems,
+        keys,
+        "admission.max-requester-length",
+        config.admission().maxRequesterLength(),
+        1,
+        MAX_REQUESTER_LENGTH_LIMIT);
+    atLeast(
+        problems, keys, "cadence.check-interval", config.cadence().checkInterval(), "PT1S", 1000);
+    atLeast(
+        problems,
+        keys,
+        "cadence.reminder-lead-time",
+        config.cadence().reminderLeadTime(),
+        "PT0S",
+        0);
+    atLeast(problems, keys, "outbox.retry-interval", config.outbox().retryInterval(), "PT1S", 1000);
+    atLeast(problems, keys, "outbox.send-timeout", config.outbox().sendTimeout(), "PT0.1S", 100);
+    if (config.outbox().sendTimeout().compareTo(MAX_SEND_TIMEOUT) > 0) {
+      add(problems, keys, "outbox.send-timeout", "must be at most " + MAX_SEND_TIMEOUT);
+    }
+    if (!problems.isEmpty()) {
+      throw new ConfigurationException(String.join("\n", problems), keys);
+    }
+  }
+
+  private static void range(
+      List<String> problems, Set<String> keys, String key, int value, int min, int max) {
+    if (value < min || value > max) {
+      add(problems, keys, key, "must be between " + min + " and " + max + ", got " + value);
+    }
+  }
+
+  private static void atLeast(
+      List<String> problems,
+      Set<String> keys,
+      String key,
+      Duration value,
+      String minText,
+      long minMillis) {
+    if (value.isNegative() || value.toMillis() < minMillis) {
+      add(problems, keys, key, "must be at least " + minText + ", got " + value);
+    }
+  }
+
+  private static void add(List<String> problems, Set<String> keys, String key, String problem) {
+    String full = KeyGeneratorConfig.PREFIX + key;
+    problems.add(full + ": " + problem);
+    keys.add(full);
+  }
+}

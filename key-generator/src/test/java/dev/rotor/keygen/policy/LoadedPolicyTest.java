@@ -1,0 +1,248 @@
+package dev.rotor.keygen.policy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.rotor.common.crypto.AgeIdentity;
+import dev.rotor.keygen.KeyGeneratorConfig;
+import dev.rotor.keygen.support.TestKeys;
+import io.quarkus.runtime.configuration.ConfigurationException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Start-up refuses configuration it cannot run with, and says which key, file, path and line to
+ * fix. (KeyGeneratorStartupIT shows the packaged application exits with these messages.)
+ */
+class LoadedPolicyTest {
+  @TempDir Path directory;
+
+  @Test
+  void theRepositorysExamplePolicyLoads() {
+    LoadedPolicy loaded =
+        new LoadedPolicy(config(Path.of("../deploy/policy/rotor-policy.yaml").toString(), null));
+
+    assertThat(loaded.policy().targetIds())
+        .containsExactly("aether-services/secrets-service-config");
+    assertThat(loaded.cadenceTargets()).hasSize(1);
+    assertThat(loaded.fileName()).isEqualTo("rotor-policy.yaml");
+  }
+
+  @Test
+  void aPolicyWithProblemsStopsStartUpNamingTheKeyTheFileAndEachPathAndLine() throws IOException {
+    Path file = policy(target("shop/app-key", "sealed-secret", "soak: ten minutes"));
+
+    assertThatThrownBy(() -> new LoadedPolicy(config(file.toString(), null)))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageStartingWith(
+            "rotor.key-generator.policy-file: the rotation policy cannot be used")
+        .hasMessageContaining(
+            file
+                + ": targets[0].stages[0].soak: expected an ISO-8601 duration such as PT10M or"
+                + " PT0.5S, got 'ten minutes' (line 16)");
+  }
+
+  @Test
+  void aMissingPolicyFileStopsStartUpNamingTheKeyAndTheFile() {
+    String file = directory.resolve("nowhere.yaml").toString();
+
+    assertThatThrownBy(() -> new LoadedPolicy(config(file, null)))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("rotor.key-generator.policy-file")
+        .hasMessageContaining(file + ": no such file");
+  }
+
+  @Test
+  void aPlainSecretTargetWithoutTheManifestServiceRecipientStopsStartUpNamingKeyAndTarget()
+      throws IOException {
+    Path file = policy(target("shop/plain-key", "secret", "soak: PT0S"));
+
+    assertThatThrownBy(() -> new LoadedPolicy(config(file.toString(), null)))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageStartingWith(
+            "rotor.key-generator.manifest-service-recipient: is required, because target(s)"
+                + " shop/plain-key use manifest format 'secret'");
+  }
+
+  @Test
+  void aSecretIdentityGivenAsTheManifestServiceRecipientIsRefusedWithoutRepeatingIt()
+      throws IOException {
+    Path file = policy(target("shop/plain-key", "secret", "soak: PT0S"));
+    String identity;
+    try (AgeIdentity generated = AgeIdentity.generate()) {
+      identity = generated.revealIdentityFile().lines().reduce((a, b) -> b).orElseThrow();
+    }
+
+    assertThatThrownBy(() -> new LoadedPolicy(config(file.toString(), identity)))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageStartingWith("rotor.key-generator.manifest-service-recipient: ")
+        .hasMessageContaining("secret identity")
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain(identity.substring(15)));
+  }
+
+  @Test
+  void settingsOutOfRangeStopStartUpNamingEveryKey() {
+    KeyGeneratorConfig bad =
+        new FakeConfig(
+            "unused.yaml",
+            Optional.empty(),
+            0,
+            2000,
+            Duration.ofMillis(10),
+            Duration.ofDays(14),
+            Duration.ofSeconds(30),
+            Duration.ofMinutes(10));
+
+    assertThatThrownBy(() -> new LoadedPolicy(bad))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessage(
+            "rotor.key-generator.admission.max-reason-length: must be between 1 and 32768, got 0\n"
+                + "rotor.key-generator.admission.max-requester-length: must be between 1 and"
+                + " 1024, got 2000\n"
+                + "rotor.key-generator.cadence.check-interval: must be at least PT1S, got"
+                + " PT0.01S\n"
+                + "rotor.key-generator.outbox.send-timeout: must be at most PT5M");
+  }
+
+  @Test
+  void aTargetWhoseKeyGeneratedWouldNotFitInAnEventStopsStartUp() throws IOException {
+    StringBuilder stages = new StringBuilder();
+    for (int i = 0; i < 60; i++) {
+      stages
+          .append("      - cluster: cluster-")
+          .append(i)
+          .append("\n        soak: PT0S\n        sealingCertificateFile: ")
+          .append(TestKeys.get().directory().resolve(TestKeys.STAGING_CERT))
+          .append('\n');
+    }
+    Path file =
+        policy(
+            "  - id: shop/wide-key\n"
+                + "    deployments: [app]\n"
+                + "    manifest:\n"
+                + "      path: deploy/wide.yaml\n"
+                + "    stages:\n"
+                + stages);
+
+    assertThatThrownBy(() -> new LoadedPolicy(config(file.toString(), null)))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("target shop/wide-key: its key.generated event would be")
+        .hasMessageContaining("more than the 65536 bytes an event may carry");
+  }
+
+  private Path policy(String targets) throws IOException {
+    String escrow;
+    try (AgeIdentity identity = AgeIdentity.generate()) {
+      escrow = identity.recipient().value();
+    }
+    Path file = directory.resolve("policy.yaml");
+    Files.writeString(
+        file,
+        "apiVersion: rotor.dev/v1\n"
+            + "kind: RotationPolicy\n"
+            + "defaults:\n"
+            + "  manifest:\n"
+            + "    repository: https://git.example.com/shop/gitops.git\n"
+            + "  escrow:\n"
+            + "    recipients: ["
+            + escrow
+            + "]\n"
+            + "targets:\n"
+            + targets);
+    return file;
+  }
+
+  private static String target(String id, String format, String soak) {
+    String certificate = TestKeys.get().directory().resolve(TestKeys.STAGING_CERT).toString();
+    boolean sealed = format.equals("sealed-secret");
+    return "  - id: "
+        + id
+        + "\n    deployments: [app]\n    manifest:\n      path: deploy/app.yaml\n      format: "
+        + format
+        + (sealed ? "" : "\n      allowPlaintextInGit: true")
+        + "\n    stages:\n      - cluster: staging\n        "
+        + soak
+        + (sealed ? "\n        sealingCertificateFile: " + certificate : "")
+        + "\n";
+  }
+
+  private static KeyGeneratorConfig config(String policyFile, String manifestRecipient) {
+    return new FakeConfig(
+        policyFile,
+        Optional.ofNullable(manifestRecipient),
+        1024,
+        256,
+        Duration.ofMinutes(1),
+        Duration.ofDays(14),
+        Duration.ofSeconds(30),
+        Duration.ofSeconds(30));
+  }
+
+  /** The configuration as SmallRye would map it, with the values given. */
+  private record FakeConfig(
+      String policyFile,
+      Optional<String> manifestServiceRecipient,
+      int maxReasonLength,
+      int maxRequesterLength,
+      Duration checkInterval,
+      Duration reminderLeadTime,
+      Duration retryInterval,
+      Duration sendTimeout)
+      implements KeyGeneratorConfig {
+
+    @Override
+    public Admission admission() {
+      return new Admission() {
+        @Override
+        public int maxReasonLength() {
+          return maxReasonLength;
+        }
+
+        @Override
+        public int maxRequesterLength() {
+          return maxRequesterLength;
+        }
+      };
+    }
+
+    @Override
+    public Cadence cadence() {
+      return new Cadence() {
+        @Override
+        public boolean enabled() {
+          return true;
+        }
+
+        @Override
+        public Duration checkInterval() {
+          return checkInterval;
+        }
+
+        @Override
+        public Duration reminderLeadTime() {
+          return reminderLeadTime;
+        }
+      };
+    }
+
+    @Override
+    public Outbox outbox() {
+      return new Outbox() {
+        @Override
+        public Duration retryInterval() {
+          return retryInterval;
+        }
+
+        @Override
+        public Duration sendTimeout() {
+          return sendTimeout;
+        }
+      };
+    }
+  }
+}
