@@ -1,0 +1,92 @@
+package dev.rotor.clusteragent.config;
+
+import dev.rotor.common.plan.PolicyException;
+import dev.rotor.common.plan.PolicyLoader;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * The start-up checks of the configuration. Every problem names its key; the agent does not start
+ * with any.
+ */
+public final class ConfigValidation {
+  private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+  private static final String PREFIX = "rotor.cluster-agent.";
+
+  private ConfigValidation() {}
+
+  /**
+   * Checks {@code config} and loads the policy.
+   *
+   * @throws IllegalStateException listing every problem, one per line, each naming its key
+   */
+  public static AgentPolicy validate(ClusterAgentConfig config) {
+    List<String> problems = new ArrayList<>();
+    String cluster = config.cluster();
+    if (cluster == null || !DNS_LABEL.matcher(cluster).matches()) {
+      problems.add(
+          PREFIX
+              + "cluster: must be the cluster's name as the policy's stages name it, a DNS label"
+              + " (lowercase letters, digits, '-')");
+    }
+    positive(problems, "state.retention", config.state().retention());
+    positive(problems, "state.stale-event-margin", config.state().staleEventMargin());
+    positive(problems, "state.schedule-interval", config.state().scheduleInterval());
+    if (config.state().configMap().isBlank()) {
+      problems.add(PREFIX + "state.config-map: must name a ConfigMap");
+    }
+    positive(problems, "git.timeout", config.git().timeout());
+    if (config.git().historyDepth() < 1) {
+      problems.add(PREFIX + "git.history-depth: must be at least 1");
+    }
+    if (config.git().password().isPresent() && config.git().username().isEmpty()) {
+      problems.add(PREFIX + "git.username: is required when git.password is set");
+    }
+    if (config.apply().fieldManager().isBlank()) {
+      problems.add(PREFIX + "apply.field-manager: must not be empty");
+    }
+    positive(problems, "apply.unseal-timeout", config.apply().unsealTimeout());
+    positive(problems, "apply.poll-interval", config.apply().pollInterval());
+    positive(problems, "rollout.timeout", config.rollout().timeout());
+    positive(problems, "rollout.resync-interval", config.rollout().resyncInterval());
+    if (config.rollout().concurrency() < 1) {
+      problems.add(PREFIX + "rollout.concurrency: must be at least 1");
+    }
+    positive(problems, "retry.initial-backoff", config.retry().initialBackoff());
+    positive(problems, "retry.max-backoff", config.retry().maxBackoff());
+    config
+        .kubernetes()
+        .context()
+        .filter(String::isBlank)
+        .ifPresent(c -> problems.add(PREFIX + "kubernetes.context: must not be empty when set"));
+
+    AgentPolicy policy = null;
+    try {
+      policy = new AgentPolicy(PolicyLoader.load(config.policyFile()), cluster);
+      if (problems.isEmpty() && policy.targetsOnCluster().isEmpty()) {
+        problems.add(
+            PREFIX
+                + "cluster: no target of the policy "
+                + config.policyFile()
+                + " has a stage on cluster '"
+                + cluster
+                + "'; check the cluster name or the policy");
+      }
+    } catch (PolicyException e) {
+      problems.add(PREFIX + "policy-file: " + e.getMessage());
+    }
+    if (!problems.isEmpty()) {
+      throw new IllegalStateException(
+          "The cluster-agent's configuration is invalid:\n" + String.join("\n", problems));
+    }
+    return policy;
+  }
+
+  private static void positive(List<String> problems, String key, Duration value) {
+    if (value == null || value.isZero() || value.isNegative()) {
+      problems.add(PREFIX + key + ": must be a positive duration such as PT30S");
+    }
+  }
+}

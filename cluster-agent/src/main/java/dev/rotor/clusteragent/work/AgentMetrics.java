@@ -1,0 +1,64 @@
+package dev.rotor.clusteragent.work;
+
+import dev.rotor.common.event.Phase;
+import dev.rotor.common.event.Reasons;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+
+/**
+ * The agent's metrics (Prometheus names in brackets):
+ *
+ * <ul>
+ *   <li>{@code rotor.cluster-agent.rollouts} {phase, outcome, reason} [{@code
+ *       rotor_cluster_agent_rollouts_total}]: phases and rollbacks ended, {@code outcome} completed
+ *       or failed, {@code reason} the failure's code or {@code none};
+ *   <li>{@code rotor.cluster-agent.rollout.duration} {phase, outcome} [{@code
+ *       rotor_cluster_agent_rollout_duration_seconds}]: from the phase's start to its end;
+ *   <li>{@code rotor.cluster-agent.restarts} {namespace, deployment}: Deployments restarted;
+ *   <li>{@code rotor.cluster-agent.events.skipped} {reason}: events that caused nothing (duplicate,
+ *       stale, other-stage, ...);
+ *   <li>{@code rotor.cluster-agent.watch.resumed}: watches the server closed that were opened
+ *       again;
+ *   <li>{@code rotor.cluster-agent.jobs} {state}: accepted work, running or queued ({@code
+ *       pending}) and held by a maintenance window ({@code waiting}).
+ * </ul>
+ */
+@ApplicationScoped
+public class AgentMetrics {
+  private final MeterRegistry registry;
+
+  AgentMetrics(MeterRegistry registry) {
+    this.registry = registry;
+  }
+
+  /** A phase (or a rollback: phase {@code rollback}) ended. */
+  public void ended(Phase phase, Reasons.Rollout failure, Duration took) {
+    String outcome = failure == null ? "completed" : "failed";
+    registry
+        .counter(
+            "rotor.cluster-agent.rollouts",
+            "phase",
+            phase.id(),
+            "outcome",
+            outcome,
+            "reason",
+            failure == null ? "none" : failure.name())
+        .increment();
+    Timer.builder("rotor.cluster-agent.rollout.duration")
+        .description("How long a phase took, from its start to its end")
+        .tags("phase", phase.id(), "outcome", outcome)
+        .register(registry)
+        .record(took);
+  }
+
+  /** An event caused nothing, for {@code reason}. */
+  public void skipped(String reason) {
+    registry.counter("rotor.cluster-agent.events.skipped", "reason", reason).increment();
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+}

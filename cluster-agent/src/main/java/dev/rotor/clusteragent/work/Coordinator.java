@@ -1,0 +1,294 @@
+package dev.rotor.clusteragent.work;
+
+import dev.rotor.clusteragent.config.ClusterAgentConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jboss.logging.Logger;
+
+/**
+ * Runs the accepted jobs: one at a time per target (a target's events are ordered, so are its
+ * rollouts), up to {@code rotor.cluster-agent.rollout.concurrency} targets at once; jobs held by a
+ * maintenance window wait aside, checked against the clock every {@code
+ * rotor.cluster-agent.state.schedule-interval}, so they never block the Kafka partition or other
+ * targets.
+ *
+ * <p>{@link #start()} reads the journal and resumes every pending job; {@link #stop()} ends all
+ * work at once without sending anything (a job in progress stays pending in the journal). A start
+ * after a stop is a fresh agent: nothing of the previous run is kept in memory.
+ */
+@ApplicationScoped
+public class Coordinator {
+  private static final Logger LOG = Logger.getLogger(Coordinator.class);
+
+  private final StageRunner runner;
+  private final JobJournal journal;
+  private final ClusterAgentConfig config;
+  private final Clock clock;
+
+  private final Object monitor = new Object();
+  private final Map<String, Deque<Job>> queues = new HashMap<>();
+  private final Map<String, Job> running = new HashMap<>();
+  private final Map<String, Job> waiting = new LinkedHashMap<>();
+  private final Set<String> cancelled = ConcurrentHashMap.newKeySet();
+  private ExecutorService workers;
+  private ScheduledExecutorService scheduler;
+  private volatile boolean ready;
+  private volatile boolean terminated;
+  private int generation;
+
+  Coordinator(
+      StageRunner runner,
+      JobJournal journal,
+      ClusterAgentConfig config,
+      Clock clock,
+      MeterRegistry registry) {
+    this.runner = runner;
+    this.journal = journal;
+    this.config = config;
+    this.clock = clock;
+    registry.gauge(
+        "rotor.cluster-agent.jobs", Tags.of("state", "waiting"), this, Coordinator::waitingCount);
+    registry.gauge(
+        "rotor.cluster-agent.jobs", Tags.of("state", "pending"), this, Coordinator::pendingCount);
+  }
+
+  /** Reads the journal (in the background, retrying until it can) and resumes its jobs. */
+  public void start() {
+    int started;
+    synchronized (monitor) {
+      if (scheduler != null) {
+        return;
+      }
+      started = ++generation;
+      workers =
+          Executors.newFixedThreadPool(config.rollout().concurrency(), threads("rotor-agent-work"));
+      scheduler = Executors.newSingleThreadScheduledExecutor(threads("rotor-agent-schedule"));
+    }
+    scheduler.execute(() -> resume(started));
+  }
+
+  /** Ends all work now, without events; the journal keeps what was pending. */
+  public void stop() {
+    ExecutorService stoppingWorkers;
+    ScheduledExecutorService stoppingScheduler;
+    synchronized (monitor) {
+      ready = false;
+      generation++;
+      stoppingWorkers = workers;
+      stoppingScheduler = scheduler;
+      workers = null;
+      scheduler = null;
+      queues.clear();
+      running.clear();
+      waiting.clear();
+      cancelled.clear();
+    }
+    for (ExecutorService executor : new ExecutorService[] {stoppingScheduler, stoppingWorkers}) {
+      if (executor == null) {
+        continue;
+      }
+      executor.shutdownNow();
+      try {
+        if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
+          LOG.warn("ROTOR-3052 some work did not stop within 10 s");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    LOG.info("ROTOR-3052 cluster-agent work stopped; pending work stays in the journal");
+  }
+
+  /**
+   * Stops for good (application shutdown): like {@link #stop()}, and callers waiting for the agent
+   * to be ready give up.
+   */
+  public void shutdown() {
+    terminated = true;
+    stop();
+  }
+
+  /** Whether the journal is loaded and new work can be accepted. */
+  public boolean isReady() {
+    return ready;
+  }
+
+  /**
+   * Waits until the agent can accept work.
+   *
+   * @throws AgentStopped if the calling thread is interrupted meanwhile, or the application shuts
+   *     down
+   */
+  public void awaitReady() {
+    while (!ready) {
+      if (terminated) {
+        throw new AgentStopped();
+      }
+      Pauses.pause(Duration.ofMillis(100));
+    }
+  }
+
+  /** Takes on {@code job} (recorded in the journal by the caller). */
+  public void accept(Job job) {
+    synchronized (monitor) {
+      if (workers == null) {
+        return;
+      }
+      if (job.notBefore() != null && clock.instant().isBefore(job.notBefore())) {
+        waiting.put(job.id(), job);
+      } else {
+        enqueue(job);
+      }
+    }
+  }
+
+  /**
+   * Cancels the rollouts of {@code rotationId} that have not started (they end as cancelled in the
+   * journal) and stops a running one before its next phase.
+   */
+  public void cancelRotation(String rotationId) {
+    List<Job> dropped = new ArrayList<>();
+    synchronized (monitor) {
+      waiting.values().removeIf(job -> isRolloutOf(job, rotationId) && dropped.add(job));
+      queues
+          .values()
+          .forEach(
+              queue -> queue.removeIf(job -> isRolloutOf(job, rotationId) && dropped.add(job)));
+      running.values().stream()
+          .filter(job -> isRolloutOf(job, rotationId))
+          .forEach(job -> cancelled.add(job.id()));
+    }
+    for (Job job : dropped) {
+      LOG.infof(
+          "ROTOR-3009 rotation %s on %s: pending rollout cancelled by its rollback",
+          rotationId, config.cluster());
+      journal.done(job.id(), job.kind(), "cancelled");
+    }
+  }
+
+  /** Jobs held by a maintenance window. */
+  public int waitingCount() {
+    synchronized (monitor) {
+      return waiting.size();
+    }
+  }
+
+  /** Jobs running or queued. */
+  public int pendingCount() {
+    synchronized (monitor) {
+      return running.size() + queues.values().stream().mapToInt(Deque::size).sum();
+    }
+  }
+
+  private void resume(int started) {
+    List<Job> pending;
+    try {
+      pending = journal.load();
+    } catch (AgentStopped e) {
+      return;
+    }
+    synchronized (monitor) {
+      if (started != generation) {
+        return;
+      }
+      for (Job job : pending) {
+        accept(job);
+      }
+      ready = true;
+      Duration interval = config.state().scheduleInterval();
+      scheduler.scheduleWithFixedDelay(
+          this::releaseDue, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+    LOG.infof(
+        "ROTOR-3051 state %s loaded: %d jobs pending (%d waiting for a maintenance window)",
+        journal.location(), pending.size(), waitingCount());
+  }
+
+  private void releaseDue() {
+    Instant now = clock.instant();
+    synchronized (monitor) {
+      List<Job> due =
+          waiting.values().stream().filter(job -> !now.isBefore(job.notBefore())).toList();
+      for (Job job : due) {
+        waiting.remove(job.id());
+        enqueue(job);
+      }
+    }
+  }
+
+  private void enqueue(Job job) {
+    String target = job.targetId();
+    if (running.containsKey(target)) {
+      queues.computeIfAbsent(target, t -> new ArrayDeque<>()).add(job);
+      return;
+    }
+    running.put(target, job);
+    int current = generation;
+    workers.execute(() -> work(job, current));
+  }
+
+  private void work(Job job, int started) {
+    Job held = null;
+    boolean stopped = false;
+    try {
+      held = runner.run(job, () -> cancelled.contains(job.id()));
+    } catch (AgentStopped e) {
+      stopped = true;
+      LOG.debugf("job %s stopped with the agent; it stays pending", job.id());
+    } catch (RuntimeException e) {
+      LOG.errorf(
+          e,
+          "ROTOR-3053 job %s (rotation %s) ended unexpectedly; it stays pending and resumes at the"
+              + " next start",
+          job.id(),
+          job.rotationId());
+    }
+    synchronized (monitor) {
+      if (started != generation || stopped) {
+        return;
+      }
+      running.remove(job.targetId());
+      cancelled.remove(job.id());
+      if (held != null) {
+        waiting.put(held.id(), held);
+      }
+      Deque<Job> queue = queues.get(job.targetId());
+      Job next = queue == null ? null : queue.poll();
+      if (next != null) {
+        enqueue(next);
+      }
+    }
+  }
+
+  private static boolean isRolloutOf(Job job, String rotationId) {
+    return job.kind() == Job.Kind.ROLLOUT && rotationId.equals(job.rotationId());
+  }
+
+  private static ThreadFactory threads(String prefix) {
+    AtomicInteger count = new AtomicInteger();
+    return runnable -> {
+      Thread thread = new Thread(runnable, prefix + "-" + count.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+}

@@ -1,0 +1,87 @@
+package dev.rotor.clusteragent.work;
+
+import dev.rotor.common.event.EventEnvelope;
+import dev.rotor.common.event.Phase;
+import dev.rotor.common.event.PlanCarrying;
+import dev.rotor.common.plan.Plan;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * Work the agent accepted: one stage rollout (distribute, then promote) or one rollback, caused by
+ * one event. Kept in the journal until it ends, so that a restarted agent resumes it.
+ *
+ * @param kind what to do
+ * @param cause the event that asked for it (its id is the job's id)
+ * @param notBefore when a stage held by its maintenance window may start; null: now
+ * @param waitingAnnounced whether {@code rollout.waiting} was sent for {@code notBefore}
+ * @param phasesDone the phases already completed (their {@code rollout.completed} sent)
+ */
+public record Job(
+    Kind kind,
+    EventEnvelope cause,
+    Instant notBefore,
+    boolean waitingAnnounced,
+    Set<Phase> phasesDone) {
+
+  /** What a job does. */
+  public enum Kind {
+    ROLLOUT,
+    ROLLBACK
+  }
+
+  public Job {
+    phasesDone = phasesDone.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(phasesDone));
+  }
+
+  /** A new job for {@code cause}. */
+  public static Job of(Kind kind, EventEnvelope cause) {
+    return new Job(kind, cause, null, false, Set.of());
+  }
+
+  /** The job's id: its cause's event id. */
+  public String id() {
+    return cause.id();
+  }
+
+  public Plan plan() {
+    return ((PlanCarrying) cause.data()).plan();
+  }
+
+  public String rotationId() {
+    return cause.rotationId();
+  }
+
+  public String targetId() {
+    return cause.subject();
+  }
+
+  /** The same job held until {@code opening}, not yet announced. */
+  public Job waitUntil(Instant opening) {
+    return new Job(kind, cause, opening, false, phasesDone);
+  }
+
+  /** The same job with its wait announced. */
+  public Job announced() {
+    return new Job(kind, cause, notBefore, true, phasesDone);
+  }
+
+  /** The same job with {@code phase} done. */
+  public Job withPhaseDone(Phase phase) {
+    EnumSet<Phase> done =
+        phasesDone.isEmpty() ? EnumSet.noneOf(Phase.class) : EnumSet.copyOf(phasesDone);
+    done.add(phase);
+    return new Job(kind, cause, notBefore, waitingAnnounced, done);
+  }
+
+  /** The id-derivation key of the events of {@code phase}: {@code <cause id>/<phase>}. */
+  public String eventKey(Phase phase) {
+    return id() + "/" + phase.id();
+  }
+
+  /** The id-derivation key of the {@code rollout.waiting} for {@code notBefore}. */
+  public String waitingKey() {
+    return id() + "/waiting/" + notBefore;
+  }
+}

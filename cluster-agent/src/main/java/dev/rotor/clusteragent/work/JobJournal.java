@@ -1,0 +1,357 @@
+package dev.rotor.clusteragent.work;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rotor.clusteragent.config.ClusterAgentConfig;
+import dev.rotor.clusteragent.kubernetes.ApiErrors;
+import dev.rotor.common.event.EventCodec;
+import dev.rotor.common.event.EventEnvelope;
+import dev.rotor.common.event.EventType;
+import dev.rotor.common.event.Phase;
+import dev.rotor.common.event.RotorEvent;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import org.jboss.logging.Logger;
+
+/**
+ * The agent's durable state, in one ConfigMap of the cluster it serves ({@code
+ * rotor.cluster-agent.state.*}): an entry per event it acted on, pending (the whole job, so that a
+ * restarted agent resumes it: waiting for a maintenance window, or in the middle of a phase) or
+ * done (its outcome, kept for {@code rotor.cluster-agent.state.retention} so that a redelivered or
+ * replayed event is recognised). No key material is ever written here: events carry none.
+ *
+ * <p>Each write is a JSON merge patch of the entries it changes, and is retried until the API
+ * server takes it: the agent does nothing it cannot record.
+ */
+@ApplicationScoped
+public class JobJournal {
+  private static final Logger LOG = Logger.getLogger(JobJournal.class);
+  private static final ObjectMapper JSON = EventCodec.mapper();
+  private static final String KEY_PREFIX = "job.";
+
+  private final KubernetesClient client;
+  private final ClusterAgentConfig config;
+  private final Clock clock;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Map<String, Entry> entries = new HashMap<>();
+  private volatile boolean loaded;
+
+  JobJournal(KubernetesClient client, ClusterAgentConfig config, Clock clock) {
+    this.client = client;
+    this.config = config;
+    this.clock = clock;
+  }
+
+  /** {@code <namespace>/<name>} of the state ConfigMap. */
+  public String location() {
+    return namespace() + "/" + config.state().configMap();
+  }
+
+  /** Whether the journal was read since the last {@link #load()}. */
+  public boolean isLoaded() {
+    return loaded;
+  }
+
+  /**
+   * Reads the journal from the cluster (creating the ConfigMap if it is absent and the agent may),
+   * retrying until it can, and returns the pending jobs, oldest first.
+   *
+   * @throws AgentStopped if the agent stops meanwhile
+   */
+  public List<Job> load() {
+    lock.lock();
+    try {
+      loaded = false;
+      entries.clear();
+      ConfigMap state = retrying("read the state ConfigMap " + location(), this::readOrCreate);
+      List<Job> pending = new ArrayList<>();
+      Map<String, String> data = state.getData() == null ? Map.of() : state.getData();
+      for (Map.Entry<String, String> item : data.entrySet()) {
+        if (!item.getKey().startsWith(KEY_PREFIX)) {
+          continue;
+        }
+        try {
+          Entry entry = parse(item.getValue());
+          if (!config.cluster().equals(entry.cluster())) {
+            continue;
+          }
+          entries.put(item.getKey(), entry);
+          if (entry.job() != null) {
+            pending.add(entry.job());
+          }
+        } catch (IOException | RuntimeException e) {
+          LOG.errorf(
+              "ROTOR-3050 state ConfigMap %s: entry %s is unreadable (%s); ignoring it",
+              location(), item.getKey(), e.getClass().getSimpleName());
+        }
+      }
+      pending.sort(Comparator.comparing(job -> job.cause().time()));
+      prune();
+      loaded = true;
+      return pending;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Whether event {@code eventId} was accepted before (pending or done). */
+  public boolean knows(String eventId) {
+    lock.lock();
+    try {
+      return entries.containsKey(key(eventId));
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The pending job of event {@code eventId}, if any. */
+  public Optional<Job> pending(String eventId) {
+    lock.lock();
+    try {
+      Entry entry = entries.get(key(eventId));
+      return entry == null ? Optional.empty() : Optional.ofNullable(entry.job());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Records {@code job} as pending (new, or its progress). */
+  public void put(Job job) {
+    write(new Entry(job.id(), job.kind(), config.cluster(), null, clock.instant(), job));
+  }
+
+  /** Records the job of event {@code eventId} as ended with {@code outcome}. */
+  public void done(String eventId, Job.Kind kind, String outcome) {
+    write(new Entry(eventId, kind, config.cluster(), outcome, clock.instant(), null));
+  }
+
+  private void write(Entry entry) {
+    lock.lock();
+    try {
+      Map<String, String> changes = new LinkedHashMap<>();
+      String key = key(entry.id());
+      changes.put(key, render(entry));
+      Instant horizon = clock.instant().minus(config.state().retention());
+      entries.forEach(
+          (other, existing) -> {
+            if (!other.equals(key) && existing.job() == null && existing.at().isBefore(horizon)) {
+              changes.put(other, null);
+            }
+          });
+      ObjectNode patchNode = JSON.createObjectNode();
+      ObjectNode patchData = patchNode.putObject("data");
+      changes.forEach(
+          (k, v) -> {
+            if (v == null) {
+              patchData.putNull(k);
+            } else {
+              patchData.put(k, v);
+            }
+          });
+      String patch = JSON.writeValueAsString(patchNode);
+      PatchContext context = PatchContext.of(PatchType.JSON_MERGE);
+      context.setFieldManager(config.apply().fieldManager());
+      retrying(
+          "write the state ConfigMap " + location(),
+          () ->
+              client
+                  .configMaps()
+                  .inNamespace(namespace())
+                  .withName(config.state().configMap())
+                  .patch(context, patch));
+      changes.forEach(
+          (k, v) -> {
+            if (v == null) {
+              entries.remove(k);
+            }
+          });
+      entries.put(key, entry);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot render a journal entry", e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Forgets ended jobs older than the retention. */
+  private void prune() {
+    Instant horizon = clock.instant().minus(config.state().retention());
+    List<String> expired =
+        entries.entrySet().stream()
+            .filter(e -> e.getValue().job() == null && e.getValue().at().isBefore(horizon))
+            .map(Map.Entry::getKey)
+            .toList();
+    if (expired.isEmpty()) {
+      return;
+    }
+    ObjectNode patch = JSON.createObjectNode();
+    ObjectNode data = patch.putObject("data");
+    expired.forEach(data::putNull);
+    PatchContext context = PatchContext.of(PatchType.JSON_MERGE);
+    context.setFieldManager(config.apply().fieldManager());
+    retrying(
+        "prune the state ConfigMap " + location(),
+        () ->
+            client
+                .configMaps()
+                .inNamespace(namespace())
+                .withName(config.state().configMap())
+                .patch(context, patch.toString()));
+    expired.forEach(entries::remove);
+    LOG.debugf("forgot %d ended jobs older than %s", expired.size(), config.state().retention());
+  }
+
+  private ConfigMap readOrCreate() {
+    ConfigMap state =
+        client.configMaps().inNamespace(namespace()).withName(config.state().configMap()).get();
+    if (state != null) {
+      return state;
+    }
+    LOG.infof("ROTOR-3050 state ConfigMap %s does not exist: creating it", location());
+    return client
+        .configMaps()
+        .inNamespace(namespace())
+        .resource(
+            new ConfigMapBuilder()
+                .withNewMetadata()
+                .withName(config.state().configMap())
+                .withNamespace(namespace())
+                .addToLabels("app.kubernetes.io/name", "rotor-cluster-agent")
+                .addToLabels("app.kubernetes.io/part-of", "rotor")
+                .endMetadata()
+                .build())
+        .create();
+  }
+
+  private <T> T retrying(String what, Supplier<T> call) {
+    Backoff backoff = new Backoff(config.retry().initialBackoff(), config.retry().maxBackoff());
+    while (true) {
+      Pauses.checkRunning();
+      try {
+        return call.get();
+      } catch (KubernetesClientException e) {
+        if (Thread.currentThread().isInterrupted()) {
+          throw new AgentStopped();
+        }
+        if (ApiErrors.isTransient(e)) {
+          LOG.warnf("ROTOR-3040 cannot %s, retrying: %s", what, ApiErrors.describe(e));
+        } else {
+          LOG.errorf(
+              "ROTOR-3050 cannot %s: %s. The agent needs get and patch on this ConfigMap"
+                  + " (deploy/k8s/cluster-agent); retrying",
+              what, ApiErrors.describe(e));
+        }
+        Pauses.pause(backoff.next());
+      }
+    }
+  }
+
+  private String namespace() {
+    return config
+        .state()
+        .namespace()
+        .orElseGet(
+            () -> {
+              String namespace = client.getConfiguration().getNamespace();
+              return namespace == null || namespace.isBlank() ? "rotor" : namespace;
+            });
+  }
+
+  static String key(String eventId) {
+    try {
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256").digest(eventId.getBytes(StandardCharsets.UTF_8));
+      return KEY_PREFIX + HexFormat.of().formatHex(digest).substring(0, 40);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private String render(Entry entry) throws IOException {
+    ObjectNode node = JSON.createObjectNode();
+    node.put("id", entry.id());
+    node.put("kind", entry.kind().name());
+    node.put("cluster", entry.cluster());
+    node.put("at", entry.at().toString());
+    if (entry.job() == null) {
+      node.put("state", "DONE");
+      node.put("outcome", entry.outcome());
+      return JSON.writeValueAsString(node);
+    }
+    Job job = entry.job();
+    node.put("state", "PENDING");
+    if (job.notBefore() != null) {
+      node.put("notBefore", job.notBefore().toString());
+    }
+    node.put("waitingAnnounced", job.waitingAnnounced());
+    ArrayNode phases = node.putArray("phasesDone");
+    job.phasesDone().stream().sorted().forEach(phase -> phases.add(phase.id()));
+    ObjectNode cause = node.putObject("cause");
+    EventEnvelope event = job.cause();
+    cause.put("type", event.type().cloudEventType());
+    cause.put("source", event.source());
+    cause.put("time", event.time().toString());
+    cause.set("data", JSON.readTree(EventCodec.encode(event.data())));
+    return JSON.writeValueAsString(node);
+  }
+
+  private static Entry parse(String text) throws IOException {
+    JsonNode node = JSON.readTree(text);
+    String id = node.path("id").asText();
+    Job.Kind kind = Job.Kind.valueOf(node.path("kind").asText());
+    String cluster = node.path("cluster").asText();
+    Instant at = Instant.parse(node.path("at").asText());
+    if ("DONE".equals(node.path("state").asText())) {
+      return new Entry(id, kind, cluster, node.path("outcome").asText(), at, null);
+    }
+    JsonNode cause = node.path("cause");
+    EventType type =
+        EventType.fromCloudEventType(cause.path("type").asText())
+            .orElseThrow(() -> new IllegalArgumentException("unknown event type"));
+    RotorEvent data = EventCodec.decode(type, JSON.writeValueAsBytes(cause.path("data")));
+    EventEnvelope event =
+        new EventEnvelope(
+            id,
+            type,
+            cause.path("source").asText(),
+            data.subject(),
+            data.rotationId(),
+            Instant.parse(cause.path("time").asText()),
+            data);
+    Set<Phase> phases = EnumSet.noneOf(Phase.class);
+    node.path("phasesDone").forEach(phase -> phases.add(Phase.of(phase.asText())));
+    Instant notBefore =
+        node.hasNonNull("notBefore") ? Instant.parse(node.path("notBefore").asText()) : null;
+    Job job = new Job(kind, event, notBefore, node.path("waitingAnnounced").asBoolean(), phases);
+    return new Entry(id, kind, cluster, null, at, job);
+  }
+
+  /** One journal entry: a pending job, or the outcome of an ended one. */
+  private record Entry(
+      String id, Job.Kind kind, String cluster, String outcome, Instant at, Job job) {}
+}

@@ -1,0 +1,407 @@
+package dev.rotor.clusteragent.work;
+
+import dev.rotor.clusteragent.apply.ManifestDocument;
+import dev.rotor.clusteragent.apply.SecretApplier;
+import dev.rotor.clusteragent.apply.SecretExpectation;
+import dev.rotor.clusteragent.apply.SecretObservation;
+import dev.rotor.clusteragent.config.ClusterAgentConfig;
+import dev.rotor.clusteragent.events.RolloutEvents;
+import dev.rotor.clusteragent.git.ManifestRepository;
+import dev.rotor.clusteragent.git.RotationCommits;
+import dev.rotor.clusteragent.rollout.DeploymentRestarter;
+import dev.rotor.clusteragent.rollout.RolloutMark;
+import dev.rotor.clusteragent.rollout.RolloutWatcher;
+import dev.rotor.common.event.ManifestApproved;
+import dev.rotor.common.event.ManifestRolledBack;
+import dev.rotor.common.event.Phase;
+import dev.rotor.common.event.PodStatus;
+import dev.rotor.common.event.Reasons;
+import dev.rotor.common.event.RollbackCompleted;
+import dev.rotor.common.event.RollbackFailed;
+import dev.rotor.common.event.RolloutCompleted;
+import dev.rotor.common.event.RolloutFailed;
+import dev.rotor.common.event.RolloutStarted;
+import dev.rotor.common.event.RolloutWaiting;
+import dev.rotor.common.plan.MaintenanceWindow;
+import dev.rotor.common.plan.ManifestFormat;
+import dev.rotor.common.plan.Plan;
+import dev.rotor.common.plan.Stage;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import org.jboss.logging.Logger;
+
+/**
+ * Runs a job as a chain of named steps. A stage rollout is two phases, distribute then promote;
+ * each phase: {@code rollout.started}, read the manifest at the phase's commit, apply it, read the
+ * Secret back until it holds the phase's keyring, restart each Deployment in plan order and wait
+ * for its rollout, read the Secret back, {@code rollout.completed}. Any failure ends the job with
+ * {@code rollout.failed} and its reason. A rollback is the same for the rollback commit, ending in
+ * {@code rollback.completed} or {@code rollback.failed}.
+ *
+ * <p>Resuming is safe: before a phase, the Deployments' marks tell what already ran. A phase whose
+ * mark a Deployment already carries restarts nothing (it only waits), a phase that a later one has
+ * overtaken is skipped (its manifest is never applied again), and an event older than another
+ * rotation's restart is stale and changes nothing.
+ */
+@ApplicationScoped
+public class StageRunner {
+  private static final Logger LOG = Logger.getLogger(StageRunner.class);
+
+  private final ClusterAgentConfig config;
+  private final ManifestRepository git;
+  private final SecretApplier applier;
+  private final DeploymentRestarter restarter;
+  private final RolloutWatcher watcher;
+  private final RolloutEvents events;
+  private final JobJournal journal;
+  private final AgentMetrics metrics;
+  private final Clock clock;
+
+  StageRunner(
+      ClusterAgentConfig config,
+      ManifestRepository git,
+      SecretApplier applier,
+      DeploymentRestarter restarter,
+      RolloutWatcher watcher,
+      RolloutEvents events,
+      JobJournal journal,
+      AgentMetrics metrics,
+      Clock clock) {
+    this.config = config;
+    this.git = git;
+    this.applier = applier;
+    this.restarter = restarter;
+    this.watcher = watcher;
+    this.events = events;
+    this.journal = journal;
+    this.metrics = metrics;
+    this.clock = clock;
+  }
+
+  /**
+   * Runs {@code job} to its end, or until its maintenance window must be waited for.
+   *
+   * @param cancelled whether a rollback of the rotation cancelled the job (checked between phases)
+   * @return the job to hold until its {@code notBefore}, or null when it ended
+   * @throws AgentStopped when the agent stops: the journal keeps the job as it is
+   */
+  public Job run(Job job, BooleanSupplier cancelled) {
+    return switch (job.kind()) {
+      case ROLLOUT -> rollout(job, cancelled);
+      case ROLLBACK -> {
+        rollback(job);
+        yield null;
+      }
+    };
+  }
+
+  // ---------------------------------------------------------------- a stage: distribute, promote
+
+  private Job rollout(Job job, BooleanSupplier cancelled) {
+    Plan plan = job.plan();
+    Stage stage = stageOf(plan);
+    String rotation = job.rotationId();
+    List<RolloutMark> marks =
+        restarter.marks(
+            plan.namespace(), stage.deployments(), Deadline.after(config.rollout().timeout()));
+    if (isStale(job, marks)) {
+      return null;
+    }
+    if (marks.stream().anyMatch(mark -> mark.reached(rotation, Phase.ROLLBACK))) {
+      LOG.infof(
+          "ROTOR-3024 rotation %s was rolled back on %s already: nothing to roll out",
+          rotation, config.cluster());
+      metrics.skipped("rolled-back");
+      journal.done(job.id(), job.kind(), "skipped-rolled-back");
+      return null;
+    }
+    boolean begun =
+        !job.phasesDone().isEmpty()
+            || marks.stream().anyMatch(mark -> rotation.equals(mark.rotationId()));
+    MaintenanceWindow window = stage.maintenanceWindow();
+    Instant now = clock.instant();
+    if (!begun && window != null && !window.isOpen(now)) {
+      return holdForWindow(job, window.nextOpening(now));
+    }
+
+    RotationCommits commits;
+    try {
+      commits = commitsOf(job);
+    } catch (RolloutFailure failure) {
+      fail(job, Phase.DISTRIBUTE, failure, Duration.ZERO);
+      return null;
+    }
+    for (Phase phase : List.of(Phase.DISTRIBUTE, Phase.PROMOTE)) {
+      if (job.phasesDone().contains(phase)) {
+        continue;
+      }
+      if (phase == Phase.DISTRIBUTE
+          && marks.stream().anyMatch(mark -> mark.reached(rotation, Phase.PROMOTE))) {
+        LOG.infof(
+            "ROTOR-3024 rotation %s: promote has begun on %s, distribute is done",
+            rotation, config.cluster());
+        job = job.withPhaseDone(phase);
+        journal.put(job);
+        continue;
+      }
+      if (cancelled.getAsBoolean()) {
+        LOG.infof(
+            "ROTOR-3009 rotation %s on %s: cancelled by its rollback before %s",
+            rotation, config.cluster(), phase.id());
+        journal.done(job.id(), job.kind(), "cancelled");
+        return null;
+      }
+      String commit =
+          phase == Phase.DISTRIBUTE ? commits.distributeCommit() : commits.promoteCommit();
+      long started = System.nanoTime();
+      try {
+        runPhase(job, stage, phase, commit, commits.fingerprint());
+      } catch (RolloutFailure failure) {
+        fail(job, phase, failure, Duration.ofNanos(System.nanoTime() - started));
+        return null;
+      }
+      metrics.ended(phase, null, Duration.ofNanos(System.nanoTime() - started));
+      job = job.withPhaseDone(phase);
+      journal.put(job);
+    }
+    journal.done(job.id(), job.kind(), "completed");
+    return null;
+  }
+
+  private void runPhase(Job job, Stage stage, Phase phase, String commit, String fingerprint) {
+    Plan plan = job.plan();
+    events.send(
+        job.eventKey(phase),
+        new RolloutStarted(
+            job.rotationId(), job.targetId(), plan, config.cluster(), phase, commit));
+    LOG.infof(
+        "ROTOR-3010 rotation %s: %s of %s on %s from commit %s",
+        job.rotationId(), phase.id(), plan.targetId(), config.cluster(), commit);
+
+    SecretExpectation expectation = applyManifest(plan, phase, commit, fingerprint);
+    String mark = RolloutMark.value(job.rotationId(), phase);
+    List<PodStatus> pods = restartAll(plan, stage, job.rotationId(), phase, mark);
+    SecretObservation observed = readBack(plan, expectation);
+    events.send(
+        job.eventKey(phase),
+        new RolloutCompleted(
+            job.rotationId(),
+            job.targetId(),
+            plan,
+            config.cluster(),
+            phase,
+            commit,
+            observed.fingerprintOf(expectation.newKeyId()),
+            observed.primaryKeyId(),
+            pods,
+            clock.instant()));
+    LOG.infof(
+        "ROTOR-3030 rotation %s: %s of %s on %s completed (primary %s, %d new pods)",
+        job.rotationId(),
+        phase.id(),
+        plan.targetId(),
+        config.cluster(),
+        observed.primaryKeyId(),
+        pods.size());
+  }
+
+  private void fail(Job job, Phase phase, RolloutFailure failure, Duration took) {
+    events.send(
+        job.eventKey(phase),
+        new RolloutFailed(
+            job.rotationId(),
+            job.targetId(),
+            job.plan(),
+            config.cluster(),
+            phase,
+            failure.reason(),
+            failure.getMessage()));
+    metrics.ended(phase, failure.reason(), took);
+    LOG.warnf(
+        "ROTOR-3031 rotation %s: %s of %s on %s failed, %s: %s",
+        job.rotationId(),
+        phase.id(),
+        job.targetId(),
+        config.cluster(),
+        failure.reason(),
+        failure.getMessage());
+    journal.done(job.id(), job.kind(), "failed " + failure.reason());
+  }
+
+  private Job holdForWindow(Job job, Instant opening) {
+    if (opening.equals(job.notBefore()) && job.waitingAnnounced()) {
+      return job;
+    }
+    Job held = job.waitUntil(opening);
+    journal.put(held);
+    announceWait(held);
+    held = held.announced();
+    journal.put(held);
+    return held;
+  }
+
+  /** Sends {@code rollout.waiting} for a job held until its {@code notBefore}. */
+  public void announceWait(Job job) {
+    events.send(
+        job.waitingKey(),
+        new RolloutWaiting(
+            job.rotationId(),
+            job.targetId(),
+            job.plan(),
+            config.cluster(),
+            Phase.DISTRIBUTE,
+            job.notBefore()));
+    LOG.infof(
+        "ROTOR-3007 rotation %s: %s on %s waits for its maintenance window until %s",
+        job.rotationId(), job.targetId(), config.cluster(), job.notBefore());
+  }
+
+  private RotationCommits commitsOf(Job job) {
+    if (job.cause().data() instanceof ManifestApproved approved) {
+      return new RotationCommits(
+          approved.distributeCommit(), approved.promoteCommit(), approved.fingerprint());
+    }
+    return git.findRotation(job.plan().manifest(), job.rotationId());
+  }
+
+  private boolean isStale(Job job, List<RolloutMark> marks) {
+    Instant eventTime = job.cause().time();
+    for (RolloutMark mark : marks) {
+      if (mark.rotationId() != null
+          && !mark.rotationId().equals(job.rotationId())
+          && mark.restartedAt() != null
+          && mark.restartedAt().isAfter(eventTime.plus(config.state().staleEventMargin()))) {
+        LOG.warnf(
+            "ROTOR-3006 %s %s of rotation %s is older than rotation %s's restart at %s on %s:"
+                + " stale (a replay?), it changes nothing",
+            job.cause().type().eventName(),
+            job.id(),
+            job.rotationId(),
+            mark.rotationId(),
+            mark.restartedAt(),
+            config.cluster());
+        metrics.skipped("stale");
+        journal.done(job.id(), job.kind(), "skipped-stale");
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // ---------------------------------------------------------------- rollback
+
+  private void rollback(Job job) {
+    ManifestRolledBack rolledBack = (ManifestRolledBack) job.cause().data();
+    Plan plan = job.plan();
+    Stage stage = stageOf(plan);
+    long started = System.nanoTime();
+    try {
+      String fingerprint = null;
+      try {
+        fingerprint = git.findRotation(plan.manifest(), job.rotationId()).fingerprint();
+      } catch (RolloutFailure failure) {
+        if (failure.reason() == Reasons.Rollout.GIT_UNAVAILABLE) {
+          throw failure;
+        }
+        LOG.infof(
+            "ROTOR-3032 rotation %s: the new key is not known (%s); checking the rolled-back keyring"
+                + " only",
+            job.rotationId(), failure.getMessage());
+      }
+      String commit = rolledBack.rollbackCommit();
+      SecretExpectation expectation = applyManifest(plan, Phase.ROLLBACK, commit, fingerprint);
+      String mark = RolloutMark.value(job.rotationId(), Phase.ROLLBACK);
+      List<PodStatus> pods = restartAll(plan, stage, job.rotationId(), Phase.ROLLBACK, mark);
+      SecretObservation observed = readBack(plan, expectation);
+      events.send(
+          job.eventKey(Phase.ROLLBACK),
+          new RollbackCompleted(
+              job.rotationId(),
+              job.targetId(),
+              plan,
+              config.cluster(),
+              commit,
+              observed.primaryKeyId(),
+              pods,
+              clock.instant()));
+      metrics.ended(Phase.ROLLBACK, null, Duration.ofNanos(System.nanoTime() - started));
+      LOG.infof(
+          "ROTOR-3032 rotation %s: rollback of %s on %s completed (primary %s)",
+          job.rotationId(), plan.targetId(), config.cluster(), observed.primaryKeyId());
+      journal.done(job.id(), job.kind(), "completed");
+    } catch (RolloutFailure failure) {
+      events.send(
+          job.eventKey(Phase.ROLLBACK),
+          new RollbackFailed(
+              job.rotationId(),
+              job.targetId(),
+              plan,
+              config.cluster(),
+              failure.reason(),
+              failure.getMessage()));
+      metrics.ended(
+          Phase.ROLLBACK, failure.reason(), Duration.ofNanos(System.nanoTime() - started));
+      LOG.errorf(
+          "ROTOR-3033 rotation %s: rollback of %s on %s FAILED, %s: %s. People must act.",
+          job.rotationId(),
+          plan.targetId(),
+          config.cluster(),
+          failure.reason(),
+          failure.getMessage());
+      journal.done(job.id(), job.kind(), "failed " + failure.reason());
+    }
+  }
+
+  // ---------------------------------------------------------------- shared steps
+
+  private SecretExpectation applyManifest(
+      Plan plan, Phase phase, String commit, String fingerprint) {
+    byte[] manifest = git.read(plan.manifest(), commit);
+    ManifestDocument document =
+        ManifestDocument.select(manifest, plan, plan.manifest().path() + " at commit " + commit);
+    long generation = applier.apply(plan, document, Deadline.after(config.apply().unsealTimeout()));
+    SecretExpectation expectation =
+        new SecretExpectation(
+            phase,
+            fingerprint,
+            document.keyringDigests(),
+            document.format() == ManifestFormat.SEALED_SECRET ? generation : null);
+    applier.awaitSecret(plan, document.format(), expectation, config.apply().unsealTimeout());
+    return expectation;
+  }
+
+  private List<PodStatus> restartAll(
+      Plan plan, Stage stage, String rotationId, Phase phase, String mark) {
+    List<PodStatus> pods = new ArrayList<>();
+    for (String deployment : stage.deployments()) {
+      Deadline deadline = Deadline.after(config.rollout().timeout());
+      restarter.restart(plan.namespace(), deployment, rotationId, phase, deadline);
+      pods.addAll(watcher.await(plan.namespace(), deployment, mark, deadline));
+    }
+    return pods;
+  }
+
+  private SecretObservation readBack(Plan plan, SecretExpectation expectation) {
+    SecretObservation observed =
+        applier.observe(plan, plan.manifest().format(), Deadline.after(config.rollout().timeout()));
+    if (!expectation.isMetBy(observed) || observed.primaryKeyId() == null) {
+      throw new RolloutFailure(
+          Reasons.Rollout.APPLY_CONFLICT,
+          "Secret "
+              + plan.targetId()
+              + " no longer holds "
+              + expectation.describe()
+              + " after the restarts: something else changed it during the rollout");
+    }
+    return observed;
+  }
+
+  private Stage stageOf(Plan plan) {
+    return plan.stages().get(plan.stageIndexOf(config.cluster()));
+  }
+}

@@ -1,0 +1,198 @@
+package dev.rotor.clusteragent.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.rotor.common.plan.PolicyLoader;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code deploy/k8s/cluster-agent} gives the agent what it needs for the example policy and nothing
+ * more: namespaced Roles only, named Secrets and Deployments only, no verb beyond get, patch, list
+ * and watch.
+ */
+class RbacManifestTest {
+  private static final Path DIRECTORY = Paths.get("..", "deploy", "k8s", "cluster-agent");
+  private static final Path POLICY = Paths.get("..", "deploy", "policy", "rotor-policy.yaml");
+  private static final Set<String> HARMLESS_VERBS = Set.of("get", "patch", "list", "watch");
+
+  static List<HasMetadata> objects;
+
+  @BeforeAll
+  static void parse() throws Exception {
+    objects = new ArrayList<>();
+    ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+    try (Stream<Path> files = Files.list(DIRECTORY)) {
+      for (Path file : files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
+        if (file.getFileName().toString().equals("kustomization.yaml")) {
+          continue;
+        }
+        try (MappingIterator<JsonNode> documents =
+            yaml.readerFor(JsonNode.class).readValues(file.toFile())) {
+          while (documents.hasNext()) {
+            objects.add(Serialization.unmarshal(documents.next().toString(), HasMetadata.class));
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void theAgentGetsNoClusterWidePermission() {
+    assertThat(objects)
+        .extracting(HasMetadata::getKind)
+        .doesNotContain("ClusterRole", "ClusterRoleBinding")
+        .contains("Role", "RoleBinding", "ServiceAccount");
+    assertThat(objects)
+        .allSatisfy(object -> assertThat(object.getMetadata().getNamespace()).isNotBlank());
+  }
+
+  @Test
+  void theRolesGrantExactlyWhatTheAgentNeedsForThePolicysTargetsOnItsCluster() {
+    Map<String, List<PolicyRule>> expected =
+        AgentRbac.targetRules(PolicyLoader.load(POLICY), clusterOfTheDeployment());
+    expected = new java.util.TreeMap<>(expected);
+    expected.put("rotor", AgentRbac.stateRules());
+
+    Map<String, List<PolicyRule>> granted =
+        roles().stream()
+            .collect(Collectors.toMap(r -> r.getMetadata().getNamespace(), Role::getRules));
+
+    assertThat(granted.keySet()).containsExactlyInAnyOrderElementsOf(expected.keySet());
+    expected.forEach(
+        (namespace, rules) ->
+            assertThat(normalized(granted.get(namespace)))
+                .as("the Role in %s", namespace)
+                .containsExactlyInAnyOrderElementsOf(normalized(rules)));
+  }
+
+  @Test
+  void noRuleUsesAWildcardOrAVerbThatCreatesDeletesOrEscalates() {
+    for (Role role : roles()) {
+      for (PolicyRule rule : role.getRules()) {
+        assertThat(rule.getVerbs()).isSubsetOf(HARMLESS_VERBS);
+        assertThat(rule.getResources()).doesNotContain("*");
+        assertThat(rule.getApiGroups()).doesNotContain("*");
+        if (rule.getResources().stream()
+            .anyMatch(
+                r -> Set.of("secrets", "sealedsecrets", "deployments", "configmaps").contains(r))) {
+          assertThat(rule.getResourceNames())
+              .as(
+                  "%s in %s names its objects",
+                  rule.getResources(), role.getMetadata().getNamespace())
+              .isNotEmpty();
+        }
+        if (rule.getResources().contains("secrets")) {
+          assertThat(rule.getVerbs()).containsExactlyInAnyOrder("get", "patch");
+        }
+      }
+    }
+  }
+
+  @Test
+  void everyBindingGivesItsRoleToTheAgentsServiceAccountOnly() {
+    List<RoleBinding> bindings =
+        objects.stream()
+            .filter(RoleBinding.class::isInstance)
+            .map(RoleBinding.class::cast)
+            .toList();
+
+    assertThat(bindings).hasSameSizeAs(roles());
+    assertThat(bindings)
+        .allSatisfy(
+            binding -> {
+              assertThat(binding.getRoleRef().getKind()).isEqualTo("Role");
+              assertThat(binding.getSubjects())
+                  .singleElement()
+                  .satisfies(
+                      subject -> {
+                        assertThat(subject.getKind()).isEqualTo("ServiceAccount");
+                        assertThat(subject.getName()).isEqualTo("rotor-cluster-agent");
+                        assertThat(subject.getNamespace()).isEqualTo("rotor");
+                      });
+              assertThat(roles())
+                  .anySatisfy(
+                      role -> {
+                        assertThat(role.getMetadata().getName())
+                            .isEqualTo(binding.getRoleRef().getName());
+                        assertThat(role.getMetadata().getNamespace())
+                            .isEqualTo(binding.getMetadata().getNamespace());
+                      });
+            });
+  }
+
+  @Test
+  void theAgentRunsAsOneUnprivilegedReplicaThatIsNeverDoubled() {
+    Deployment agent = deployment();
+
+    assertThat(agent.getSpec().getReplicas()).isEqualTo(1);
+    assertThat(agent.getSpec().getStrategy().getType()).isEqualTo("Recreate");
+    assertThat(agent.getSpec().getTemplate().getSpec().getServiceAccountName())
+        .isEqualTo("rotor-cluster-agent");
+    assertThat(agent.getSpec().getTemplate().getSpec().getSecurityContext().getRunAsNonRoot())
+        .isTrue();
+    var container = agent.getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(container.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+    assertThat(container.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+    assertThat(container.getEnv())
+        .filteredOn(env -> env.getName().equals("ROTOR_CLUSTER_AGENT_GIT_PASSWORD"))
+        .singleElement()
+        .satisfies(env -> assertThat(env.getValueFrom().getSecretKeyRef()).isNotNull());
+  }
+
+  private static List<Role> roles() {
+    return objects.stream().filter(Role.class::isInstance).map(Role.class::cast).toList();
+  }
+
+  private static Deployment deployment() {
+    return objects.stream()
+        .filter(Deployment.class::isInstance)
+        .map(Deployment.class::cast)
+        .findFirst()
+        .orElseThrow();
+  }
+
+  private static String clusterOfTheDeployment() {
+    return deployment().getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
+        .filter(env -> env.getName().equals("ROTOR_CLUSTER_AGENT_CLUSTER"))
+        .map(EnvVar::getValue)
+        .findFirst()
+        .orElseThrow();
+  }
+
+  private static List<String> normalized(List<PolicyRule> rules) {
+    return rules.stream()
+        .map(
+            rule ->
+                rule.getApiGroups().stream().sorted().toList()
+                    + " "
+                    + rule.getResources().stream().sorted().toList()
+                    + " "
+                    + (rule.getResourceNames() == null
+                        ? List.of()
+                        : rule.getResourceNames().stream().sorted().toList())
+                    + " "
+                    + rule.getVerbs().stream().sorted().toList())
+        .toList();
+  }
+}

@@ -1,0 +1,210 @@
+package dev.rotor.clusteragent.scenario;
+
+import static dev.rotor.common.event.EventType.ROLLOUT_COMPLETED;
+import static dev.rotor.common.event.EventType.ROLLOUT_FAILED;
+import static dev.rotor.common.event.EventType.ROLLOUT_STARTED;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.rotor.common.event.EventEnvelope;
+import dev.rotor.common.event.ManifestApproved;
+import dev.rotor.common.event.Phase;
+import dev.rotor.testsupport.KafkaResource;
+import dev.rotor.testsupport.kubernetes.ApiFault;
+import dev.rotor.testsupport.kubernetes.ApiRequest;
+import dev.rotor.testsupport.kubernetes.KubernetesApiDispatcher.InjectedFault;
+import dev.rotor.testsupport.kubernetes.KubernetesApiTestResource;
+import dev.rotor.testsupport.kubernetes.RolloutSimulator.Behaviour;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The agent restarts, loses its watches, and sees events again: none of it restarts a Deployment
+ * twice for a phase, and nothing pending is lost. An agent restart is its work stopping without a
+ * word and a fresh start from what the cluster holds ({@code Coordinator.stop()/start()}, the code
+ * the application runs at shutdown and start-up).
+ */
+@QuarkusTest
+@WithTestResource(
+    value = KafkaResource.class,
+    initArgs = @ResourceArg(name = KafkaResource.TOPICS, value = AgentScenario.TOPICS))
+@WithTestResource(
+    value = KubernetesApiTestResource.class,
+    initArgs = @ResourceArg(name = KubernetesApiTestResource.SEALED_SECRETS, value = "true"))
+@WithTestResource(AgentTestEnvironment.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class RestartAndReplayTest extends AgentScenario {
+
+  @Test
+  void
+      anAgentKilledBetweenApplyAndRestartRestartsEachDeploymentExactlyOncePerPhaseWhenItComesBack() {
+    Targets.Target target = Targets.CRASH;
+    TestKey old = seed(target);
+    Rotation rotation = rotate(target, old);
+    InjectedFault hang =
+        api.dispatcher()
+            .inject("PATCH", "/apis/apps/v1/namespaces/crash/deployments/app", ApiFault.hang(), 1);
+
+    send(approved(rotation));
+    await().atMost(TIMEOUT).until(() -> hang.hits() == 1);
+    assertThat(secret(target).getData())
+        .as("applied before the restart")
+        .containsKey("keyring.key." + rotation.newKey().keyId());
+    coordinator.stop();
+    assertThat(restarts(target, "app")).isZero();
+
+    coordinator.start();
+
+    awaitEvent(rotation.id(), ROLLOUT_COMPLETED, Phase.PROMOTE);
+    assertThat(restarts(target, "app")).isEqualTo(2);
+    assertThat(restarts(target, "worker")).isEqualTo(2);
+    assertThat(api.rollouts().rollouts(target.namespace(), "app"))
+        .extracting(r -> r.templateAnnotations().get("rotor.dev/rotation"))
+        .containsExactly(rotation.id() + "/distribute", rotation.id() + "/promote");
+    List<EventEnvelope> events = events(rotation.id());
+    assertThat(ids(events, ROLLOUT_COMPLETED)).hasSize(2);
+    assertThat(ids(events, ROLLOUT_STARTED))
+        .as("rollout.started of distribute is sent again after the restart, with the same id")
+        .hasSize(2);
+    assertThat(events).noneMatch(e -> e.type() == ROLLOUT_FAILED);
+  }
+
+  @Test
+  void anAgentRestartedWithNothingPendingCausesNoRollout() {
+    Targets.Target target = Targets.IDLE;
+    TestKey old = seed(target);
+    Rotation rotation = rotate(target, old);
+    send(approved(rotation));
+    awaitEvent(rotation.id(), ROLLOUT_COMPLETED, Phase.PROMOTE);
+    int sent = events(rotation.id()).size();
+    Instant restarted = Instant.now();
+
+    coordinator.stop();
+    coordinator.start();
+
+    await().atMost(TIMEOUT).until(coordinator::isReady);
+    await()
+        .during(Duration.ofSeconds(2))
+        .atMost(TIMEOUT)
+        .until(() -> restarts(target, "app") == 2 && events(rotation.id()).size() == sent);
+    assertThat(writesSince(restarted)).isEmpty();
+  }
+
+  @Test
+  void aDroppedWatchIsResumedAndTheRolloutCompletes() {
+    Targets.Target target = Targets.WATCH;
+    TestKey old = seed(target);
+    Rotation rotation = rotate(target, old);
+    api.rollouts().behave(target.namespace(), "app", Behaviour.STALL);
+    send(approved(rotation));
+    await().atMost(TIMEOUT).until(() -> restarts(target, "app") == 1);
+    await().atMost(TIMEOUT).until(() -> watchesOf(target) > 0);
+    int watched = watchesOf(target);
+
+    assertThat(api.dispatcher().dropWatches()).isPositive();
+    await().atMost(TIMEOUT).until(() -> watchesOf(target) > watched);
+    api.rollouts().complete(target.namespace(), "app");
+
+    awaitEvent(rotation.id(), ROLLOUT_COMPLETED, Phase.PROMOTE);
+    assertThat(events(rotation.id())).noneMatch(e -> e.type() == ROLLOUT_FAILED);
+    assertThat(restarts(target, "app")).isEqualTo(2);
+  }
+
+  @Test
+  void replayedEventsChangeNothingEvenAfterTheAgentForgotThem() {
+    Targets.Target target = Targets.REPLAY;
+    TestKey old = seed(target);
+    Rotation first = rotate(target, old);
+    EventEnvelope firstApproved =
+        envelope(approved(first).data(), "manifest-service", Instant.now().minusSeconds(60));
+    send(firstApproved);
+    awaitEvent(first.id(), ROLLOUT_COMPLETED, Phase.PROMOTE);
+    Rotation second = rotate(target, first.newKey());
+    EventEnvelope secondApproved = approved(second);
+    send(secondApproved);
+    awaitEvent(second.id(), ROLLOUT_COMPLETED, Phase.PROMOTE);
+    int rollouts = restarts(target, "app");
+    int firstEvents = events(first.id()).size();
+    Set<String> secondIds = ids(events(second.id()));
+    double duplicates = skipped("duplicate");
+
+    send(firstApproved);
+    send(secondApproved);
+
+    await().atMost(TIMEOUT).until(() -> skipped("duplicate") >= duplicates + 2);
+    assertThat(restarts(target, "app")).isEqualTo(rollouts);
+    assertThat(events(first.id())).hasSize(firstEvents);
+    assertThat(primaryOf(target)).isEqualTo(second.newKey().keyId());
+
+    clock.advance(Duration.ofDays(15));
+    coordinator.stop();
+    coordinator.start();
+    double stale = skipped("stale");
+    send(firstApproved);
+    send(secondApproved);
+
+    await().atMost(TIMEOUT).until(() -> skipped("stale") >= stale + 1);
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () ->
+                events(second.id()).stream().filter(e -> e.type() == ROLLOUT_COMPLETED).count()
+                    == 3);
+    assertThat(ids(events(second.id())))
+        .as("the second rotation's promote is confirmed again, under the same ids")
+        .isEqualTo(secondIds);
+    assertThat(events(first.id())).hasSize(firstEvents);
+    assertThat(restarts(target, "app")).isEqualTo(rollouts);
+    assertThat(primaryOf(target))
+        .as("the first rotation's manifests are not applied again")
+        .isEqualTo(second.newKey().keyId());
+    assertThat(((ManifestApproved) firstApproved.data()).distributeCommit())
+        .isEqualTo(first.distributeCommit());
+  }
+
+  @Test
+  @Order(Integer.MAX_VALUE)
+  void noKeyOrGitCredentialLeakedAndEveryRequestWasWithinTheAgentsRole() throws Exception {
+    assertNothingLeaked();
+    assertEveryRequestWasWithinTheAgentsRole();
+  }
+
+  private List<ApiRequest> writesSince(Instant since) {
+    return api.dispatcher().requests().stream()
+        .filter(r -> !r.method().equals("GET") && r.at().isAfter(since))
+        .filter(r -> r.path().contains("/deployments/") || r.path().contains("/secrets/"))
+        .toList();
+  }
+
+  private int watchesOf(Targets.Target target) {
+    return (int)
+        api
+            .dispatcher()
+            .requests("GET", "/apis/apps/v1/namespaces/" + target.namespace() + "/deployments")
+            .stream()
+            .filter(r -> r.query().contains("watch=true"))
+            .count();
+  }
+
+  private static Set<String> ids(List<EventEnvelope> events) {
+    return events.stream().map(EventEnvelope::id).collect(Collectors.toSet());
+  }
+
+  private static Set<String> ids(
+      List<EventEnvelope> events, dev.rotor.common.event.EventType type) {
+    return events.stream()
+        .filter(e -> e.type() == type)
+        .map(EventEnvelope::id)
+        .collect(Collectors.toSet());
+  }
+}

@@ -1,0 +1,113 @@
+package dev.rotor.clusteragent.scenario;
+
+import dev.rotor.common.plan.ManifestFormat;
+import java.util.List;
+
+/**
+ * The targets of the test policy, one namespace per scenario so that scenarios do not see each
+ * other's Deployments. The agent under test serves {@link #CLUSTER}.
+ */
+public final class Targets {
+  /** The cluster the agent under test serves. */
+  public static final String CLUSTER = "aether-staging";
+
+  public static final String CANARY = "aether-canary";
+  public static final String PRODUCTION = "aether-production";
+
+  /** A target: namespace, Secret {@code app-key}, Deployments, format, stages. */
+  public record Target(
+      String namespace,
+      ManifestFormat format,
+      List<String> deployments,
+      List<String> clusters,
+      boolean window,
+      boolean unreachableRepository) {
+
+    public String secret() {
+      return "app-key";
+    }
+
+    public String id() {
+      return namespace + "/" + secret();
+    }
+
+    public String path() {
+      return "deploy/" + namespace + "/secret-app-key.yaml";
+    }
+  }
+
+  public static final Target PAYMENTS =
+      plain("payments", List.of("payments-api", "payments-worker"), List.of(CLUSTER, PRODUCTION));
+  public static final Target VAULT =
+      new Target(
+          "vault",
+          ManifestFormat.SEALED_SECRET,
+          List.of("vault-reader", "vault-writer"),
+          List.of(CLUSTER, PRODUCTION),
+          false,
+          false);
+  public static final Target UNSEALED =
+      new Target(
+          "unsealed",
+          ManifestFormat.SEALED_SECRET,
+          List.of("reader"),
+          List.of(CLUSTER),
+          false,
+          false);
+  public static final Target FORBIDDEN = plain("forbidden", List.of("app"), List.of(CLUSTER));
+  public static final Target MISSING = plain("missing", List.of("app", "ghost"), List.of(CLUSTER));
+  public static final Target DEADLINE = plain("deadline", List.of("app"), List.of(CLUSTER));
+  public static final Target STUCK = plain("stuck", List.of("app"), List.of(CLUSTER));
+  public static final Target CONFLICT = plain("conflict", List.of("app"), List.of(CLUSTER));
+  public static final Target DENIED = plain("denied", List.of("app"), List.of(CLUSTER));
+  public static final Target GITLESS =
+      new Target("gitless", ManifestFormat.SECRET, List.of("app"), List.of(CLUSTER), false, true);
+  public static final Target WATCH = plain("watch", List.of("app"), List.of(CLUSTER));
+  public static final Target CRASH = plain("crash", List.of("app", "worker"), List.of(CLUSTER));
+  public static final Target IDLE = plain("idle", List.of("app"), List.of(CLUSTER));
+  public static final Target REPLAY = plain("replay", List.of("app"), List.of(CLUSTER));
+  public static final Target ROLLBACK = plain("rollback", List.of("app"), List.of(CLUSTER));
+  public static final Target SECOND_STAGE =
+      plain("second", List.of("app"), List.of(CANARY, CLUSTER, PRODUCTION));
+  public static final Target WINDOW =
+      new Target(
+          "window", ManifestFormat.SECRET, List.of("app"), List.of(CANARY, CLUSTER), true, false);
+  public static final Target WINDOW_CANCELLED =
+      new Target(
+          "window-cancelled", ManifestFormat.SECRET, List.of("app"), List.of(CLUSTER), true, false);
+  public static final Target POISON = plain("poison", List.of("app"), List.of(CLUSTER));
+  public static final Target ELSEWHERE =
+      plain("elsewhere", List.of("app"), List.of(CANARY, PRODUCTION));
+
+  public static final List<Target> ALL =
+      List.of(
+          PAYMENTS,
+          VAULT,
+          UNSEALED,
+          FORBIDDEN,
+          MISSING,
+          DEADLINE,
+          STUCK,
+          CONFLICT,
+          DENIED,
+          GITLESS,
+          WATCH,
+          CRASH,
+          IDLE,
+          REPLAY,
+          ROLLBACK,
+          SECOND_STAGE,
+          WINDOW,
+          WINDOW_CANCELLED,
+          POISON,
+          ELSEWHERE);
+
+  /** The maintenance window of the targets that have one: 02:00 to 03:00 UTC, every day. */
+  public static final String WINDOW_START = "02:00";
+
+  private Targets() {}
+
+  private static Target plain(String namespace, List<String> deployments, List<String> clusters) {
+    return new Target(namespace, ManifestFormat.SECRET, deployments, clusters, false, false);
+  }
+}
