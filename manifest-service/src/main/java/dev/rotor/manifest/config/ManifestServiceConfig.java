@@ -1,0 +1,169 @@
+package dev.rotor.manifest.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Configuration of the manifest-service ({@code rotor.manifest-service.*}). */
+@ConfigMapping(prefix = "rotor.manifest-service")
+public interface ManifestServiceConfig {
+
+  /**
+   * Directory of the working-copy cache: one bare clone per repository URL. Must be writable; give
+   * each instance of the service its own.
+   */
+  @WithDefault("${java.io.tmpdir}/rotor-manifest-service/git")
+  Path cacheDir();
+
+  /**
+   * age identity file ({@code age-keygen} output) that opens the key handed over for manifests of
+   * format {@code secret}. Needed only when a policy allows plaintext in Git; never logged.
+   */
+  Optional<Path> ageIdentityFile();
+
+  /** How Rotor talks to Git. */
+  Git git();
+
+  /** Review rules common to every provider. */
+  Review review();
+
+  /** The {@code local} review provider (approvals from {@code rotor.approvals}). */
+  Local local();
+
+  /** The {@code github} review provider (pull requests). */
+  GitHub github();
+
+  /** The worker that drives each rotation through its steps. */
+  Worker worker();
+
+  /** Git settings. */
+  interface Git {
+    /** Committer name of every commit Rotor writes (the author is the requester). */
+    @WithDefault("Rotor")
+    String committerName();
+
+    /** Committer e-mail of every commit Rotor writes. */
+    @WithDefault("rotor@rotor.invalid")
+    String committerEmail();
+
+    /** Domain of the author e-mail when the requester is a name, not an e-mail address. */
+    @WithDefault("users.rotor.invalid")
+    String authorEmailDomain();
+
+    /** Timeout of one fetch or push. */
+    @WithDefault("PT60S")
+    Duration timeout();
+
+    /** How often a merge or rollback rebases and pushes again when the default branch moved. */
+    @WithDefault("5")
+    int pushAttempts();
+
+    /** How many commits back Rotor looks for its trailers (its own earlier commits). */
+    @WithDefault("2000")
+    int historyDepth();
+
+    /** Whether Rotor deletes a rotation's branch after it merged it itself. */
+    @WithDefault("true")
+    boolean deleteMergedBranches();
+
+    /** Credentials for repositories that no {@code repositories} entry matches. */
+    Credentials defaultCredentials();
+
+    /** Credentials per repository URL prefix; the longest matching prefix wins. */
+    Optional<List<RepositoryCredentials>> repositories();
+  }
+
+  /** HTTPS credentials: a user and a password, or a token. */
+  interface Credentials {
+    /** User name; with a token it defaults to {@code x-access-token} (GitHub's convention). */
+    Optional<String> username();
+
+    /** Password (with {@code username}); never logged. */
+    Optional<String> password();
+
+    /** Access token, sent as the password; never logged. */
+    Optional<String> token();
+  }
+
+  /** Credentials for the repositories whose clone URL starts with {@code url-prefix}. */
+  interface RepositoryCredentials extends Credentials {
+    /** URL prefix, e.g. {@code https://github.com/aether/}. */
+    String urlPrefix();
+  }
+
+  /** Review settings. */
+  interface Review {
+    /** How long a proposal waits for a decision before the rotation fails (REVIEW_REJECTED). */
+    @WithDefault("P7D")
+    Duration timeout();
+  }
+
+  /** The local review provider. */
+  interface Local {
+    /**
+     * Members of each team the policies name in {@code approvals.teams}, e.g. {@code
+     * rotor.manifest-service.local.teams.security=bob,carol}. Approvals from people outside every
+     * team of the plan do not count; a team without members here counts nobody.
+     */
+    Map<String, List<String>> teams();
+  }
+
+  /** The GitHub review provider. */
+  interface GitHub {
+    /** Base URL of GitHub's REST API (GitHub Enterprise: {@code https://<host>/api/v3}). */
+    @WithDefault("https://api.github.com")
+    String apiUrl();
+
+    /** Token of Rotor's GitHub identity (pull requests, reviews, merges); never logged. */
+    Optional<String> token();
+
+    /**
+     * Secret of the webhook ({@code X-Hub-Signature-256}); without it the webhook endpoint is off
+     * and Rotor relies on polling.
+     */
+    Optional<String> webhookSecret();
+
+    /** How often an open pull request is checked for reviews and its merge state. */
+    @WithDefault("PT1M")
+    Duration pollInterval();
+
+    /** How Rotor merges an approved pull request: {@code merge} or {@code rebase}. */
+    @WithDefault("merge")
+    String mergeMethod();
+
+    /** The longest wait for a rate limit to reset inside one step; longer waits reschedule. */
+    @WithDefault("PT60S")
+    Duration maxRateLimitWait();
+
+    /** Timeout of one request to GitHub. */
+    @WithDefault("PT15S")
+    Duration requestTimeout();
+  }
+
+  /** The worker. */
+  interface Worker {
+    /** How often the worker looks for due work (new events wake it at once). */
+    @WithDefault("PT5S")
+    Duration interval();
+
+    /** How long one instance holds a rotation while it works on it. */
+    @WithDefault("PT5M")
+    Duration lease();
+
+    /** Attempts of a step that keeps failing for a transient reason before the rotation fails. */
+    @WithDefault("10")
+    int maxAttempts();
+
+    /** Wait before the first retry; doubles with each attempt. */
+    @WithDefault("PT5S")
+    Duration initialBackoff();
+
+    /** Longest wait between two retries. */
+    @WithDefault("PT10M")
+    Duration maxBackoff();
+  }
+}

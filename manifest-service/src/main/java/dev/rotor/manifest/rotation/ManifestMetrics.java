@@ -1,0 +1,71 @@
+package dev.rotor.manifest.rotation;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The manifest-service's metrics ({@code rotor_manifest_service_*} in Prometheus): proposals,
+ * merges, rollbacks, failures by reason, retries by step, step durations, open rotations and unsent
+ * events.
+ */
+@ApplicationScoped
+public class ManifestMetrics {
+  private final MeterRegistry registry;
+  private final AtomicLong open = new AtomicLong();
+  private final AtomicLong unsent = new AtomicLong();
+
+  public ManifestMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    registry.gauge("rotor.manifest-service.rotations.open", open);
+    registry.gauge("rotor.manifest-service.outbox.unsent", unsent);
+  }
+
+  public void proposed(String provider, boolean reused) {
+    registry
+        .counter(
+            "rotor.manifest-service.proposals",
+            "provider",
+            provider,
+            "reused",
+            Boolean.toString(reused))
+        .increment();
+  }
+
+  public void merged(String mode) {
+    registry.counter("rotor.manifest-service.merges", "mode", mode).increment();
+  }
+
+  public void rolledBack(boolean reused) {
+    registry
+        .counter("rotor.manifest-service.rollbacks", "reused", Boolean.toString(reused))
+        .increment();
+  }
+
+  public void failed(String reason) {
+    registry.counter("rotor.manifest-service.failures", "reason", reason).increment();
+  }
+
+  public void retried(String step) {
+    registry.counter("rotor.manifest-service.retries", "step", step).increment();
+  }
+
+  public void received(String type) {
+    registry.counter("rotor.manifest-service.events.received", "type", type).increment();
+  }
+
+  public Timer.Sample start() {
+    return Timer.start(registry);
+  }
+
+  public void stepDone(Timer.Sample sample, String step, String outcome) {
+    sample.stop(
+        registry.timer("rotor.manifest-service.step.duration", "step", step, "outcome", outcome));
+  }
+
+  void gauges(long openRotations, long unsentEvents) {
+    open.set(openRotations);
+    unsent.set(unsentEvents);
+  }
+}

@@ -1,0 +1,77 @@
+package dev.rotor.manifest.rotation;
+
+import dev.rotor.common.event.EventCodec;
+import dev.rotor.common.event.EventEnvelope;
+import dev.rotor.common.event.EventType;
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.GeneratedValue;
+import jakarta.persistence.GenerationType;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+
+/** An event written with the state it reports, sent after the transaction committed. */
+@Entity
+@Table(name = "outbox")
+public class OutboxEntry extends PanacheEntityBase {
+  @Id
+  @GeneratedValue(strategy = GenerationType.IDENTITY)
+  public Long id;
+
+  @Column(name = "event_id")
+  public String eventId;
+
+  public String topic;
+
+  @Column(name = "event_type")
+  public String eventType;
+
+  public String source;
+  public String subject;
+
+  @Column(name = "rotation_id")
+  public String rotationId;
+
+  @Column(name = "event_time")
+  public Instant eventTime;
+
+  public String data;
+
+  @Column(name = "created_at")
+  public Instant createdAt;
+
+  @Column(name = "sent_at")
+  public Instant sentAt;
+
+  static OutboxEntry of(EventEnvelope event, String topic, Instant now) {
+    OutboxEntry entry = new OutboxEntry();
+    entry.eventId = event.id();
+    entry.topic = topic;
+    entry.eventType = event.type().cloudEventType();
+    entry.source = event.source();
+    entry.subject = event.subject();
+    entry.rotationId = event.rotationId();
+    entry.eventTime = event.time();
+    entry.data = new String(EventCodec.encode(event.data()), StandardCharsets.UTF_8);
+    entry.createdAt = now;
+    return entry;
+  }
+
+  /** The event as it was written. */
+  public EventEnvelope envelope() {
+    EventType type =
+        EventType.fromCloudEventType(eventType)
+            .orElseThrow(() -> new IllegalStateException("unknown event type " + eventType));
+    return new EventEnvelope(
+        eventId,
+        type,
+        source,
+        subject,
+        rotationId,
+        eventTime,
+        EventCodec.decode(type, data.getBytes(StandardCharsets.UTF_8)));
+  }
+}

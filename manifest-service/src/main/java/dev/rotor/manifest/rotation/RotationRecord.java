@@ -1,0 +1,145 @@
+package dev.rotor.manifest.rotation;
+
+import dev.rotor.common.event.EventCodec;
+import dev.rotor.common.event.EventType;
+import dev.rotor.common.event.KeyGenerated;
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+
+/** One rotation as the manifest-service knows it. */
+@Entity
+@Table(name = "rotation")
+public class RotationRecord extends PanacheEntityBase {
+  @Id
+  @Column(name = "rotation_id")
+  public String rotationId;
+
+  @Column(name = "target_id")
+  public String targetId;
+
+  @Enumerated(EnumType.STRING)
+  public RotationStatus status;
+
+  @Column(name = "key_event_id")
+  public String keyEventId;
+
+  /** The key.generated data (JSON): the plan and the key sealed, never in plaintext. */
+  @Column(name = "key_event")
+  public String keyEvent;
+
+  @Column(name = "requested_by")
+  public String requestedBy;
+
+  @Column(name = "key_id")
+  public String keyId;
+
+  public String fingerprint;
+  public String provider;
+
+  @Column(name = "previous_key_id")
+  public String previousKeyId;
+
+  public String branch;
+
+  @Column(name = "base_commit")
+  public String baseCommit;
+
+  @Column(name = "distribute_commit")
+  public String distributeCommit;
+
+  @Column(name = "promote_commit")
+  public String promoteCommit;
+
+  @Column(name = "change_request_repo")
+  public String changeRequestRepo;
+
+  @Column(name = "change_request_number")
+  public Integer changeRequestNumber;
+
+  @Column(name = "change_request_url")
+  public String changeRequestUrl;
+
+  @Column(name = "merged_commit")
+  public String mergedCommit;
+
+  @Column(name = "merged_distribute_commit")
+  public String mergedDistributeCommit;
+
+  @Column(name = "merged_promote_commit")
+  public String mergedPromoteCommit;
+
+  /** Who approved, one per line. */
+  public String approvers;
+
+  public boolean forced;
+
+  @Column(name = "rollback_event_id")
+  public String rollbackEventId;
+
+  @Column(name = "rollback_commit")
+  public String rollbackCommit;
+
+  /** The clusters told to roll back, one per line. */
+  @Column(name = "rollback_clusters")
+  public String rollbackClusters;
+
+  @Column(name = "failure_reason")
+  public String failureReason;
+
+  @Column(name = "failure_message")
+  public String failureMessage;
+
+  public int attempts;
+
+  @Column(name = "next_attempt_at")
+  public Instant nextAttemptAt;
+
+  @Column(name = "last_error")
+  public String lastError;
+
+  @Column(name = "lease_owner")
+  public String leaseOwner;
+
+  @Column(name = "lease_until")
+  public Instant leaseUntil;
+
+  @Column(name = "input_version")
+  public long inputVersion;
+
+  @Column(name = "created_at")
+  public Instant createdAt;
+
+  @Column(name = "updated_at")
+  public Instant updatedAt;
+
+  @Column(name = "proposed_at")
+  public Instant proposedAt;
+
+  @Column(name = "merged_at")
+  public Instant mergedAt;
+
+  @Column(name = "ended_at")
+  public Instant endedAt;
+
+  /** The key.generated event this rotation started from. */
+  public KeyGenerated keyGenerated() {
+    return (KeyGenerated)
+        EventCodec.decode(EventType.KEY_GENERATED, keyEvent.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** The approvers recorded at the merge. */
+  public List<String> approverList() {
+    return approvers == null || approvers.isEmpty()
+        ? List.of()
+        : Arrays.asList(approvers.split("\n"));
+  }
+}

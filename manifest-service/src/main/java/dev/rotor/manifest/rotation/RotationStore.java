@@ -1,0 +1,329 @@
+package dev.rotor.manifest.rotation;
+
+import dev.rotor.common.event.EventCodec;
+import dev.rotor.common.event.EventEnvelope;
+import dev.rotor.common.event.KeyGenerated;
+import dev.rotor.common.event.Reasons;
+import dev.rotor.common.event.Topics;
+import dev.rotor.manifest.git.ManifestChanges;
+import dev.rotor.manifest.review.ChangeRequest;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.LockModeType;
+import jakarta.transaction.Transactional;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The manifest-service's database access. Every write that ends a step also writes the events it
+ * causes into the outbox and releases the rotation's lease, in one transaction.
+ */
+@ApplicationScoped
+public class RotationStore {
+  @Inject EntityManager em;
+
+  /**
+   * Records a new rotation from its key.generated event.
+   *
+   * @return false when the rotation (or this event) is known already
+   */
+  @Transactional
+  public boolean create(EventEnvelope event, KeyGenerated key, Instant now) {
+    int inserted =
+        em.createNativeQuery(
+                "insert into rotation (rotation_id, target_id, status, key_event_id, key_event,"
+                    + " requested_by, key_id, fingerprint, provider, attempts, next_attempt_at,"
+                    + " input_version, created_at, updated_at) values (:id, :target, :status,"
+                    + " :eventId, :data, :requestedBy, :keyId, :fingerprint, :provider, 0, :now,"
+                    + " 0, :now, :now) on conflict do nothing")
+            .setParameter("id", key.rotationId())
+            .setParameter("target", key.targetId())
+            .setParameter("status", RotationStatus.PROPOSING.name())
+            .setParameter("eventId", event.id())
+            .setParameter("data", new String(EventCodec.encode(key), StandardCharsets.UTF_8))
+            .setParameter("requestedBy", key.requestedBy())
+            .setParameter("keyId", key.keyId())
+            .setParameter("fingerprint", key.fingerprint())
+            .setParameter("provider", key.plan().approvals().provider().id())
+            .setParameter("now", now)
+            .executeUpdate();
+    return inserted == 1;
+  }
+
+  @Transactional
+  public Optional<RotationRecord> find(String rotationId) {
+    return RotationRecord.findByIdOptional(rotationId);
+  }
+
+  /**
+   * Records an approval, a rejection or a rollback trigger.
+   *
+   * @return false when this event was recorded before
+   */
+  @Transactional
+  public boolean recordInput(
+      String eventId,
+      String rotationId,
+      String targetId,
+      InputKind kind,
+      String actor,
+      boolean force,
+      String cluster,
+      String detail,
+      Instant now) {
+    int inserted =
+        em.createNativeQuery(
+                "insert into rotation_input (event_id, rotation_id, target_id, kind, actor, force,"
+                    + " cluster, detail, received_at) values (:eventId, :rotationId, :target,"
+                    + " :kind, :actor, :force, :cluster, :detail, :now) on conflict do nothing")
+            .setParameter("eventId", eventId)
+            .setParameter("rotationId", rotationId)
+            .setParameter("target", targetId)
+            .setParameter("kind", kind.name())
+            .setParameter("actor", actor)
+            .setParameter("force", force)
+            .setParameter("cluster", cluster)
+            .setParameter("detail", truncate(detail, 2000))
+            .setParameter("now", now)
+            .executeUpdate();
+    return inserted == 1;
+  }
+
+  /** Records that a rollout of the rotation started on a cluster. */
+  @Transactional
+  public boolean recordCluster(String rotationId, String cluster, String eventId, Instant now) {
+    return em.createNativeQuery(
+                "insert into applied_cluster (rotation_id, cluster, event_id, seen_at) values"
+                    + " (:rotationId, :cluster, :eventId, :now) on conflict do nothing")
+            .setParameter("rotationId", rotationId)
+            .setParameter("cluster", cluster)
+            .setParameter("eventId", eventId)
+            .setParameter("now", now)
+            .executeUpdate()
+        == 1;
+  }
+
+  /** Makes an open rotation due now, and notes that its inputs changed. */
+  @Transactional
+  public boolean wake(String rotationId, Instant now) {
+    return em.createNativeQuery(
+                "update rotation set input_version = input_version + 1, next_attempt_at = :now,"
+                    + " updated_at = :now where rotation_id = :id and status in ('PROPOSING',"
+                    + " 'PROPOSED', 'MERGED')")
+            .setParameter("id", rotationId)
+            .setParameter("now", now)
+            .executeUpdate()
+        == 1;
+  }
+
+  /** Takes the lease of the rotation due soonest, if any is due and free. */
+  @Transactional
+  public Optional<String> claimDue(Instant now, String owner, Duration lease) {
+    @SuppressWarnings("unchecked")
+    List<Object> ids =
+        em.createNativeQuery(
+                "update rotation set lease_owner = :owner, lease_until = :until where rotation_id"
+                    + " = (select rotation_id from rotation where next_attempt_at <= :now and"
+                    + " (lease_until is null or lease_until < :now) order by next_attempt_at"
+                    + " limit 1 for update skip locked) returning rotation_id")
+            .setParameter("owner", owner)
+            .setParameter("until", now.plus(lease))
+            .setParameter("now", now)
+            .getResultList();
+    return ids.stream().findFirst().map(Object::toString);
+  }
+
+  /** The inputs of a rotation, in the order they arrived; inputs naming another target are not. */
+  @Transactional
+  public List<RotationInputRecord> inputs(String rotationId, String targetId) {
+    return RotationInputRecord.list(
+        "rotationId = ?1 and targetId = ?2 order by seq", rotationId, targetId);
+  }
+
+  @Transactional
+  public List<String> appliedClusters(String rotationId) {
+    @SuppressWarnings("unchecked")
+    List<Object> clusters =
+        em.createNativeQuery(
+                "select cluster from applied_cluster where rotation_id = :id order by seen_at,"
+                    + " cluster")
+            .setParameter("id", rotationId)
+            .getResultList();
+    return clusters.stream().map(Object::toString).toList();
+  }
+
+  /** The rotation whose change request is pull request {@code number} of {@code repo}. */
+  @Transactional
+  public Optional<String> rotationForChangeRequest(String repo, int number) {
+    return RotationRecord.<RotationRecord>find(
+            "changeRequestRepo = ?1 and changeRequestNumber = ?2", repo, number)
+        .firstResultOptional()
+        .map(r -> r.rotationId);
+  }
+
+  /** The proposal is on its branch: PROPOSED, due now so the review is looked at. */
+  @Transactional
+  public void proposed(
+      String rotationId,
+      ManifestChanges.Proposal proposal,
+      ChangeRequest changeRequest,
+      EventEnvelope event,
+      Instant now) {
+    RotationRecord r = locked(rotationId);
+    r.status = RotationStatus.PROPOSED;
+    r.branch = proposal.branch();
+    r.baseCommit = proposal.baseCommit();
+    r.distributeCommit = proposal.distributeCommit();
+    r.promoteCommit = proposal.promoteCommit();
+    r.previousKeyId = proposal.previousKeyId();
+    r.changeRequestRepo = changeRequest.repository();
+    r.changeRequestNumber = changeRequest.number();
+    r.changeRequestUrl = changeRequest.url();
+    r.proposedAt = now;
+    r.nextAttemptAt = now;
+    done(r, now);
+    outbox(event, now);
+  }
+
+  /** The change is on the default branch. */
+  @Transactional
+  public void merged(
+      String rotationId,
+      ManifestChanges.Merged merged,
+      List<String> approvers,
+      boolean forced,
+      EventEnvelope event,
+      long seenInputs,
+      Instant now) {
+    RotationRecord r = locked(rotationId);
+    r.status = RotationStatus.MERGED;
+    r.mergedCommit = merged.mergeCommit();
+    r.mergedDistributeCommit = merged.distributeCommit();
+    r.mergedPromoteCommit = merged.promoteCommit();
+    r.approvers = String.join("\n", approvers);
+    r.forced = forced;
+    r.mergedAt = now;
+    // A rollback trigger that arrived meanwhile is looked at at once.
+    r.nextAttemptAt = r.inputVersion != seenInputs ? now : null;
+    done(r, now);
+    outbox(event, now);
+  }
+
+  /** The rollback commit is on the default branch. */
+  @Transactional
+  public void rolledBack(
+      String rotationId,
+      String commit,
+      List<String> clusters,
+      String triggerEventId,
+      EventEnvelope event,
+      Instant now) {
+    RotationRecord r = locked(rotationId);
+    r.status = RotationStatus.ROLLED_BACK;
+    r.rollbackCommit = commit;
+    r.rollbackClusters = String.join("\n", clusters);
+    r.rollbackEventId = triggerEventId;
+    r.endedAt = now;
+    r.nextAttemptAt = null;
+    done(r, now);
+    outbox(event, now);
+  }
+
+  /** The rotation ended with rotation.failed. */
+  @Transactional
+  public void failed(
+      String rotationId,
+      Reasons.RotationFailure reason,
+      String message,
+      EventEnvelope event,
+      Instant now) {
+    RotationRecord r = locked(rotationId);
+    r.status = RotationStatus.FAILED;
+    r.failureReason = reason.name();
+    r.failureMessage = message;
+    r.endedAt = now;
+    r.nextAttemptAt = null;
+    done(r, now);
+    outbox(event, now);
+  }
+
+  /**
+   * Nothing to do until {@code next} (null: until an input arrives). An input that arrived while
+   * the step ran makes the rotation due at once.
+   */
+  @Transactional
+  public void waitUntil(String rotationId, Instant next, long seenInputs, Instant now) {
+    RotationRecord r = locked(rotationId);
+    r.nextAttemptAt = r.inputVersion != seenInputs ? now : next;
+    done(r, now);
+  }
+
+  /** The step failed for a transient reason: try again at {@code next}. */
+  @Transactional
+  public void retryAt(
+      String rotationId, int attempts, Instant next, String error, long seenInputs, Instant now) {
+    RotationRecord r = locked(rotationId);
+    r.attempts = attempts;
+    r.lastError = truncate(error, 2000);
+    r.nextAttemptAt = next;
+    r.leaseOwner = null;
+    r.leaseUntil = null;
+    r.updatedAt = now;
+  }
+
+  /** Events not yet acknowledged by Kafka, oldest first. */
+  @Transactional
+  public List<OutboxEntry> unsent(int limit) {
+    return OutboxEntry.<OutboxEntry>find("sentAt is null order by id").page(0, limit).list();
+  }
+
+  @Transactional
+  public void markSent(long id, Instant now) {
+    OutboxEntry entry = OutboxEntry.findById(id);
+    if (entry != null) {
+      entry.sentAt = now;
+    }
+  }
+
+  /** How many rotations are open, and how many events wait to be sent. */
+  @Transactional
+  public long[] gauges() {
+    long open =
+        RotationRecord.count(
+            "status in ?1",
+            List.of(RotationStatus.PROPOSING, RotationStatus.PROPOSED, RotationStatus.MERGED));
+    long unsent = OutboxEntry.count("sentAt is null");
+    return new long[] {open, unsent};
+  }
+
+  private RotationRecord locked(String rotationId) {
+    RotationRecord r = em.find(RotationRecord.class, rotationId, LockModeType.PESSIMISTIC_WRITE);
+    if (r == null) {
+      throw new IllegalStateException("rotation " + rotationId + " is not in the database");
+    }
+    return r;
+  }
+
+  private static void done(RotationRecord r, Instant now) {
+    r.attempts = 0;
+    r.lastError = null;
+    r.leaseOwner = null;
+    r.leaseUntil = null;
+    r.updatedAt = now;
+  }
+
+  private void outbox(EventEnvelope event, Instant now) {
+    boolean exists = OutboxEntry.count("eventId", event.id()) > 0;
+    if (!exists) {
+      OutboxEntry.of(event, Topics.MANIFESTS, now).persist();
+    }
+  }
+
+  private static String truncate(String text, int max) {
+    return text == null || text.length() <= max ? text : text.substring(0, max);
+  }
+}

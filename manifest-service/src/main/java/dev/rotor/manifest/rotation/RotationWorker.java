@@ -1,0 +1,476 @@
+package dev.rotor.manifest.rotation;
+
+import dev.rotor.common.event.EventEnvelope;
+import dev.rotor.common.event.KeyGenerated;
+import dev.rotor.common.event.ManifestApproved;
+import dev.rotor.common.event.ManifestProposed;
+import dev.rotor.common.event.ManifestRolledBack;
+import dev.rotor.common.event.Reasons;
+import dev.rotor.common.event.RotationFailed;
+import dev.rotor.common.event.RotorEvent;
+import dev.rotor.common.event.Sources;
+import dev.rotor.common.plan.ManifestFormat;
+import dev.rotor.common.plan.Plan;
+import dev.rotor.common.plan.Stage;
+import dev.rotor.manifest.RotationFailedException;
+import dev.rotor.manifest.TransientException;
+import dev.rotor.manifest.config.ManifestServiceConfig;
+import dev.rotor.manifest.config.ServiceSetup;
+import dev.rotor.manifest.events.OutboxSender;
+import dev.rotor.manifest.git.ManifestChanges;
+import dev.rotor.manifest.keyring.EntryValues;
+import dev.rotor.manifest.keyring.PlainEntryValues;
+import dev.rotor.manifest.keyring.SealedEntryValues;
+import dev.rotor.manifest.review.ChangeRequest;
+import dev.rotor.manifest.review.Decision;
+import dev.rotor.manifest.review.ReviewGateway;
+import dev.rotor.manifest.review.Reviews;
+import io.micrometer.core.instrument.Timer;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.event.TransactionPhase;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jboss.logging.Logger;
+
+/**
+ * Drives each rotation through its steps on one worker thread: propose (write the two commits, open
+ * the change request), review (count approvals, merge), roll back. New events wake it at once; a
+ * timer looks for due work (retries, GitHub polls, review deadlines) every {@code worker.interval}.
+ *
+ * <p>A step reads the rotation, works on Git and the review provider without a transaction, then
+ * writes its result and the events it causes in one transaction. A crash in between is harmless:
+ * the step runs again and finds in Git what it already wrote, and the events get the same ids.
+ */
+@ApplicationScoped
+public class RotationWorker {
+  private static final Logger LOG = Logger.getLogger(RotationWorker.class);
+  private static final String SOURCE = Sources.of("manifest-service");
+
+  private final RotationStore store;
+  private final ManifestChanges changes;
+  private final Reviews reviews;
+  private final OutboxSender outbox;
+  private final ServiceSetup setup;
+  private final ManifestMetrics metrics;
+  private final Clock clock;
+  private final ManifestServiceConfig.Worker settings;
+  private final Duration reviewTimeout;
+  private final String owner = "manifest-service-" + UUID.randomUUID().toString().substring(0, 8);
+  private final AtomicBoolean wakeQueued = new AtomicBoolean();
+  private final AtomicReference<Instant> lastTick = new AtomicReference<>();
+  private ScheduledExecutorService executor;
+
+  public RotationWorker(
+      RotationStore store,
+      ManifestChanges changes,
+      Reviews reviews,
+      OutboxSender outbox,
+      ServiceSetup setup,
+      ManifestMetrics metrics,
+      Clock clock,
+      ManifestServiceConfig config) {
+    this.store = store;
+    this.changes = changes;
+    this.reviews = reviews;
+    this.outbox = outbox;
+    this.setup = setup;
+    this.metrics = metrics;
+    this.clock = clock;
+    this.settings = config.worker();
+    this.reviewTimeout = config.review().timeout();
+  }
+
+  void start(@Observes StartupEvent event) {
+    executor =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "rotor-manifest-worker");
+              t.setDaemon(true);
+              return t;
+            });
+    long interval = Math.max(100, settings.interval().toMillis());
+    executor.scheduleWithFixedDelay(this::drain, 0, interval, TimeUnit.MILLISECONDS);
+  }
+
+  void stop(@Observes ShutdownEvent event) {
+    if (executor != null) {
+      executor.shutdown();
+      try {
+        if (!executor.awaitTermination(30, TimeUnit.SECONDS)) {
+          executor.shutdownNow();
+        }
+      } catch (InterruptedException e) {
+        executor.shutdownNow();
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** Wakes the worker after a transaction that recorded new work committed. */
+  void onWork(@Observes(during = TransactionPhase.AFTER_SUCCESS) WorkArrived work) {
+    wake();
+  }
+
+  /** Makes the worker look for due work now. */
+  public void wake() {
+    ScheduledExecutorService e = executor;
+    if (e != null && !e.isShutdown() && wakeQueued.compareAndSet(false, true)) {
+      e.execute(
+          () -> {
+            wakeQueued.set(false);
+            drain();
+          });
+    }
+  }
+
+  /** When the worker last finished a round; empty before the first. */
+  public Optional<Instant> lastRound() {
+    return Optional.ofNullable(lastTick.get());
+  }
+
+  private void drain() {
+    try {
+      outbox.sendUnsent();
+      for (int i = 0; i < 1000; i++) {
+        Optional<String> due = store.claimDue(clock.instant(), owner, settings.lease());
+        if (due.isEmpty()) {
+          break;
+        }
+        process(due.get());
+        outbox.sendUnsent();
+      }
+      long[] gauges = store.gauges();
+      metrics.gauges(gauges[0], gauges[1]);
+    } catch (RuntimeException e) {
+      LOG.errorf(e, "ROTOR-2090 the worker's round failed: %s", e.getMessage());
+    } finally {
+      lastTick.set(clock.instant());
+    }
+  }
+
+  void process(String rotationId) {
+    RotationRecord rotation = store.find(rotationId).orElse(null);
+    if (rotation == null) {
+      return;
+    }
+    long seen = rotation.inputVersion;
+    String step = rotation.status.name().toLowerCase(java.util.Locale.ROOT);
+    Timer.Sample sample = metrics.start();
+    String outcome = "done";
+    KeyGenerated key = rotation.keyGenerated();
+    try {
+      switch (rotation.status) {
+        case PROPOSING -> propose(rotation, key);
+        case PROPOSED -> review(rotation, key, seen);
+        case MERGED -> rollBackIfAsked(rotation, key, seen);
+        default -> store.waitUntil(rotationId, null, seen, clock.instant());
+      }
+    } catch (RotationFailedException e) {
+      outcome = "failed";
+      fail(rotation, key, e.reason(), e.getMessage());
+    } catch (RuntimeException e) {
+      outcome = "retry";
+      retry(rotation, key, step, e, seen);
+    } finally {
+      metrics.stepDone(sample, step, outcome);
+    }
+  }
+
+  // ---- steps
+
+  private void propose(RotationRecord rotation, KeyGenerated key) {
+    Plan plan = key.plan();
+    ReviewGateway review = reviews.of(plan);
+    review.requireAvailable(plan);
+    ManifestChanges.Proposal proposal;
+    try (EntryValues values = entryValues(key)) {
+      proposal = changes.propose(key, values);
+    }
+    ChangeRequest changeRequest = review.open(rotation, key, proposal);
+    ManifestProposed data =
+        new ManifestProposed(
+            key.rotationId(),
+            key.targetId(),
+            plan,
+            key.fingerprint(),
+            proposal.previousKeyId(),
+            proposal.branch(),
+            proposal.distributeCommit(),
+            proposal.promoteCommit(),
+            changeRequest.url());
+    store.proposed(
+        key.rotationId(), proposal, changeRequest, event(rotation, data), clock.instant());
+    metrics.proposed(plan.approvals().provider().id(), proposal.reused());
+    LOG.infof(
+        "ROTOR-2001 rotation %s of %s proposed on branch %s: distribute %s, promote %s%s%s",
+        key.rotationId(),
+        key.targetId(),
+        proposal.branch(),
+        proposal.distributeCommit(),
+        proposal.promoteCommit(),
+        changeRequest.url() == null ? "" : ", review at " + changeRequest.url(),
+        proposal.reused() ? " (found in Git, nothing written)" : "");
+  }
+
+  private void review(RotationRecord rotation, KeyGenerated key, long seen) {
+    List<RotationInputRecord> inputs = store.inputs(rotation.rotationId, rotation.targetId);
+    ReviewGateway review = reviews.of(key.plan());
+    Optional<RotationInputRecord> rollback = first(inputs, InputKind.ROLLBACK);
+    if (rollback.isPresent()) {
+      String message =
+          rollback.get().detail
+              + "; the change was not merged yet, so Rotor withdrew the proposal and nothing was"
+              + " applied";
+      throw new RotationFailedException(Reasons.RotationFailure.REVIEW_REJECTED, message);
+    }
+    Optional<RotationInputRecord> rejected = first(inputs, InputKind.REJECTED);
+    if (rejected.isPresent()) {
+      String message =
+          CommitText.flat(rejected.get().actor)
+              + " rejected the change"
+              + (rejected.get().detail == null || rejected.get().detail.isBlank()
+                  ? ""
+                  : ": " + CommitText.flat(rejected.get().detail));
+      throw new RotationFailedException(Reasons.RotationFailure.REVIEW_REJECTED, message);
+    }
+    Decision decision = review.decide(rotation, key, inputs);
+    if (decision instanceof Decision.Approved approved) {
+      ManifestChanges.Merged merged = review.merge(rotation, key, approved.approvers());
+      merged(rotation, key, merged, approved.approvers(), approved.forced(), seen);
+    } else if (decision instanceof Decision.MergedElsewhere elsewhere) {
+      if (elsewhere.approvers().size() < elsewhere.required()) {
+        throw new RotationFailedException(
+            Reasons.RotationFailure.REVIEW_REJECTED,
+            "the change request was merged with "
+                + elsewhere.approvers().size()
+                + " of the "
+                + elsewhere.required()
+                + " approvals the policy requires (counted: "
+                + elsewhere.approvers()
+                + "); Rotor does not roll it out: revert merge "
+                + elsewhere.mergeCommit()
+                + " and request a new rotation");
+      }
+      ManifestChanges.Merged merged =
+          changes.locateMerged(ReviewGateway.proposed(rotation, key), elsewhere.mergeCommit());
+      merged(rotation, key, merged, elsewhere.approvers(), false, seen);
+    } else if (decision instanceof Decision.Rejected rejectedDecision) {
+      throw new RotationFailedException(
+          Reasons.RotationFailure.REVIEW_REJECTED, rejectedDecision.message());
+    } else if (decision instanceof Decision.Pending pending) {
+      Instant deadline = rotation.proposedAt.plus(reviewTimeout);
+      if (!clock.instant().isBefore(deadline)) {
+        throw new RotationFailedException(
+            Reasons.RotationFailure.REVIEW_REJECTED,
+            "no decision within " + reviewTimeout + " of the proposal (review.timeout)");
+      }
+      Instant next =
+          pending.nextCheck() == null || pending.nextCheck().isAfter(deadline)
+              ? deadline
+              : pending.nextCheck();
+      store.waitUntil(rotation.rotationId, next, seen, clock.instant());
+    }
+  }
+
+  private void merged(
+      RotationRecord rotation,
+      KeyGenerated key,
+      ManifestChanges.Merged merged,
+      List<String> approvers,
+      boolean forced,
+      long seen) {
+    ManifestApproved data =
+        new ManifestApproved(
+            key.rotationId(),
+            key.targetId(),
+            key.plan(),
+            key.fingerprint(),
+            merged.mergeCommit(),
+            merged.distributeCommit(),
+            merged.promoteCommit(),
+            approvers,
+            forced);
+    store.merged(
+        rotation.rotationId,
+        merged,
+        approvers,
+        forced,
+        event(rotation, data),
+        seen,
+        clock.instant());
+    metrics.merged(merged.mode().name().toLowerCase(java.util.Locale.ROOT));
+    LOG.infof(
+        "ROTOR-2002 rotation %s of %s merged into %s (%s) as %s, approved by %s",
+        key.rotationId(),
+        key.targetId(),
+        key.plan().manifest().branch(),
+        merged.mode(),
+        merged.mergeCommit(),
+        approvers);
+  }
+
+  private void rollBackIfAsked(RotationRecord rotation, KeyGenerated key, long seen) {
+    List<RotationInputRecord> inputs = store.inputs(rotation.rotationId, rotation.targetId);
+    Optional<RotationInputRecord> trigger = first(inputs, InputKind.ROLLBACK);
+    if (trigger.isEmpty()) {
+      store.waitUntil(rotation.rotationId, null, seen, clock.instant());
+      return;
+    }
+    Plan plan = key.plan();
+    Set<String> clusters = new LinkedHashSet<>(store.appliedClusters(rotation.rotationId));
+    for (RotationInputRecord input : inputs) {
+      if (input.kind == InputKind.ROLLBACK && input.cluster != null) {
+        clusters.add(input.cluster);
+      }
+    }
+    if (clusters.isEmpty()) {
+      // No rollout was seen; one may have started unseen (or a GitOps tool applied the merge):
+      // every stage rolls back, which is harmless where nothing changed.
+      plan.stages().stream().map(Stage::cluster).forEach(clusters::add);
+    }
+    RotationInputRecord cause = trigger.get();
+    EntryValues values =
+        plan.manifest().format() == ManifestFormat.SEALED_SECRET
+            ? SealedEntryValues.forPrimaryOnly(plan)
+            : PlainEntryValues.forPrimaryOnly();
+    ManifestChanges.RolledBack rolledBack =
+        changes.rollback(
+            new ManifestChanges.RollbackRequest(
+                plan,
+                key.rotationId(),
+                key.keyId(),
+                key.fingerprint(),
+                rotation.previousKeyId,
+                rotation.mergedPromoteCommit,
+                cause.actor,
+                cause.detail),
+            values);
+    List<String> ordered = new ArrayList<>(clusters);
+    ManifestRolledBack data =
+        new ManifestRolledBack(
+            key.rotationId(), key.targetId(), plan, rolledBack.commit(), ordered, cause.detail);
+    EventEnvelope event = EventEnvelope.causedBy(cause.eventId, data, SOURCE, clock);
+    store.rolledBack(
+        rotation.rotationId, rolledBack.commit(), ordered, cause.eventId, event, clock.instant());
+    metrics.rolledBack(rolledBack.reused());
+    LOG.warnf(
+        "ROTOR-2003 rotation %s of %s rolled back on %s by commit %s (%s); clusters to roll"
+            + " back: %s",
+        key.rotationId(),
+        key.targetId(),
+        plan.manifest().branch(),
+        rolledBack.commit(),
+        cause.detail,
+        ordered);
+  }
+
+  // ---- outcomes
+
+  private void fail(
+      RotationRecord rotation, KeyGenerated key, Reasons.RotationFailure reason, String message) {
+    if (rotation.status == RotationStatus.PROPOSED) {
+      // Best effort: a failed close is logged, the rotation ends all the same.
+      try {
+        reviews.of(key.plan()).close(rotation, key, message);
+      } catch (RuntimeException e) {
+        LOG.warnf(
+            "ROTOR-2042 could not close the change request of rotation %s: %s",
+            rotation.rotationId, e.getMessage());
+      }
+    }
+    RotationFailed data =
+        new RotationFailed(key.rotationId(), key.targetId(), key.plan(), reason, message);
+    store.failed(rotation.rotationId, reason, message, event(rotation, data), clock.instant());
+    metrics.failed(reason.name());
+    LOG.warnf(
+        "ROTOR-2004 rotation %s of %s failed (%s): %s",
+        key.rotationId(), key.targetId(), reason, message);
+  }
+
+  private void retry(
+      RotationRecord rotation, KeyGenerated key, String step, RuntimeException e, long seen) {
+    int attempts = rotation.attempts + 1;
+    String message =
+        e instanceof TransientException
+            ? e.getMessage()
+            : e.getClass().getSimpleName() + ": " + e.getMessage();
+    if (attempts >= settings.maxAttempts()) {
+      fail(
+          rotation,
+          key,
+          rotation.status == RotationStatus.MERGED
+              ? Reasons.RotationFailure.ROLLBACK_FAILED
+              : Reasons.RotationFailure.GIT_REFUSED,
+          "gave up after " + attempts + " attempts: " + message);
+      return;
+    }
+    Instant next =
+        e instanceof TransientException t && t.retryAt().isPresent()
+            ? t.retryAt().get()
+            : clock.instant().plus(backoff(attempts));
+    store.retryAt(rotation.rotationId, attempts, next, message, seen, clock.instant());
+    metrics.retried(step);
+    if (e instanceof TransientException) {
+      LOG.warnf(
+          "ROTOR-2005 rotation %s, step %s, attempt %d: %s; next attempt at %s",
+          rotation.rotationId, step, attempts, message, next);
+    } else {
+      LOG.errorf(
+          e,
+          "ROTOR-2006 rotation %s, step %s, attempt %d failed unexpectedly; next attempt at %s",
+          rotation.rotationId,
+          step,
+          attempts,
+          next);
+    }
+  }
+
+  private Duration backoff(int attempts) {
+    Duration wait = settings.initialBackoff().multipliedBy(1L << Math.min(attempts - 1, 20));
+    return wait.compareTo(settings.maxBackoff()) > 0 ? settings.maxBackoff() : wait;
+  }
+
+  private EntryValues entryValues(KeyGenerated key) {
+    return key.plan().manifest().format() == ManifestFormat.SEALED_SECRET
+        ? SealedEntryValues.of(key)
+        : PlainEntryValues.open(key, setup.ageIdentities());
+  }
+
+  /** Events of a rotation get ids derived from its key.generated event: a replay repeats them. */
+  private EventEnvelope event(RotationRecord rotation, RotorEvent data) {
+    return EventEnvelope.causedBy(rotation.keyEventId, data, SOURCE, clock);
+  }
+
+  private static Optional<RotationInputRecord> first(
+      List<RotationInputRecord> inputs, InputKind kind) {
+    return inputs.stream().filter(i -> i.kind == kind).findFirst();
+  }
+
+  /** One-line text for messages. */
+  static final class CommitText {
+    private CommitText() {}
+
+    static String flat(String text) {
+      if (text == null) {
+        return "";
+      }
+      String one = text.replaceAll("[\\p{Cntrl}\\u2028\\u2029]+", " ").strip();
+      return one.length() > 300 ? one.substring(0, 300) + "…" : one;
+    }
+  }
+}

@@ -1,0 +1,69 @@
+package dev.rotor.manifest.rotation;
+
+import dev.rotor.manifest.config.ManifestServiceConfig;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.Liveness;
+import org.eclipse.microprofile.health.Readiness;
+
+/**
+ * Health of what the extensions do not check: the worker goes round (liveness) and the working
+ * copies can be written (readiness). Kafka and the database report through their extensions.
+ */
+public final class WorkerHealthCheck {
+  private WorkerHealthCheck() {}
+
+  /** The worker finished a round recently. */
+  @Liveness
+  @ApplicationScoped
+  public static class WorkerAlive implements HealthCheck {
+    private final RotationWorker worker;
+    private final Clock clock;
+    private final Duration allowed;
+
+    public WorkerAlive(RotationWorker worker, Clock clock, ManifestServiceConfig config) {
+      this.worker = worker;
+      this.clock = clock;
+      // A round may hold a Git push and a rate-limit wait: allow a lease's worth.
+      this.allowed = config.worker().interval().plus(config.worker().lease());
+    }
+
+    @Override
+    public HealthCheckResponse call() {
+      Optional<Instant> last = worker.lastRound();
+      boolean up =
+          last.isEmpty() || Duration.between(last.get(), clock.instant()).compareTo(allowed) < 0;
+      return HealthCheckResponse.named("rotor-manifest-worker")
+          .status(up)
+          .withData("lastRound", last.map(Instant::toString).orElse("not yet"))
+          .build();
+    }
+  }
+
+  /** The working-copy cache is a writable directory. */
+  @Readiness
+  @ApplicationScoped
+  public static class CacheWritable implements HealthCheck {
+    private final Path cacheDir;
+
+    public CacheWritable(ManifestServiceConfig config) {
+      this.cacheDir = config.cacheDir();
+    }
+
+    @Override
+    public HealthCheckResponse call() {
+      boolean up = Files.isDirectory(cacheDir) && Files.isWritable(cacheDir);
+      return HealthCheckResponse.named("rotor-manifest-git-cache")
+          .status(up)
+          .withData("directory", cacheDir.toString())
+          .build();
+    }
+  }
+}

@@ -1,0 +1,595 @@
+package dev.rotor.manifest;
+
+import static dev.rotor.manifest.support.Rotations.PATH;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.rotor.common.crypto.AgeIdentity;
+import dev.rotor.common.event.EventEnvelope;
+import dev.rotor.common.event.EventType;
+import dev.rotor.common.event.KeyGenerated;
+import dev.rotor.common.event.ManifestApproved;
+import dev.rotor.common.event.ManifestProposed;
+import dev.rotor.common.event.ManifestRolledBack;
+import dev.rotor.common.event.Phase;
+import dev.rotor.common.event.Reasons;
+import dev.rotor.common.event.RolloutCompleted;
+import dev.rotor.common.event.RolloutStarted;
+import dev.rotor.common.event.RotationApproved;
+import dev.rotor.common.event.RotationFailed;
+import dev.rotor.common.event.RotationReviewRejected;
+import dev.rotor.common.event.RotationRollbackRequested;
+import dev.rotor.common.event.Sources;
+import dev.rotor.common.event.Topics;
+import dev.rotor.common.event.VerificationFailed;
+import dev.rotor.common.plan.ManifestFormat;
+import dev.rotor.common.plan.Plan;
+import dev.rotor.common.plan.ReviewProvider;
+import dev.rotor.manifest.git.Trailers;
+import dev.rotor.manifest.support.CapturedLogs;
+import dev.rotor.manifest.support.Events;
+import dev.rotor.manifest.support.GitRemote;
+import dev.rotor.manifest.support.GitServerResource;
+import dev.rotor.manifest.support.Leaks;
+import dev.rotor.manifest.support.LineDiff;
+import dev.rotor.manifest.support.Rotations;
+import dev.rotor.manifest.support.SealingController;
+import dev.rotor.testsupport.KafkaResource;
+import dev.rotor.testsupport.KafkaTestClient;
+import dev.rotor.testsupport.PostgresResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import javax.sql.DataSource;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.jgit.revwalk.RevCommit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The manifest-service as it runs: events in and out over a real Kafka broker, its state in a real
+ * PostgreSQL, the manifest in a real Git server over HTTP with basic auth.
+ */
+@QuarkusTest
+@WithTestResource(
+    value = KafkaResource.class,
+    scope = TestResourceScope.MATCHING_RESOURCES,
+    initArgs =
+        @ResourceArg(
+            name = KafkaResource.TOPICS,
+            value =
+                "rotor.keys,rotor.manifests,rotor.rollouts,rotor.verifications,rotor.approvals,"
+                    + "rotor.dlq"))
+@WithTestResource(value = PostgresResource.class, scope = TestResourceScope.MATCHING_RESOURCES)
+@WithTestResource(value = GitServerResource.class, scope = TestResourceScope.MATCHING_RESOURCES)
+class RotationFlowTest {
+  private static final String KEY_GENERATOR = Sources.of("key-generator");
+  private static final String STAGING_AGENT = Sources.of("cluster-agent", "aether-staging");
+  private static final String VERIFIER = Sources.of("verifier");
+  private static final String CLI = "/rotor/cli";
+  private static CapturedLogs logs;
+  private static SealingController controller;
+
+  @GitServerResource.InjectGitRemote GitRemote remote;
+  private static AgeIdentity manifestServiceIdentity;
+  @Inject DataSource database;
+
+  private final Events events = new Events();
+  private final List<Rotations.Generated> keys = new ArrayList<>();
+
+  @BeforeAll
+  static void captureLogs() {
+    logs = CapturedLogs.install();
+    controller = SealingController.generate();
+    manifestServiceIdentity =
+        AgeIdentity.parseIdentityFile(GitServerResource.AGE_IDENTITY_FILE).get(0);
+  }
+
+  @AfterEach
+  void close() {
+    events.close();
+    keys.forEach(k -> k.key().close());
+  }
+
+  private String repository(String prefix) {
+    String name = prefix + "gitops-" + UUID.randomUUID().toString().substring(0, 8);
+    return name;
+  }
+
+  private String seed(String name, String manifest) {
+    return remote.repositoryWith(name, Map.of(PATH, manifest, "README.md", "GitOps\n"));
+  }
+
+  private Rotations.Generated key(Plan plan, String requester) {
+    Rotations.Generated g =
+        Rotations.generate(plan, "rot-" + UUID.randomUUID(), requester, manifestServiceIdentity);
+    keys.add(g);
+    return g;
+  }
+
+  private EventEnvelope send(Object data, String source) {
+    return events.send(Events.envelope((dev.rotor.common.event.RotorEvent) data, source));
+  }
+
+  private void approve(KeyGenerated key, String approver) {
+    send(new RotationApproved(key.rotationId(), key.targetId(), approver, false, "ok"), CLI);
+  }
+
+  /** Nothing new for the rotation for a while (the replayed or ignored input changed nothing). */
+  private void nothingNewFor(String rotationId, int expectedEvents) {
+    await()
+        .during(Duration.ofSeconds(3))
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> events.manifests(rotationId).size() == expectedEvents);
+  }
+
+  @Test
+  void aRotationIsProposedMergedAfterTwoOtherTeamMembersApproveAndRolledBackWhenAStageFails() {
+    String name = repository("flow-");
+    String url = seed(name, Rotations.sealedManifest(controller, "aaaaaaaa"));
+    String base = remote.branch(name, "main").orElseThrow();
+    Plan plan =
+        Rotations.plan(
+            url,
+            ManifestFormat.SEALED_SECRET,
+            controller,
+            ReviewProvider.LOCAL,
+            2,
+            List.of("security"),
+            2);
+    Rotations.Generated generated = key(plan, "alice");
+    KeyGenerated key = generated.event();
+
+    EventEnvelope keyEvent = send(key, KEY_GENERATOR);
+    ManifestProposed proposed =
+        (ManifestProposed) events.await(key.rotationId(), EventType.MANIFEST_PROPOSED).data();
+
+    assertThat(proposed.branch())
+        .isEqualTo(
+            "rotor/aether-services/secrets-service-config/" + key.rotationId().substring(0, 8));
+    assertThat(proposed.previousKeyId()).isEqualTo("aaaaaaaa");
+    assertThat(proposed.changeRequestUrl()).isNull();
+    assertThat(remote.branch(name, proposed.branch())).contains(proposed.promoteCommit());
+
+    // The requester's own approval, a repeated one and an outsider's do not count.
+    approve(key, "alice");
+    approve(key, "bob");
+    approve(key, "Bob");
+    approve(key, "mallory");
+    nothingNewFor(key.rotationId(), 1);
+    assertThat(remote.branch(name, "main")).contains(base);
+
+    EventEnvelope carol =
+        send(new RotationApproved(key.rotationId(), key.targetId(), "carol", false, null), CLI);
+    ManifestApproved approved =
+        (ManifestApproved) events.await(key.rotationId(), EventType.MANIFEST_APPROVED).data();
+
+    assertThat(approved.approvers()).containsExactly("bob", "carol");
+    assertThat(approved.mergeCommit()).isEqualTo(proposed.promoteCommit());
+    assertThat(approved.distributeCommit()).isEqualTo(proposed.distributeCommit());
+    List<RevCommit> history = remote.history(name, "main");
+    assertThat(history.stream().map(RevCommit::name).limit(3))
+        .containsExactly(proposed.promoteCommit(), proposed.distributeCommit(), base);
+    assertThat(Trailers.of(history.get(1)))
+        .containsEntry("Rotor-Rotation-Id", key.rotationId())
+        .containsEntry("Rotor-Phase", "distribute")
+        .containsEntry("Rotor-Key-Fingerprint", key.fingerprint());
+    assertThat(Trailers.of(history.get(0))).containsEntry("Rotor-Phase", "promote");
+    assertThat(remote.branches(name)).containsExactly("main");
+
+    // Replays of key.generated and of an approval change nothing.
+    events.send(keyEvent);
+    events.send(carol);
+    nothingNewFor(key.rotationId(), 2);
+    assertThat(remote.history(name, "main").get(0).name()).isEqualTo(proposed.promoteCommit());
+    assertThat(remote.branches(name)).containsExactly("main");
+
+    send(
+        new RolloutStarted(
+            key.rotationId(),
+            key.targetId(),
+            plan,
+            "aether-staging",
+            Phase.DISTRIBUTE,
+            approved.distributeCommit()),
+        STAGING_AGENT);
+    send(
+        new RolloutCompleted(
+            key.rotationId(),
+            key.targetId(),
+            plan,
+            "aether-staging",
+            Phase.PROMOTE,
+            approved.promoteCommit(),
+            key.fingerprint(),
+            key.keyId(),
+            List.of(),
+            Instant.now()),
+        STAGING_AGENT);
+    EventEnvelope failure =
+        send(
+            new VerificationFailed(
+                key.rotationId(),
+                key.targetId(),
+                plan,
+                "aether-staging",
+                Reasons.Verification.ERROR_RATE,
+                "5xx share 4.2% above 1%",
+                List.of()),
+            VERIFIER);
+    ManifestRolledBack rolledBack =
+        (ManifestRolledBack) events.await(key.rotationId(), EventType.MANIFEST_ROLLED_BACK).data();
+
+    assertThat(rolledBack.clusters()).containsExactly("aether-staging");
+    assertThat(rolledBack.cause())
+        .isEqualTo("verification.failed on aether-staging (ERROR_RATE): 5xx share 4.2% above 1%");
+    List<RevCommit> after = remote.history(name, "main");
+    assertThat(after.get(0).name()).isEqualTo(rolledBack.rollbackCommit());
+    assertThat(after.get(1).name()).isEqualTo(approved.promoteCommit());
+    assertThat(Trailers.of(after.get(0)))
+        .containsEntry("Rotor-Phase", "rollback")
+        .containsEntry("Rotor-Keyring-Primary", "aaaaaaaa");
+    LineDiff diff =
+        LineDiff.of(
+            remote.file(name, approved.promoteCommit(), PATH),
+            remote.file(name, rolledBack.rollbackCommit(), PATH));
+    assertThat(diff.removed()).singleElement().asString().startsWith("    keyring.primary: ");
+    assertThat(diff.added()).singleElement().asString().startsWith("    keyring.primary: ");
+
+    // A second trigger and a replayed one roll back nothing more.
+    events.send(failure);
+    send(
+        new RotationRollbackRequested(key.rotationId(), key.targetId(), "carol", "to be sure"),
+        CLI);
+    nothingNewFor(key.rotationId(), 3);
+    assertThat(remote.history(name, "main").get(0).name()).isEqualTo(rolledBack.rollbackCommit());
+
+    assertThat(logs.containing("ROTOR-2001 rotation " + key.rotationId())).hasSize(1);
+    assertThat(logs.containing("ROTOR-2002 rotation " + key.rotationId())).hasSize(1);
+    assertThat(logs.containing("ROTOR-2003 rotation " + key.rotationId())).hasSize(1);
+    assertThat(given().get("/q/metrics").asString())
+        .contains("rotor_manifest_service_proposals_total")
+        .contains("rotor_manifest_service_merges_total{mode=\"fast_forward\"}")
+        .contains("rotor_manifest_service_rollbacks_total");
+    assertNoPlaintextAnywhere(generated);
+  }
+
+  @Test
+  void anApprovalThatArrivesBeforeTheKeyCountsAndAConcurrentPushIsRebasedOnto() {
+    String name = repository("early-");
+    String url = seed(name, Rotations.sealedManifest(controller, "aaaaaaaa"));
+    Plan plan =
+        Rotations.plan(
+            url, ManifestFormat.SEALED_SECRET, controller, ReviewProvider.LOCAL, 1, List.of(), 2);
+    Rotations.Generated generated = key(plan, "alice");
+    KeyGenerated key = generated.event();
+
+    approve(key, "bob");
+    send(key, KEY_GENERATOR);
+    ManifestProposed proposed =
+        (ManifestProposed) events.await(key.rotationId(), EventType.MANIFEST_PROPOSED).data();
+    ManifestApproved approved =
+        (ManifestApproved) events.await(key.rotationId(), EventType.MANIFEST_APPROVED).data();
+
+    assertThat(approved.approvers()).containsExactly("bob");
+    assertThat(approved.promoteCommit()).isEqualTo(proposed.promoteCommit());
+
+    String name2 = repository("rebase-");
+    String url2 = seed(name2, Rotations.sealedManifest(controller, "aaaaaaaa"));
+    Plan plan2 =
+        Rotations.plan(
+            url2, ManifestFormat.SEALED_SECRET, controller, ReviewProvider.LOCAL, 1, List.of(), 2);
+    Rotations.Generated generated2 = key(plan2, "alice");
+    KeyGenerated key2 = generated2.event();
+    send(key2, KEY_GENERATOR);
+    ManifestProposed proposed2 =
+        (ManifestProposed) events.await(key2.rotationId(), EventType.MANIFEST_PROPOSED).data();
+    String theirs = remote.commit(name2, "main", Map.of("README.md", "edited\n"), "Docs");
+    approve(key2, "carol");
+    ManifestApproved approved2 =
+        (ManifestApproved) events.await(key2.rotationId(), EventType.MANIFEST_APPROVED).data();
+
+    assertThat(approved2.promoteCommit()).isNotEqualTo(proposed2.promoteCommit());
+    List<RevCommit> history = remote.history(name2, "main");
+    assertThat(history.stream().map(RevCommit::name).limit(3))
+        .containsExactly(approved2.promoteCommit(), approved2.distributeCommit(), theirs);
+    assertNoPlaintextAnywhere(generated);
+    assertNoPlaintextAnywhere(generated2);
+  }
+
+  @Test
+  void aRejectedReviewEndsTheRotationAndARollbackBeforeTheMergeWithdrawsIt() {
+    String name = repository("reject-");
+    String url = seed(name, Rotations.sealedManifest(controller, "aaaaaaaa"));
+    String base = remote.branch(name, "main").orElseThrow();
+    Plan plan =
+        Rotations.plan(
+            url, ManifestFormat.SEALED_SECRET, controller, ReviewProvider.LOCAL, 1, List.of(), 2);
+    KeyGenerated rejected = key(plan, "alice").event();
+    send(rejected, KEY_GENERATOR);
+    events.await(rejected.rotationId(), EventType.MANIFEST_PROPOSED);
+
+    send(
+        new RotationReviewRejected(
+            rejected.rotationId(), rejected.targetId(), "bob", "wrong window"),
+        CLI);
+    RotationFailed failed =
+        (RotationFailed) events.await(rejected.rotationId(), EventType.ROTATION_FAILED).data();
+
+    assertThat(failed.reason()).isEqualTo(Reasons.RotationFailure.REVIEW_REJECTED);
+    assertThat(failed.message()).isEqualTo("bob rejected the change: wrong window");
+    await()
+        .atMost(Events.TIMEOUT)
+        .untilAsserted(() -> assertThat(remote.branches(name)).containsExactly("main"));
+
+    KeyGenerated withdrawn = key(plan, "alice").event();
+    send(withdrawn, KEY_GENERATOR);
+    events.await(withdrawn.rotationId(), EventType.MANIFEST_PROPOSED);
+    send(
+        new RotationRollbackRequested(
+            withdrawn.rotationId(), withdrawn.targetId(), "carol", "not now"),
+        CLI);
+    RotationFailed withdrawal =
+        (RotationFailed) events.await(withdrawn.rotationId(), EventType.ROTATION_FAILED).data();
+    assertThat(withdrawal.reason()).isEqualTo(Reasons.RotationFailure.REVIEW_REJECTED);
+    assertThat(withdrawal.message())
+        .startsWith("rollback requested by carol: not now; the change was not merged yet");
+    assertThat(remote.branch(name, "main")).contains(base);
+  }
+
+  @Test
+  void aHumanEditOfTheManifestBeforeTheMergeFailsTheRotationWithTheConflictingCommit() {
+    String name = repository("conflict-");
+    String url = seed(name, Rotations.sealedManifest(controller, "aaaaaaaa"));
+    Plan plan =
+        Rotations.plan(
+            url, ManifestFormat.SEALED_SECRET, controller, ReviewProvider.LOCAL, 1, List.of(), 2);
+    KeyGenerated key = key(plan, "alice").event();
+    send(key, KEY_GENERATOR);
+    events.await(key.rotationId(), EventType.MANIFEST_PROPOSED);
+    String theirs =
+        remote.commit(
+            name,
+            "main",
+            Map.of(
+                PATH, Rotations.sealedManifest(controller, "aaaaaaaa").replace("app: s", "app: t")),
+            "Relabel");
+
+    approve(key, "bob");
+    RotationFailed failed =
+        (RotationFailed) events.await(key.rotationId(), EventType.ROTATION_FAILED).data();
+
+    assertThat(failed.reason()).isEqualTo(Reasons.RotationFailure.MANIFEST_CONFLICT);
+    assertThat(failed.message()).contains("commit " + theirs);
+    assertThat(remote.branch(name, "main")).contains(theirs);
+  }
+
+  @Test
+  void badManifestsAndRefusedCredentialsFailTheRotationWithTheirReasonAndPushNothing() {
+    String name = repository("broken-");
+    String url =
+        seed(name, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: secrets-service-config\n");
+    Plan plan =
+        Rotations.plan(
+            url, ManifestFormat.SEALED_SECRET, controller, ReviewProvider.LOCAL, 1, List.of(), 2);
+    KeyGenerated broken = key(plan, "alice").event();
+    send(broken, KEY_GENERATOR);
+    RotationFailed invalid =
+        (RotationFailed) events.await(broken.rotationId(), EventType.ROTATION_FAILED).data();
+    assertThat(invalid.reason()).isEqualTo(Reasons.RotationFailure.MANIFEST_INVALID);
+    assertThat(invalid.message())
+        .isEqualTo(PATH + ": wrong kind: no SealedSecret document (found kinds [ConfigMap])");
+    assertThat(remote.branches(name)).containsExactly("main");
+
+    String locked = "locked/" + repository("");
+    String lockedUrl = seed(locked, Rotations.sealedManifest(controller, "aaaaaaaa"));
+    Plan lockedPlan =
+        Rotations.plan(
+            lockedUrl,
+            ManifestFormat.SEALED_SECRET,
+            controller,
+            ReviewProvider.LOCAL,
+            1,
+            List.of(),
+            2);
+    KeyGenerated refused = key(lockedPlan, "alice").event();
+    send(refused, KEY_GENERATOR);
+    RotationFailed gitRefused =
+        (RotationFailed) events.await(refused.rotationId(), EventType.ROTATION_FAILED).data();
+    assertThat(gitRefused.reason()).isEqualTo(Reasons.RotationFailure.GIT_REFUSED);
+    assertThat(gitRefused.message()).startsWith("Git refused the credentials for " + lockedUrl);
+    assertThat(remote.branches(locked)).containsExactly("main");
+    assertThat(logs.text()).doesNotContain(GitRemote.PASSWORD);
+    for (ConsumerRecord<byte[], byte[]> record : allRecords()) {
+      assertThat(Leaks.in(record.value(), List.of(GitRemote.PASSWORD))).isEmpty();
+    }
+  }
+
+  @Test
+  void aPlainSecretRotationWritesTheKeyOnlyIntoTheManifestNeverIntoEventsLogsOrTheDatabase() {
+    String name = repository("plain-");
+    String url =
+        seed(
+            name,
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: secrets-service-config\n"
+                + "  namespace: aether-services\ntype: Opaque\n");
+    Plan plan =
+        Rotations.plan(
+            url, ManifestFormat.SECRET, controller, ReviewProvider.LOCAL, 0, List.of(), 2);
+    Rotations.Generated generated = key(plan, "alice");
+    KeyGenerated key = generated.event();
+
+    send(key, KEY_GENERATOR);
+    ManifestApproved approved =
+        (ManifestApproved) events.await(key.rotationId(), EventType.MANIFEST_APPROVED).data();
+
+    assertThat(approved.approvers()).isEmpty();
+    assertThat(remote.file(name, approved.promoteCommit(), PATH))
+        .endsWith(
+            "type: Opaque\ndata:\n  keyring.primary: "
+                + java.util.Base64.getEncoder().encodeToString(key.keyId().getBytes())
+                + "\n  keyring.key."
+                + key.keyId()
+                + ": "
+                + generated.key().revealBase64()
+                + "\n");
+    assertNoPlaintextAnywhere(generated);
+  }
+
+  @Test
+  void malformedRecordsGoToTheDeadLetterTopicWithTheirReasonAndTheConsumerGoesOn() {
+    String poisonId = "poison-" + UUID.randomUUID();
+    KafkaTestClient kafka = events.kafka();
+    long offset =
+        kafka
+            .produce(
+                Topics.KEYS,
+                Rotations.TARGET,
+                Map.of(
+                    "ce_specversion",
+                    "1.0",
+                    "ce_id",
+                    poisonId,
+                    "ce_type",
+                    "dev.rotor.key.generated.v1",
+                    "ce_source",
+                    KEY_GENERATOR,
+                    "ce_subject",
+                    Rotations.TARGET,
+                    "content-type",
+                    "application/json"),
+                "{\"rotationId\": 42}".getBytes())
+            .offset();
+    String name = repository("after-poison-");
+    String url = seed(name, Rotations.sealedManifest(controller, "aaaaaaaa"));
+    Plan plan =
+        Rotations.plan(
+            url, ManifestFormat.SEALED_SECRET, controller, ReviewProvider.LOCAL, 1, List.of(), 2);
+    KeyGenerated key = key(plan, "alice").event();
+    send(key, KEY_GENERATOR);
+
+    events.await(key.rotationId(), EventType.MANIFEST_PROPOSED);
+    ConsumerRecord<byte[], byte[]> dead =
+        kafka
+            .readUntil(
+                Topics.DLQ,
+                rs ->
+                    rs.stream()
+                        .anyMatch(r -> poisonId.equals(KafkaTestClient.headerValue(r, "ce_id"))),
+                Events.TIMEOUT)
+            .stream()
+            .filter(r -> poisonId.equals(KafkaTestClient.headerValue(r, "ce_id")))
+            .findFirst()
+            .orElseThrow();
+    assertThat(KafkaTestClient.headerValue(dead, "dead-letter-reason")).startsWith("INVALID_FIELD");
+    assertThat(KafkaTestClient.headerValue(dead, "dead-letter-topic")).isEqualTo(Topics.KEYS);
+    assertThat(KafkaTestClient.headerValue(dead, "dead-letter-offset"))
+        .isEqualTo(Long.toString(offset));
+  }
+
+  @Test
+  void theGitHubWebhookAcceptsOnlyDeliveriesSignedWithTheSecret() throws Exception {
+    String body = "{\"zen\":\"Keep it logically awesome.\",\"hook_id\":1}";
+    javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+    mac.init(
+        new javax.crypto.spec.SecretKeySpec(
+            GitServerResource.WEBHOOK_SECRET.getBytes(), "HmacSHA256"));
+    String signature = "sha256=" + java.util.HexFormat.of().formatHex(mac.doFinal(body.getBytes()));
+
+    given()
+        .header("X-GitHub-Event", "ping")
+        .header("X-Hub-Signature-256", signature)
+        .body(body)
+        .post("/webhooks/github")
+        .then()
+        .statusCode(200);
+    given()
+        .header("X-GitHub-Event", "ping")
+        .header("X-Hub-Signature-256", "sha256=" + "0".repeat(64))
+        .body(body)
+        .post("/webhooks/github")
+        .then()
+        .statusCode(401);
+    given()
+        .header("X-GitHub-Event", "ping")
+        .body(body)
+        .post("/webhooks/github")
+        .then()
+        .statusCode(401);
+
+    String review =
+        "{\"action\":\"submitted\",\"pull_request\":{\"number\":4242},"
+            + "\"repository\":{\"full_name\":\"aether/unknown\"}}";
+    given()
+        .header("X-GitHub-Event", "pull_request_review")
+        .header(
+            "X-Hub-Signature-256",
+            "sha256=" + java.util.HexFormat.of().formatHex(mac.doFinal(review.getBytes())))
+        .body(review)
+        .post("/webhooks/github")
+        .then()
+        .statusCode(204);
+  }
+
+  // ---- the plaintext key appears nowhere but in the target Secret
+
+  private void assertNoPlaintextAnywhere(Rotations.Generated generated) {
+    List<String> forms = generated.plaintextForms();
+    assertThat(Leaks.in(logs.text(), forms)).as("log lines").isEmpty();
+    for (ConsumerRecord<byte[], byte[]> record : allRecords()) {
+      assertThat(Leaks.in(record.value(), forms)).as("record value on " + record.topic()).isEmpty();
+      record
+          .headers()
+          .forEach(h -> assertThat(Leaks.in(h.value(), forms)).as("record header").isEmpty());
+    }
+    assertThat(Leaks.in(databaseDump(), forms)).as("database rows").isEmpty();
+    assertThat(Leaks.in(given().get("/q/metrics").asString(), forms)).as("metrics").isEmpty();
+    assertThat(Leaks.in(given().get("/q/health").asString(), forms)).as("health").isEmpty();
+  }
+
+  private List<ConsumerRecord<byte[], byte[]>> allRecords() {
+    List<ConsumerRecord<byte[], byte[]>> all = new ArrayList<>();
+    for (String topic :
+        List.of(
+            Topics.KEYS,
+            Topics.MANIFESTS,
+            Topics.APPROVALS,
+            Topics.ROLLOUTS,
+            Topics.VERIFICATIONS,
+            Topics.DLQ)) {
+      all.addAll(events.kafka().readAll(topic));
+    }
+    return all;
+  }
+
+  private String databaseDump() {
+    StringBuilder dump = new StringBuilder();
+    try (Connection c = database.getConnection();
+        Statement s = c.createStatement()) {
+      for (String table : List.of("rotation", "rotation_input", "applied_cluster", "outbox")) {
+        try (ResultSet rs = s.executeQuery("select row_to_json(t)::text from " + table + " t")) {
+          while (rs.next()) {
+            dump.append(rs.getString(1)).append('\n');
+          }
+        }
+      }
+    } catch (java.sql.SQLException e) {
+      throw new IllegalStateException(e);
+    }
+    assertThat(dump).isNotEmpty();
+    return dump.toString();
+  }
+}
