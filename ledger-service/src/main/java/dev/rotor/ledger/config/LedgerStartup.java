@@ -1,0 +1,57 @@
+package dev.rotor.ledger.config;
+
+import dev.rotor.ledger.checkpoint.CheckpointPublisher;
+import dev.rotor.ledger.checkpoint.LedgerKeys;
+import dev.rotor.ledger.store.DatabaseGuards;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.util.List;
+import org.jboss.logging.Logger;
+
+/**
+ * Start-up checks: the origin and the signing key load, and the database role the service runs as
+ * can only read and append. Anything wrong stops the start with a message that names the
+ * configuration key. Then checkpoints left unpublished by a previous run are sent.
+ */
+@ApplicationScoped
+public class LedgerStartup {
+  private static final Logger LOG = Logger.getLogger(LedgerStartup.class);
+
+  @Inject LedgerConfig config;
+  @Inject LedgerKeys keys;
+  @Inject DatabaseGuards guards;
+  @Inject CheckpointPublisher publisher;
+
+  void onStart(@Observes StartupEvent event) {
+    try {
+      keys.load();
+      if (config.store().requireAppendOnlyRole()) {
+        List<String> problems = guards.appendOnlyProblems();
+        if (!problems.isEmpty()) {
+          throw new LedgerConfigurationException(
+              "quarkus.datasource.username",
+              "the service's database role "
+                  + String.join("; ", problems)
+                  + ". Connect as a role that may only SELECT and INSERT (see"
+                  + " docs/ledger-service.md), or set rotor.ledger.store.require-append-only-role"
+                  + "=false to start anyway");
+        }
+      }
+    } catch (LedgerConfigurationException e) {
+      LOG.errorf("ROTOR-5040 the ledger cannot start: %s", e.getMessage());
+      throw e;
+    }
+    for (String trigger : guards.triggersNotAlwaysEnabled()) {
+      LOG.errorf(
+          "ROTOR-5043 trigger %s is not ENABLE ALWAYS: the database no longer refuses changes to"
+              + " the ledger on its own; verification still detects them",
+          trigger);
+    }
+    LOG.infof(
+        "ROTOR-5001 ledger %s ready; checkpoints signed by %s",
+        keys.origin(), keys.verifier().verifierKey());
+    publisher.signal();
+  }
+}

@@ -1,0 +1,161 @@
+package dev.rotor.ledger.ingest;
+
+import dev.rotor.ledger.chain.LogTip;
+import dev.rotor.ledger.checkpoint.CheckpointIssuer;
+import dev.rotor.ledger.config.LedgerConfig;
+import dev.rotor.ledger.metrics.LedgerMetrics;
+import dev.rotor.ledger.rotation.RotationProjection;
+import dev.rotor.ledger.store.CheckpointEntity;
+import dev.rotor.ledger.store.CheckpointStore;
+import dev.rotor.ledger.store.EntryEntity;
+import dev.rotor.ledger.store.EntryStore;
+import dev.rotor.ledger.store.RotationStore;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jboss.logging.Logger;
+
+/**
+ * Appends a batch of events to the log in one transaction: under the append lock, events whose id
+ * the log already holds are skipped, the others become entries chained and hashed into the tree,
+ * their rotations' records are folded, and a checkpoint is signed when one is due. Nothing of a
+ * batch is stored unless all of it is.
+ */
+@ApplicationScoped
+public class Ingestor {
+  private static final Logger LOG = Logger.getLogger(Ingestor.class);
+
+  @Inject EntryStore entries;
+  @Inject RotationStore rotations;
+  @Inject CheckpointStore checkpoints;
+  @Inject CheckpointIssuer issuer;
+  @Inject LedgerConfig config;
+  @Inject LedgerMetrics metrics;
+  @Inject Clock clock;
+
+  /** The tip after the last commit; checked against the store's size before each use. */
+  private final AtomicReference<LogTip> committedTip = new AtomicReference<>();
+
+  /**
+   * What one batch did.
+   *
+   * @param appended the events appended, in log order
+   * @param duplicates events skipped because the log holds their id
+   * @param conflicting event ids that came again with other content (kept: the first)
+   * @param treeSize the log's size after the batch
+   * @param checkpoint the checkpoint signed in the batch's transaction, or null
+   */
+  public record Outcome(
+      List<PreparedEvent> appended,
+      int duplicates,
+      List<String> conflicting,
+      long treeSize,
+      CheckpointEntity checkpoint) {}
+
+  /**
+   * Appends the events of {@code batch} that the log does not hold yet, in a new transaction.
+   *
+   * @throws RuntimeException when the database refuses; nothing of the batch is stored then
+   */
+  public Outcome append(List<PreparedEvent> batch) {
+    LogTip[] after = new LogTip[1];
+    Outcome outcome = QuarkusTransaction.requiringNew().call(() -> appendLocked(batch, after));
+    // Committed: the next batch may start from this tip (if no other appender moved the log).
+    committedTip.set(after[0]);
+    metrics.treeSize(outcome.treeSize());
+    for (PreparedEvent event : outcome.appended()) {
+      metrics.entryAppended(event.event().type().eventName());
+    }
+    metrics.duplicates(false, outcome.duplicates() - outcome.conflicting().size());
+    metrics.duplicates(true, outcome.conflicting().size());
+    for (String id : outcome.conflicting()) {
+      LOG.warnf(
+          "ROTOR-5003 event %s arrived again with other content; the log keeps the first one", id);
+    }
+    if (outcome.checkpoint() != null) {
+      metrics.checkpointIssued(outcome.checkpoint().reason, outcome.checkpoint().treeSize);
+    }
+    return outcome;
+  }
+
+  private Outcome appendLocked(List<PreparedEvent> batch, LogTip[] after) {
+    entries.lockForAppend();
+    long size = entries.size();
+    LogTip cached = committedTip.get();
+    LogTip tip = cached != null && cached.size() == size ? cached.copy() : entries.loadTip(size);
+
+    Set<String> ids = new LinkedHashSet<>();
+    batch.forEach(event -> ids.add(event.event().id()));
+    Map<String, byte[]> known = entries.leafHashesOf(ids);
+
+    Instant now = clock.instant();
+    List<PreparedEvent> appended = new ArrayList<>();
+    List<RotationStore.Recorded> recorded = new ArrayList<>();
+    List<String> conflicting = new ArrayList<>();
+    int duplicates = 0;
+    boolean rotationEnded = false;
+    for (PreparedEvent prepared : batch) {
+      String id = prepared.event().id();
+      byte[] existing = known.get(id);
+      if (existing != null) {
+        duplicates++;
+        if (!Arrays.equals(existing, prepared.leafHash())) {
+          conflicting.add(id);
+        }
+        continue;
+      }
+      LogTip.Appended hashes = tip.append(prepared.leafHash());
+      entries.insert(entry(prepared, hashes, now));
+      known.put(id, prepared.leafHash());
+      appended.add(prepared);
+      if (prepared.event().rotationId() != null) {
+        recorded.add(new RotationStore.Recorded(hashes.leafIndex(), prepared.event()));
+      }
+      rotationEnded |= RotationProjection.endsRotation(prepared.event().data());
+    }
+    rotations.apply(recorded);
+
+    CheckpointEntity checkpoint = null;
+    if (!appended.isEmpty()) {
+      long sinceLast = tip.size() - checkpoints.latestSize();
+      if (sinceLast >= config.checkpoint().everyEntries()) {
+        checkpoint = issuer.issue(tip.size(), tip.root(), CheckpointIssuer.ENTRIES);
+      } else if (rotationEnded && config.checkpoint().atRotationEnd()) {
+        checkpoint = issuer.issue(tip.size(), tip.root(), CheckpointIssuer.ROTATION_END);
+      }
+    }
+    entries.flush();
+    after[0] = tip;
+    return new Outcome(appended, duplicates, conflicting, tip.size(), checkpoint);
+  }
+
+  private static EntryEntity entry(PreparedEvent prepared, LogTip.Appended hashes, Instant now) {
+    EntryEntity entry = new EntryEntity();
+    entry.leafIndex = hashes.leafIndex();
+    entry.eventId = prepared.event().id();
+    entry.eventType = prepared.event().type().cloudEventType();
+    entry.source = prepared.event().source();
+    entry.subject = prepared.event().subject();
+    entry.rotationId = prepared.event().rotationId();
+    entry.eventTime = prepared.event().time();
+    entry.canonical = prepared.canonical();
+    entry.leafHash = hashes.leafHash();
+    entry.prevHash = hashes.prevHash();
+    entry.chainHash = hashes.chainHash();
+    entry.subtreeHashes = hashes.subtreeHashes();
+    entry.kafkaTopic = prepared.topic();
+    entry.kafkaPartition = prepared.partition();
+    entry.kafkaOffset = prepared.offset();
+    entry.ingestedAt = now;
+    return entry;
+  }
+}

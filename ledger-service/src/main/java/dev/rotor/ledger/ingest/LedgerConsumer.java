@@ -1,0 +1,177 @@
+package dev.rotor.ledger.ingest;
+
+import dev.rotor.common.event.EventEnvelope;
+import dev.rotor.common.messaging.DeadLetterException;
+import dev.rotor.common.messaging.IncomingEvents;
+import dev.rotor.ledger.canonical.CanonicalEvent;
+import dev.rotor.ledger.checkpoint.CheckpointPublisher;
+import dev.rotor.ledger.config.LedgerConfig;
+import dev.rotor.ledger.merkle.TreeHashes;
+import dev.rotor.ledger.metrics.LedgerMetrics;
+import io.quarkus.runtime.ShutdownEvent;
+import io.smallrye.reactive.messaging.annotations.Blocking;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.jboss.logging.Logger;
+
+/**
+ * Reads every event topic in batches and appends each event to the log once. A record that is not a
+ * valid event goes to rotor.dlq with its reason and the batch goes on. When the database refuses a
+ * batch, the same batch is tried again with growing pauses, readiness reports DOWN, and the offsets
+ * stay uncommitted, so nothing is lost whether the database comes back or the service restarts.
+ */
+@ApplicationScoped
+public class LedgerConsumer {
+  private static final Logger LOG = Logger.getLogger(LedgerConsumer.class);
+
+  @Inject Ingestor ingestor;
+  @Inject DeadLetters deadLetters;
+  @Inject IngestState state;
+  @Inject CheckpointPublisher publisher;
+  @Inject LedgerMetrics metrics;
+  @Inject LedgerConfig config;
+
+  private final Object pause = new Object();
+  private volatile boolean stopping;
+
+  private record Refused(ConsumerRecord<String, byte[]> record, DeadLetterException reason) {}
+
+  @Incoming("events")
+  @Blocking
+  public void consume(ConsumerRecords<String, byte[]> records) {
+    List<PreparedEvent> prepared = new ArrayList<>(records.count());
+    List<Refused> refused = new ArrayList<>();
+    for (ConsumerRecord<String, byte[]> record : records) {
+      try {
+        prepared.add(prepare(record));
+      } catch (DeadLetterException e) {
+        refused.add(new Refused(record, e));
+      }
+    }
+    if (!prepared.isEmpty()) {
+      store(prepared);
+    }
+    for (Refused refusal : refused) {
+      deadLetters.send(refusal.record(), refusal.reason());
+    }
+  }
+
+  private static PreparedEvent prepare(ConsumerRecord<String, byte[]> record) {
+    EventEnvelope event = IncomingEvents.decode(record);
+    byte[] canonical;
+    try {
+      canonical = CanonicalEvent.bytes(event);
+    } catch (IllegalArgumentException e) {
+      throw IncomingEvents.deadLetter(
+          record, new DeadLetterException("UNCANONICAL", "data " + e.getMessage()));
+    }
+    return new PreparedEvent(
+        event,
+        canonical,
+        TreeHashes.leaf(canonical),
+        record.topic(),
+        record.partition(),
+        record.offset());
+  }
+
+  private void store(List<PreparedEvent> batch) {
+    Duration wait = config.ingest().retryBackoff();
+    long started = System.nanoTime();
+    for (int attempt = 1; ; attempt++) {
+      try {
+        Ingestor.Outcome outcome = ingestor.append(batch);
+        state.stored(outcome.treeSize());
+        metrics.batchStored(batch.size(), Duration.ofNanos(System.nanoTime() - started));
+        if (attempt > 1) {
+          LOG.infof(
+              "ROTOR-5011 batch of %d events stored after %d attempts; ingest resumed at %d"
+                  + " entries",
+              batch.size(), attempt, outcome.treeSize());
+        } else {
+          LOG.debugf(
+              "ROTOR-5002 appended %d entries (%d duplicates skipped); the log has %d",
+              outcome.appended().size(), outcome.duplicates(), outcome.treeSize());
+        }
+        if (outcome.checkpoint() != null) {
+          publisher.signal();
+        }
+        return;
+      } catch (RuntimeException e) {
+        if (stopping) {
+          throw new IllegalStateException(
+              "ROTOR-5013 stopping with a batch not stored: it stays uncommitted in Kafka", e);
+        }
+        String problem = describe(e);
+        state.failing(problem);
+        metrics.batchRetried();
+        LOG.warnf(
+            "ROTOR-5010 batch of %d events not stored (attempt %d): %s; offsets not committed,"
+                + " next attempt in %d ms",
+            batch.size(), attempt, problem, wait.toMillis());
+        pause(wait);
+        wait = min(wait.multipliedBy(2), config.ingest().maxRetryBackoff());
+      }
+    }
+  }
+
+  private void pause(Duration wait) {
+    synchronized (pause) {
+      if (stopping) {
+        return;
+      }
+      try {
+        pause.wait(Math.max(1, wait.toMillis()));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        stopping = true;
+      }
+    }
+  }
+
+  void onStop(@Observes ShutdownEvent event) {
+    synchronized (pause) {
+      stopping = true;
+      pause.notifyAll();
+    }
+  }
+
+  /** What went wrong, for a log line and the readiness check: the database's state code first. */
+  static String describe(Throwable failure) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause instanceof SQLException sql && sql.getSQLState() != null) {
+        String kind =
+            sql.getSQLState().startsWith("08") ? "database unavailable" : "database error";
+        return kind + " (SQLState " + sql.getSQLState() + ": " + firstLine(sql.getMessage()) + ")";
+      }
+    }
+    Throwable root = failure;
+    while (root.getCause() != null) {
+      root = root.getCause();
+    }
+    return "database error ("
+        + root.getClass().getSimpleName()
+        + ": "
+        + firstLine(root.getMessage())
+        + ")";
+  }
+
+  private static String firstLine(String message) {
+    if (message == null) {
+      return "no message";
+    }
+    int newline = message.indexOf('\n');
+    return newline < 0 ? message : message.substring(0, newline);
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+}

@@ -1,0 +1,50 @@
+package dev.rotor.ledger.rotation;
+
+/**
+ * Where a rotation stands, as far as its recorded events tell. A rotation only moves forward: an
+ * event that arrives late (events of one rotation come from several topics, so their order across
+ * topics is not guaranteed) never moves it back, and the first terminal status is final.
+ */
+public enum RotationStatus {
+  /** {@code rotation.requested} seen. */
+  REQUESTED(1, false),
+  /** The key exists, sealed ({@code key.generated}). */
+  KEY_GENERATED(2, false),
+  /** The change waits for review ({@code manifest.proposed}). */
+  PROPOSED(3, false),
+  /** Approved and merged ({@code manifest.approved}). */
+  APPROVED(4, false),
+  /** Stages are rolling out or soaking. */
+  ROLLING_OUT(5, false),
+  /** Something failed or a person asked: the rotation is being rolled back. */
+  ROLLING_BACK(6, false),
+  /** Refused by the key-generator ({@code rotation.rejected}). */
+  REJECTED(10, true),
+  /** Every stage passed ({@code rotation.completed}). */
+  COMPLETED(10, true),
+  /** Rolled back everywhere it had been applied ({@code rotation.rolled-back}). */
+  ROLLED_BACK(10, true),
+  /** Ended without completing ({@code rotation.failed}). */
+  FAILED(10, true);
+
+  private final int rank;
+  private final boolean terminal;
+
+  RotationStatus(int rank, boolean terminal) {
+    this.rank = rank;
+    this.terminal = terminal;
+  }
+
+  /** Whether the rotation is over. */
+  public boolean terminal() {
+    return terminal;
+  }
+
+  /** The status after an event that implies {@code next}: never backwards, never past an end. */
+  public RotationStatus advance(RotationStatus next) {
+    if (terminal) {
+      return this;
+    }
+    return next.rank > rank ? next : this;
+  }
+}

@@ -1,0 +1,113 @@
+package dev.rotor.ledger.rotation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rotor.common.event.EventEnvelope;
+import dev.rotor.common.event.Reasons;
+import dev.rotor.common.event.RotationFailed;
+import dev.rotor.ledger.support.RotationEvents;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A rotation's record from its events: the runbook's facts in one place, whatever order the events
+ * of several topics arrive in; a rotation only moves forward and ends once.
+ */
+class RotationProjectionTest {
+
+  @Test
+  void aCompletedRotationRecordsRequesterApproversFingerprintsCommitClustersVerdictsAndEscrow() {
+    RotationEvents rotation = RotationEvents.completed("fold");
+    RotationRecord record = fold(events(rotation));
+
+    assertThat(record.status()).isEqualTo(RotationStatus.COMPLETED);
+    assertThat(record.requestedBy()).isEqualTo("alice");
+    assertThat(record.reason()).isEqualTo("quarterly rotation");
+    assertThat(record.approvers()).containsExactly("bob");
+    assertThat(record.previousFingerprint()).isEqualTo(rotation.previousFingerprint);
+    assertThat(record.previousKeyId()).isEqualTo(rotation.previousFingerprint.substring(0, 8));
+    assertThat(record.fingerprint()).isEqualTo(rotation.fingerprint);
+    assertThat(record.commit()).isEqualTo("9c1185a5c5e9fc54612808977ee8f548b2258d31");
+    assertThat(record.clusters()).containsExactly("aether-staging", "aether-production");
+    assertThat(record.verdicts())
+        .extracting(RotationRecord.Verdict::verdict)
+        .containsExactly("PASSED", "PASSED");
+    assertThat(record.escrow().armored()).isEqualTo(RotationEvents.ESCROW);
+    assertThat(record.escrow().entry()).isEqualTo(1);
+    assertThat(record.entries()).isEqualTo(14);
+    assertThat(record.firstEntry()).isZero();
+    assertThat(record.lastEntry()).isEqualTo(13);
+    assertThat(record.endedAt()).isEqualTo(events(rotation).get(13).time());
+  }
+
+  @Test
+  void eventsArrivingInAnyOrderGiveTheSameRecord() {
+    RotationEvents rotation = RotationEvents.completed("order");
+    List<EventEnvelope> events = events(rotation);
+    RotationRecord inOrder = fold(events);
+    List<EventEnvelope> reversed = new ArrayList<>(events);
+    Collections.reverse(reversed);
+    RotationRecord backwards = fold(reversed);
+
+    assertThat(backwards.status()).isEqualTo(RotationStatus.COMPLETED);
+    assertThat(backwards)
+        .usingRecursiveComparison()
+        .ignoringFields("firstEntry", "lastEntry", "escrow.entry")
+        .isEqualTo(inOrder);
+  }
+
+  @Test
+  void rollbacksAndRejectionsEndWithTheirOutcome() {
+    RotationRecord back = fold(events(RotationEvents.rolledBack("back")));
+    assertThat(back.status()).isEqualTo(RotationStatus.ROLLED_BACK);
+    assertThat(back.rollbackCommit()).isEqualTo("e4d909c290d0fb1ca068ffaddf22cbd0aa6f2a1e");
+    assertThat(back.outcomeMessage()).isEqualTo("verification failed");
+    assertThat(back.verdicts())
+        .extracting(RotationRecord.Verdict::verdict)
+        .containsExactly("FAILED");
+
+    RotationRecord rejected = fold(events(RotationEvents.rejected("no")));
+    assertThat(rejected.status()).isEqualTo(RotationStatus.REJECTED);
+    assertThat(rejected.outcome()).isEqualTo("UNKNOWN_TARGET");
+  }
+
+  @Test
+  void theFirstEndIsFinal() {
+    RotationEvents rotation = RotationEvents.completed("final");
+    List<EventEnvelope> events = new ArrayList<>(events(rotation));
+    EventEnvelope last = events.get(13);
+    events.add(
+        new EventEnvelope(
+            "late-failure",
+            dev.rotor.common.event.EventType.ROTATION_FAILED,
+            "/rotor/manifest-service",
+            last.subject(),
+            last.rotationId(),
+            last.time().plusSeconds(60),
+            new RotationFailed(
+                rotation.rotationId,
+                rotation.targetId,
+                rotation.plan,
+                Reasons.RotationFailure.MANIFEST_CONFLICT,
+                "too late")));
+
+    RotationRecord record = fold(events);
+    assertThat(record.status()).isEqualTo(RotationStatus.COMPLETED);
+    assertThat(record.outcome()).isNull();
+    assertThat(record.endedAt()).isEqualTo(last.time());
+  }
+
+  private static List<EventEnvelope> events(RotationEvents rotation) {
+    return rotation.events().stream().map(RotationEvents.Sent::event).toList();
+  }
+
+  private static RotationRecord fold(List<EventEnvelope> events) {
+    RotationRecord record = null;
+    for (int i = 0; i < events.size(); i++) {
+      record = RotationProjection.apply(record, i, events.get(i));
+    }
+    return record;
+  }
+}

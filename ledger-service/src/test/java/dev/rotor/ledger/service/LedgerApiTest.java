@@ -1,0 +1,366 @@
+package dev.rotor.ledger.service;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.startsWith;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.rotor.ledger.chain.ChainHashes;
+import dev.rotor.ledger.merkle.CompactRange;
+import dev.rotor.ledger.merkle.MerkleProofs;
+import dev.rotor.ledger.merkle.TreeHashes;
+import dev.rotor.ledger.note.Checkpoint;
+import dev.rotor.ledger.support.Api;
+import dev.rotor.ledger.support.LedgerDatabaseResource;
+import dev.rotor.ledger.support.LedgerTestProfile;
+import dev.rotor.ledger.support.RotationEvents;
+import dev.rotor.ledger.support.SigningKeyResource;
+import dev.rotor.testsupport.KafkaResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The REST API an auditor or rotorctl uses: rotation records by target and status, timelines,
+ * histories, proofs that verify against signed checkpoints, exports, and clear refusals of bad
+ * input.
+ */
+@QuarkusTest
+@TestProfile(LedgerTestProfile.class)
+@WithTestResource(
+    value = KafkaResource.class,
+    initArgs = @ResourceArg(name = KafkaResource.TOPICS, value = LedgerTestProfile.TOPICS))
+@WithTestResource(LedgerDatabaseResource.class)
+@WithTestResource(SigningKeyResource.class)
+class LedgerApiTest {
+  private static RotationEvents completed;
+  private static RotationEvents rolledBack;
+  private static RotationEvents.Sent due;
+
+  /** Once: RestAssured points at the application from the first test on, not before. */
+  @BeforeEach
+  void recordTwoRotationsOfOneTarget() {
+    if (completed != null) {
+      return;
+    }
+    completed = RotationEvents.completed("api");
+    rolledBack = RotationEvents.rolledBack("api-back");
+    due = completed.due();
+    LedgerIngestTest.produce(completed.events());
+    LedgerIngestTest.produce(rolledBack.events());
+    LedgerIngestTest.produce(List.of(due));
+    LedgerIngestTest.awaitRecord(completed, "COMPLETED");
+    LedgerIngestTest.awaitRecord(rolledBack, "ROLLED_BACK");
+    LedgerIngestTest.awaitEntry(due.event().id());
+    // Events of one rotation come from several topics, so a late one may follow the end's own
+    // checkpoint; the next interval checkpoint covers it.
+    long last = 0;
+    for (RotationEvents.Sent sent : completed.events()) {
+      last =
+          Math.max(last, LedgerIngestTest.awaitEntry(sent.event().id()).get("leafIndex").asLong());
+    }
+    long lastIndex = last;
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .ignoreExceptions()
+        .until(() -> Api.open(latestNote()).treeSize() > lastIndex);
+  }
+
+  @Test
+  void rotationsAreListedByTargetAndByStatus() {
+    JsonNode byTarget = Api.get("/ledger/rotations?target=" + completed.targetId);
+    assertThat(byTarget.findValuesAsText("rotationId")).containsExactly(completed.rotationId);
+
+    JsonNode completedOnes = Api.get("/ledger/rotations?status=completed&limit=500");
+    assertThat(completedOnes.findValuesAsText("rotationId"))
+        .contains(completed.rotationId)
+        .doesNotContain(rolledBack.rotationId);
+    assertThat(completedOnes.findValuesAsText("status")).containsOnly("COMPLETED");
+
+    JsonNode none =
+        Api.get("/ledger/rotations?target=" + completed.targetId + "&status=ROLLED_BACK");
+    assertThat(none).isEmpty();
+  }
+
+  @Test
+  void aRotationsTimelineListsItsEventsInLogOrder() {
+    JsonNode timeline = Api.get("/ledger/rotations/" + completed.rotationId + "/timeline");
+    List<String> ids = timeline.get("entries").findValuesAsText("eventId");
+    assertThat(ids)
+        .containsExactlyInAnyOrderElementsOf(
+            completed.events().stream().map(s -> s.event().id()).toList());
+    List<Long> indexes =
+        timeline.get("entries").findValues("leafIndex").stream().map(JsonNode::asLong).toList();
+    assertThat(indexes).isSorted().doesNotHaveDuplicates();
+    assertThat(timeline.get("record").get("status").asText()).isEqualTo("COMPLETED");
+  }
+
+  @Test
+  void aTargetsHistoryShowsItsRotationsAndItsCadenceReminders() {
+    JsonNode history = Api.get("/ledger/targets/" + completed.targetId + "/history");
+    assertThat(history.get("targetId").asText()).isEqualTo(completed.targetId);
+    assertThat(history.get("rotations").findValuesAsText("rotationId"))
+        .containsExactly(completed.rotationId);
+    assertThat(history.get("otherEvents").findValuesAsText("eventName"))
+        .containsExactly("rotation.due");
+  }
+
+  @Test
+  void everyEntryOfARotationHasAnInclusionProofThatVerifiesAgainstTheSignedCheckpoint() {
+    String note = latestNote();
+    Checkpoint checkpoint = Api.open(note);
+    for (RotationEvents.Sent sent : completed.events()) {
+      JsonNode proof =
+          Api.get(
+              "/ledger/proofs/inclusion?eventId="
+                  + sent.event().id()
+                  + "&treeSize="
+                  + checkpoint.treeSize());
+      assertThat(proof.get("checkpoint").get("signedNote").asText()).isEqualTo(note);
+      long index = proof.get("leafIndex").asLong();
+      byte[] leaf = Base64.getDecoder().decode(proof.get("leafHash").asText());
+      List<byte[]> path = Api.hashes(proof.get("inclusionPath"));
+
+      assertThat(
+              MerkleProofs.verifyInclusion(
+                  index, checkpoint.treeSize(), leaf, path, checkpoint.rootHash()))
+          .as("inclusion of %s", sent.event().id())
+          .isTrue();
+      // The leaf is the hash of the entry's bytes, which are the event.
+      byte[] canonical =
+          Base64.getDecoder().decode(Api.entry(sent.event().id()).get("canonical").asText());
+      assertThat(TreeHashes.leaf(canonical)).isEqualTo(leaf);
+    }
+  }
+
+  @Test
+  void aConsistencyProofBetweenTwoSignedCheckpointsVerifies() {
+    Checkpoint older = Api.open(latestNote());
+    RotationEvents later = RotationEvents.rejected("api-later");
+    LedgerIngestTest.produce(later.events());
+    LedgerIngestTest.awaitRecord(later, "REJECTED");
+    Checkpoint newer =
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(() -> Api.open(latestNote()), c -> c.treeSize() > older.treeSize());
+
+    JsonNode proof =
+        Api.get(
+            "/ledger/proofs/consistency?first=" + older.treeSize() + "&second=" + newer.treeSize());
+    assertThat(
+            MerkleProofs.verifyConsistency(
+                older.treeSize(),
+                newer.treeSize(),
+                older.rootHash(),
+                newer.rootHash(),
+                Api.hashes(proof.get("consistencyPath"))))
+        .isTrue();
+  }
+
+  @Test
+  void theLatestCheckpointIsServedAsJsonAsASignedNoteAndByItsSize() {
+    // A newer checkpoint may be signed between two requests: compare a consistent pair.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              JsonNode json = Api.get("/ledger/checkpoints/latest");
+              String note = latestNote();
+              Checkpoint checkpoint = Api.open(note);
+              assertThat(json.get("signedNote").asText()).isEqualTo(note);
+              assertThat(json.get("treeSize").asLong()).isEqualTo(checkpoint.treeSize());
+              assertThat(json.get("rootHash").asText()).isEqualTo(checkpoint.rootHashBase64());
+              assertThat(
+                      Api.get("/ledger/checkpoints/" + checkpoint.treeSize())
+                          .get("signedNote")
+                          .asText())
+                  .isEqualTo(note);
+            });
+    JsonNode key = Api.get("/ledger/checkpoints/key");
+    assertThat(key.get("algorithm").asText()).isEqualTo("Ed25519");
+    assertThat(key.get("verifierKey").asText()).isEqualTo(Api.verifier().verifierKey());
+  }
+
+  @Test
+  void anAuditorRebuildsEverySignedRootFromTheExportedEntriesAlone() {
+    Checkpoint checkpoint = Api.open(latestNote());
+    String lines =
+        given()
+            .when()
+            .get("/ledger/export/entries?from=0&limit=5000")
+            .then()
+            .statusCode(200)
+            .extract()
+            .asString();
+    CompactRange tree = CompactRange.empty();
+    byte[] chain = ChainHashes.genesis();
+    for (String line : lines.split("\n")) {
+      if (tree.size() == checkpoint.treeSize()) {
+        break;
+      }
+      JsonNode entry = Api.json(line);
+      assertThat(entry.get("leafIndex").asLong()).isEqualTo(tree.size());
+      byte[] leaf = TreeHashes.leaf(Base64.getDecoder().decode(entry.get("canonical").asText()));
+      assertThat(Base64.getEncoder().encodeToString(leaf))
+          .isEqualTo(entry.get("leafHash").asText());
+      chain = ChainHashes.next(chain, leaf);
+      assertThat(Base64.getEncoder().encodeToString(chain))
+          .isEqualTo(entry.get("chainHash").asText());
+      tree.append(leaf);
+    }
+    assertThat(tree.size()).isEqualTo(checkpoint.treeSize());
+    assertThat(MessageDigest.isEqual(tree.root(), checkpoint.rootHash())).isTrue();
+  }
+
+  @Test
+  void recordsExportAsJsonAndAsCsv() {
+    JsonNode json = Api.get("/ledger/export/rotations?target=" + completed.targetId);
+    assertThat(json.findValuesAsText("rotationId")).containsExactly(completed.rotationId);
+    assertThat(json.get(0).get("escrow").get("armored").asText()).isEqualTo(RotationEvents.ESCROW);
+
+    String csv =
+        given()
+            .accept("text/csv")
+            .when()
+            .get("/ledger/export/rotations?target=" + completed.targetId)
+            .then()
+            .statusCode(200)
+            .header("Content-Type", startsWith("text/csv"))
+            .extract()
+            .asString();
+    String[] lines = csv.split("\r\n");
+    assertThat(lines).hasSize(2);
+    assertThat(lines[0]).startsWith("rotation_id,target_id,status,started_at");
+    List<String> row = Arrays.asList(lines[1].split(",", -1));
+    assertThat(row.get(0)).isEqualTo(completed.rotationId);
+    assertThat(row.get(2)).isEqualTo("COMPLETED");
+    assertThat(row)
+        .contains(
+            "alice",
+            "bob",
+            completed.fingerprint,
+            completed.previousFingerprint,
+            "aether-staging;aether-production",
+            "aether-staging=PASSED;aether-production=PASSED");
+    assertThat(lines[1]).doesNotContain("BEGIN AGE");
+
+    given()
+        .when()
+        .get("/ledger/export/rotations?format=csv&target=" + completed.targetId)
+        .then()
+        .statusCode(200)
+        .header("Content-Type", startsWith("text/csv"));
+  }
+
+  @Test
+  void badParametersAreRefusedWith400NamingTheParameterAndUnknownThingsWith404() {
+    String[][] bad = {
+      {"/ledger/rotations?target=Not_A_Target", "target"},
+      {"/ledger/rotations?status=ALMOST", "status"},
+      {"/ledger/rotations?limit=0", "limit"},
+      {"/ledger/rotations?limit=100000", "limit"},
+      {"/ledger/rotations?offset=-1", "offset"},
+      {"/ledger/rotations/bad%20id", "rotationId"},
+      {"/ledger/entries/minus-one", "leafIndex"},
+      {"/ledger/proofs/inclusion?leafIndex=0&treeSize=abc", "treeSize"},
+      {"/ledger/proofs/inclusion?leafIndex=0&treeSize=0", "treeSize"},
+      {"/ledger/proofs/inclusion", "leafIndex"},
+      {"/ledger/proofs/inclusion?leafIndex=1&eventId=x", "leafIndex"},
+      {"/ledger/proofs/inclusion?leafIndex=0&treeSize=999999999", "treeSize"},
+      {"/ledger/proofs/consistency?first=5&second=2", "first"},
+      {"/ledger/proofs/consistency?second=2", "first"},
+      {"/ledger/proofs/consistency?first=1&second=999999999", "second"},
+      {"/ledger/checkpoints/size", "treeSize"},
+      {"/ledger/export/rotations?format=xml", "format"},
+      {"/ledger/export/entries?from=-3", "from"},
+      {"/ledger/targets/UPPER/case/history", "target"},
+    };
+    for (String[] request : bad) {
+      io.restassured.response.Response response = given().when().get(request[0]);
+      assertThat(response.statusCode()).as(request[0]).isEqualTo(400);
+      JsonNode error = Api.json(response.asString());
+      assertThat(error.get("error").asText()).as(request[0]).isEqualTo("INVALID_PARAMETER");
+      assertThat(error.get("parameter").asText()).as(request[0]).isEqualTo(request[1]);
+    }
+    for (String unknown :
+        List.of(
+            "/ledger/rotations/no-such-rotation",
+            "/ledger/rotations/no-such-rotation/timeline",
+            "/ledger/entries/999999999",
+            "/ledger/entries?eventId=no-such-event",
+            "/ledger/checkpoints/999999999")) {
+      given()
+          .accept("application/json")
+          .when()
+          .get(unknown)
+          .then()
+          .statusCode(404)
+          .body("error", equalTo("NOT_FOUND"));
+    }
+  }
+
+  @Test
+  void theApiIsDocumentedInOpenApi() {
+    String document =
+        given()
+            .queryParam("format", "json")
+            .when()
+            .get("/q/openapi")
+            .then()
+            .statusCode(200)
+            .extract()
+            .asString();
+    for (String path :
+        List.of(
+            "/ledger/rotations",
+            "/ledger/rotations/{rotationId}",
+            "/ledger/rotations/{rotationId}/timeline",
+            "/ledger/targets/{namespace}/{name}/history",
+            "/ledger/entries/{leafIndex}",
+            "/ledger/proofs/inclusion",
+            "/ledger/proofs/consistency",
+            "/ledger/checkpoints/latest",
+            "/ledger/checkpoints/{treeSize}",
+            "/ledger/checkpoints/key",
+            "/ledger/verification",
+            "/ledger/export/rotations",
+            "/ledger/export/entries")) {
+      assertThat(document).as(path).contains("\"" + path + "\"");
+    }
+  }
+
+  @Test
+  void metricsCountEntriesIngestBatchesAndCheckpoints() {
+    given()
+        .when()
+        .get("/q/metrics")
+        .then()
+        .statusCode(200)
+        .body(containsString("rotor_ledger_entries_total{type=\"rotation.completed\""))
+        .body(containsString("rotor_ledger_ingest_batches_total{outcome=\"stored\""))
+        .body(containsString("rotor_ledger_checkpoints_total{reason=\"rotation-end\""))
+        .body(containsString("rotor_ledger_tree_size"));
+  }
+
+  private static String latestNote() {
+    return given()
+        .accept("text/plain")
+        .when()
+        .get("/ledger/checkpoints/latest")
+        .then()
+        .statusCode(200)
+        .extract()
+        .asString();
+  }
+}
