@@ -25,11 +25,15 @@ public record VerificationSpec(
     List<String> requiredLogPatterns,
     List<String> forbiddenLogPatterns) {
 
-  /** Micrometer's HTTP server metrics and the reference workload's decrypt-failure counter. */
+  /**
+   * Micrometer's HTTP server metrics and the reference workload's decrypt-failure counter. The 5xx
+   * numerator falls back to 0: Micrometer creates the 5xx series only at the first 5xx, and without
+   * the fallback a healthy workload would read as "no data" (inconclusive).
+   */
   public static final VerificationSpec DEFAULT =
       new VerificationSpec(
-          "sum(rate(http_server_requests_seconds_count{namespace=\"{namespace}\","
-              + "deployment=\"{deployment}\",status=~\"5..\"}[1m]))"
+          "(sum(rate(http_server_requests_seconds_count{namespace=\"{namespace}\","
+              + "deployment=\"{deployment}\",status=~\"5..\"}[1m])) or vector(0))"
               + " / sum(rate(http_server_requests_seconds_count{namespace=\"{namespace}\","
               + "deployment=\"{deployment}\"}[1m]))",
           "histogram_quantile(0.99, sum by (le) (rate(http_server_requests_seconds_bucket{"

@@ -1,0 +1,26 @@
+package dev.rotor.verifier.cluster;
+
+import java.util.Map;
+
+/**
+ * What one pod's logs showed.
+ *
+ * @param deployment the pod's Deployment
+ * @param pod the pod
+ * @param readable whether its logs could be read
+ * @param problem why not
+ * @param required each required pattern that matched, with the first line that matched it
+ * @param forbidden each forbidden pattern that matched, with the first line that matched it
+ */
+public record PodLogs(
+    String deployment,
+    String pod,
+    boolean readable,
+    String problem,
+    Map<String, String> required,
+    Map<String, String> forbidden) {
+  public PodLogs {
+    required = Map.copyOf(required);
+    forbidden = Map.copyOf(forbidden);
+  }
+}

@@ -1,0 +1,152 @@
+package dev.rotor.verifier.soak;
+
+import dev.rotor.common.event.Evidence;
+import dev.rotor.verifier.metrics.MetricKind;
+import dev.rotor.verifier.store.SoakKind;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The evidence of a verdict, from a soak's progress: per metric and Deployment the last value (or
+ * the one that failed), its bounds, the baseline and how the checks went; what the Secret held; the
+ * pods; the log lines that matched (quoted, cut short, base64 runs masked). Only key ids and
+ * fingerprints, never a key; small enough for an event (at most {@link #MAX_ENTRIES} entries of
+ * {@link #MAX_DETAIL} characters).
+ */
+public final class EvidenceWriter {
+  static final int MAX_ENTRIES = 64;
+  static final int MAX_DETAIL = 600;
+
+  private EvidenceWriter() {}
+
+  public static List<Evidence> of(SoakProgress progress, SoakRules rules) {
+    List<Evidence> evidence = new ArrayList<>();
+    for (SoakProgress.Series series : progress.series.values()) {
+      Double value = series.failedAt != null ? series.failedAt : series.last;
+      String limit =
+          series.kind == MetricKind.DECRYPT_FAILURES
+              ? "fails at once"
+              : rules.kind() == SoakKind.STAGE
+                  ? "limit " + rules.thresholds().failureLimit()
+                  : "recorded only (rollback check)";
+      String detail =
+          String.format(
+              Locale.ROOT,
+              "%d checks, %d with data, %d breaching, longest run %d (%s); max %s; allowed %s%s%s;"
+                  + " query: %s",
+              series.checks,
+              series.withData,
+              series.breaching,
+              series.longestStreak,
+              limit,
+              SoakJudge.format(series.kind, series.max),
+              SoakJudge.format(series.kind, series.allowed),
+              series.baseline == null ? "; no baseline" : "",
+              (series.lastNote == null ? "" : "; last: " + series.lastNote)
+                  + (series.withData < series.checks && series.noDataNote != null
+                      ? "; no data: " + series.noDataNote
+                      : ""),
+              series.query);
+      evidence.add(
+          entry(
+              series.kind.check() + ":" + series.deployment,
+              value,
+              rules.absolute(series.kind),
+              series.baseline,
+              detail));
+    }
+    if (progress.secretDetail != null) {
+      String previous =
+          progress.previousFingerprint == null
+              ? ""
+              : "; previous primary's fingerprint " + progress.previousFingerprint;
+      evidence.add(entry("fingerprint", null, null, null, progress.secretDetail + previous));
+    }
+    if (progress.podsDetail != null) {
+      long present = progress.pods.values().stream().filter(p -> p.present).count();
+      evidence.add(entry("pods", (double) present, null, null, progress.podsDetail));
+    }
+    int lines = 0;
+    for (Map.Entry<String, SoakProgress.PodLog> pod : progress.pods.entrySet()) {
+      for (Map.Entry<String, String> match : pod.getValue().forbidden.entrySet()) {
+        if (lines++ < rules.maxEvidenceLines()) {
+          evidence.add(
+              entry(
+                  "log:forbidden:" + pod.getKey(),
+                  null,
+                  null,
+                  null,
+                  "'" + match.getKey() + "' matched: " + match.getValue()));
+        }
+      }
+    }
+    for (Map.Entry<String, SoakProgress.PodLog> pod : progress.pods.entrySet()) {
+      if (!pod.getValue().present) {
+        continue;
+      }
+      for (var pattern : rules.required()) {
+        String line = pod.getValue().required.get(pattern.pattern());
+        if (lines++ >= rules.maxEvidenceLines()) {
+          break;
+        }
+        evidence.add(
+            line == null
+                ? entry(
+                    "log:missing:" + pod.getKey(),
+                    null,
+                    null,
+                    null,
+                    "'"
+                        + pattern.pattern()
+                        + "' never logged"
+                        + (pod.getValue().problem == null
+                            ? ""
+                            : " (" + pod.getValue().problem + ")"))
+                : entry(
+                    "log:required:" + pod.getKey(),
+                    null,
+                    null,
+                    null,
+                    "'" + pattern.pattern() + "' matched: " + line));
+      }
+    }
+    if (progress.metricsSource != null) {
+      String baseline =
+          progress.baselineFrom == null
+              ? "no baseline window"
+              : "baseline " + progress.baselineFrom + " to " + progress.baselineTo;
+      evidence.add(
+          entry("metrics-source", null, null, null, progress.metricsSource + "; " + baseline));
+    }
+    return evidence.size() > MAX_ENTRIES ? List.copyOf(evidence.subList(0, MAX_ENTRIES)) : evidence;
+  }
+
+  /** Evidence that a person forced promotion past an inconclusive verdict. */
+  public static Evidence forced(String approver, String comment) {
+    return entry(
+        "forced",
+        null,
+        null,
+        null,
+        "promoted past an inconclusive verdict by "
+            + approver
+            + (comment == null || comment.isBlank() ? "" : ": " + comment));
+  }
+
+  private static Evidence entry(
+      String check, Double value, Double threshold, Double baseline, String detail) {
+    return new Evidence(check, finite(value), finite(threshold), finite(baseline), cut(detail));
+  }
+
+  private static Double finite(Double value) {
+    return value == null || !Double.isFinite(value) ? null : value;
+  }
+
+  private static String cut(String text) {
+    return text == null || text.length() <= MAX_DETAIL
+        ? text
+        : text.substring(0, MAX_DETAIL) + "...";
+  }
+}

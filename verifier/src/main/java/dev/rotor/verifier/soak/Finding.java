@@ -1,0 +1,41 @@
+package dev.rotor.verifier.soak;
+
+import dev.rotor.common.event.Reasons;
+import dev.rotor.verifier.store.SoakStatus;
+
+/**
+ * A verdict of a soak: passed, failed with a reason, or inconclusive.
+ *
+ * @param status {@code PASSED}, {@code FAILED} or {@code INCONCLUSIVE}
+ * @param reason the reason of a failure; null otherwise
+ * @param message what happened, in words a person can act on; never key material
+ */
+public record Finding(SoakStatus status, Reasons.Verification reason, String message) {
+
+  /** Failures by precedence: when a check finds several at once, the first one is the reason. */
+  static final java.util.List<Reasons.Verification> PRECEDENCE =
+      java.util.List.of(
+          Reasons.Verification.FINGERPRINT_MISMATCH,
+          Reasons.Verification.STALE_POD,
+          Reasons.Verification.DECRYPT_FAILURES,
+          Reasons.Verification.FORBIDDEN_LOG,
+          Reasons.Verification.ERROR_RATE,
+          Reasons.Verification.LATENCY,
+          Reasons.Verification.MISSING_LOG);
+
+  public static Finding failed(Reasons.Verification reason, String message) {
+    return new Finding(SoakStatus.FAILED, reason, message);
+  }
+
+  public static Finding passed(String message) {
+    return new Finding(SoakStatus.PASSED, null, message);
+  }
+
+  public static Finding inconclusive(String message) {
+    return new Finding(SoakStatus.INCONCLUSIVE, null, message);
+  }
+
+  int precedence() {
+    return reason == null ? Integer.MAX_VALUE : PRECEDENCE.indexOf(reason);
+  }
+}

@@ -1,0 +1,298 @@
+package dev.rotor.verifier.soak;
+
+import dev.rotor.common.event.Reasons.Verification;
+import dev.rotor.verifier.cluster.PodLogs;
+import dev.rotor.verifier.cluster.ProofResult;
+import dev.rotor.verifier.metrics.MetricKind;
+import dev.rotor.verifier.metrics.MetricValue;
+import dev.rotor.verifier.metrics.MetricsReading;
+import dev.rotor.verifier.metrics.StageTarget;
+import dev.rotor.verifier.store.SoakKind;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * The verdict rules, free of I/O: each check is recorded into the soak's {@link SoakProgress}, and
+ * what it found decides.
+ *
+ * <ul>
+ *   <li>Error rate and p99 latency breach when above the absolute bound, or above the baseline ×
+ *       {@code maxBaselineFactor} (never below the floor {@code rotor.verifier.baseline.*}); a
+ *       stage fails when one breaches {@code failureLimit} checks in a row. A check without data
+ *       neither counts as a breach nor ends a run of breaches.
+ *   <li>Decrypt failures above {@code maxDecryptFailures} fail at once: one is never noise.
+ *   <li>A Secret that does not hold the expected key fails at once (FINGERPRINT_MISMATCH), as does
+ *       a pod that started before the Secret changed (STALE_POD), and a forbidden log line.
+ *   <li>At the end: a pod that never logged a required line fails (MISSING_LOG); then a metric with
+ *       too little data, a Secret never read, or pods never listed make the stage inconclusive;
+ *       else it passed.
+ * </ul>
+ *
+ * For a rollback check, error rate and latency are recorded but decide nothing (the trouble that
+ * caused the rollback may still be there), and missing metrics make nothing inconclusive.
+ */
+public final class SoakJudge {
+  private SoakJudge() {}
+
+  /** Records a metrics reading; a failure when a bound broke for long enough. */
+  public static Optional<Finding> metrics(
+      SoakProgress progress, MetricsReading reading, StageTarget target, SoakRules rules) {
+    progress.metricChecks++;
+    progress.lastCheckAt = reading.at();
+    List<Finding> found = new ArrayList<>();
+    for (String deployment : target.deployments()) {
+      for (MetricKind kind : MetricKind.values()) {
+        SoakProgress.Series series = progress.series(kind, deployment);
+        series.query = target.query(kind, deployment);
+        series.checks++;
+        MetricValue value = reading.value(deployment, kind);
+        series.lastNote = value.note();
+        if (!value.hasData()) {
+          series.noDataNote = value.note();
+          continue;
+        }
+        double v = value.value();
+        series.withData++;
+        series.last = v;
+        series.max = series.max == null ? v : Math.max(series.max, v);
+        series.allowed = allowed(kind, series.baseline, rules);
+        if (!(v > series.allowed)) {
+          series.streak = 0;
+          continue;
+        }
+        series.breaching++;
+        series.streak++;
+        series.longestStreak = Math.max(series.longestStreak, series.streak);
+        if (kind == MetricKind.DECRYPT_FAILURES) {
+          series.failedAt = v;
+          found.add(
+              Finding.failed(
+                  Verification.DECRYPT_FAILURES,
+                  String.format(
+                      Locale.ROOT,
+                      "%s decrypt failure(s) in %s on %s (%s tolerated): pods cannot read what"
+                          + " others wrote",
+                      number(v),
+                      deployment,
+                      target.cluster(),
+                      number(rules.absolute(kind)))));
+        } else if (rules.kind() == SoakKind.STAGE
+            && series.streak >= rules.thresholds().failureLimit()) {
+          series.failedAt = v;
+          found.add(breach(kind, deployment, target.cluster(), series, rules));
+        }
+      }
+    }
+    return first(found);
+  }
+
+  /** Records what the cluster showed; a failure when the Secret or a pod is wrong. */
+  public static Optional<Finding> proof(SoakProgress progress, ProofResult result) {
+    progress.proofChecks++;
+    progress.secretDetail = result.secretDetail();
+    progress.podsDetail = result.podsDetail();
+    if (result.observedPrimaryFingerprint() != null) {
+      progress.observedFingerprint = result.observedPrimaryFingerprint();
+    }
+    if (result.previousFingerprint() != null) {
+      progress.previousFingerprint = result.previousFingerprint();
+    }
+    progress.pods.values().forEach(pod -> pod.present = false);
+    for (ProofResult.Pod pod : result.pods()) {
+      SoakProgress.PodLog log =
+          progress.pods.computeIfAbsent(pod.name(), n -> new SoakProgress.PodLog());
+      log.deployment = pod.deployment();
+      log.present = true;
+    }
+    List<Finding> found = new ArrayList<>();
+    switch (result.secret()) {
+      case OK -> progress.secretOk++;
+      case WRONG ->
+          found.add(Finding.failed(Verification.FINGERPRINT_MISMATCH, result.secretDetail()));
+      case UNREADABLE -> {}
+    }
+    switch (result.podsState()) {
+      case OK -> progress.podsOk++;
+      case WRONG -> found.add(Finding.failed(Verification.STALE_POD, result.podsDetail()));
+      case UNREADABLE -> {}
+    }
+    return first(found);
+  }
+
+  /** Records what the pods' logs showed; a failure when one logged a forbidden line. */
+  public static Optional<Finding> logs(SoakProgress progress, List<PodLogs> logs) {
+    List<Finding> found = new ArrayList<>();
+    for (PodLogs pod : logs) {
+      SoakProgress.PodLog log =
+          progress.pods.computeIfAbsent(pod.pod(), n -> new SoakProgress.PodLog());
+      log.deployment = pod.deployment();
+      if (!pod.readable()) {
+        log.problem = pod.problem();
+        continue;
+      }
+      log.read = true;
+      log.problem = null;
+      pod.required().forEach(log.required::putIfAbsent);
+      for (Map.Entry<String, String> match : pod.forbidden().entrySet()) {
+        log.forbidden.putIfAbsent(match.getKey(), match.getValue());
+        found.add(
+            Finding.failed(
+                Verification.FORBIDDEN_LOG,
+                "pod "
+                    + pod.pod()
+                    + " logged a line that matches the forbidden pattern '"
+                    + match.getKey()
+                    + "': "
+                    + match.getValue()));
+      }
+    }
+    return first(found);
+  }
+
+  /** The verdict at the end of the soak, after its last check. */
+  public static Finding finish(SoakProgress progress, SoakRules rules) {
+    List<String> missing = new ArrayList<>();
+    List<String> undecided = new ArrayList<>();
+    progress.pods.forEach(
+        (name, pod) -> {
+          if (!pod.present) {
+            return;
+          }
+          if (!pod.read) {
+            undecided.add("the log of pod " + name + " could not be read (" + pod.problem + ")");
+            return;
+          }
+          for (Pattern pattern : rules.required()) {
+            if (!pod.required.containsKey(pattern.pattern())) {
+              missing.add(
+                  "pod " + name + " never logged a line matching '" + pattern.pattern() + "'");
+            }
+          }
+        });
+    if (!missing.isEmpty()) {
+      return Finding.failed(Verification.MISSING_LOG, String.join("; ", missing));
+    }
+    if (progress.secretOk == 0) {
+      undecided.add("the Secret could not be verified (" + progress.secretDetail + ")");
+    }
+    if (progress.podsOk == 0) {
+      undecided.add("the pods could not be verified (" + progress.podsDetail + ")");
+    }
+    if (rules.kind() == SoakKind.STAGE) {
+      if (progress.metricChecks == 0) {
+        undecided.add("no metrics check ran");
+      }
+      for (SoakProgress.Series series : progress.series.values()) {
+        if (series.withData == 0 || series.withData < rules.minDataShare() * series.checks) {
+          undecided.add(
+              String.format(
+                  Locale.ROOT,
+                  "no data for %s of %s in %d of %d checks (%s)",
+                  series.kind.check(),
+                  series.deployment,
+                  series.checks - series.withData,
+                  series.checks,
+                  series.noDataNote == null ? "no value" : series.noDataNote));
+        }
+      }
+    }
+    if (!undecided.isEmpty()) {
+      return Finding.inconclusive(
+          "cannot decide: "
+              + String.join("; ", undecided)
+              + ". Promotion holds until a person decides: rotorctl promote --force, or rotorctl"
+              + " rollback");
+    }
+    return Finding.passed(
+        String.format(
+            Locale.ROOT,
+            "healthy through the soak: %d metric checks, the Secret verified %d times, %d pod(s)"
+                + " logged every required line and no forbidden one",
+            progress.metricChecks,
+            progress.secretOk,
+            progress.pods.values().stream().filter(p -> p.present).count()));
+  }
+
+  /** The failure that takes precedence among {@code found}. */
+  public static Optional<Finding> first(List<Finding> found) {
+    return found.stream().min(Comparator.comparingInt(Finding::precedence));
+  }
+
+  /** The bound a value of {@code kind} is held to: the absolute one, tightened by the baseline. */
+  static double allowed(MetricKind kind, Double baseline, SoakRules rules) {
+    double absolute = rules.absolute(kind);
+    if (!kind.hasBaseline() || baseline == null) {
+      return absolute;
+    }
+    double relative =
+        Math.max(baseline * rules.thresholds().maxBaselineFactor(), rules.floor(kind));
+    return Math.min(absolute, relative);
+  }
+
+  private static Finding breach(
+      MetricKind kind,
+      String deployment,
+      String cluster,
+      SoakProgress.Series series,
+      SoakRules rules) {
+    double absolute = rules.absolute(kind);
+    StringBuilder message =
+        new StringBuilder(
+            String.format(
+                Locale.ROOT,
+                "%s of %s on %s was %s for %d consecutive checks (failure limit %d); allowed %s",
+                kind == MetricKind.ERROR_RATE ? "error rate" : "p99 latency",
+                deployment,
+                cluster,
+                format(kind, series.last),
+                series.streak,
+                rules.thresholds().failureLimit(),
+                format(kind, series.allowed)));
+    if (series.baseline == null) {
+      message.append(" (absolute bound; no baseline)");
+    } else {
+      message.append(
+          String.format(
+              Locale.ROOT,
+              " (absolute bound %s; baseline %s × %s, not below %s)",
+              format(kind, absolute),
+              format(kind, series.baseline),
+              number(rules.thresholds().maxBaselineFactor()),
+              format(kind, rules.floor(kind))));
+      if (series.baseline > absolute) {
+        message.append(
+            "; it was already above the absolute bound before the rotation, and the bound still"
+                + " applies");
+      }
+    }
+    Verification reason =
+        kind == MetricKind.ERROR_RATE ? Verification.ERROR_RATE : Verification.LATENCY;
+    return Finding.failed(reason, message.toString());
+  }
+
+  /** A value as a person reads it: a percentage, milliseconds, or a count. */
+  static String format(MetricKind kind, Double value) {
+    if (value == null) {
+      return "no data";
+    }
+    return switch (kind) {
+      case ERROR_RATE -> String.format(Locale.ROOT, "%.2f %%", value * 100);
+      case LATENCY -> String.format(Locale.ROOT, "%.0f ms", value * 1000);
+      case DECRYPT_FAILURES -> number(value);
+    };
+  }
+
+  static String number(double value) {
+    if (!Double.isFinite(value)) {
+      return Double.toString(value);
+    }
+    return new java.math.BigDecimal(String.format(Locale.ROOT, "%.3f", value))
+        .stripTrailingZeros()
+        .toPlainString();
+  }
+}

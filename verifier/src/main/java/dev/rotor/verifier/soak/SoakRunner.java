@@ -1,0 +1,271 @@
+package dev.rotor.verifier.soak;
+
+import dev.rotor.common.plan.Plan;
+import dev.rotor.common.plan.Stage;
+import dev.rotor.common.plan.Thresholds;
+import dev.rotor.verifier.VerifierMetrics;
+import dev.rotor.verifier.cluster.ClusterClients;
+import dev.rotor.verifier.cluster.ClusterProbe;
+import dev.rotor.verifier.cluster.PodLogs;
+import dev.rotor.verifier.cluster.ProofResult;
+import dev.rotor.verifier.cluster.ProofSpec;
+import dev.rotor.verifier.config.VerifierConfig;
+import dev.rotor.verifier.metrics.MetricKind;
+import dev.rotor.verifier.metrics.MetricValue;
+import dev.rotor.verifier.metrics.MetricsReading;
+import dev.rotor.verifier.metrics.MetricsSource;
+import dev.rotor.verifier.metrics.MetricsSources;
+import dev.rotor.verifier.metrics.StageTarget;
+import dev.rotor.verifier.store.SoakKind;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+import org.jboss.logging.Logger;
+
+/**
+ * Runs the rounds of checks that are due. A round reads the cluster (Secret, pods, logs) and every
+ * metric check scheduled up to now: a source with history evaluates each at its scheduled time, so
+ * checks a stopped verifier missed are made up, never skipped; the last one is at the soak's end,
+ * so a soak is never shortened. The round and the verdict it may bring are recorded in one
+ * transaction ({@link SoakService#recordRound}); a round that throws is logged and run again on the
+ * next tick.
+ */
+@ApplicationScoped
+public class SoakRunner {
+  private static final Logger LOG = Logger.getLogger(SoakRunner.class);
+
+  @Inject SoakService soaks;
+  @Inject ClusterClients clusters;
+  @Inject MetricsSources sources;
+  @Inject VerifierConfig config;
+  @Inject VerifierMetrics metrics;
+  @Inject Clock clock;
+
+  /** Runs every round that is due now. */
+  public void runDue() {
+    for (Long id : soaks.due(clock.instant())) {
+      try {
+        runRound(id);
+      } catch (RuntimeException e) {
+        LOG.errorf(
+            e,
+            "ROTOR-4060 a round of checks of soak %d failed; it runs again on the next tick",
+            id);
+      }
+    }
+  }
+
+  void runRound(long id) {
+    Optional<SoakSnapshot> found = soaks.snapshot(id);
+    if (found.isEmpty()) {
+      return;
+    }
+    SoakSnapshot soak = found.get();
+    long began = System.nanoTime();
+    SoakProgress progress = soak.progress();
+    SoakRules rules;
+    try {
+      rules = rules(soak);
+    } catch (IllegalArgumentException e) {
+      LOG.errorf("ROTOR-4061 soak %d cannot be judged: %s", id, e.getMessage());
+      soaks.recordRound(
+          id, soak.version(), progress, Finding.inconclusive(e.getMessage()), fallbackRules(soak));
+      return;
+    }
+    Finding finding = check(soak, progress, rules);
+    soaks.recordRound(id, soak.version(), progress, finding, rules);
+    metrics.checkDuration(
+        sources.kindOf(soak.cluster()).name().toLowerCase(java.util.Locale.ROOT),
+        Duration.ofNanos(System.nanoTime() - began));
+  }
+
+  /** One round: the cluster, then the metric checks due. Null: no verdict yet. */
+  private Finding check(SoakSnapshot soak, SoakProgress progress, SoakRules rules) {
+    Optional<KubernetesClient> client = clusters.client(soak.cluster());
+    if (client.isEmpty()) {
+      LOG.errorf(
+          "ROTOR-4042 cluster %s is not configured (rotor.verifier.clusters.%s): rotation %s cannot"
+              + " be verified there",
+          soak.cluster(), soak.cluster(), soak.rotationId());
+      return Finding.inconclusive(
+          "the verifier has no access to cluster "
+              + soak.cluster()
+              + " (configure rotor.verifier.clusters."
+              + soak.cluster()
+              + "). Promotion holds until a person decides: rotorctl promote --force, or rotorctl"
+              + " rollback");
+    }
+    progress.rounds++;
+    Plan plan = soak.plan();
+    List<Finding> found = new ArrayList<>();
+    ProofResult proof =
+        ClusterProbe.prove(client.get(), proofSpec(soak), config.pods().clockSkew());
+    if (proof.secret() == ProofResult.State.UNREADABLE
+        || proof.podsState() == ProofResult.State.UNREADABLE) {
+      LOG.warnf(
+          "ROTOR-4041 cluster %s, rotation %s: %s; %s",
+          soak.cluster(), soak.rotationId(), proof.secretDetail(), proof.podsDetail());
+    }
+    SoakJudge.proof(progress, proof).ifPresent(found::add);
+    List<PodLogs> logs =
+        ClusterProbe.readLogs(
+            client.get(),
+            plan.namespace(),
+            proof.pods(),
+            rules.required(),
+            rules.forbidden(),
+            config.logs().limitBytes(),
+            config.logs().maxLineLength());
+    SoakJudge.logs(progress, logs).ifPresent(found::add);
+
+    MetricsSource source = sources.forCluster(soak.cluster(), client.get());
+    progress.metricsSource = source.describe();
+    Stage stage = plan.stages().get(soak.stageIndex());
+    StageTarget target =
+        new StageTarget(
+            soak.cluster(),
+            plan.namespace(),
+            stage.deployments(),
+            plan.verification(),
+            soak.interval());
+    readBaseline(soak, progress, source, target);
+    Instant now = clock.instant();
+    while (!progress.metricsDone && !progress.nextMetricAt.isAfter(now)) {
+      Instant at = source.hasHistory() ? progress.nextMetricAt : now;
+      MetricsReading reading = source.read(target, at, progress.sourceState);
+      progress.sourceState = reading.state();
+      count(source, reading);
+      Optional<Finding> failure = SoakJudge.metrics(progress, reading, target, rules);
+      advance(soak, progress);
+      if (!source.hasHistory()) {
+        // One reading covers every check that was due: its counters' differences span them all.
+        while (!progress.metricsDone && !progress.nextMetricAt.isAfter(now)) {
+          advance(soak, progress);
+        }
+      }
+      if (failure.isPresent()) {
+        found.add(failure.get());
+        break;
+      }
+    }
+    if (!found.isEmpty()) {
+      // Every failure of the round is in the progress; the reason is the one that takes precedence.
+      return SoakJudge.first(found).orElseThrow();
+    }
+    return progress.metricsDone ? SoakJudge.finish(progress, rules) : null;
+  }
+
+  private void readBaseline(
+      SoakSnapshot soak, SoakProgress progress, MetricsSource source, StageTarget target) {
+    if (progress.baselineRead) {
+      return;
+    }
+    progress.baselineRead = true;
+    if (soak.kind() != SoakKind.STAGE || !source.hasHistory()) {
+      return;
+    }
+    Instant to = soak.baselineEnd();
+    Instant from = to.minus(soak.plan().verification().baselineWindow());
+    progress.baselineFrom = from;
+    progress.baselineTo = to;
+    Map<String, Map<MetricKind, Double>> baselines = source.baseline(target, from, to);
+    baselines.forEach(
+        (deployment, byKind) ->
+            byKind.forEach((kind, value) -> progress.series(kind, deployment).baseline = value));
+  }
+
+  private static void advance(SoakSnapshot soak, SoakProgress progress) {
+    if (!progress.nextMetricAt.isBefore(soak.soakEndsAt())) {
+      progress.metricsDone = true;
+      return;
+    }
+    Instant next = progress.nextMetricAt.plus(soak.interval());
+    progress.nextMetricAt = next.isAfter(soak.soakEndsAt()) ? soak.soakEndsAt() : next;
+  }
+
+  private void count(MetricsSource source, MetricsReading reading) {
+    String name = source.hasHistory() ? "prometheus" : "scrape";
+    for (Map<MetricKind, MetricValue> byKind : reading.values().values()) {
+      byKind.values().forEach(value -> metrics.metricRead(name, value.hasData()));
+    }
+  }
+
+  /** What the cluster must show: after a promote the new key, after a rollback the old one. */
+  private static ProofSpec proofSpec(SoakSnapshot soak) {
+    Plan plan = soak.plan();
+    List<String> deployments = plan.stages().get(soak.stageIndex()).deployments();
+    if (soak.kind() == SoakKind.STAGE) {
+      String expectedId = soak.newKeyId() != null ? soak.newKeyId() : soak.claimedPrimaryKeyId();
+      return new ProofSpec(
+          soak.cluster(),
+          plan.namespace(),
+          plan.secretName(),
+          expectedId,
+          soak.expectedFingerprint(),
+          null,
+          soak.previousKeyId(),
+          deployments,
+          soak.secretChangedAt());
+    }
+    String oldPrimary =
+        soak.previousKeyId() != null ? soak.previousKeyId() : soak.claimedPrimaryKeyId();
+    return new ProofSpec(
+        soak.cluster(),
+        plan.namespace(),
+        plan.secretName(),
+        oldPrimary,
+        null,
+        soak.newKeyId(),
+        null,
+        deployments,
+        soak.secretChangedAt());
+  }
+
+  private SoakRules rules(SoakSnapshot soak) {
+    Plan plan = soak.plan();
+    Stage stage = plan.stages().get(soak.stageIndex());
+    return new SoakRules(
+        soak.kind(),
+        stage.thresholds(),
+        compile(plan.verification().requiredLogPatterns(), "requiredLogPatterns"),
+        compile(plan.verification().forbiddenLogPatterns(), "forbiddenLogPatterns"),
+        config.metrics().minDataShare(),
+        config.baseline().minErrorRate(),
+        config.baseline().minLatency().toNanos() / 1e9,
+        config.logs().maxEvidenceLines());
+  }
+
+  private SoakRules fallbackRules(SoakSnapshot soak) {
+    return new SoakRules(
+        soak.kind(),
+        Thresholds.DEFAULT,
+        List.of(),
+        List.of(),
+        config.metrics().minDataShare(),
+        config.baseline().minErrorRate(),
+        config.baseline().minLatency().toNanos() / 1e9,
+        config.logs().maxEvidenceLines());
+  }
+
+  private static List<Pattern> compile(List<String> patterns, String field) {
+    List<Pattern> compiled = new ArrayList<>();
+    for (int i = 0; i < patterns.size(); i++) {
+      try {
+        compiled.add(Pattern.compile(patterns.get(i)));
+      } catch (PatternSyntaxException e) {
+        throw new IllegalArgumentException(
+            "the plan's verification." + field + "[" + i + "] is not a regular expression");
+      }
+    }
+    return compiled;
+  }
+}

@@ -1,0 +1,74 @@
+package dev.rotor.verifier.store;
+
+import dev.rotor.common.event.EventCodec;
+import dev.rotor.common.event.EventEnvelope;
+import dev.rotor.common.event.EventType;
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.GeneratedValue;
+import jakarta.persistence.GenerationType;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.time.Instant;
+
+/** An event decided in a transaction and sent after its commit (the transactional outbox). */
+@Entity
+@Table(name = "outbox")
+public class OutboxRecord extends PanacheEntityBase {
+  @Id
+  @GeneratedValue(strategy = GenerationType.IDENTITY)
+  public Long seq;
+
+  @Column(name = "event_id")
+  public String eventId;
+
+  /** The CloudEvents type. */
+  public String type;
+
+  public String source;
+
+  public String subject;
+
+  @Column(name = "rotation_id")
+  public String rotationId;
+
+  @Column(name = "event_time")
+  public Instant eventTime;
+
+  /** The JSON data. */
+  public byte[] data;
+
+  @Column(name = "created_at")
+  public Instant createdAt;
+
+  @Column(name = "sent_at")
+  public Instant sentAt;
+
+  public static OutboxRecord of(EventEnvelope event, Instant now) {
+    OutboxRecord record = new OutboxRecord();
+    record.eventId = event.id();
+    record.type = event.type().cloudEventType();
+    record.source = event.source();
+    record.subject = event.subject();
+    record.rotationId = event.rotationId();
+    record.eventTime = event.time();
+    record.data = EventCodec.encode(event.data());
+    record.createdAt = now;
+    return record;
+  }
+
+  public EventEnvelope toEnvelope() {
+    EventType eventType =
+        EventType.fromCloudEventType(type)
+            .orElseThrow(() -> new IllegalStateException("outbox row " + seq + ": unknown type"));
+    return new EventEnvelope(
+        eventId,
+        eventType,
+        source,
+        subject,
+        rotationId,
+        eventTime,
+        EventCodec.decode(eventType, data));
+  }
+}

@@ -1,0 +1,382 @@
+package dev.rotor.verifier;
+
+import static io.restassured.RestAssured.given;
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.rotor.common.crypto.GeneratedKey;
+import dev.rotor.common.event.EventEnvelope;
+import dev.rotor.common.event.EventType;
+import dev.rotor.common.event.Phase;
+import dev.rotor.common.event.PodStatus;
+import dev.rotor.common.event.Reasons;
+import dev.rotor.common.event.RotationFailed;
+import dev.rotor.common.event.RotationRolledBack;
+import dev.rotor.common.event.Topics;
+import dev.rotor.common.event.VerificationFailed;
+import dev.rotor.common.event.VerificationInconclusive;
+import dev.rotor.common.plan.VerificationSpec;
+import dev.rotor.testsupport.KafkaResource;
+import dev.rotor.testsupport.KafkaTestClient;
+import dev.rotor.testsupport.PostgresResource;
+import dev.rotor.testsupport.PrometheusResource;
+import dev.rotor.testsupport.kubernetes.InjectKubernetesApi;
+import dev.rotor.testsupport.kubernetes.KubernetesApiServer;
+import dev.rotor.testsupport.kubernetes.KubernetesApiTestResource;
+import dev.rotor.verifier.store.SoakKind;
+import dev.rotor.verifier.store.SoakStatus;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * What the verifier reads back from the cluster: the Secret's keyring, the pods' start times and
+ * their logs, through the Kubernetes mock and the rollout simulator; and how it verifies rollbacks,
+ * refuses what it cannot process, and decides once. Prometheus is real and scrapes nothing here:
+ * these stages fail on the cluster's evidence before metrics could matter, or are inconclusive for
+ * want of metrics.
+ */
+@QuarkusTest
+@WithTestResource(
+    value = KafkaResource.class,
+    initArgs =
+        @ResourceArg(
+            name = KafkaResource.TOPICS,
+            value =
+                "rotor.requests,rotor.keys,rotor.manifests,rotor.rollouts,rotor.verifications,"
+                    + "rotor.approvals,rotor.dlq"))
+@WithTestResource(PostgresResource.class)
+@WithTestResource(KubernetesApiTestResource.class)
+@WithTestResource(
+    value = PrometheusResource.class,
+    initArgs =
+        @ResourceArg(name = PrometheusResource.PROPERTY, value = "rotor.verifier.prometheus.url"))
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterEvidenceTest {
+  static final String PROM = "prom";
+  static final Duration SOAK = Duration.ofSeconds(6);
+
+  static final String MISSING_LOG = "missing-log";
+  static final String FORBIDDEN_LOG = "forbidden-log";
+  static final String STALE_NEW = "stale-new";
+  static final String STALE_OLD = "stale-old";
+  static final String MISMATCH = "mismatch";
+  static final String ROLLBACK_OK = "rollback-ok";
+  static final String ROLLBACK_BAD = "rollback-bad";
+  static final String ELSEWHERE = "elsewhere";
+  static final String REDELIVERED = "redelivered";
+  static final String BAD_QUERY = "bad-query";
+
+  @InjectKubernetesApi KubernetesApiServer api;
+
+  private final GeneratedKey oldKey = GeneratedKey.generate();
+  private final GeneratedKey newKey = GeneratedKey.generate();
+  private final GeneratedKey otherKey = GeneratedKey.generate();
+  private final Map<String, Rotation> rotations = new LinkedHashMap<>();
+  private Rig rig;
+  private long poisonOffset;
+  private long strangerOffset;
+
+  @BeforeAll
+  void startEveryScenario() {
+    rig = new Rig(api);
+    String selfTest = String.format(Rig.SELF_TEST, newKey.keyId(), oldKey.keyId());
+    List<String> deployments =
+        List.of(
+            MISSING_LOG,
+            FORBIDDEN_LOG,
+            STALE_NEW,
+            STALE_OLD,
+            MISMATCH,
+            ROLLBACK_OK,
+            ROLLBACK_BAD,
+            ELSEWHERE,
+            REDELIVERED,
+            BAD_QUERY);
+    for (String deployment : deployments) {
+      List<String> lines =
+          switch (deployment) {
+            case MISSING_LOG -> List.of("SECRETS-0001 keyring read from the environment");
+            case FORBIDDEN_LOG ->
+                List.of(
+                    selfTest,
+                    "SECRETS-0100 decrypt failed for payload 0c5e7a2d, key id "
+                        + oldKey.keyId()
+                        + ": not in the keyring");
+            default -> List.of("SECRETS-0001 keyring read from the environment", selfTest);
+          };
+      rig.deployment(deployment, 1, lines);
+      rig.secret(
+          deployment + "-config", deployment.equals(MISMATCH) ? otherKey : newKey, newKey, oldKey);
+    }
+    for (String deployment :
+        List.of(MISSING_LOG, FORBIDDEN_LOG, MISMATCH, ROLLBACK_OK, ROLLBACK_BAD, REDELIVERED)) {
+      Duration soak = deployment.startsWith("rollback") ? Duration.ofMinutes(5) : SOAK;
+      rotations.put(deployment, rotation(deployment, PROM, soak, deployment));
+    }
+    rotations.put(STALE_NEW, rotation(STALE_NEW, PROM, SOAK, STALE_NEW, STALE_OLD));
+    rotations.put(ELSEWHERE, rotation(ELSEWHERE, ELSEWHERE, SOAK, ELSEWHERE));
+    VerificationSpec quick = Rotation.QUICK;
+    rotations.put(
+        BAD_QUERY,
+        Rotation.of(
+            BAD_QUERY,
+            BAD_QUERY + "-config",
+            newKey.fingerprint(),
+            oldKey.keyId(),
+            new VerificationSpec(
+                "sum(rate(http_server_requests_seconds_count[5s]",
+                quick.latencyQuery(),
+                quick.decryptFailuresQuery(),
+                quick.baselineWindow(),
+                quick.requiredLogPatterns(),
+                quick.forbiddenLogPatterns()),
+            Rotation.stage(PROM, SOAK, Rotation.everySecond(3), BAD_QUERY)));
+
+    // stale-old's pod must be older than the rollout by more than the clock skew allowed.
+    Instant created = Instant.now();
+    await("pods older than the rollout")
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> Instant.now().isAfter(created.plusSeconds(3)));
+
+    Instant start = Instant.now();
+    for (Rotation rotation : rotations.values()) {
+      rotation.admitted(start).forEach(rig::send);
+      String cluster = rotation.plan().stages().get(0).cluster();
+      rig.send(rotation.rolloutStarted(cluster, Phase.DISTRIBUTE, start));
+      rig.send(rotation.rolloutStarted(cluster, Phase.PROMOTE, start));
+    }
+    Map<String, List<PodStatus>> pods = new LinkedHashMap<>();
+    for (String deployment : deployments) {
+      if (!deployment.equals(STALE_OLD)) {
+        pods.put(deployment, rig.restart(deployment));
+      }
+    }
+
+    // A record no service could have written, and a valid event the verifier must refuse.
+    poisonOffset =
+        rig.kafka
+            .produce(
+                Topics.ROLLOUTS,
+                "aether-services/poison",
+                Map.of("ce_type", "dev.rotor.rollout.completed.v1"),
+                "{not json".getBytes(UTF_8))
+            .offset();
+    EventEnvelope stranger =
+        rotations.get(MISMATCH).promoted("not-a-stage", pods.get(MISMATCH), Instant.now());
+    rig.send(stranger);
+
+    Instant done = Instant.now();
+    for (Map.Entry<String, Rotation> entry : rotations.entrySet()) {
+      String deployment = entry.getKey();
+      Rotation rotation = entry.getValue();
+      EventEnvelope completed =
+          rotation.promoted(rotation.plan().stages().get(0).cluster(), pods.get(deployment), done);
+      rig.send(completed);
+      if (deployment.equals(REDELIVERED)) {
+        // Delivered again, and a second completion of the same stage.
+        rig.send(completed);
+        rig.send(rotation.promoted(PROM, pods.get(deployment), Instant.now()));
+      }
+    }
+  }
+
+  @AfterAll
+  void close() {
+    rig.close();
+  }
+
+  @Test
+  @Order(1)
+  void aPodThatNeverLoggedTheSelfTestFailsWithMissingLog() {
+    VerificationFailed failed = rig.failed(rotations.get(MISSING_LOG), PROM);
+
+    assertThat(failed.reason()).isEqualTo(Reasons.Verification.MISSING_LOG);
+    assertThat(failed.message())
+        .contains("never logged a line matching 'encryption self-test passed'");
+    assertThat(failed.evidence())
+        .anySatisfy(e -> assertThat(e.check()).startsWith("log:missing:missing-log-"));
+  }
+
+  @Test
+  @Order(2)
+  void aForbiddenLogLineFailsTheStageAtOnceQuotingTheLine() {
+    VerificationFailed failed = rig.failed(rotations.get(FORBIDDEN_LOG), PROM);
+
+    assertThat(failed.reason()).isEqualTo(Reasons.Verification.FORBIDDEN_LOG);
+    assertThat(failed.message()).contains("'decrypt(ion)? fail'").contains("SECRETS-0100");
+    assertThat(failed.evidence())
+        .anySatisfy(e -> assertThat(e.check()).startsWith("log:forbidden:forbidden-log-"));
+  }
+
+  @Test
+  @Order(3)
+  void aPodStartedBeforeTheSecretChangedFailsAsStale() {
+    VerificationFailed failed = rig.failed(rotations.get(STALE_NEW), PROM);
+
+    assertThat(failed.reason()).isEqualTo(Reasons.Verification.STALE_POD);
+    assertThat(failed.message()).contains("stale-old-").doesNotContain("stale-new-");
+  }
+
+  @Test
+  @Order(4)
+  void aSecretWithoutTheNewKeyAsPrimaryFailsWithFingerprintMismatch() {
+    VerificationFailed failed = rig.failed(rotations.get(MISMATCH), PROM);
+
+    assertThat(failed.reason()).isEqualTo(Reasons.Verification.FINGERPRINT_MISMATCH);
+    assertThat(failed.message())
+        .contains("keyring.primary names " + otherKey.keyId())
+        .contains("expected " + newKey.keyId());
+  }
+
+  @Test
+  @Order(5)
+  void aStageOnAClusterTheVerifierHasNoAccessToIsInconclusiveNamingTheKey() {
+    EventEnvelope verdict = rig.verdict(rotations.get(ELSEWHERE), ELSEWHERE);
+
+    assertThat(verdict.data()).isInstanceOf(VerificationInconclusive.class);
+    assertThat(((VerificationInconclusive) verdict.data()).message())
+        .contains("rotor.verifier.clusters.elsewhere");
+  }
+
+  @Test
+  @Order(6)
+  void aQueryPrometheusRejectsIsNoDataAndTheStageInconclusive() {
+    EventEnvelope verdict = rig.verdict(rotations.get(BAD_QUERY), PROM);
+
+    assertThat(verdict.data()).isInstanceOf(VerificationInconclusive.class);
+    assertThat(((VerificationInconclusive) verdict.data()).message())
+        .contains("no data for error-rate of bad-query in 6 of 6 checks")
+        .contains("query rejected (HTTP 400, bad_data)");
+  }
+
+  @Test
+  @Order(6)
+  void aRedeliveredRolloutStartsOneSoakAndDecidesOnce() {
+    Rotation rotation = rotations.get(REDELIVERED);
+    rig.verdict(rotation, PROM);
+
+    assertThat(rig.events(rotation))
+        .extracting(EventEnvelope::type)
+        .containsExactly(EventType.VERIFICATION_STARTED, EventType.VERIFICATION_INCONCLUSIVE);
+  }
+
+  @Test
+  @Order(7)
+  void aMalformedRecordAndAnEventForAClusterOutsideThePlanAreDeadLettered() {
+    List<ConsumerRecord<byte[], byte[]>> dead =
+        rig.kafka.readUntil(
+            Topics.DLQ,
+            records ->
+                records.stream()
+                        .filter(
+                            r ->
+                                Topics.ROLLOUTS.equals(
+                                    KafkaTestClient.headerValue(r, "dead-letter-topic")))
+                        .count()
+                    >= 2,
+            Rig.VERDICT_TIMEOUT);
+
+    assertThat(dead)
+        .anySatisfy(
+            r -> {
+              assertThat(KafkaTestClient.headerValue(r, "dead-letter-offset"))
+                  .isEqualTo(Long.toString(poisonOffset));
+              assertThat(KafkaTestClient.headerValue(r, "dead-letter-reason"))
+                  .startsWith("MISSING_ATTRIBUTE");
+            })
+        .anySatisfy(
+            r ->
+                assertThat(KafkaTestClient.headerValue(r, "dead-letter-reason"))
+                    .isEqualTo("NOT_IN_PLAN cluster: not a stage of the event's plan"));
+    assertThat(rig.verdict(rotations.get(MISMATCH), PROM))
+        .as("the records after them are processed")
+        .isNotNull();
+  }
+
+  @Test
+  @Order(10)
+  void aRotationRolledBackEverywhereItRanIsRolledBackOnceTheRollbackIsVerified() {
+    Rotation rotation = rotations.get(ROLLBACK_OK);
+    rig.only(rotation, EventType.VERIFICATION_STARTED);
+
+    rig.send(rotation.rollbackCommitted(List.of(PROM), Instant.now()));
+    await("the running soak stops")
+        .atMost(Rig.VERDICT_TIMEOUT)
+        .until(() -> rig.soakStatus(rotation, SoakKind.STAGE), s -> s == SoakStatus.CANCELLED);
+    rig.secret(ROLLBACK_OK + "-config", oldKey, newKey, oldKey);
+    rig.send(rotation.rolloutStarted(PROM, Phase.ROLLBACK, Instant.now()));
+    List<PodStatus> pods = rig.restart(ROLLBACK_OK);
+    rig.send(rotation.rolledBack(PROM, oldKey.keyId(), pods, Instant.now()));
+
+    RotationRolledBack rolledBack =
+        (RotationRolledBack) rig.await(rotation, EventType.ROTATION_ROLLED_BACK).data();
+    assertThat(rolledBack.clusters()).containsExactly(PROM);
+    assertThat(rolledBack.commit()).isEqualTo(Rotation.ROLLBACK_COMMIT);
+    assertThat(rolledBack.cause()).isEqualTo("verification failed");
+    assertThat(rig.events(rotation))
+        .as("the stopped soak decides nothing")
+        .extracting(EventEnvelope::type)
+        .containsExactly(EventType.VERIFICATION_STARTED, EventType.ROTATION_ROLLED_BACK);
+  }
+
+  @Test
+  @Order(11)
+  void aRollbackThatLeftTheNewKeyPrimaryFailsTheRotationForPeopleToAct() {
+    Rotation rotation = rotations.get(ROLLBACK_BAD);
+    rig.only(rotation, EventType.VERIFICATION_STARTED);
+
+    rig.send(rotation.rollbackCommitted(List.of(PROM), Instant.now()));
+    rig.send(rotation.rolloutStarted(PROM, Phase.ROLLBACK, Instant.now()));
+    List<PodStatus> pods = rig.restart(ROLLBACK_BAD);
+    rig.send(rotation.rolledBack(PROM, oldKey.keyId(), pods, Instant.now()));
+
+    RotationFailed failed = (RotationFailed) rig.await(rotation, EventType.ROTATION_FAILED).data();
+    assertThat(failed.reason()).isEqualTo(Reasons.RotationFailure.ROLLBACK_FAILED);
+    assertThat(failed.message())
+        .contains("FINGERPRINT_MISMATCH")
+        .contains("keyring.primary names " + newKey.keyId())
+        .contains("expected " + oldKey.keyId());
+    assertThat(rig.events(rotation)).noneMatch(e -> e.type() == EventType.ROTATION_ROLLED_BACK);
+  }
+
+  @Test
+  @Order(99)
+  void theKeysAppearInNoRecordRowLogLineOrResponse() throws Exception {
+    rig.verdict(rotations.get(MISSING_LOG), PROM);
+    String written =
+        rig.everythingWritten()
+            + given().get("/q/metrics").asString()
+            + given().get("/q/health").asString();
+
+    assertThat(written).contains(newKey.fingerprint());
+    for (String form : Rig.forms(oldKey, newKey, otherKey)) {
+      assertThat(written.indexOf(form)).as("a key in what the verifier wrote").isEqualTo(-1);
+    }
+  }
+
+  private Rotation rotation(String name, String cluster, Duration soak, String... deployments) {
+    return Rotation.of(
+        name,
+        deployments[0] + "-config",
+        newKey.fingerprint(),
+        oldKey.keyId(),
+        Rotation.QUICK,
+        Rotation.stage(cluster, soak, Rotation.everySecond(3), deployments));
+  }
+}

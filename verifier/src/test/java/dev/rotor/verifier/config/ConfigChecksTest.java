@@ -1,0 +1,102 @@
+package dev.rotor.verifier.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ConfigChecksTest {
+
+  @Test
+  void aWorkableConfigurationHasNoProblems() {
+    assertThat(problems(Map.of())).isEmpty();
+  }
+
+  @Test
+  void aClusterNeedsExactlyOneWayToReachItsApiServer() {
+    assertThat(
+            problems(
+                Map.of(
+                    "rotor.verifier.clusters.staging.in-cluster", "false",
+                    "rotor.verifier.clusters.staging.trust-certs", "true")))
+        .containsExactly(
+            "rotor.verifier.clusters.staging.master-url: set exactly one of master-url,"
+                + " kubeconfig-context, in-cluster");
+    assertThat(
+            problems(
+                Map.of(
+                    "rotor.verifier.clusters.staging.master-url", "https://api.example.com:6443",
+                    "rotor.verifier.clusters.staging.in-cluster", "true")))
+        .hasSize(1);
+  }
+
+  @Test
+  void aClusterReadThroughPrometheusNeedsAPrometheusUrl() {
+    assertThat(problemsWithout("rotor.verifier.prometheus.url", Map.of()))
+        .containsExactly(
+            "rotor.verifier.clusters.staging.prometheus-url: the cluster reads Prometheus, but"
+                + " neither it nor rotor.verifier.prometheus.url names one");
+    assertThat(
+            problemsWithout(
+                "rotor.verifier.prometheus.url",
+                Map.of("rotor.verifier.clusters.staging.metrics-source", "scrape")))
+        .isEmpty();
+  }
+
+  @Test
+  void everyWrongValueIsReportedNamingItsKey() {
+    List<String> problems =
+        problems(
+            Map.of(
+                "rotor.verifier.metrics.min-data-share", "1.5",
+                "rotor.verifier.scrape.port", "0",
+                "rotor.verifier.scrape.scheme", "ftp",
+                "rotor.verifier.rollback.interval", "PT0S",
+                "rotor.verifier.clusters.Staging_1.in-cluster", "true"));
+
+    assertThat(problems)
+        .anySatisfy(p -> assertThat(p).startsWith("rotor.verifier.metrics.min-data-share:"))
+        .anySatisfy(p -> assertThat(p).startsWith("rotor.verifier.scrape.port:"))
+        .anySatisfy(p -> assertThat(p).startsWith("rotor.verifier.scrape.scheme:"))
+        .anySatisfy(p -> assertThat(p).startsWith("rotor.verifier.rollback.interval:"))
+        .anySatisfy(p -> assertThat(p).startsWith("rotor.verifier.clusters.Staging_1:"));
+  }
+
+  @Test
+  void aVerifierWithoutClustersIsRefused() {
+    SmallRyeConfig config =
+        config(Map.of("rotor.verifier.prometheus.url", "http://prometheus:9090"));
+
+    assertThat(ConfigChecks.problems(config.getConfigMapping(VerifierConfig.class)))
+        .singleElement()
+        .asString()
+        .startsWith("rotor.verifier.clusters: configure at least one cluster");
+  }
+
+  private static List<String> problems(Map<String, String> overrides) {
+    return problemsWithout(null, overrides);
+  }
+
+  private static List<String> problemsWithout(String removed, Map<String, String> overrides) {
+    Map<String, String> settings = new HashMap<>();
+    settings.put("rotor.verifier.prometheus.url", "http://prometheus:9090");
+    settings.put("rotor.verifier.clusters.staging.in-cluster", "true");
+    if (removed != null) {
+      settings.remove(removed);
+    }
+    settings.putAll(overrides);
+    return ConfigChecks.problems(config(settings).getConfigMapping(VerifierConfig.class));
+  }
+
+  private static SmallRyeConfig config(Map<String, String> settings) {
+    return new SmallRyeConfigBuilder()
+        .withMapping(VerifierConfig.class)
+        .withSources(new PropertiesConfigSource(settings, "test", 100))
+        .build();
+  }
+}

@@ -1,0 +1,283 @@
+package dev.rotor.verifier.soak;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rotor.common.event.Evidence;
+import dev.rotor.common.event.Reasons.Verification;
+import dev.rotor.common.plan.Thresholds;
+import dev.rotor.common.plan.VerificationSpec;
+import dev.rotor.verifier.cluster.PodLogs;
+import dev.rotor.verifier.cluster.ProofResult;
+import dev.rotor.verifier.cluster.ProofResult.State;
+import dev.rotor.verifier.metrics.MetricKind;
+import dev.rotor.verifier.metrics.MetricValue;
+import dev.rotor.verifier.metrics.MetricsReading;
+import dev.rotor.verifier.metrics.StageTarget;
+import dev.rotor.verifier.store.SoakKind;
+import dev.rotor.verifier.store.SoakStatus;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+class SoakJudgeTest {
+  static final StageTarget TARGET =
+      new StageTarget(
+          "staging", "shop", List.of("checkout"), VerificationSpec.DEFAULT, Duration.ofSeconds(30));
+  static final Thresholds LIMIT_3 =
+      new Thresholds(0.01, Duration.ofMillis(500), 1.5, 0, 3, Duration.ofSeconds(30));
+  static final Instant T = Instant.parse("2026-11-26T06:00:00Z");
+
+  final SoakProgress progress = new SoakProgress();
+
+  @Test
+  void aBreachFailsTheStageOnlyWhenItPersistsForTheFailureLimit() {
+    SoakRules rules = rules(SoakKind.STAGE);
+
+    assertThat(check(rules, 0.05, 0.1, 0)).isEmpty();
+    assertThat(check(rules, 0.05, 0.1, 0)).isEmpty();
+    Optional<Finding> third = check(rules, 0.05, 0.1, 0);
+
+    assertThat(third)
+        .hasValueSatisfying(f -> assertThat(f.reason()).isEqualTo(Verification.ERROR_RATE));
+    assertThat(third.get().message())
+        .contains("error rate of checkout on staging was 5.00 %")
+        .contains("3 consecutive checks (failure limit 3)");
+  }
+
+  @Test
+  void aSpikeShorterThanTheFailureLimitPasses() {
+    SoakRules rules = rules(SoakKind.STAGE);
+
+    check(rules, 0.001, 0.1, 0);
+    check(rules, 0.3, 0.1, 0);
+    check(rules, 0.3, 0.1, 0);
+    check(rules, 0.001, 0.1, 0);
+    check(rules, 0.3, 0.1, 0);
+    check(rules, 0.001, 0.1, 0);
+    progress.metricsDone = true;
+    passLogsAndProof(rules);
+
+    assertThat(SoakJudge.finish(progress, rules).status()).isEqualTo(SoakStatus.PASSED);
+    SoakProgress.Series errors = progress.series(MetricKind.ERROR_RATE, "checkout");
+    assertThat(errors.breaching).isEqualTo(3);
+    assertThat(errors.longestStreak).isEqualTo(2);
+  }
+
+  @Test
+  void aCheckWithoutDataNeitherCountsAsABreachNorEndsARunOfBreaches() {
+    SoakRules rules = rules(SoakKind.STAGE);
+
+    check(rules, 0.05, 0.1, 0);
+    check(rules, null, 0.1, 0);
+    check(rules, 0.05, 0.1, 0);
+    Optional<Finding> found = check(rules, 0.05, 0.1, 0);
+
+    assertThat(found)
+        .hasValueSatisfying(f -> assertThat(f.reason()).isEqualTo(Verification.ERROR_RATE));
+  }
+
+  @Test
+  void theBaselineTightensTheBoundButNeverBelowTheFloor() {
+    SoakRules rules = rules(SoakKind.STAGE);
+    progress.series(MetricKind.LATENCY, "checkout").baseline = 0.2;
+    progress.series(MetricKind.ERROR_RATE, "checkout").baseline = 0.0;
+
+    assertThat(SoakJudge.allowed(MetricKind.LATENCY, 0.2, rules))
+        .isEqualTo(0.3, org.assertj.core.api.Assertions.within(1e-9));
+    assertThat(SoakJudge.allowed(MetricKind.ERROR_RATE, 0.0, rules)).isEqualTo(0.001);
+    assertThat(SoakJudge.allowed(MetricKind.LATENCY, 0.01, rules)).isEqualTo(0.1);
+    check(rules, 0.0005, 0.35, 0);
+    check(rules, 0.0005, 0.35, 0);
+    Optional<Finding> found = check(rules, 0.0005, 0.35, 0);
+
+    assertThat(found)
+        .hasValueSatisfying(f -> assertThat(f.reason()).isEqualTo(Verification.LATENCY));
+    assertThat(found.get().message()).contains("350 ms").contains("baseline 200 ms × 1.5");
+  }
+
+  @Test
+  void aBaselineAboveTheAbsoluteBoundDoesNotLiftIt() {
+    SoakRules rules = rules(SoakKind.STAGE);
+    progress.series(MetricKind.ERROR_RATE, "checkout").baseline = 0.3;
+
+    assertThat(SoakJudge.allowed(MetricKind.ERROR_RATE, 0.3, rules)).isEqualTo(0.01);
+    check(rules, 0.3, 0.1, 0);
+    check(rules, 0.3, 0.1, 0);
+    Optional<Finding> found = check(rules, 0.3, 0.1, 0);
+
+    assertThat(found.orElseThrow().message()).contains("already above the absolute bound");
+  }
+
+  @Test
+  void oneDecryptFailureFailsAtOnce() {
+    Optional<Finding> found = check(rules(SoakKind.STAGE), 0.0, 0.1, 1);
+
+    assertThat(found)
+        .hasValueSatisfying(f -> assertThat(f.reason()).isEqualTo(Verification.DECRYPT_FAILURES));
+  }
+
+  @Test
+  void aRollbackCheckRecordsErrorRateAndLatencyButIsNotFailedByThem() {
+    SoakRules rules = rules(SoakKind.ROLLBACK);
+    for (int i = 0; i < 5; i++) {
+      assertThat(check(rules, 0.5, 2.0, 0)).isEmpty();
+    }
+    progress.metricsDone = true;
+    passLogsAndProof(rules);
+
+    assertThat(SoakJudge.finish(progress, rules).status()).isEqualTo(SoakStatus.PASSED);
+    assertThat(check(rules, 0.5, 2.0, 3))
+        .hasValueSatisfying(f -> assertThat(f.reason()).isEqualTo(Verification.DECRYPT_FAILURES));
+  }
+
+  @Test
+  void tooFewChecksWithDataMakeTheStageInconclusiveNotPassed() {
+    SoakRules rules = rules(SoakKind.STAGE);
+    check(rules, 0.0, 0.1, 0);
+    for (int i = 0; i < 4; i++) {
+      check(rules, null, null, 0);
+    }
+    passLogsAndProof(rules);
+
+    Finding finding = SoakJudge.finish(progress, rules);
+
+    assertThat(finding.status()).isEqualTo(SoakStatus.INCONCLUSIVE);
+    assertThat(finding.message())
+        .contains("no data for error-rate of checkout in 4 of 5 checks (empty result)")
+        .contains("rotorctl promote --force");
+  }
+
+  @Test
+  void aPodThatNeverLoggedARequiredLineFailsAtTheEnd() {
+    SoakRules rules = rules(SoakKind.STAGE);
+    check(rules, 0.0, 0.1, 0);
+    SoakJudge.proof(progress, proof(State.OK, State.OK));
+    SoakJudge.logs(
+        progress, List.of(new PodLogs("checkout", "checkout-1", true, null, Map.of(), Map.of())));
+
+    Finding finding = SoakJudge.finish(progress, rules);
+
+    assertThat(finding.reason()).isEqualTo(Verification.MISSING_LOG);
+    assertThat(finding.message())
+        .isEqualTo("pod checkout-1 never logged a line matching 'self-test passed'");
+  }
+
+  @Test
+  void aWrongSecretOrAStalePodFailsAtOnceTheSecretFirst() {
+    Optional<Finding> found = SoakJudge.proof(progress, proof(State.WRONG, State.WRONG));
+
+    assertThat(found)
+        .hasValueSatisfying(
+            f -> assertThat(f.reason()).isEqualTo(Verification.FINGERPRINT_MISMATCH));
+    assertThat(SoakJudge.proof(new SoakProgress(), proof(State.OK, State.WRONG)))
+        .hasValueSatisfying(f -> assertThat(f.reason()).isEqualTo(Verification.STALE_POD));
+    assertThat(SoakJudge.proof(new SoakProgress(), proof(State.UNREADABLE, State.UNREADABLE)))
+        .isEmpty();
+  }
+
+  @Test
+  void aSecretThatCouldNeverBeReadMakesTheStageInconclusive() {
+    SoakRules rules = rules(SoakKind.STAGE);
+    check(rules, 0.0, 0.1, 0);
+    SoakJudge.proof(progress, proof(State.UNREADABLE, State.OK));
+
+    assertThat(SoakJudge.finish(progress, rules).message())
+        .contains("the Secret could not be verified");
+  }
+
+  @Test
+  void aForbiddenLineFailsAtOnceAndIsQuotedInTheEvidence() {
+    SoakRules rules = rules(SoakKind.STAGE);
+    Optional<Finding> found =
+        SoakJudge.logs(
+            progress,
+            List.of(
+                new PodLogs(
+                    "checkout",
+                    "checkout-1",
+                    true,
+                    null,
+                    Map.of("self-test passed", "self-test passed"),
+                    Map.of("decrypt(ion)? fail", "SECRETS-0100 decrypt failed, key id 0a1b2c3d"))));
+
+    assertThat(found)
+        .hasValueSatisfying(f -> assertThat(f.reason()).isEqualTo(Verification.FORBIDDEN_LOG));
+    List<Evidence> evidence = EvidenceWriter.of(progress, rules);
+    assertThat(evidence)
+        .anySatisfy(
+            e -> {
+              assertThat(e.check()).isEqualTo("log:forbidden:checkout-1");
+              assertThat(e.detail()).contains("SECRETS-0100 decrypt failed");
+            });
+  }
+
+  @Test
+  void failuresFoundTogetherAreReportedByPrecedence() {
+    Optional<Finding> first =
+        SoakJudge.first(
+            List.of(
+                Finding.failed(Verification.ERROR_RATE, "e"),
+                Finding.failed(Verification.FORBIDDEN_LOG, "f"),
+                Finding.failed(Verification.DECRYPT_FAILURES, "d")));
+
+    assertThat(first.orElseThrow().reason()).isEqualTo(Verification.DECRYPT_FAILURES);
+  }
+
+  private Optional<Finding> check(
+      SoakRules rules, Double errorRate, Double latency, double decrypt) {
+    Map<MetricKind, MetricValue> values = new EnumMap<>(MetricKind.class);
+    values.put(
+        MetricKind.ERROR_RATE,
+        errorRate == null ? MetricValue.noData("empty result") : MetricValue.of(errorRate));
+    values.put(
+        MetricKind.LATENCY,
+        latency == null ? MetricValue.noData("empty result") : MetricValue.of(latency));
+    values.put(MetricKind.DECRYPT_FAILURES, MetricValue.of(decrypt));
+    return SoakJudge.metrics(
+        progress, new MetricsReading(T, Map.of("checkout", values), null), TARGET, rules);
+  }
+
+  private void passLogsAndProof(SoakRules rules) {
+    SoakJudge.proof(progress, proof(State.OK, State.OK));
+    SoakJudge.logs(
+        progress,
+        List.of(
+            new PodLogs(
+                "checkout",
+                "checkout-1",
+                true,
+                null,
+                Map.of("self-test passed", "INFO self-test passed"),
+                Map.of())));
+  }
+
+  private static ProofResult proof(State secret, State pods) {
+    return new ProofResult(
+        secret,
+        "Secret shop/checkout-key: " + secret,
+        "3b1f0c5e",
+        null,
+        null,
+        List.of(
+            new ProofResult.Pod("checkout", "checkout-1", T, pods == State.WRONG, List.of("app"))),
+        pods,
+        "pods " + pods);
+  }
+
+  private static SoakRules rules(SoakKind kind) {
+    return new SoakRules(
+        kind,
+        LIMIT_3,
+        List.of(Pattern.compile("self-test passed")),
+        List.of(Pattern.compile("decrypt(ion)? fail")),
+        0.8,
+        0.001,
+        0.1,
+        10);
+  }
+}
