@@ -1,0 +1,76 @@
+package dev.rotor.cli.commands;
+
+import dev.rotor.cli.CommonOptions;
+import dev.rotor.cli.ExitCodes;
+import dev.rotor.cli.Json;
+import dev.rotor.cli.OperatorOption;
+import dev.rotor.cli.kafka.EventPublisher;
+import dev.rotor.cli.kafka.KafkaAccess;
+import dev.rotor.cli.rotation.RotationState;
+import dev.rotor.common.event.EventEnvelope;
+import dev.rotor.common.event.RotorEvent;
+import dev.rotor.common.event.Topics;
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * A person's decision about a rotation, published to {@code rotor.approvals}: the rotation is
+ * looked up on the topics first (its target id comes from its own events, never from the user), and
+ * a rotation that ended is refused.
+ */
+abstract class DecisionCommand implements Callable<Integer> {
+
+  @Parameters(index = "0", paramLabel = "<rotation-id>", description = "The rotation.")
+  String rotationId;
+
+  @Mixin CommonOptions common;
+  @Mixin OperatorOption operator;
+  @Spec CommandSpec spec;
+
+  /** What the command does, for messages: {@code approve}, {@code roll back}. */
+  abstract String verb();
+
+  /** Checks the options before anything is read from Kafka. */
+  void checkOptions() {}
+
+  /** The event to publish; {@code warn} takes lines for stderr. */
+  abstract RotorEvent decision(RotationState state, String operator, PrintWriter warn);
+
+  /** What was done, for a person. */
+  abstract String done(RotationState state, String operator);
+
+  @Override
+  public final Integer call() {
+    RotationLookup.requireRotationId(rotationId);
+    checkOptions();
+    String who = operator.operator();
+    KafkaAccess kafka = new KafkaAccess(common.bootstrapServers(), common.timeout());
+    PrintWriter err = spec.commandLine().getErr();
+    RotationState state = RotationLookup.find(kafka, rotationId, err);
+    RotationLookup.requireInProgress(state, verb());
+    RotorEvent data = decision(state, who, err);
+    EventEnvelope event = EventEnvelope.of(data, RequestCommand.SOURCE, Clock.systemUTC());
+    try (EventPublisher publisher = new EventPublisher(kafka)) {
+      publisher.publish(event, Topics.APPROVALS);
+    }
+    if (common.output() == CommonOptions.OutputFormat.JSON) {
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("rotationId", rotationId);
+      out.put("targetId", state.targetId());
+      out.put("type", event.type().eventName());
+      out.put("operator", who);
+      out.put("eventId", event.id());
+      spec.commandLine().getOut().println(Json.line(out));
+    } else {
+      spec.commandLine().getOut().println(done(state, who));
+    }
+    return ExitCodes.OK;
+  }
+}

@@ -1,0 +1,203 @@
+package dev.rotor.cli.commands;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.rotor.cli.CliException;
+import dev.rotor.cli.CommonOptions;
+import dev.rotor.cli.ExitCodes;
+import dev.rotor.cli.Json;
+import dev.rotor.cli.LedgerOptions;
+import dev.rotor.cli.kafka.EventReader;
+import dev.rotor.cli.kafka.KafkaAccess;
+import dev.rotor.cli.ledger.LedgerClient;
+import dev.rotor.cli.rotation.RotationState;
+import dev.rotor.cli.rotation.Texts;
+import dev.rotor.common.event.EventEnvelope;
+import dev.rotor.common.plan.TargetIds;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.function.Predicate;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code rotorctl status}: where the rotations stand, newest first. */
+@Command(
+    name = "status",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Where the rotations stand, newest first: from the event topics, or from the ledger's"
+          + " records when --ledger-url (or ROTOR_LEDGER_URL) is set."
+    })
+public class StatusCommand implements Callable<Integer> {
+
+  @Parameters(
+      index = "0",
+      arity = "0..1",
+      paramLabel = "<target>",
+      description = "Only this target, <namespace>/<secret name>.")
+  String target;
+
+  @Option(names = "--in-flight", description = "Only rotations that have not ended.")
+  boolean inFlight;
+
+  @Option(
+      names = "--limit",
+      paramLabel = "<n>",
+      description = "At most this many rotations (default 20).")
+  int limit = 20;
+
+  @Mixin CommonOptions common;
+  @Mixin LedgerOptions ledger;
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    if (target != null && !TargetIds.isValid(target)) {
+      throw CliException.usage(
+          "ROTOR-7000", "<target>: not a target id; expected <namespace>/<secret name>");
+    }
+    if (limit < 1 || limit > 1000) {
+      throw CliException.usage("ROTOR-7000", "--limit: between 1 and 1000");
+    }
+    List<Row> rows;
+    Optional<URI> ledgerUrl = ledger.ledgerUrl();
+    if (ledgerUrl.isPresent()) {
+      rows = fromLedger(new LedgerClient(ledgerUrl.get(), common.timeout()));
+    } else {
+      rows = fromTopics(new KafkaAccess(common.bootstrapServers(), common.timeout()));
+    }
+    rows =
+        rows.stream()
+            .filter(row -> !inFlight || !row.ended())
+            .sorted(
+                Comparator.comparing(
+                    Row::updatedAt, Comparator.nullsLast(Comparator.reverseOrder())))
+            .limit(limit)
+            .toList();
+    print(rows);
+    return ExitCodes.OK;
+  }
+
+  /** One rotation in the table. */
+  record Row(
+      String rotationId,
+      String targetId,
+      String status,
+      boolean ended,
+      String requestedBy,
+      Instant requestedAt,
+      Instant updatedAt,
+      String keyId) {}
+
+  private List<Row> fromTopics(KafkaAccess kafka) {
+    kafka.requireReachable();
+    Predicate<Map<String, String>> filter =
+        target == null
+            ? EventReader.anyRotation()
+            : EventReader.anyRotation().and(EventReader.target(target));
+    Map<String, RotationState> rotations = new LinkedHashMap<>();
+    try (EventReader reader = new EventReader(kafka, filter)) {
+      for (EventEnvelope event : reader.catchUp()) {
+        rotations.computeIfAbsent(event.rotationId(), RotationState::new).apply(event);
+      }
+      RotationLookup.skippedWarning(reader).forEach(spec.commandLine().getErr()::println);
+    }
+    List<Row> rows = new ArrayList<>();
+    for (RotationState state : rotations.values()) {
+      rows.add(
+          new Row(
+              state.rotationId(),
+              state.targetId(),
+              state.status(),
+              state.outcome().terminal(),
+              state.requestedBy(),
+              state.requestedAt(),
+              state.lastEventAt(),
+              state.key() == null ? null : state.key().keyId()));
+    }
+    return rows;
+  }
+
+  private List<Row> fromLedger(LedgerClient client) {
+    Map<String, String> query = new LinkedHashMap<>();
+    query.put("target", target);
+    query.put("limit", String.valueOf(limit));
+    JsonNode records = client.get("ledger/rotations", query);
+    List<Row> rows = new ArrayList<>();
+    for (JsonNode record : records) {
+      String status = text(record, "status");
+      rows.add(
+          new Row(
+              text(record, "rotationId"),
+              text(record, "targetId"),
+              status == null ? "-" : status.toLowerCase(java.util.Locale.ROOT).replace('_', ' '),
+              record.hasNonNull("endedAt"),
+              text(record, "requestedBy"),
+              instant(record, "requestedAt"),
+              instant(record, "updatedAt"),
+              text(record, "keyId")));
+    }
+    return rows;
+  }
+
+  static String text(JsonNode node, String field) {
+    return node.hasNonNull(field) ? node.get(field).asText() : null;
+  }
+
+  static Instant instant(JsonNode node, String field) {
+    String value = text(node, field);
+    try {
+      return value == null ? null : Instant.parse(value);
+    } catch (java.time.format.DateTimeParseException e) {
+      return null;
+    }
+  }
+
+  private void print(List<Row> rows) {
+    PrintWriter out = spec.commandLine().getOut();
+    if (common.output() == CommonOptions.OutputFormat.JSON) {
+      rows.forEach(row -> out.println(Json.line(row)));
+      out.flush();
+      return;
+    }
+    if (rows.isEmpty()) {
+      out.println(
+          inFlight
+              ? "No rotation in flight" + (target == null ? "." : " for " + target + ".")
+              : "No rotations" + (target == null ? "." : " of " + target + "."));
+      out.flush();
+      return;
+    }
+    ZoneId zone = ZoneId.systemDefault();
+    List<String[]> table = new ArrayList<>();
+    table.add(
+        new String[] {
+          "ROTATION", "TARGET", "STATUS", "KEY", "REQUESTED BY", "REQUESTED", "UPDATED"
+        });
+    for (Row row : rows) {
+      table.add(
+          new String[] {
+            row.rotationId(),
+            String.valueOf(row.targetId()),
+            row.status(),
+            row.keyId() == null ? "-" : row.keyId(),
+            row.requestedBy() == null ? "-" : row.requestedBy(),
+            Texts.dateTime(row.requestedAt(), zone),
+            Texts.dateTime(row.updatedAt(), zone)
+          });
+    }
+    Tables.print(out, table);
+  }
+}

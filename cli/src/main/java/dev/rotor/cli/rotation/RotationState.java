@@ -1,0 +1,442 @@
+package dev.rotor.cli.rotation;
+
+import dev.rotor.common.event.EventEnvelope;
+import dev.rotor.common.event.KeyGenerated;
+import dev.rotor.common.event.ManifestApproved;
+import dev.rotor.common.event.ManifestProposed;
+import dev.rotor.common.event.ManifestRolledBack;
+import dev.rotor.common.event.Phase;
+import dev.rotor.common.event.PlanCarrying;
+import dev.rotor.common.event.RollbackCompleted;
+import dev.rotor.common.event.RollbackFailed;
+import dev.rotor.common.event.RolloutCompleted;
+import dev.rotor.common.event.RolloutFailed;
+import dev.rotor.common.event.RolloutStarted;
+import dev.rotor.common.event.RolloutWaiting;
+import dev.rotor.common.event.RotationApproved;
+import dev.rotor.common.event.RotationCompleted;
+import dev.rotor.common.event.RotationFailed;
+import dev.rotor.common.event.RotationRejected;
+import dev.rotor.common.event.RotationRequested;
+import dev.rotor.common.event.RotationReviewRejected;
+import dev.rotor.common.event.RotationRollbackRequested;
+import dev.rotor.common.event.RotationRolledBack;
+import dev.rotor.common.event.RotorEvent;
+import dev.rotor.common.event.VerificationFailed;
+import dev.rotor.common.event.VerificationInconclusive;
+import dev.rotor.common.event.VerificationPassed;
+import dev.rotor.common.event.VerificationStarted;
+import dev.rotor.common.plan.Plan;
+import dev.rotor.common.plan.Stage;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One rotation as its events tell it. Events of one rotation come from several topics, so they may
+ * arrive in any order across topics: every event records a fact (this phase started, that soak ends
+ * then), and the state is derived from the facts, never from the order they came in. An event seen
+ * twice (same id) changes nothing.
+ */
+public final class RotationState {
+
+  /** Where a rotation stands. */
+  public enum Outcome {
+    IN_PROGRESS(false),
+    COMPLETED(true),
+    ROLLED_BACK(true),
+    FAILED(true),
+    REJECTED(true);
+
+    private final boolean terminal;
+
+    Outcome(boolean terminal) {
+      this.terminal = terminal;
+    }
+
+    /** Whether the rotation has ended. */
+    public boolean terminal() {
+      return terminal;
+    }
+  }
+
+  private final String rotationId;
+  private final Set<String> seen = new HashSet<>();
+  private final Map<String, StageProgress> stages = new LinkedHashMap<>();
+  private final List<RotationApproved> approvals = new ArrayList<>();
+  private final List<Instant> forcedAt = new ArrayList<>();
+  private String targetId;
+  private Plan plan;
+  private RotationRequested request;
+  private Instant requestedAt;
+  private KeyGenerated key;
+  private ManifestProposed proposal;
+  private ManifestApproved merge;
+  private RotationReviewRejected reviewRejection;
+  private RotationRollbackRequested rollbackRequest;
+  private ManifestRolledBack rollbackCommit;
+  private RotationCompleted completed;
+  private RotationRolledBack rolledBack;
+  private RotationFailed failed;
+  private RotationRejected rejected;
+  private Instant firstEventAt;
+  private Instant lastEventAt;
+  private Instant endedAt;
+
+  public RotationState(String rotationId) {
+    this.rotationId = rotationId;
+  }
+
+  /** Builds the state of {@code rotationId} from its events, in any order. */
+  public static RotationState of(String rotationId, List<EventEnvelope> events) {
+    RotationState state = new RotationState(rotationId);
+    events.forEach(state::apply);
+    return state;
+  }
+
+  /**
+   * Adds an event of this rotation; events of other rotations and repeats are ignored.
+   *
+   * @return whether the event was new
+   */
+  public boolean apply(EventEnvelope event) {
+    if (!rotationId.equals(event.rotationId()) || !seen.add(event.id())) {
+      return false;
+    }
+    Instant at = event.time();
+    if (firstEventAt == null || at.isBefore(firstEventAt)) {
+      firstEventAt = at;
+    }
+    if (lastEventAt == null || at.isAfter(lastEventAt)) {
+      lastEventAt = at;
+    }
+    if (targetId == null) {
+      targetId = event.subject();
+    }
+    if (event.data() instanceof PlanCarrying carrying && carrying.plan() != null) {
+      plan(carrying.plan());
+    }
+    RotorEvent data = event.data();
+    if (data instanceof RotationRequested r) {
+      request = r;
+      requestedAt = r.requestedAt() != null ? r.requestedAt() : at;
+    } else if (data instanceof RotationRejected r) {
+      rejected = r;
+      ended(at);
+    } else if (data instanceof KeyGenerated k) {
+      key = k;
+    } else if (data instanceof ManifestProposed p) {
+      proposal = p;
+    } else if (data instanceof RotationApproved a) {
+      approvals.add(a);
+      if (a.force()) {
+        forcedAt.add(at);
+        stages.values().stream()
+            .filter(s -> s.verdict() == StageProgress.Verdict.INCONCLUSIVE)
+            .filter(s -> !s.verdictAt().isAfter(at))
+            .forEach(s -> s.forced(true));
+      }
+    } else if (data instanceof RotationReviewRejected r) {
+      reviewRejection = r;
+    } else if (data instanceof ManifestApproved m) {
+      merge = m;
+    } else if (data instanceof RolloutWaiting w) {
+      update(w.cluster(), w.phase(), p -> p.waiting(w.startsAt()));
+    } else if (data instanceof RolloutStarted s) {
+      update(s.cluster(), s.phase(), p -> p.start(at, s.commit()));
+    } else if (data instanceof RolloutCompleted c) {
+      update(
+          c.cluster(),
+          c.phase(),
+          p -> p.complete(c.completedAt(), c.commit(), c.observedPrimaryKeyId(), c.pods()));
+    } else if (data instanceof RolloutFailed f) {
+      update(f.cluster(), f.phase(), p -> p.fail(f.reason() + ": " + f.message()));
+    } else if (data instanceof RollbackCompleted c) {
+      update(
+          c.cluster(),
+          Phase.ROLLBACK,
+          p -> p.complete(c.completedAt(), c.commit(), c.observedPrimaryKeyId(), c.pods()));
+    } else if (data instanceof RollbackFailed f) {
+      update(f.cluster(), Phase.ROLLBACK, p -> p.fail(f.reason() + ": " + f.message()));
+    } else if (data instanceof VerificationStarted v) {
+      stage(v.cluster()).soakStarted(at, v.soakEndsAt());
+    } else if (data instanceof VerificationPassed v) {
+      stage(v.cluster()).verdict(StageProgress.Verdict.PASSED, at, null, v.evidence());
+    } else if (data instanceof VerificationFailed v) {
+      stage(v.cluster())
+          .verdict(StageProgress.Verdict.FAILED, at, v.reason() + ": " + v.message(), v.evidence());
+    } else if (data instanceof VerificationInconclusive v) {
+      StageProgress stage = stage(v.cluster());
+      stage.verdict(StageProgress.Verdict.INCONCLUSIVE, at, v.message(), v.evidence());
+      if (forcedAt.stream().anyMatch(force -> !force.isBefore(at))) {
+        stage.forced(true);
+      }
+    } else if (data instanceof RotationRollbackRequested r) {
+      rollbackRequest = r;
+    } else if (data instanceof ManifestRolledBack m) {
+      rollbackCommit = m;
+    } else if (data instanceof RotationCompleted c) {
+      completed = c;
+      ended(at);
+    } else if (data instanceof RotationRolledBack r) {
+      rolledBack = r;
+      ended(at);
+    } else if (data instanceof RotationFailed f) {
+      failed = f;
+      ended(at);
+    }
+    // rotation.due and ledger.checkpoint carry no rotation id: they never get here.
+    return true;
+  }
+
+  private void ended(Instant at) {
+    if (endedAt == null || at.isBefore(endedAt)) {
+      endedAt = at;
+    }
+  }
+
+  private void plan(Plan plan) {
+    if (this.plan == null) {
+      this.plan = plan;
+      Map<String, StageProgress> known = new LinkedHashMap<>(stages);
+      stages.clear();
+      for (Stage stage : plan.stages()) {
+        StageProgress progress = known.remove(stage.cluster());
+        if (progress == null) {
+          progress = new StageProgress(stage.cluster(), stage.soak());
+        } else {
+          progress.soak(stage.soak());
+        }
+        stages.put(stage.cluster(), progress);
+      }
+      stages.putAll(known);
+    }
+  }
+
+  private StageProgress stage(String cluster) {
+    return stages.computeIfAbsent(cluster, c -> new StageProgress(c, null));
+  }
+
+  private void update(
+      String cluster, Phase phase, java.util.function.UnaryOperator<PhaseProgress> change) {
+    StageProgress stage = stage(cluster);
+    stage.phase(phase, change.apply(stage.phase(phase)));
+  }
+
+  // ------------------------------------------------------------------------------ facts
+
+  public String rotationId() {
+    return rotationId;
+  }
+
+  /** The target, once any event of the rotation was seen; else {@code null}. */
+  public String targetId() {
+    return targetId;
+  }
+
+  /** Whether any event of the rotation was seen. */
+  public boolean known() {
+    return !seen.isEmpty();
+  }
+
+  public Plan plan() {
+    return plan;
+  }
+
+  public RotationRequested request() {
+    return request;
+  }
+
+  public Instant requestedAt() {
+    return requestedAt != null ? requestedAt : firstEventAt;
+  }
+
+  public String requestedBy() {
+    if (request != null && request.requestedBy() != null) {
+      return request.requestedBy();
+    }
+    return key != null ? key.requestedBy() : null;
+  }
+
+  public KeyGenerated key() {
+    return key;
+  }
+
+  public ManifestProposed proposal() {
+    return proposal;
+  }
+
+  public ManifestApproved merge() {
+    return merge;
+  }
+
+  public List<RotationApproved> approvals() {
+    return List.copyOf(approvals);
+  }
+
+  public RotationReviewRejected reviewRejection() {
+    return reviewRejection;
+  }
+
+  public RotationRollbackRequested rollbackRequest() {
+    return rollbackRequest;
+  }
+
+  public ManifestRolledBack rollbackCommit() {
+    return rollbackCommit;
+  }
+
+  public RotationCompleted completed() {
+    return completed;
+  }
+
+  public RotationRolledBack rolledBack() {
+    return rolledBack;
+  }
+
+  public RotationFailed failed() {
+    return failed;
+  }
+
+  public RotationRejected rejected() {
+    return rejected;
+  }
+
+  /** The stages in plan order (stages seen before the plan was known follow). */
+  public List<StageProgress> stages() {
+    return List.copyOf(stages.values());
+  }
+
+  public Instant lastEventAt() {
+    return lastEventAt;
+  }
+
+  /** When the rotation ended, or {@code null}. */
+  public Instant endedAt() {
+    return endedAt;
+  }
+
+  /** The new key's fingerprint, once known. */
+  public String fingerprint() {
+    if (key != null) {
+      return key.fingerprint();
+    }
+    if (proposal != null) {
+      return proposal.fingerprint();
+    }
+    return completed != null ? completed.fingerprint() : null;
+  }
+
+  /** How the rotation stands; a terminal outcome is final. */
+  public Outcome outcome() {
+    if (completed != null) {
+      return Outcome.COMPLETED;
+    }
+    if (rolledBack != null) {
+      return Outcome.ROLLED_BACK;
+    }
+    if (failed != null) {
+      return Outcome.FAILED;
+    }
+    if (rejected != null) {
+      return Outcome.REJECTED;
+    }
+    return Outcome.IN_PROGRESS;
+  }
+
+  /** Whether promotion is held on an inconclusive verdict that no one has decided yet. */
+  public StageProgress heldStage() {
+    if (outcome().terminal() || rollingBack()) {
+      return null;
+    }
+    return stages.values().stream()
+        .filter(s -> s.verdict() == StageProgress.Verdict.INCONCLUSIVE && !s.forced())
+        .findFirst()
+        .orElse(null);
+  }
+
+  /** Whether a rollback was asked for or committed and has not ended yet. */
+  public boolean rollingBack() {
+    return !outcome().terminal() && (rollbackCommit != null || rollbackRequest != null);
+  }
+
+  /** The stage that is being worked on now: the first that has not passed. */
+  public StageProgress currentStage() {
+    return stages.values().stream()
+        .filter(s -> s.verdict() != StageProgress.Verdict.PASSED && !s.forced())
+        .findFirst()
+        .orElse(null);
+  }
+
+  /** One line on where the rotation stands, e.g. {@code soaking aether-staging}. */
+  public String status() {
+    switch (outcome()) {
+      case COMPLETED -> {
+        return "completed";
+      }
+      case ROLLED_BACK -> {
+        return "rolled back";
+      }
+      case FAILED -> {
+        return "failed (" + failed.reason() + ")";
+      }
+      case REJECTED -> {
+        return "rejected (" + rejected.reason() + ")";
+      }
+      default -> {
+        // below
+      }
+    }
+    if (rollbackCommit != null) {
+      return "rolling back " + String.join(", ", rollbackCommit.clusters());
+    }
+    if (rollbackRequest != null) {
+      return "rollback requested by " + rollbackRequest.requestedBy();
+    }
+    if (reviewRejection != null) {
+      return "review rejected by " + reviewRejection.reviewer();
+    }
+    StageProgress held = heldStage();
+    if (held != null) {
+      return "held: inconclusive on " + held.cluster() + ", waiting for a person";
+    }
+    if (merge != null) {
+      StageProgress stage = currentStage();
+      if (stage == null) {
+        return "verifying";
+      }
+      if (stage.verdict() == StageProgress.Verdict.FAILED) {
+        return "failed on " + stage.cluster() + ", rolling back";
+      }
+      if (stage.soakStartedAt() != null) {
+        return "soaking " + stage.cluster();
+      }
+      for (Phase phase : List.of(Phase.PROMOTE, Phase.DISTRIBUTE)) {
+        PhaseProgress progress = stage.phase(phase);
+        if (progress.failed()) {
+          return phase.id() + " failed on " + stage.cluster() + ", rolling back";
+        }
+        if (progress.started()) {
+          return "rolling out " + stage.cluster() + " (" + phase.id() + ")";
+        }
+        if (progress.waitingUntil() != null) {
+          return "waiting for the maintenance window of " + stage.cluster();
+        }
+      }
+      return "starting " + stage.cluster();
+    }
+    if (proposal != null) {
+      int required = plan == null ? 1 : plan.approvals().required();
+      long given = approvals.stream().filter(a -> !a.force()).count();
+      return "awaiting approval (" + given + " of " + required + ")";
+    }
+    if (key != null) {
+      return "key generated, writing the change to Git";
+    }
+    return "requested, waiting for the key-generator";
+  }
+}
