@@ -55,13 +55,17 @@ public record EventEnvelope(
   }
 
   /**
-   * An event caused by another one, with an id derived from the cause's id and this event's type
-   * and subject. Processing a redelivered cause again yields the same id, so everything downstream
-   * (and the ledger) sees a duplicate, not a second event.
+   * An event caused by another one, with an id derived from the cause's id and this event's type,
+   * subject and source. Processing a redelivered cause again yields the same id, so everything
+   * downstream (and the ledger) sees a duplicate, not a second event. The source is part of the id
+   * because several producers may answer one cause with the same type and subject (each
+   * cluster-agent's {@code rollback.completed} for one {@code manifest.rolled-back}); they are
+   * different events and must not be taken for duplicates of each other.
    */
   public static EventEnvelope causedBy(
       String causeId, RotorEvent data, String source, Clock clock) {
-    String name = causeId + "|" + data.type().cloudEventType() + "|" + data.subject();
+    String name =
+        causeId + "|" + data.type().cloudEventType() + "|" + data.subject() + "|" + source;
     return new EventEnvelope(
         UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)).toString(),
         data.type(),

@@ -181,6 +181,19 @@ class CloudEventBindingTest {
         .isNotEqualTo(EventEnvelope.of(data, "/rotor/key-generator", clock).id());
   }
 
+  @Test
+  void twoProducersAnsweringOneCauseSendTwoEventsNotADuplicate() {
+    RotorEvent data = SampleEvents.of(EventType.ROLLBACK_COMPLETED);
+    Clock clock = Clock.fixed(SampleEvents.AT, ZoneOffset.UTC);
+
+    EventEnvelope staging =
+        EventEnvelope.causedBy("rolled-back-1", data, "/rotor/cluster-agent/staging", clock);
+    EventEnvelope production =
+        EventEnvelope.causedBy("rolled-back-1", data, "/rotor/cluster-agent/production", clock);
+
+    assertThat(staging.id()).isNotEqualTo(production.id());
+  }
+
   private static void assertRefused(
       Map<String, List<byte[]>> headers,
       EventEnvelope event,

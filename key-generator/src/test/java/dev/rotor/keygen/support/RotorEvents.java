@@ -13,6 +13,7 @@ import dev.rotor.common.event.RotationRejected;
 import dev.rotor.common.event.RotationRequested;
 import dev.rotor.common.event.RotationRolledBack;
 import dev.rotor.common.event.RotorEvent;
+import dev.rotor.common.event.Sources;
 import dev.rotor.common.event.StageVerdict;
 import dev.rotor.common.event.Topics;
 import dev.rotor.common.messaging.KafkaEvents;
@@ -75,7 +76,14 @@ public final class RotorEvents {
 
   /** The id the key-generator gives the event of {@code type} it sends because of {@code cause}. */
   public static String causedId(EventEnvelope cause, EventType type) {
-    String name = cause.id() + "|" + type.cloudEventType() + "|" + cause.subject();
+    String name =
+        cause.id()
+            + "|"
+            + type.cloudEventType()
+            + "|"
+            + cause.subject()
+            + "|"
+            + Sources.of("key-generator");
     return UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)).toString();
   }
 
