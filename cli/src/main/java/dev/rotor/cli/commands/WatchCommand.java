@@ -228,6 +228,7 @@ public class WatchCommand implements Callable<Integer> {
     private final EventLines lines = new EventLines(zone);
     private final RotationView view = new RotationView(zone);
     private final Deque<String> recent = new ArrayDeque<>();
+    private final int width = terminalWidth();
     private int drawn;
 
     LiveScreen(PrintWriter out) {
@@ -264,12 +265,39 @@ public class WatchCommand implements Callable<Integer> {
         s.append("\033[").append(drawn).append("F\033[J");
       }
       for (String line : frame) {
-        s.append(line).append('\n');
+        // A line wider than the terminal wraps, and the redraw would miscount the rows to go up.
+        s.append(line.length() < width ? line : line.substring(0, width - 1)).append('\n');
       }
       out.print(s);
       out.flush();
       drawn = frame.size();
     }
+  }
+
+  /** The terminal's width in columns: {@code stty size}, else {@code $COLUMNS}, else 80. */
+  static int terminalWidth() {
+    try {
+      Process stty =
+          new ProcessBuilder("stty", "size")
+              .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/tty")))
+              .redirectError(ProcessBuilder.Redirect.DISCARD)
+              .start();
+      String size =
+          new String(
+                  stty.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII)
+              .strip();
+      if (stty.waitFor(2, java.util.concurrent.TimeUnit.SECONDS) && size.matches("\\d+ \\d+")) {
+        return Math.max(20, Integer.parseInt(size.split(" ")[1]));
+      }
+    } catch (java.io.IOException e) {
+      // No terminal to ask: fall through.
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    String columns = System.getenv("COLUMNS");
+    return columns != null && columns.matches("\\d+")
+        ? Math.max(20, Integer.parseInt(columns))
+        : 80;
   }
 
   /** One JSON object per event, then one for the outcome. */

@@ -160,6 +160,31 @@ class WatchTest {
   }
 
   @Test
+  void onATerminalTheViewIsRedrawnInPlaceWithinTheTerminalsWidth() {
+    String rotationId = rotationId();
+    Topics.produce(
+        kafka,
+        new Script(rotationId, Instant.now().minusSeconds(5))
+            .requested("alice")
+            .keyGenerated()
+            .proposed()
+            .merged("bob")
+            .rolloutStarted(Script.STAGING, dev.rotor.common.event.Phase.DISTRIBUTE));
+
+    Rotorctl.Result result = watch(rotationId, "--live", "--max-wait", "PT3S");
+
+    assertThat(result.exitCode()).isEqualTo(3);
+    String redraw = "\u001b[";
+    assertThat(result.output()).contains(redraw).contains("F\u001b[J");
+    assertThat(result.output().split("\n"))
+        .allSatisfy(
+            line ->
+                assertThat(line.replaceAll("\u001b\\[\\d+F\u001b\\[J", ""))
+                    .hasSizeLessThan(WatchCommand.terminalWidth()))
+        .anySatisfy(line -> assertThat(line).contains("rolling out aether-staging (distribute)"));
+  }
+
+  @Test
   void watchingARotationNobodyRequestedEndsWithOneLineAfterTheTimeout() {
     String rotationId = rotationId();
 

@@ -1,0 +1,48 @@
+package dev.rotor.devstack;
+
+import java.time.Duration;
+
+/**
+ * How the devstack runs, from the command line.
+ *
+ * @param soak the soak of every stage (the example policy's are 10 and 30 minutes)
+ * @param interval the verifier's check interval (at most the soak)
+ * @param keep whether to leave everything running after the scenarios
+ * @param portOffset added to every fixed port, when the defaults are taken
+ * @param replicas pods of the workload per cluster
+ * @param podStart how long a simulated pod takes to start (the rollout simulator's delay)
+ * @param scenarios which scenarios run: {@code both}, {@code healthy}, {@code failing} or {@code
+ *     none}
+ * @param prometheus use Prometheus when {@code /usr/bin/prometheus} exists
+ */
+public record Settings(
+    Duration soak,
+    Duration interval,
+    boolean keep,
+    int portOffset,
+    int replicas,
+    Duration podStart,
+    String scenarios,
+    boolean prometheus) {
+
+  public int kafkaPort() {
+    return 9092 + portOffset;
+  }
+
+  public int kafkaControllerPort() {
+    return 9093 + portOffset;
+  }
+
+  public int postgresPort() {
+    return 15432 + portOffset;
+  }
+
+  public int prometheusPort(int cluster) {
+    return 19090 + cluster + portOffset;
+  }
+
+  /** The services' HTTP ports: their own defaults, so the docs' URLs work. */
+  public int servicePort(int defaultPort) {
+    return defaultPort + portOffset;
+  }
+}

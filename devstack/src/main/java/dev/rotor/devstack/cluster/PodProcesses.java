@@ -1,0 +1,437 @@
+package dev.rotor.devstack.cluster;
+
+import dev.rotor.common.keyring.KeyringLayout;
+import dev.rotor.devstack.process.PidRegistry;
+import dev.rotor.examples.load.LoadGenerator;
+import dev.rotor.testsupport.kubernetes.KubernetesApiServer;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Plays the kubelet for the rollout simulator's pods: every pod of the workload's Deployment runs
+ * as a real process of the example workload, reading the keyring its Secret held when the pod
+ * started. Like a rolling update with surge, a restart's new processes start as soon as the
+ * Deployment's template changes (the simulator reports the pods after the time a pod takes to
+ * start), and an old pod's process keeps serving until every new one is ready, then leaves the load
+ * and stops. The cluster's API serves each pod's log from its process's log file, and the pods
+ * carry their address ({@code status.podIP}, {@code prometheus.io/port}) for the verifier and
+ * Prometheus.
+ */
+final class PodProcesses implements AutoCloseable {
+  private static final Duration DRAIN = Duration.ofSeconds(3);
+  private static final Duration STOP_GRACE = Duration.ofSeconds(10);
+  private static final Duration MAX_HANDOVER = Duration.ofSeconds(90);
+
+  private final ClusterSpec spec;
+  private final KubernetesApiServer api;
+  private final KubernetesClient client;
+  private final PidRegistry registry;
+  private final Map<String, PodProcess> byPod = new ConcurrentHashMap<>();
+  private final Deque<PodProcess> spares = new ArrayDeque<>();
+  private final List<PodProcess> all = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final Map<String, String> templates = new ConcurrentHashMap<>();
+  private final AtomicInteger sequence = new AtomicInteger();
+  private final AtomicReference<FaultRule> fault = new AtomicReference<>();
+  private final AtomicReference<LoadGenerator> load = new AtomicReference<>();
+  private final ScheduledExecutorService executor;
+  private final SharedIndexInformer<Pod> pods;
+  private final SharedIndexInformer<Deployment> deployments;
+
+  PodProcesses(ClusterSpec spec, KubernetesApiServer api, PidRegistry registry) {
+    this.spec = spec;
+    this.api = api;
+    this.client = api.client();
+    this.registry = registry;
+    this.executor =
+        Executors.newSingleThreadScheduledExecutor(
+            runnable -> {
+              Thread thread = new Thread(runnable, "rotor-devstack-kubelet");
+              thread.setDaemon(true);
+              return thread;
+            });
+    this.deployments =
+        client
+            .apps()
+            .deployments()
+            .inNamespace(spec.namespace())
+            .inform(
+                new ResourceEventHandler<>() {
+                  @Override
+                  public void onAdd(Deployment deployment) {
+                    executor.execute(() -> templateSeen(deployment, false));
+                  }
+
+                  @Override
+                  public void onUpdate(Deployment before, Deployment after) {
+                    executor.execute(() -> templateSeen(after, true));
+                  }
+
+                  @Override
+                  public void onDelete(Deployment deployment, boolean unknown) {}
+                });
+    this.pods =
+        client
+            .pods()
+            .inNamespace(spec.namespace())
+            .inform(
+                new ResourceEventHandler<>() {
+                  @Override
+                  public void onAdd(Pod pod) {
+                    executor.execute(() -> podAdded(pod));
+                  }
+
+                  @Override
+                  public void onUpdate(Pod before, Pod after) {}
+
+                  @Override
+                  public void onDelete(Pod pod, boolean unknown) {
+                    executor.execute(() -> podDeleted(pod));
+                  }
+                });
+    executor.scheduleWithFixedDelay(this::tick, 300, 300, TimeUnit.MILLISECONDS);
+  }
+
+  /** The load generator to keep in step with the pods, once it runs. */
+  void load(LoadGenerator generator) {
+    load.set(generator);
+  }
+
+  /** Sets (or with null clears) the fault rule and applies it to the running pods. */
+  void fault(FaultRule rule) {
+    fault.set(rule);
+    executor.execute(
+        () -> {
+          for (PodProcess process : all) {
+            if (process.ready()) {
+              applyFault(process);
+            }
+          }
+        });
+  }
+
+  FaultRule fault() {
+    return fault.get();
+  }
+
+  /** The processes that serve now (ready and not stopped), for the load generator and reports. */
+  List<PodProcess> serving() {
+    return all.stream().filter(p -> p.alive() && p.ready()).toList();
+  }
+
+  /** Every process that runs. */
+  List<PodProcess> running() {
+    return all.stream().filter(PodProcess::alive).toList();
+  }
+
+  // ------------------------------------------------------------------------------- events
+
+  private void templateSeen(Deployment deployment, boolean update) {
+    if (!spec.deployment().equals(deployment.getMetadata().getName())) {
+      return;
+    }
+    String template = Serialization.asJson(deployment.getSpec().getTemplate());
+    String previous = templates.put(deployment.getMetadata().getName(), template);
+    if (!update || previous == null || previous.equals(template)) {
+      return;
+    }
+    // A restart: start the new pods' containers now, as the kubelet would while the rollout
+    // progresses; the simulator reports them after the time a pod takes to start.
+    int replicas =
+        deployment.getSpec().getReplicas() == null ? 1 : deployment.getSpec().getReplicas();
+    synchronized (spares) {
+      spares.forEach(p -> p.stop(STOP_GRACE));
+      all.removeAll(spares);
+      spares.clear();
+      for (int i = 0; i < replicas; i++) {
+        PodProcess process = startProcess();
+        if (process != null) {
+          spares.add(process);
+        }
+      }
+    }
+  }
+
+  private void podAdded(Pod pod) {
+    String name = pod.getMetadata().getName();
+    if (byPod.containsKey(name) || !isWorkload(pod)) {
+      return;
+    }
+    PodProcess process;
+    synchronized (spares) {
+      process = spares.pollFirst();
+    }
+    if (process == null) {
+      process = startProcess();
+      if (process == null) {
+        return;
+      }
+    }
+    process.pod(name);
+    byPod.put(name, process);
+    servePodLog(name, process);
+    if (process.ready()) {
+      // Started ahead with the rollout, ready before the simulator reported its pod.
+      annotate(process);
+      writePrometheusTargets();
+    }
+    System.out.println(
+        "ROTOR-8101 pod "
+            + name
+            + " runs as pid "
+            + process.pid()
+            + " (log "
+            + process.log()
+            + ")");
+  }
+
+  private void podDeleted(Pod pod) {
+    PodProcess process = byPod.remove(pod.getMetadata().getName());
+    if (process != null) {
+      process.retire();
+    }
+  }
+
+  private boolean isWorkload(Pod pod) {
+    Map<String, String> labels = pod.getMetadata().getLabels();
+    return labels != null && spec.deployment().equals(labels.get("app"));
+  }
+
+  // --------------------------------------------------------------------------- lifecycle
+
+  /** Starts a container with the keyring the Secret holds now; null when there is none. */
+  private PodProcess startProcess() {
+    Secret secret =
+        client.secrets().inNamespace(spec.namespace()).withName(spec.secretName()).get();
+    if (secret == null || secret.getData() == null) {
+      System.out.println(
+          "ROTOR-8102 no Secret "
+              + spec.namespace()
+              + "/"
+              + spec.secretName()
+              + " yet: a pod cannot start without its keyring");
+      return null;
+    }
+    Map<String, byte[]> keyring = new LinkedHashMap<>();
+    secret
+        .getData()
+        .forEach(
+            (key, value) -> {
+              if (KeyringLayout.isKeyringDataKey(key)) {
+                keyring.put(key, Base64.getDecoder().decode(value));
+              }
+            });
+    byte[] primary = keyring.get(KeyringLayout.PRIMARY_DATA_KEY);
+    String primaryKeyId =
+        primary == null ? "?" : new String(primary, StandardCharsets.US_ASCII).strip();
+    String id = spec.deployment() + "-" + sequence.incrementAndGet();
+    PodProcess process = PodProcess.start(id, spec.deployment(), keyring, primaryKeyId, spec);
+    keyring.values().forEach(bytes -> java.util.Arrays.fill(bytes, (byte) 0));
+    registry.record(spec.name() + "/" + id, process.handle());
+    all.add(process);
+    return process;
+  }
+
+  private void tick() {
+    try {
+      boolean changed = false;
+      for (PodProcess process : all) {
+        if (!process.ready() && process.alive() && process.checkReady()) {
+          becameReady(process);
+          changed = true;
+        }
+      }
+      for (PodProcess process : all) {
+        if (process.retiringSince() != null && process.alive() && handedOver(process)) {
+          leave(process);
+          changed = true;
+        }
+      }
+      all.removeIf(process -> !process.alive() && process.retiringSince() != null);
+      if (changed) {
+        writePrometheusTargets();
+      }
+    } catch (RuntimeException e) {
+      System.out.println("ROTOR-8103 the simulated kubelet failed a step: " + e);
+    }
+  }
+
+  private void becameReady(PodProcess process) {
+    System.out.println(
+        "ROTOR-8104 " + process + " is ready, primary key " + process.primaryKeyId());
+    if (process.pod() != null) {
+      annotate(process);
+    }
+    applyFault(process);
+    LoadGenerator generator = load.get();
+    if (generator != null) {
+      generator.addTarget(process.url());
+    }
+  }
+
+  /** Whether every current pod of the retiring process's Deployment has a ready process. */
+  private boolean handedOver(PodProcess retiring) {
+    if (Duration.between(retiring.retiringSince(), Instant.now()).compareTo(MAX_HANDOVER) > 0) {
+      return true;
+    }
+    List<PodProcess> current =
+        byPod.values().stream().filter(p -> p.deployment().equals(retiring.deployment())).toList();
+    return !current.isEmpty() && current.stream().allMatch(PodProcess::ready);
+  }
+
+  private void leave(PodProcess process) {
+    LoadGenerator generator = load.get();
+    if (generator != null && process.url() != null) {
+      try {
+        generator.removeTarget(process.url(), DRAIN);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    process.stop(STOP_GRACE);
+    System.out.println("ROTOR-8105 " + process + " stopped: its pod was replaced");
+  }
+
+  private void annotate(PodProcess process) {
+    try {
+      client
+          .pods()
+          .inNamespace(spec.namespace())
+          .withName(process.pod())
+          .patch(
+              PatchContext.of(PatchType.JSON_MERGE),
+              Serialization.asJson(
+                  Map.of(
+                      "metadata",
+                      Map.of(
+                          "annotations",
+                          Map.of(
+                              "prometheus.io/scrape", "true",
+                              "prometheus.io/port", String.valueOf(process.url().getPort()),
+                              "prometheus.io/path", "/q/metrics")))));
+      client
+          .pods()
+          .inNamespace(spec.namespace())
+          .withName(process.pod())
+          .subresource("status")
+          .patch(
+              PatchContext.of(PatchType.JSON_MERGE),
+              Serialization.asJson(
+                  Map.of("status", Map.of("podIP", "127.0.0.1", "hostIP", "127.0.0.1"))));
+    } catch (RuntimeException e) {
+      System.out.println("ROTOR-8106 cannot annotate pod " + process.pod() + ": " + e.getMessage());
+    }
+  }
+
+  private void applyFault(PodProcess process) {
+    FaultRule rule = fault.get();
+    boolean matches = rule != null && rule.primaryKeyId().equals(process.primaryKeyId());
+    try {
+      if (matches) {
+        process.fault(rule.errorRatio(), rule.extraLatency());
+        System.out.println(
+            "ROTOR-8107 fault switch on in "
+                + process
+                + ": "
+                + rule.errorRatio()
+                + " of requests fail, +"
+                + rule.extraLatency());
+      } else if (rule == null) {
+        process.fault(0, Duration.ZERO);
+      }
+    } catch (IOException e) {
+      System.out.println("ROTOR-8106 cannot set the fault switch of " + process + ": " + e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Serves the pod's log from its process's log file, as the kubelet serves a container's. */
+  private void servePodLog(String pod, PodProcess process) {
+    String base = "/api/v1/namespaces/" + spec.namespace() + "/pods/" + pod + "/log";
+    for (String path : List.of(base, base + "?pretty=false", base + "?pretty=false&follow=true")) {
+      api.mockServer()
+          .expect()
+          .get()
+          .withPath(path)
+          .andReply(200, request -> process.logText())
+          .always();
+    }
+  }
+
+  private void writePrometheusTargets() {
+    if (spec.prometheusTargets() == null) {
+      return;
+    }
+    List<Map<String, Object>> groups = new ArrayList<>();
+    for (PodProcess process : all) {
+      if (process.alive() && process.ready()) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        labels.put("namespace", spec.namespace());
+        labels.put("deployment", process.deployment());
+        labels.put("pod", Objects.toString(process.pod(), process.id()));
+        labels.put("cluster", spec.name());
+        groups.add(
+            Map.of("targets", List.of("127.0.0.1:" + process.url().getPort()), "labels", labels));
+      }
+    }
+    Path file = Path.of(spec.prometheusTargets());
+    try {
+      Files.createDirectories(file.getParent());
+      Path temporary = Files.createTempFile(file.getParent(), ".targets-", ".json");
+      Files.writeString(temporary, Serialization.asJson(groups), StandardCharsets.UTF_8);
+      Files.move(
+          temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file, e);
+    }
+  }
+
+  @Override
+  public void close() {
+    pods.close();
+    deployments.close();
+    executor.shutdownNow();
+    List<Thread> stops = new ArrayList<>();
+    for (PodProcess process : all) {
+      Thread thread = new Thread(() -> process.stop(STOP_GRACE), "stop-" + process.id());
+      thread.start();
+      stops.add(thread);
+    }
+    for (Thread thread : stops) {
+      try {
+        thread.join(STOP_GRACE.toMillis() + 6000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}

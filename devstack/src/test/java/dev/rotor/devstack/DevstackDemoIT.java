@@ -1,0 +1,129 @@
+package dev.rotor.devstack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The README's first command, end to end, with short soaks: the devstack starts everything, the
+ * healthy rotation completes with the new key in both clusters and in the ledger, the rotation that
+ * makes production fail ends rolled back, and the workload's clients see no decrypt failure in
+ * either; then every process is gone.
+ */
+class DevstackDemoIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Test
+  void theDemoRotatesTheKeyEverywhereThenRollsBackAFailingProductionWithoutOneDecryptFailure()
+      throws Exception {
+    try (DevstackProcess devstack =
+        DevstackProcess.start("it-demo", 400, "--soak", "PT10S", "--interval", "PT2S")) {
+      assertThat(devstack.process.waitFor(25, TimeUnit.MINUTES))
+          .as("the demo ends by itself")
+          .isTrue();
+      List<ProcessHandle> leftovers = new ArrayList<>(devstack.process.descendants().toList());
+      String output = devstack.output();
+      assertThat(devstack.process.exitValue()).as(output).isZero();
+      assertThat(leftovers).noneMatch(ProcessHandle::isAlive);
+
+      JsonNode summary = JSON.readTree(devstack.home().resolve("summary.json").toFile());
+      JsonNode healthy = summary.path("scenarios").get(0);
+      JsonNode failing = summary.path("scenarios").get(1);
+      assertThat(healthy.path("ok").asBoolean()).as(healthy.toPrettyString()).isTrue();
+      assertThat(failing.path("ok").asBoolean()).as(failing.toPrettyString()).isTrue();
+      assertThat(checks(healthy))
+          .anySatisfy(c -> assertThat(c).startsWith("aether-staging: the Secret's primary key is"))
+          .anySatisfy(
+              c -> assertThat(c).startsWith("aether-production: the Secret's primary key is"))
+          .anySatisfy(c -> assertThat(c).contains("recorded as COMPLETED with fingerprint"))
+          .anySatisfy(c -> assertThat(c).contains("aether-staging: the load generator made"))
+          .allSatisfy(c -> assertThat(c).doesNotContainPattern("[1-9][0-9]* decrypt failures"));
+      assertThat(checks(failing))
+          .anySatisfy(c -> assertThat(c).contains("recorded as ROLLED_BACK"))
+          .anySatisfy(c -> assertThat(c).startsWith("aether-production: the previous key"))
+          .anySatisfy(c -> assertThat(c).contains("(the injected fault)"))
+          .allSatisfy(c -> assertThat(c).doesNotContainPattern("[1-9][0-9]* decrypt failures"));
+
+      assertThat(output)
+          .contains(
+              "COMPLETED after",
+              "ROLLED BACK after",
+              "Ledger verified.",
+              "consistent: the log only grew, nothing before was changed",
+              "in a tree of",
+              "signature: valid",
+              "Both scenarios did what Rotor promises",
+              "ROTOR-8010 stopped every process the devstack started");
+      assertThat(summary.path("startupSeconds").asDouble()).isPositive();
+      assertNoKeyInAnyLogOrOutput(devstack);
+      System.out.println(
+          "[DevstackDemoIT] start-up "
+              + summary.path("startupSeconds").asDouble()
+              + " s; components "
+              + summary.path("componentStartMillis")
+              + "; healthy rotation "
+              + healthy.path("wallMillis").asLong()
+              + " ms, failing rotation "
+              + failing.path("wallMillis").asLong()
+              + " ms");
+    }
+  }
+
+  /**
+   * Every key the pods ever held (their keyring files, as the kubelet would mount them) appears in
+   * no log of any process, in no output and in no file the devstack wrote besides those mounts.
+   */
+  private static void assertNoKeyInAnyLogOrOutput(DevstackProcess devstack) throws IOException {
+    Set<String> keys = new TreeSet<>();
+    List<Path> mounts;
+    try (Stream<Path> files = Files.walk(devstack.home().resolve("clusters"))) {
+      mounts = files.filter(f -> f.getFileName().toString().startsWith("keyring.key.")).toList();
+    }
+    for (Path mount : mounts) {
+      byte[] raw = Files.readAllBytes(mount);
+      keys.add(Base64.getEncoder().encodeToString(raw));
+      keys.add(HexFormat.of().formatHex(raw));
+    }
+    assertThat(keys).as("keys the pods held").hasSizeGreaterThanOrEqualTo(6);
+    List<Path> written;
+    try (Stream<Path> files = Files.walk(devstack.home())) {
+      written =
+          files
+              .filter(Files::isRegularFile)
+              .filter(f -> !f.getFileName().toString().startsWith("keyring."))
+              .filter(f -> !f.startsWith(devstack.home().resolve("cache")))
+              .filter(f -> !f.startsWith(devstack.home().resolve("postgres")))
+              .filter(f -> !f.startsWith(devstack.home().resolve("prometheus")))
+              .toList();
+    }
+    for (Path file : written) {
+      String text = Files.readString(file, StandardCharsets.ISO_8859_1);
+      for (String key : keys) {
+        assertThat(text).as("a key in %s", file).doesNotContain(key);
+      }
+    }
+    for (String key : keys) {
+      assertThat(devstack.output()).as("a key in the devstack's output").doesNotContain(key);
+    }
+  }
+
+  private static List<String> checks(JsonNode scenario) {
+    List<String> checks = new ArrayList<>();
+    scenario.path("checks").forEach(c -> checks.add(c.path("what").asText()));
+    return checks;
+  }
+}
