@@ -23,38 +23,73 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * {@code deploy/k8s/cluster-agent} gives the agent what it needs for the example policy and nothing
- * more: namespaced Roles only, named Secrets and Deployments only, no verb beyond get, patch, list
- * and watch.
+ * Every cluster's agent overlay ({@code deploy/k8s/overlays/cluster-agent-<cluster>} on the base
+ * {@code deploy/k8s/cluster-agent}), as {@code kubectl kustomize} renders it, gives the agent what
+ * it needs for the example policy on its cluster and nothing more: namespaced Roles only, named
+ * Secrets and Deployments only, no verb beyond get, patch, list and watch.
  */
+@ParameterizedClass(name = "{0}")
+@MethodSource("overlays")
 class RbacManifestTest {
-  private static final Path DIRECTORY = Paths.get("..", "deploy", "k8s", "cluster-agent");
+  private static final Path OVERLAYS = Paths.get("..", "deploy", "k8s", "overlays");
   private static final Path POLICY = Paths.get("..", "deploy", "policy", "rotor-policy.yaml");
   private static final Set<String> HARMLESS_VERBS = Set.of("get", "patch", "list", "watch");
 
-  static List<HasMetadata> objects;
+  @Parameter String overlay;
 
-  @BeforeAll
-  static void parse() throws Exception {
+  List<HasMetadata> objects;
+
+  static List<String> overlays() throws Exception {
+    try (Stream<Path> dirs = Files.list(OVERLAYS)) {
+      List<String> names =
+          dirs.map(d -> d.getFileName().toString())
+              .filter(n -> n.startsWith("cluster-agent-"))
+              .sorted()
+              .toList();
+      assertThat(names).as("cluster-agent overlays in %s", OVERLAYS).isNotEmpty();
+      return names;
+    }
+  }
+
+  @BeforeEach
+  void render() throws Exception {
     objects = new ArrayList<>();
     ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
-    try (Stream<Path> files = Files.list(DIRECTORY)) {
-      for (Path file : files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
-        if (file.getFileName().toString().equals("kustomization.yaml")) {
-          continue;
-        }
-        try (MappingIterator<JsonNode> documents =
-            yaml.readerFor(JsonNode.class).readValues(file.toFile())) {
-          while (documents.hasNext()) {
-            objects.add(Serialization.unmarshal(documents.next().toString(), HasMetadata.class));
-          }
-        }
+    try (MappingIterator<JsonNode> documents =
+        yaml.readerFor(JsonNode.class).readValues(kustomize(OVERLAYS.resolve(overlay)))) {
+      while (documents.hasNext()) {
+        objects.add(Serialization.unmarshal(documents.next().toString(), HasMetadata.class));
       }
     }
+  }
+
+  /** {@code kubectl kustomize <dir>}: the objects {@code kubectl apply -k <dir>} would apply. */
+  private static String kustomize(Path directory) throws Exception {
+    Process kubectl;
+    try {
+      kubectl =
+          new ProcessBuilder("kubectl", "kustomize", directory.toString())
+              .redirectErrorStream(true)
+              .start();
+    } catch (java.io.IOException e) {
+      throw new AssertionError(
+          "kubectl (with its built-in kustomize) is needed to render " + directory, e);
+    }
+    String output = new String(kubectl.getInputStream().readAllBytes());
+    assertThat(kubectl.waitFor()).as("kubectl kustomize %s: %s", directory, output).isZero();
+    return output;
+  }
+
+  @Test
+  void theOverlayServesTheClusterItIsNamedAfter() {
+    assertThat("cluster-agent-" + clusterOfTheDeployment()).isEqualTo(overlay);
   }
 
   @Test
@@ -64,6 +99,7 @@ class RbacManifestTest {
         .doesNotContain("ClusterRole", "ClusterRoleBinding")
         .contains("Role", "RoleBinding", "ServiceAccount");
     assertThat(objects)
+        .filteredOn(object -> !object.getKind().equals("Namespace"))
         .allSatisfy(object -> assertThat(object.getMetadata().getNamespace()).isNotBlank());
   }
 
@@ -160,11 +196,11 @@ class RbacManifestTest {
         .satisfies(env -> assertThat(env.getValueFrom().getSecretKeyRef()).isNotNull());
   }
 
-  private static List<Role> roles() {
+  private List<Role> roles() {
     return objects.stream().filter(Role.class::isInstance).map(Role.class::cast).toList();
   }
 
-  private static Deployment deployment() {
+  private Deployment deployment() {
     return objects.stream()
         .filter(Deployment.class::isInstance)
         .map(Deployment.class::cast)
@@ -172,7 +208,7 @@ class RbacManifestTest {
         .orElseThrow();
   }
 
-  private static String clusterOfTheDeployment() {
+  private String clusterOfTheDeployment() {
     return deployment().getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
         .filter(env -> env.getName().equals("ROTOR_CLUSTER_AGENT_CLUSTER"))
         .map(EnvVar::getValue)
