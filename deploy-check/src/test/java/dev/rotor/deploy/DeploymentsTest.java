@@ -23,6 +23,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -236,6 +237,42 @@ class DeploymentsTest {
         }
       }
     }
+  }
+
+  @Test
+  void everyDocumentedSecretIsUsedWithTheDocumentedKeys() throws Exception {
+    Map<String, Set<String>> used = new LinkedHashMap<>();
+    for (Path directory : Repo.applicable()) {
+      for (Deployment deployment : rotors(Rendered.of(directory))) {
+        PodSpec pod = pod(deployment);
+        for (EnvVar env : pod.getContainers().get(0).getEnv()) {
+          if (env.getValueFrom() != null && env.getValueFrom().getSecretKeyRef() != null) {
+            var ref = env.getValueFrom().getSecretKeyRef();
+            used.computeIfAbsent(ref.getName(), n -> new java.util.TreeSet<>()).add(ref.getKey());
+          }
+        }
+        for (Volume volume : pod.getVolumes()) {
+          if (volume.getSecret() != null) {
+            Set<String> keys =
+                used.computeIfAbsent(
+                    volume.getSecret().getSecretName(), n -> new java.util.TreeSet<>());
+            if (volume.getSecret().getItems() != null) {
+              volume.getSecret().getItems().forEach(i -> keys.add(i.getKey()));
+            }
+          }
+        }
+      }
+    }
+    Map<String, List<String>> documented = Secrets.documented();
+
+    assertThat(documented.keySet())
+        .as("the Secrets docs/deploy.md lists are the ones the Deployments use")
+        .containsExactlyInAnyOrderElementsOf(used.keySet());
+    used.forEach(
+        (secret, keys) ->
+            assertThat(documented.get(secret))
+                .as("keys of %s in docs/deploy.md", secret)
+                .containsAll(keys));
   }
 
   private static void assertProbe(String what, Probe probe, String path) {

@@ -41,6 +41,8 @@ class RbacManifestTest {
   private static final Path OVERLAYS = Paths.get("..", "deploy", "k8s", "overlays");
   private static final Path POLICY = Paths.get("..", "deploy", "policy", "rotor-policy.yaml");
   private static final Set<String> HARMLESS_VERBS = Set.of("get", "patch", "list", "watch");
+  private static final String AGENT = "rotor-cluster-agent";
+  private static final String VERIFIER = "rotor-verifier-reader";
 
   @Parameter String overlay;
 
@@ -147,11 +149,7 @@ class RbacManifestTest {
 
   @Test
   void everyBindingGivesItsRoleToTheAgentsServiceAccountOnly() {
-    List<RoleBinding> bindings =
-        objects.stream()
-            .filter(RoleBinding.class::isInstance)
-            .map(RoleBinding.class::cast)
-            .toList();
+    List<RoleBinding> bindings = bindings(AGENT);
 
     assertThat(bindings).hasSameSizeAs(roles());
     assertThat(bindings)
@@ -178,6 +176,43 @@ class RbacManifestTest {
   }
 
   @Test
+  void theVerifierMayOnlyReadWhereTheAgentActsAndNothingElse() {
+    Map<String, List<PolicyRule>> agent =
+        AgentRbac.targetRules(PolicyLoader.load(POLICY), clusterOfTheDeployment());
+    List<Role> reader = roles(VERIFIER);
+
+    assertThat(reader)
+        .extracting(r -> r.getMetadata().getNamespace())
+        .containsExactlyInAnyOrderElementsOf(agent.keySet());
+    for (Role role : reader) {
+      String namespace = role.getMetadata().getNamespace();
+      Set<String> secrets =
+          agent.get(namespace).stream()
+              .filter(r -> r.getResources().contains("secrets"))
+              .flatMap(r -> r.getResourceNames().stream())
+              .collect(Collectors.toSet());
+      assertThat(normalized(role.getRules()))
+          .as("the verifier's Role in %s (docs/verifier.md)", namespace)
+          .containsExactlyInAnyOrder(
+              "[] [secrets] " + secrets.stream().sorted().toList() + " [get]",
+              "[apps] [deployments] [] [get]",
+              "[] [pods, pods/log] [] [get, list]");
+    }
+    assertThat(bindings(VERIFIER))
+        .hasSameSizeAs(reader)
+        .allSatisfy(
+            binding ->
+                assertThat(binding.getSubjects())
+                    .singleElement()
+                    .satisfies(
+                        subject -> {
+                          assertThat(subject.getKind()).isEqualTo("ServiceAccount");
+                          assertThat(subject.getName()).isEqualTo(VERIFIER);
+                          assertThat(subject.getNamespace()).isEqualTo("rotor");
+                        }));
+  }
+
+  @Test
   void theAgentRunsAsOneUnprivilegedReplicaThatIsNeverDoubled() {
     Deployment agent = deployment();
 
@@ -197,7 +232,23 @@ class RbacManifestTest {
   }
 
   private List<Role> roles() {
-    return objects.stream().filter(Role.class::isInstance).map(Role.class::cast).toList();
+    return roles(AGENT);
+  }
+
+  private List<Role> roles(String of) {
+    return objects.stream()
+        .filter(Role.class::isInstance)
+        .map(Role.class::cast)
+        .filter(r -> of.equals(r.getMetadata().getLabels().get("app.kubernetes.io/name")))
+        .toList();
+  }
+
+  private List<RoleBinding> bindings(String of) {
+    return objects.stream()
+        .filter(RoleBinding.class::isInstance)
+        .map(RoleBinding.class::cast)
+        .filter(b -> of.equals(b.getMetadata().getLabels().get("app.kubernetes.io/name")))
+        .toList();
   }
 
   private Deployment deployment() {
