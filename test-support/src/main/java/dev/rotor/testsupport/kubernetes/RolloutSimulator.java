@@ -36,6 +36,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiPredicate;
 import org.jboss.logging.Logger;
 
 /**
@@ -102,6 +103,7 @@ public final class RolloutSimulator implements AutoCloseable {
   private final Map<String, List<String>> logLines = new ConcurrentHashMap<>();
   private final Map<String, ScheduledFuture<?>> pending = new ConcurrentHashMap<>();
   private volatile Duration readyAfter = Duration.ofMillis(200);
+  private volatile BiPredicate<String, String> readyGate = (namespace, deployment) -> true;
   private volatile Clock clock = Clock.systemUTC();
 
   RolloutSimulator(KubernetesApiServer api) {
@@ -141,6 +143,17 @@ public final class RolloutSimulator implements AutoCloseable {
   /** How long new pods take to become available (default 200 ms). */
   public RolloutSimulator readyAfter(Duration delay) {
     this.readyAfter = delay;
+    return this;
+  }
+
+  /**
+   * Holds the end of a healthy rollout, once {@link #readyAfter} passed, until {@code gate} says
+   * the new pods of {@code (namespace, deployment)} are ready: for pods that run something real
+   * (the devstack's processes), as a readiness probe holds a pod until its container answers.
+   * Default: always ready.
+   */
+  public RolloutSimulator readyWhen(BiPredicate<String, String> gate) {
+    this.readyGate = gate;
     return this;
   }
 
@@ -321,9 +334,24 @@ public final class RolloutSimulator implements AutoCloseable {
     pending.put(
         key,
         executor.schedule(
-            () -> finish(deployment, hash, behaviour, index, old),
+            () -> finishWhenReady(deployment, hash, behaviour, index, old),
             readyAfter.toMillis(),
             TimeUnit.MILLISECONDS));
+  }
+
+  private void finishWhenReady(
+      Deployment started, String hash, Behaviour behaviour, int index, List<Pod> old) {
+    if (behaviour == Behaviour.HEALTHY && !readyGate.test(namespace(started), name(started))) {
+      String key = key(started);
+      pending.put(
+          key,
+          executor.schedule(
+              () -> finishWhenReady(started, hash, behaviour, index, old),
+              200,
+              TimeUnit.MILLISECONDS));
+      return;
+    }
+    finish(started, hash, behaviour, index, old);
   }
 
   private void finish(
