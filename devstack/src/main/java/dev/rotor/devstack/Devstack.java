@@ -33,7 +33,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "rotor",
     mixinStandardHelpOptions = true,
-    subcommands = {Devstack.Demo.class, Devstack.Down.class},
+    subcommands = {Devstack.Demo.class, Devstack.Down.class, ChaosCommand.class},
     description = "Rotor on this machine: ./rotor demo [--keep] [--soak PT20S]; ./rotor down")
 public final class Devstack {
 
@@ -158,7 +158,8 @@ public final class Devstack {
               replicas,
               podStart,
               scenarios,
-              prometheus);
+              prometheus,
+              1);
       Console console = new Console(System.out);
       Layout layout = layout();
       console.line(

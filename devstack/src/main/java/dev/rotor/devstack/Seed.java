@@ -21,7 +21,10 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -44,10 +47,55 @@ final class Seed {
       Pattern.compile("^(\\s+)(keyring\\.primary|keyring\\.key\\.[0-9a-f]{8}): .*$");
 
   private final Layout layout;
+  private final List<Target> targets;
   private String recipient;
 
+  /**
+   * One target the devstack seeds: a Secret with its own keyring, sealed into its own manifest in
+   * the GitOps repository, the Deployment that reads it, and its entry in the policy. The first is
+   * the example's; the others ({@code --targets}) are copies of it under other names.
+   *
+   * @param index 1 for the example's target, 2... for the copies
+   */
+  record Target(int index, String namespace, String secret, String deployment, String path) {
+    String id() {
+      return namespace + "/" + secret;
+    }
+  }
+
   Seed(Layout layout) {
+    this(layout, 1);
+  }
+
+  /** A seed of {@code targets} targets: the example's, then copies of it. */
+  Seed(Layout layout, int targets) {
+    if (targets < 1 || targets > 99) {
+      throw new DevstackException("ROTOR-8000", "--targets must be 1 to 99, not " + targets);
+    }
     this.layout = layout;
+    List<Target> list = new ArrayList<>();
+    list.add(new Target(1, NAMESPACE, SECRET, "secrets-service", MANIFEST_PATH));
+    for (int i = 2; i <= targets; i++) {
+      String name = String.format(Locale.ROOT, "secrets-service-%02d", i);
+      list.add(
+          new Target(
+              i,
+              NAMESPACE,
+              name + "-config",
+              name,
+              "deploy/k8s/base/aether-services/secret-" + name + "-config.yaml"));
+    }
+    this.targets = List.copyOf(list);
+  }
+
+  /** The targets, the example's first. */
+  List<Target> targets() {
+    return targets;
+  }
+
+  /** The sealed manifest of {@code target} in the seeded repository. */
+  Path initialSecret(Target target) {
+    return seedRepository().resolve(target.path());
   }
 
   Path sealingDirectory() {
@@ -168,7 +216,61 @@ final class Seed {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    for (Target copy : targets.subList(1, targets.size())) {
+      String renamed =
+          text.replace("name: " + SECRET + "\n", "name: " + copy.secret() + "\n")
+              .replace(
+                  "# This example holds the published example key",
+                  "# (a copy of the example's target for the devstack's --targets)\n"
+                      + "# This example holds the published example key");
+      sealCopy(keys, copy, renamed);
+    }
     return keyId;
+  }
+
+  /** Seals a fresh one-key keyring into the copy's manifest, as for the example's target. */
+  private void sealCopy(SealingKeyPair keys, Target target, String text) {
+    String sealedPrimary;
+    String sealedKey;
+    String keyId;
+    try (GeneratedKey key = GeneratedKey.generate()) {
+      keyId = key.keyId();
+      byte[] raw = key.copyRaw();
+      try {
+        sealedKey = keys.seal(target.namespace(), target.secret(), raw);
+      } finally {
+        java.util.Arrays.fill(raw, (byte) 0);
+      }
+      sealedPrimary =
+          keys.seal(target.namespace(), target.secret(), keyId.getBytes(StandardCharsets.US_ASCII));
+    }
+    StringBuilder replaced = new StringBuilder();
+    boolean written = false;
+    for (String line : text.split("\n", -1)) {
+      Matcher entry = SEALED_ENTRY.matcher(line);
+      if (entry.matches()) {
+        if (!written) {
+          String indent = entry.group(1);
+          replaced.append(indent).append(KeyringLayout.PRIMARY_DATA_KEY).append(": ");
+          replaced.append(sealedPrimary).append('\n');
+          replaced.append(indent).append(KeyringLayout.dataKeyOf(keyId)).append(": ");
+          replaced.append(sealedKey).append('\n');
+          written = true;
+        }
+      } else if (line.startsWith("# This example holds the published example key")) {
+        replaced.append("# Sealed by the Rotor devstack for its local controllers: a fresh key, ");
+        replaced.append(keyId).append(".\n");
+      } else {
+        replaced.append(line).append('\n');
+      }
+    }
+    replaced.setLength(replaced.length() - 1);
+    Path file = initialSecret(target);
+    try {
+      Files.writeString(file, replaced.toString(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file, e);
+    }
   }
 
   /** The security team's age identity (what {@code age-keygen} writes); returns its recipient. */
@@ -223,6 +325,15 @@ final class Seed {
     thresholds.put("interval", interval.toString());
     ObjectNode verification = (ObjectNode) defaults.path("verification");
     verification.put("baselineWindow", "PT1M");
+    ArrayNode targetNodes = (ArrayNode) root.path("targets");
+    JsonNode example = targetNodes.get(0);
+    for (Target copy : targets.subList(1, targets.size())) {
+      ObjectNode node = example.deepCopy();
+      node.put("id", copy.id());
+      node.putArray("deployments").add(copy.deployment());
+      ((ObjectNode) node.path("manifest")).put("path", copy.path());
+      targetNodes.add(node);
+    }
     for (JsonNode target : root.path("targets")) {
       ArrayNode recipients = ((ObjectNode) target.path("escrow")).putArray("recipients");
       recipients.add(recipient);

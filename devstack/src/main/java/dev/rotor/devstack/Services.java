@@ -177,6 +177,11 @@ final class Services {
 
   /** The databases PostgreSQL is created with ({@code name} or {@code name:owner:app}). */
   static List<String> databases() {
+    return databases(1);
+  }
+
+  /** The databases, with one per cluster for each of {@code targets} workloads. */
+  static List<String> databases(int targets) {
     List<String> databases = new ArrayList<>();
     databases.add("key_generator");
     databases.add("manifest_service");
@@ -184,9 +189,21 @@ final class Services {
     databases.add("notifier");
     databases.add("ledger:rotor_ledger_owner:rotor_ledger_app");
     for (String cluster : CLUSTERS) {
-      databases.add(workloadDatabase(cluster));
+      for (int target = 1; target <= targets; target++) {
+        databases.add(workloadDatabase(cluster, target));
+      }
     }
     return databases;
+  }
+
+  /**
+   * The database of the workload of target {@code index} (1 for the example's) in {@code cluster}:
+   * each workload has its own, as its payloads are encrypted under its own keyring.
+   */
+  static String workloadDatabase(String cluster, int index) {
+    return index == 1
+        ? workloadDatabase(cluster)
+        : workloadDatabase(cluster) + String.format(java.util.Locale.ROOT, "_%02d", index);
   }
 
   static String workloadDatabase(String cluster) {

@@ -14,6 +14,8 @@ import java.time.Duration;
  * @param scenarios which scenarios run: {@code both}, {@code healthy}, {@code failing} or {@code
  *     none}
  * @param prometheus use Prometheus when {@code /usr/bin/prometheus} exists
+ * @param targets how many targets to seed: the example's, then copies of it (each its own Secret,
+ *     Deployment, manifest and policy entry)
  */
 public record Settings(
     Duration soak,
@@ -23,7 +25,8 @@ public record Settings(
     int replicas,
     Duration podStart,
     String scenarios,
-    boolean prometheus) {
+    boolean prometheus,
+    int targets) {
 
   public int kafkaPort() {
     return 9092 + portOffset;

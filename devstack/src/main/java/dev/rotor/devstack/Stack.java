@@ -60,6 +60,8 @@ final class Stack implements AutoCloseable {
   private final Seed seed;
   private final Services.Secrets secrets;
   private final List<ManagedProcess> processes = Collections.synchronizedList(new ArrayList<>());
+  private final Map<String, ManagedProcess> current =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private final Map<String, Duration> startTimes =
       Collections.synchronizedMap(new LinkedHashMap<>());
   private volatile boolean stopped;
@@ -71,7 +73,7 @@ final class Stack implements AutoCloseable {
     this.settings = settings;
     this.console = console;
     this.registry = new PidRegistry(layout.run().resolve("processes"));
-    this.seed = new Seed(layout);
+    this.seed = new Seed(layout, settings.targets());
     this.secrets =
         new Services.Secrets(
             "rotor", random(), "cluster-agent", random(), "xoxb-devstack-" + random());
@@ -309,12 +311,7 @@ final class Stack implements AutoCloseable {
               + ":\n"
               + format.logTail(10));
     }
-    ManagedProcess kafka =
-        launch(
-            "kafka",
-            Jvm.main("768m", jvm, "kafka.Kafka", List.of(properties.toAbsolutePath().toString())),
-            Map.of(),
-            layout.log("kafka"));
+    ManagedProcess kafka = launchKafka();
     Await.until(
         "Kafka on 127.0.0.1:" + settings.kafkaPort(),
         INFRA_TIMEOUT,
@@ -322,6 +319,19 @@ final class Stack implements AutoCloseable {
         () -> Ports.answers(settings.kafkaPort()) && createTopics());
     ready("kafka", begin, "127.0.0.1:" + settings.kafkaPort(), kafka);
     return settings.kafkaPort();
+  }
+
+  private ManagedProcess launchKafka() {
+    Path properties = layout.data("kafka").resolve("server.properties");
+    return launch(
+        "kafka",
+        Jvm.main(
+            "768m",
+            Map.of("java.util.logging.manager", "org.jboss.logmanager.LogManager"),
+            "kafka.Kafka",
+            List.of(properties.toAbsolutePath().toString())),
+        Map.of(),
+        layout.log("kafka"));
   }
 
   private boolean createTopics() {
@@ -349,14 +359,26 @@ final class Stack implements AutoCloseable {
 
   private int startPostgres() {
     Instant begin = Instant.now();
+    ManagedProcess postgres = launchPostgres();
+    ready("postgres", begin, "127.0.0.1:" + settings.postgresPort(), postgres);
+    return settings.postgresPort();
+  }
+
+  /** Starts PostgreSQL on its data directory (made on the first start, kept on a restart). */
+  private ManagedProcess launchPostgres() {
     Path ready = layout.readyFile("postgres");
+    try {
+      Files.deleteIfExists(ready);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot remove " + ready, e);
+    }
     List<String> args = new ArrayList<>();
     args.add(String.valueOf(settings.postgresPort()));
     args.add(layout.data("postgres").resolve("data").toAbsolutePath().toString());
     args.add(layout.data("cache").resolve("postgres-binaries").toAbsolutePath().toString());
     args.add(ready.toString());
     args.add(String.valueOf(ProcessHandle.current().pid()));
-    args.addAll(Services.databases());
+    args.addAll(Services.databases(settings.targets()));
     ManagedProcess postgres =
         launch(
             "postgres",
@@ -375,8 +397,7 @@ final class Stack implements AutoCloseable {
               postgres.adopt(handle);
               registry.record("postgres/postmaster", handle);
             });
-    ready("postgres", begin, "127.0.0.1:" + settings.postgresPort(), postgres);
-    return settings.postgresPort();
+    return postgres;
   }
 
   private String startGit() {
@@ -460,7 +481,20 @@ final class Stack implements AutoCloseable {
                 : null,
             ready.toString(),
             layout.run().resolve("processes").toAbsolutePath().toString(),
-            ProcessHandle.current().pid());
+            ProcessHandle.current().pid(),
+            seed.targets().stream()
+                .skip(1)
+                .map(
+                    target ->
+                        new ClusterSpec.Workload(
+                            target.deployment(),
+                            target.secret(),
+                            seed.initialSecret(target).toAbsolutePath().toString(),
+                            "jdbc:postgresql://127.0.0.1:"
+                                + settings.postgresPort()
+                                + "/"
+                                + Services.workloadDatabase(cluster, target.index())))
+                .toList());
     Path specFile = dir.resolve("cluster.json");
     spec.write(specFile);
     ManagedProcess process =
@@ -534,6 +568,11 @@ final class Stack implements AutoCloseable {
 
   private void startService(ServiceSpec service) {
     Instant begin = Instant.now();
+    ManagedProcess process = launchService(service);
+    ready(service.name(), begin, "http://127.0.0.1:" + service.port(), process);
+  }
+
+  private ManagedProcess launchService(ServiceSpec service) {
     ManagedProcess process =
         launch(
             service.name(),
@@ -546,7 +585,64 @@ final class Stack implements AutoCloseable {
         SERVICE_TIMEOUT,
         process,
         () -> httpOk(health));
-    ready(service.name(), begin, "http://127.0.0.1:" + service.port(), process);
+    return process;
+  }
+
+  // --------------------------------------------------------------------------------- faults
+
+  /**
+   * SIGKILLs the Rotor service {@code name} and starts it again with the same configuration (its
+   * log goes on in the same file); returns when it is ready again.
+   */
+  void killAndRestartService(String name) {
+    ServiceSpec service =
+        services.stream()
+            .filter(s -> s.name().equals(name))
+            .findFirst()
+            .orElseThrow(() -> new DevstackException("ROTOR-8000", "no service " + name));
+    kill(name);
+    launchService(service);
+  }
+
+  /** Stops the Kafka broker (SIGTERM) and starts it again on the same data and ports. */
+  void restartKafka() {
+    stop("kafka");
+    ManagedProcess kafka = launchKafka();
+    Await.until(
+        "Kafka on 127.0.0.1:" + settings.kafkaPort() + " after its restart",
+        INFRA_TIMEOUT,
+        kafka,
+        () -> Ports.answers(settings.kafkaPort()) && createTopics());
+  }
+
+  /** Stops PostgreSQL (SIGTERM: a fast shutdown) and starts it again on the same data and port. */
+  void restartPostgres() {
+    stop("postgres");
+    launchPostgres();
+  }
+
+  private void kill(String name) {
+    ManagedProcess process = current.get(name);
+    if (process == null) {
+      throw new DevstackException("ROTOR-8000", "no process " + name);
+    }
+    process.process().destroyForcibly();
+    try {
+      if (!process.process().waitFor(30, TimeUnit.SECONDS)) {
+        throw new DevstackException("ROTOR-8006", name + " did not die of SIGKILL in 30 s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new DevstackException("ROTOR-8009", "interrupted");
+    }
+  }
+
+  private void stop(String name) {
+    ManagedProcess process = current.get(name);
+    if (process == null) {
+      throw new DevstackException("ROTOR-8000", "no process " + name);
+    }
+    process.stop(Duration.ofSeconds(30));
   }
 
   // ---------------------------------------------------------------------------------- files
@@ -611,6 +707,7 @@ final class Stack implements AutoCloseable {
     env.putIfAbsent("ROTOR_LEDGER_URL", null);
     ManagedProcess process = ManagedProcess.start(name, command, env, layout.home(), log);
     processes.add(process);
+    current.put(name, process);
     registry.record(name, process.process().toHandle());
     return process;
   }

@@ -25,6 +25,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,8 +53,9 @@ public final class ClusterMain {
     KubernetesClient client = api.client();
     PidRegistry registry = new PidRegistry(Path.of(spec.pidRegistry()));
     CountDownLatch stopped = new CountDownLatch(1);
-    PodProcesses[] kubelet = new PodProcesses[1];
-    LoadGenerator[] load = new LoadGenerator[1];
+    List<ClusterSpec> workloads = spec.workloads();
+    List<PodProcesses> kubelets = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<LoadGenerator> loads = new java.util.concurrent.CopyOnWriteArrayList<>();
     HttpServer[] control = new HttpServer[1];
     Runtime.getRuntime()
         .addShutdownHook(
@@ -62,16 +64,14 @@ public final class ClusterMain {
                   if (control[0] != null) {
                     control[0].stop(0);
                   }
-                  if (load[0] != null) {
+                  for (LoadGenerator load : loads) {
                     try {
-                      System.out.println("ROTOR-8108 " + load[0].stop().summary());
+                      System.out.println("ROTOR-8108 " + load.stop().summary());
                     } catch (InterruptedException e) {
                       Thread.currentThread().interrupt();
                     }
                   }
-                  if (kubelet[0] != null) {
-                    kubelet[0].close();
-                  }
+                  kubelets.forEach(PodProcesses::close);
                   api.close();
                   stopped.countDown();
                 },
@@ -87,42 +87,68 @@ public final class ClusterMain {
                 .build())
         .create();
     api.sealedSecrets(SealingKeyPair.shared());
-    GenericKubernetesResource sealed =
-        Serialization.unmarshal(
-            Files.readString(Path.of(spec.initialManifest()), StandardCharsets.UTF_8),
-            GenericKubernetesResource.class);
-    // As the runbook did it: `kubectl apply -f secret-secrets-service-config.yaml`. Rotor's
-    // cluster-agent takes over the fields kubectl's client-side apply owns, and only those.
-    api.clientAs("kubectl-client-side-apply")
-        .genericKubernetesResources(SealedSecretsController.SEALED_SECRETS)
-        .inNamespace(spec.namespace())
-        .resource(sealed)
-        .create();
-    awaitSecret(client, spec);
-    System.out.println(
-        "ROTOR-8109 the sealed-secrets controller unsealed "
-            + spec.namespace()
-            + "/"
-            + spec.secretName());
+    for (ClusterSpec workload : workloads) {
+      GenericKubernetesResource sealed =
+          Serialization.unmarshal(
+              Files.readString(Path.of(workload.initialManifest()), StandardCharsets.UTF_8),
+              GenericKubernetesResource.class);
+      // As the runbook did it: `kubectl apply -f secret-secrets-service-config.yaml`. Rotor's
+      // cluster-agent takes over the fields kubectl's client-side apply owns, and only those.
+      api.clientAs("kubectl-client-side-apply")
+          .genericKubernetesResources(SealedSecretsController.SEALED_SECRETS)
+          .inNamespace(workload.namespace())
+          .resource(sealed)
+          .create();
+    }
+    for (ClusterSpec workload : workloads) {
+      awaitSecret(client, workload);
+      System.out.println(
+          "ROTOR-8109 the sealed-secrets controller unsealed "
+              + workload.namespace()
+              + "/"
+              + workload.secretName());
+    }
 
-    kubelet[0] = new PodProcesses(spec, api, registry);
     api.rollouts().readyAfter(spec.podStart());
-    api.rollouts().createDeployment(spec.namespace(), spec.deployment(), spec.replicas());
-    List<PodProcess> first = awaitPods(kubelet[0], spec.replicas(), Duration.ofMinutes(3));
-    load[0] =
-        LoadGenerator.builder()
-            .targets(first.stream().map(PodProcess::url).toList())
-            .workers(2)
-            .pause(Duration.ofMillis(100))
-            .duration(Duration.ofDays(1))
-            .requestTimeout(Duration.ofSeconds(10))
-            .build()
-            .start();
-    kubelet[0].load(load[0]);
+    // A pod is ready once its process answers, however long the JVM takes to start.
+    api.rollouts()
+        .readyWhen(
+            (namespace, deployment) -> kubelets.stream().allMatch(k -> k.readyFor(deployment)));
+    List<PodProcesses> group = new java.util.concurrent.CopyOnWriteArrayList<>();
+    for (ClusterSpec workload : workloads) {
+      kubelets.add(new PodProcesses(workload, api, registry, group));
+      api.rollouts()
+          .createDeployment(workload.namespace(), workload.deployment(), workload.replicas());
+    }
+    List<PodProcess> first = new ArrayList<>();
+    for (PodProcesses kubelet : kubelets) {
+      List<PodProcess> pods = awaitPods(kubelet, spec.replicas(), Duration.ofMinutes(5));
+      first.addAll(pods);
+      // One load generator per workload: a payload can only be read where its keyring is.
+      LoadGenerator load =
+          LoadGenerator.builder()
+              .targets(pods.stream().map(PodProcess::url).toList())
+              .workers(workloads.size() == 1 ? 2 : 1)
+              .pause(Duration.ofMillis(workloads.size() == 1 ? 100 : 250))
+              .duration(Duration.ofDays(1))
+              .requestTimeout(Duration.ofSeconds(10))
+              .build()
+              .start();
+      loads.add(load);
+      kubelet.load(load);
+    }
+    PodProcesses main = kubelets.get(0);
 
     control[0] = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
-    control[0].createContext("/load", exchange -> respond(exchange, report(load[0].report())));
-    control[0].createContext("/pods", exchange -> respond(exchange, pods(kubelet[0])));
+    control[0].createContext("/load", exchange -> respond(exchange, report(loads)));
+    control[0].createContext(
+        "/pods",
+        exchange -> {
+          List<Map<String, Object>> all = new ArrayList<>();
+          kubelets.forEach(kubelet -> all.addAll(pods(kubelet)));
+          respond(exchange, all);
+        });
+    control[0].createContext("/rollouts", exchange -> respond(exchange, rollouts(api, workloads)));
     control[0].createContext(
         "/fault",
         exchange -> {
@@ -133,14 +159,14 @@ public final class ClusterMain {
                     query.get("primaryKeyId"),
                     Double.parseDouble(query.getOrDefault("errorRatio", "0.5")),
                     Duration.parse(query.getOrDefault("extraLatency", "PT0S")));
-            kubelet[0].fault(rule);
+            kubelets.forEach(kubelet -> kubelet.fault(rule));
             System.out.println("ROTOR-8110 fault rule set: " + rule);
             respond(exchange, Map.of("fault", rule.toString()));
           } else if ("DELETE".equals(exchange.getRequestMethod())) {
-            kubelet[0].fault(null);
+            kubelets.forEach(kubelet -> kubelet.fault(null));
             respond(exchange, Map.of("fault", "none"));
           } else {
-            respond(exchange, Map.of("fault", String.valueOf(kubelet[0].fault())));
+            respond(exchange, Map.of("fault", String.valueOf(main.fault())));
           }
         });
     control[0].start();
@@ -200,6 +226,76 @@ public final class ClusterMain {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted");
     }
+  }
+
+  /** Every workload's load generator's counts, summed; and each one's. */
+  private static Map<String, Object> report(List<LoadGenerator> loads) {
+    List<LoadReport> reports = loads.stream().map(LoadGenerator::report).toList();
+    if (reports.size() == 1) {
+      return report(reports.get(0));
+    }
+    java.util.SortedSet<String> failedKeyIds = new java.util.TreeSet<>();
+    List<String> samples = new ArrayList<>();
+    long[] sums = new long[8];
+    int instances = 0;
+    Duration elapsed = Duration.ZERO;
+    for (LoadReport r : reports) {
+      sums[0] += r.writes();
+      sums[1] += r.writesOk();
+      sums[2] += r.reads();
+      sums[3] += r.readsOk();
+      sums[4] += r.decryptFailures();
+      sums[5] += r.wrongPlaintexts();
+      sums[6] += r.httpErrors();
+      sums[7] += r.transportErrors();
+      failedKeyIds.addAll(r.failedKeyIds());
+      samples.addAll(r.failureSamples());
+      instances += r.instances();
+      elapsed = r.elapsed().compareTo(elapsed) > 0 ? r.elapsed() : elapsed;
+    }
+    Map<String, Object> json =
+        report(
+            new LoadReport(
+                sums[0],
+                sums[1],
+                sums[2],
+                sums[3],
+                sums[4],
+                sums[5],
+                sums[6],
+                sums[7],
+                failedKeyIds,
+                samples.subList(0, Math.min(samples.size(), 20)),
+                instances,
+                elapsed));
+    json.put("workloads", reports.stream().map(LoadReport::summary).toList());
+    return json;
+  }
+
+  /**
+   * Every rollout the rollout simulator played for each workload's Deployment, with the restart
+   * mark the pod template carried ({@code rotor.dev/rotation}).
+   */
+  private static List<Map<String, Object>> rollouts(
+      KubernetesApiServer api, List<ClusterSpec> workloads) {
+    List<Map<String, Object>> list = new ArrayList<>();
+    for (ClusterSpec workload : workloads) {
+      for (var rollout : api.rollouts().rollouts(workload.namespace(), workload.deployment())) {
+        Map<String, String> annotations =
+            rollout.templateAnnotations() == null ? Map.of() : rollout.templateAnnotations();
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("namespace", rollout.namespace());
+        r.put("deployment", rollout.deployment());
+        r.put("generation", rollout.generation());
+        r.put("mark", annotations.get("rotor.dev/rotation"));
+        r.put("restartedAt", annotations.get("kubectl.kubernetes.io/restartedAt"));
+        r.put("startedAt", String.valueOf(rollout.startedAt()));
+        r.put(
+            "completedAt", rollout.completedAt() == null ? null : rollout.completedAt().toString());
+        list.add(r);
+      }
+    }
+    return list;
   }
 
   private static Map<String, Object> report(LoadReport report) {

@@ -6,6 +6,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * What one local cluster runs, written by the devstack as {@code cluster.json} for its {@link
@@ -28,6 +30,8 @@ import java.time.Duration;
  * @param readyFile where the cluster says it serves
  * @param pidRegistry the devstack's record of processes, for the pods
  * @param parentPid the devstack's pid
+ * @param moreWorkloads further workloads beside the first (the devstack's {@code --targets}): each
+ *     a Deployment with its own Secret, pods and database; null or empty for one
  */
 public record ClusterSpec(
     String name,
@@ -46,7 +50,50 @@ public record ClusterSpec(
     String prometheusTargets,
     String readyFile,
     String pidRegistry,
-    long parentPid) {
+    long parentPid,
+    List<Workload> moreWorkloads) {
+
+  /**
+   * A further workload of the cluster, run as the first one is.
+   *
+   * @param deployment its Deployment
+   * @param secretName the Secret that holds its keyring
+   * @param initialManifest its SealedSecret (YAML)
+   * @param jdbcUrl its database
+   */
+  public record Workload(
+      String deployment, String secretName, String initialManifest, String jdbcUrl) {}
+
+  /** Every workload as a spec of its own (the first is this one). */
+  public List<ClusterSpec> workloads() {
+    List<ClusterSpec> all = new ArrayList<>();
+    all.add(this);
+    if (moreWorkloads != null) {
+      for (Workload w : moreWorkloads) {
+        all.add(
+            new ClusterSpec(
+                name,
+                namespace,
+                w.deployment(),
+                w.secretName(),
+                replicas,
+                w.initialManifest(),
+                sealingDirectory,
+                workloadJar,
+                w.jdbcUrl(),
+                jdbcUser,
+                podDirectory,
+                podLogDirectory,
+                podStartMillis,
+                prometheusTargets,
+                readyFile,
+                pidRegistry,
+                parentPid,
+                List.of()));
+      }
+    }
+    return all;
+  }
 
   private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -66,7 +66,21 @@ final class PodProcesses implements AutoCloseable {
   private final SharedIndexInformer<Pod> pods;
   private final SharedIndexInformer<Deployment> deployments;
 
+  /**
+   * The kubelets of every workload of the cluster (one per Deployment), which share the cluster's
+   * Prometheus targets file.
+   */
+  private final List<PodProcesses> group;
+
   PodProcesses(ClusterSpec spec, KubernetesApiServer api, PidRegistry registry) {
+    this(spec, api, registry, new java.util.concurrent.CopyOnWriteArrayList<>());
+  }
+
+  /** One of several workloads' kubelets in one cluster: {@code group} holds them all. */
+  PodProcesses(
+      ClusterSpec spec, KubernetesApiServer api, PidRegistry registry, List<PodProcesses> group) {
+    this.group = group;
+    group.add(this);
     this.spec = spec;
     this.api = api;
     this.client = api.client();
@@ -136,6 +150,20 @@ final class PodProcesses implements AutoCloseable {
             }
           }
         });
+  }
+
+  /**
+   * Whether the containers started for the latest restart of {@code deployment} answer (true for
+   * another workload's Deployment): the rollout simulator holds the rollout until they do, as a
+   * readiness probe would.
+   */
+  boolean readyFor(String deployment) {
+    if (!spec.deployment().equals(deployment)) {
+      return true;
+    }
+    synchronized (spares) {
+      return spares.stream().allMatch(PodProcess::ready);
+    }
   }
 
   FaultRule fault() {
@@ -391,8 +419,17 @@ final class PodProcesses implements AutoCloseable {
     if (spec.prometheusTargets() == null) {
       return;
     }
+    synchronized (group) {
+      writePrometheusTargets(Path.of(spec.prometheusTargets()));
+    }
+  }
+
+  /** Every workload's serving pods of the cluster, as Prometheus's file_sd reads them. */
+  private void writePrometheusTargets(Path file) {
     List<Map<String, Object>> groups = new ArrayList<>();
-    for (PodProcess process : all) {
+    List<PodProcess> every = new ArrayList<>();
+    group.forEach(kubelet -> every.addAll(kubelet.all));
+    for (PodProcess process : every) {
       if (process.alive() && process.ready()) {
         Map<String, String> labels = new LinkedHashMap<>();
         labels.put("namespace", spec.namespace());
@@ -403,7 +440,6 @@ final class PodProcesses implements AutoCloseable {
             Map.of("targets", List.of("127.0.0.1:" + process.url().getPort()), "labels", labels));
       }
     }
-    Path file = Path.of(spec.prometheusTargets());
     try {
       Files.createDirectories(file.getParent());
       Path temporary = Files.createTempFile(file.getParent(), ".targets-", ".json");

@@ -22,7 +22,8 @@ import java.util.concurrent.CountDownLatch;
  * and the ledger's two roles (the owner that migrates, the app role that may only read and append).
  *
  * <p>Arguments: {@code <port> <data dir> <binaries dir> <ready file> <parent pid> <database>...}.
- * Each database is {@code name} or {@code name:owner-role:app-role}. Stops PostgreSQL on SIGTERM.
+ * Each database is {@code name} or {@code name:owner-role:app-role}. Stops PostgreSQL on SIGTERM,
+ * keeping its data: started again on the same data directory, it serves the same databases.
  */
 public final class PostgresMain {
   private PostgresMain() {}
@@ -40,7 +41,9 @@ public final class PostgresMain {
         EmbeddedPostgres.builder()
             .setOverrideWorkingDirectory(binaries.toFile())
             .setDataDirectory(data)
-            .setCleanDataDirectory(true)
+            // The devstack wipes its folder before it starts; a restart (the chaos run's) keeps
+            // the data, and stopping must not delete it.
+            .setCleanDataDirectory(false)
             .setRegisterShutdownHook(false)
             .setPort(port)
             .setLocaleConfig("locale", "C")
@@ -71,6 +74,10 @@ public final class PostgresMain {
       for (String spec : databases) {
         String[] parts = spec.split(":");
         String database = parts[0];
+        if (exists(connection, database)) {
+          System.out.println("ROTOR-8013 database " + database + " is there (a restart)");
+          continue;
+        }
         if (parts.length == 3) {
           sql.execute("CREATE ROLE " + parts[1] + " LOGIN PASSWORD '" + parts[1] + "'");
           sql.execute("CREATE ROLE " + parts[2] + " LOGIN PASSWORD '" + parts[2] + "'");
@@ -90,6 +97,15 @@ public final class PostgresMain {
     ReadyFile.write(ready, content);
     System.out.println("ROTOR-8014 PostgreSQL ready on 127.0.0.1:" + port + " (data " + data + ")");
     stopped.await();
+  }
+
+  private static boolean exists(Connection connection, String database) throws SQLException {
+    try (var query = connection.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
+      query.setString(1, database);
+      try (var rows = query.executeQuery()) {
+        return rows.next();
+      }
+    }
   }
 
   private static long postmasterPid(Path data) throws IOException {

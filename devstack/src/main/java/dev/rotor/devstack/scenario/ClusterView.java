@@ -85,6 +85,11 @@ public final class ClusterView implements AutoCloseable {
     return get("/load");
   }
 
+  /** Every rollout the cluster's Deployment controller played, with its restart mark. */
+  public JsonNode rollouts() throws IOException, InterruptedException {
+    return get("/rollouts");
+  }
+
   /** Turns the fault switch on for pods whose primary key is {@code primaryKeyId}. */
   public void fault(String primaryKeyId, double errorRatio)
       throws IOException, InterruptedException {

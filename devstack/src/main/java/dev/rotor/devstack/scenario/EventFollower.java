@@ -80,6 +80,11 @@ public final class EventFollower implements AutoCloseable {
         .findFirst();
   }
 
+  /** Every event read so far, in the order read. */
+  public List<EventEnvelope> all() {
+    return List.copyOf(events);
+  }
+
   /** Every event of the rotation so far, in the order read. */
   public List<EventEnvelope> of(String rotationId) {
     return events.stream().filter(e -> rotationId.equals(e.rotationId())).toList();
