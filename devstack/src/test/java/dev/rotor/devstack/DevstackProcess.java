@@ -53,6 +53,17 @@ final class DevstackProcess implements AutoCloseable {
   }
 
   static DevstackProcess start(String name, int portOffset, String... args) throws IOException {
+    return run("demo", name, portOffset, args);
+  }
+
+  /** {@code java -jar rotor-devstack.jar <command> --port-offset <n> <args>}. */
+  static DevstackProcess run(String command, String name, int portOffset, String... args)
+      throws IOException {
+    return launch(command, name, portOffset, args);
+  }
+
+  private static DevstackProcess launch(
+      String subcommand, String name, int portOffset, String... args) throws IOException {
     Path home =
         Path.of(System.getProperty("rotor.test.tmpdir", "target")).toAbsolutePath().resolve(name);
     List<String> command = new ArrayList<>();
@@ -62,7 +73,7 @@ final class DevstackProcess implements AutoCloseable {
     command.add("-Drotor.devstack.home=" + home);
     command.add("-jar");
     command.add(JAR.toAbsolutePath().toString());
-    command.add("demo");
+    command.add(subcommand);
     command.add("--port-offset");
     command.add(String.valueOf(portOffset));
     command.addAll(List.of(args));
