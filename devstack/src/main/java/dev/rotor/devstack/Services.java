@@ -66,6 +66,9 @@ final class Services {
           "quarkus.datasource.jdbc.url",
           "jdbc:postgresql://127.0.0.1:" + settings.postgresPort() + "/" + database);
       p.put("quarkus.datasource.username", "postgres");
+      // A dozen JVMs share the machine: a connection may take longer than Agroal's 5 s default,
+      // above all while a service starts (Flyway) right after PostgreSQL restarted.
+      p.put("quarkus.datasource.jdbc.acquisition-timeout", "PT30S");
     }
     p.put("quarkus.log.category.\"org.apache.kafka\".level", "WARN");
     return p;

@@ -601,7 +601,19 @@ final class Stack implements AutoCloseable {
             .findFirst()
             .orElseThrow(() -> new DevstackException("ROTOR-8000", "no service " + name));
     kill(name);
-    launchService(service);
+    // As Kubernetes restarts a container that exits while it starts (a database that does not
+    // answer in time on a busy machine): up to three times.
+    for (int attempt = 1; ; attempt++) {
+      try {
+        launchService(service);
+        return;
+      } catch (DevstackException e) {
+        if (attempt == 3 || stopped || !"ROTOR-8005".equals(e.id())) {
+          throw e;
+        }
+        console.line("  (" + name + " exited while starting; starting it again: " + e.id() + ")");
+      }
+    }
   }
 
   /** Stops the Kafka broker (SIGTERM) and starts it again on the same data and ports. */
