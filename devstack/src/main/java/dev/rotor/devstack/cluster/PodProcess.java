@@ -34,6 +34,8 @@ final class PodProcess {
   private final String primaryKeyId;
   private final Process process;
   private final Path log;
+  private ProcessBuilder builder;
+  private int restarts;
   private final Instant startedAt = Instant.now();
   private volatile String pod;
   private volatile URI url;
@@ -87,10 +89,38 @@ final class PodProcess {
               .redirectErrorStream(true)
               .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
       builder.environment().keySet().removeIf(name -> name.startsWith("ROTOR_KEYRING_"));
-      return new PodProcess(id, deployment, primaryKeyId, builder.start(), log);
+      PodProcess started = new PodProcess(id, deployment, primaryKeyId, builder.start(), log);
+      started.builder = builder;
+      return started;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start the workload of " + id, e);
     }
+  }
+
+  /**
+   * The same container started again after it exited (the kubelet's restartPolicy Always): same
+   * keyring files, same log (appended), a new port; not ready until it answers.
+   */
+  PodProcess restarted() {
+    try {
+      PodProcess again = new PodProcess(id, deployment, primaryKeyId, builder.start(), log);
+      again.builder = builder;
+      again.restarts = restarts + 1;
+      again.pod = pod;
+      return again;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start the workload of " + id + " again", e);
+    }
+  }
+
+  /** How often its container was started again after it exited. */
+  int restarts() {
+    return restarts;
+  }
+
+  /** The exit code, once it exited. */
+  int exitCode() {
+    return process.exitValue();
   }
 
   String id() {

@@ -62,6 +62,8 @@ final class PodProcesses implements AutoCloseable {
   private final AtomicInteger sequence = new AtomicInteger();
   private final AtomicReference<FaultRule> fault = new AtomicReference<>();
   private final AtomicReference<LoadGenerator> load = new AtomicReference<>();
+  private final java.util.Set<PodProcess> stopped = ConcurrentHashMap.newKeySet();
+  private final Map<PodProcess, Instant> crashedSince = new ConcurrentHashMap<>();
   private final ScheduledExecutorService executor;
   private final SharedIndexInformer<Pod> pods;
   private final SharedIndexInformer<Deployment> deployments;
@@ -196,7 +198,11 @@ final class PodProcesses implements AutoCloseable {
     int replicas =
         deployment.getSpec().getReplicas() == null ? 1 : deployment.getSpec().getReplicas();
     synchronized (spares) {
-      spares.forEach(p -> p.stop(STOP_GRACE));
+      spares.forEach(
+          p -> {
+            stopped.add(p);
+            p.stop(STOP_GRACE);
+          });
       all.removeAll(spares);
       spares.clear();
       for (int i = 0; i < replicas; i++) {
@@ -290,6 +296,7 @@ final class PodProcesses implements AutoCloseable {
 
   private void tick() {
     try {
+      restartCrashed();
       boolean changed = false;
       for (PodProcess process : all) {
         if (!process.ready() && process.alive() && process.checkReady()) {
@@ -309,6 +316,56 @@ final class PodProcesses implements AutoCloseable {
       }
     } catch (RuntimeException e) {
       System.out.println("ROTOR-8103 the simulated kubelet failed a step: " + e);
+    }
+  }
+
+  /**
+   * Starts again, as the kubelet does (restartPolicy Always, with a back-off), a container that
+   * exited although nothing stopped it: one whose workload could not reach its database while it
+   * started, say. A retiring or superseded container is not restarted.
+   */
+  private void restartCrashed() {
+    for (PodProcess process : all) {
+      if (process.alive() || process.retiringSince() != null || stopped.contains(process)) {
+        continue;
+      }
+      Instant seen = crashedSince.computeIfAbsent(process, p -> Instant.now());
+      long backoff = Math.min(30, 1L << Math.min(5, process.restarts()));
+      if (Duration.between(seen, Instant.now()).toSeconds() < backoff) {
+        continue;
+      }
+      crashedSince.remove(process);
+      LoadGenerator generator = load.get();
+      if (generator != null && process.url() != null) {
+        try {
+          generator.removeTarget(process.url(), Duration.ZERO);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+      PodProcess again = process.restarted();
+      all.set(all.indexOf(process), again);
+      synchronized (spares) {
+        if (spares.remove(process)) {
+          spares.add(again);
+        }
+      }
+      if (process.pod() != null) {
+        byPod.replace(process.pod(), process, again);
+        servePodLog(process.pod(), again);
+      }
+      registry.record(spec.name() + "/" + again.id(), again.handle());
+      System.out.println(
+          "ROTOR-8112 "
+              + process
+              + " exited with code "
+              + process.exitCode()
+              + "; started again as pid "
+              + again.pid()
+              + " (restart "
+              + again.restarts()
+              + ")");
     }
   }
 
@@ -453,6 +510,7 @@ final class PodProcesses implements AutoCloseable {
 
   @Override
   public void close() {
+    stopped.addAll(all);
     pods.close();
     deployments.close();
     executor.shutdownNow();
