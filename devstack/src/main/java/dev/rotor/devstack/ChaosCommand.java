@@ -118,6 +118,16 @@ final class ChaosCommand implements Callable<Integer> {
       throw new DevstackException(
           "ROTOR-8000", "--rotations, --targets and --replicas must be at least 1");
     }
+    if (ChaosRun.perTarget(rotations, targets) > 16) {
+      throw new DevstackException(
+          "ROTOR-8000",
+          "--rotations "
+              + rotations
+              + " over --targets "
+              + targets
+              + " is more than 16 rotations per target: the keyring keeps at most 16 previous keys"
+              + " (keyring.previousKeys), use more targets");
+    }
     if (killEvery.isNegative() || killEvery.isZero()) {
       throw new DevstackException("ROTOR-8000", "--kill-every must be positive, not " + killEvery);
     }
@@ -142,6 +152,9 @@ final class ChaosCommand implements Callable<Integer> {
             + randomSeed
             + ")");
     try (Stack stack = new Stack(layout, settings, console)) {
+      // The workload's clients read payloads written at any time of the run, and the example
+      // workload does not re-encrypt: the keyring keeps every key a target gets in this run.
+      stack.seed().previousKeys(Math.max(2, ChaosRun.perTarget(rotations, targets)));
       stack.preflight();
       stack.start();
       double startup = console.elapsedSeconds();

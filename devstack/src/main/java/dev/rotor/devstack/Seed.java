@@ -49,6 +49,7 @@ final class Seed {
   private final Layout layout;
   private final List<Target> targets;
   private String recipient;
+  private Integer previousKeys;
 
   /**
    * One target the devstack seeds: a Secret with its own keyring, sealed into its own manifest in
@@ -86,6 +87,15 @@ final class Seed {
               "deploy/k8s/base/aether-services/secret-" + name + "-config.yaml"));
     }
     this.targets = List.copyOf(list);
+  }
+
+  /**
+   * Keeps {@code previousKeys} decrypt-only keys instead of the example's (2): for runs that rotate
+   * a target more often than that while the workload's clients still read what they wrote with
+   * every earlier key (the example workload does not re-encrypt).
+   */
+  void previousKeys(int previousKeys) {
+    this.previousKeys = previousKeys;
   }
 
   /** The targets, the example's first. */
@@ -325,6 +335,9 @@ final class Seed {
     thresholds.put("interval", interval.toString());
     ObjectNode verification = (ObjectNode) defaults.path("verification");
     verification.put("baselineWindow", "PT1M");
+    if (previousKeys != null) {
+      ((ObjectNode) defaults.path("keyring")).put("previousKeys", previousKeys);
+    }
     ArrayNode targetNodes = (ArrayNode) root.path("targets");
     JsonNode example = targetNodes.get(0);
     for (Target copy : targets.subList(1, targets.size())) {

@@ -38,6 +38,7 @@ class SeedTargetsTest {
             "seed-targets-");
     layout = new Layout(ROOT, "target", home);
     seed = new Seed(layout, 3);
+    seed.previousKeys(5);
     seed.make();
     seed.writePolicy(
         "http://127.0.0.1:4711/git/aether/aether-gitops.git",
@@ -69,6 +70,9 @@ class SeedTargetsTest {
           .extracting(Stage::soak)
           .isEqualTo(example.stages().stream().map(Stage::soak).toList());
       assertThat(copy.approvals()).isEqualTo(example.approvals());
+      assertThat(copy.keyring().previousKeys())
+          .as("the keyring keeps every key of the run")
+          .isEqualTo(5);
     }
   }
 

@@ -220,7 +220,7 @@ public final class ChaosRun {
 
   /** Requests a rotation of the target, approves it, waits for its end; again until enough. */
   private void drive(String target) {
-    while (!stopping.getAsBoolean()) {
+    for (int own = 0; own < perTarget() && !stopping.getAsBoolean(); own++) {
       int number = requested.incrementAndGet();
       if (number > options.rotations()) {
         return;
@@ -261,6 +261,18 @@ public final class ChaosRun {
                 rotation.detail.isEmpty() ? "" : ": " + rotation.detail));
       }
     }
+  }
+
+  /**
+   * The most rotations one target gets: its share of {@code --rotations}, so that every target is
+   * rotated about as often and the keyring can keep every key of the run.
+   */
+  public static int perTarget(int rotations, int targets) {
+    return (rotations + targets - 1) / targets;
+  }
+
+  private int perTarget() {
+    return perTarget(options.rotations(), targets.size());
   }
 
   /**
