@@ -121,6 +121,11 @@ final class BenchStack implements AutoCloseable {
     return startups;
   }
 
+  /** Each started service's HTTP port. */
+  Map<String, Integer> servicePorts() {
+    return servicePorts;
+  }
+
   // ------------------------------------------------------------------------------- start-up
 
   void start() {
@@ -709,6 +714,13 @@ final class BenchStack implements AutoCloseable {
     List<ManagedProcess> rest = new ArrayList<>(infrastructure);
     stopAll(rest.stream().filter(p -> p.name().startsWith("cluster-")).toList());
     stopAll(rest.stream().filter(p -> !p.name().startsWith("cluster-")).toList());
+    // PostgreSQL's postmaster and Kafka may take a moment after their launchers are gone; the next
+    // run needs their ports.
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while ((Ports.answers(postgresPort()) || Ports.answers(kafkaPort()))
+        && System.nanoTime() < deadline) {
+      Await.sleep(Duration.ofMillis(200));
+    }
   }
 
   private static void stopAll(List<ManagedProcess> processes) {

@@ -128,6 +128,7 @@ final class Benchmarks {
     segments(measured);
     row("ledger lag (rotation.completed -> ledger record COMPLETED)", Stats.of(ledgerLags));
     rss("after the rotations");
+    timers();
     return 0;
   }
 
@@ -209,6 +210,7 @@ final class Benchmarks {
             "ledger: %d of %d completed rotations recorded COMPLETED", recorded, done.size());
       }
       rss("after the fleet run");
+      timers();
       return completed == n ? 0 : 1;
     }
   }
@@ -334,6 +336,33 @@ final class Benchmarks {
           startup == null ? -1 : startup.toReady().toMillis() / 1000.0);
     }
     report.line("  %-28s %6d MB", "all services", total / 1024);
+  }
+
+  /** Each service's own timers (its /q/metrics): where it says its time went. */
+  private void timers() {
+    report.line("");
+    report.line("The services' own timers over the whole run (/q/metrics, count and mean):");
+    for (Map.Entry<String, Integer> e : stack.servicePorts().entrySet()) {
+      try {
+        HttpResponse<String> response =
+            HTTP.send(
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + e.getValue() + "/q/metrics"))
+                    .timeout(Duration.ofSeconds(10))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        for (ServiceTimers.Timer timer : ServiceTimers.parse(response.body())) {
+          report.line(
+              "  %-22s %-88s %7d %9.1f ms",
+              e.getKey(), timer.series(), timer.count(), timer.meanMillis());
+        }
+      } catch (IOException ex) {
+        report.line("  %-22s /q/metrics unreadable: %s", e.getKey(), ex.getMessage());
+      } catch (InterruptedException ex) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
   }
 
   /** Raw Kafka: one record produced, consumed by another client, {@code samples} times. */
