@@ -13,7 +13,6 @@ class BenchOptionsTest {
   void defaultsPerBenchmark() {
     BenchOptions fleet = Bench.parse("fleet", List.of());
     assertThat(fleet.targets()).isEqualTo(1000);
-    assertThat(fleet.sequentialStart()).isFalse();
     BenchOptions overhead = Bench.parse("overhead", List.of("--port-offset", "1600"));
     assertThat(overhead.targets()).isEqualTo(10);
     assertThat(overhead.rotations()).isEqualTo(100);
