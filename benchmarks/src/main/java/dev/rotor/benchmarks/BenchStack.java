@@ -714,12 +714,20 @@ final class BenchStack implements AutoCloseable {
     List<ManagedProcess> rest = new ArrayList<>(infrastructure);
     stopAll(rest.stream().filter(p -> p.name().startsWith("cluster-")).toList());
     stopAll(rest.stream().filter(p -> !p.name().startsWith("cluster-")).toList());
-    // PostgreSQL's postmaster and Kafka may take a moment after their launchers are gone; the next
-    // run needs their ports.
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while ((Ports.answers(postgresPort()) || Ports.answers(kafkaPort()))
-        && System.nanoTime() < deadline) {
-      Await.sleep(Duration.ofMillis(200));
+    // The next run binds these ports without SO_REUSEADDR (Ports.requireFree): wait until the
+    // postmaster and the broker are gone and their connections left TIME_WAIT (up to a minute).
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    while ((!bindable(postgresPort()) || !bindable(kafkaPort())) && System.nanoTime() < deadline) {
+      Await.sleep(Duration.ofMillis(500));
+    }
+  }
+
+  private static boolean bindable(int port) {
+    try {
+      Ports.requireFree(port, "the next run");
+      return true;
+    } catch (DevstackException e) {
+      return false;
     }
   }
 
