@@ -33,7 +33,12 @@ import picocli.CommandLine.Option;
 @Command(
     name = "rotor",
     mixinStandardHelpOptions = true,
-    subcommands = {Devstack.Demo.class, Devstack.Down.class, ChaosCommand.class},
+    subcommands = {
+      Devstack.Demo.class,
+      Devstack.Down.class,
+      ChaosCommand.class,
+      ScanCommand.class
+    },
     description = "Rotor on this machine: ./rotor demo [--keep] [--soak PT20S]; ./rotor down")
 public final class Devstack {
 
@@ -174,8 +179,14 @@ public final class Devstack {
         if (!scenarios.equals("none")) {
           outcomes = runScenarios(stack, settings, console);
         }
+        // After the scenarios: no key of theirs in any record, log, table, Git object or response.
+        dev.rotor.devstack.leak.ScanReport leakScan =
+            outcomes.isEmpty() ? null : ScanCommand.afterScenarios(layout, console);
         writeSummary(stack, settings, startup, outcomes);
-        boolean ok = outcomes.stream().allMatch(Outcome::ok);
+        ScanCommand.addToSummary(layout, leakScan);
+        boolean ok =
+            outcomes.stream().allMatch(Outcome::ok)
+                && (leakScan == null || leakScan.exitCode() == 0);
         if (!outcomes.isEmpty()) {
           console.section(
               !ok

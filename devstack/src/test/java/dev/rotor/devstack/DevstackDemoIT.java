@@ -69,6 +69,15 @@ class DevstackDemoIT {
               "Both scenarios did what Rotor promises",
               "ROTOR-8010 stopped every process the devstack started");
       assertThat(summary.path("startupSeconds").asDouble()).isPositive();
+      // The leak scan ran after the scenarios over everything, and found no key anywhere.
+      JsonNode leakScan = summary.path("leakScan");
+      assertThat(leakScan.path("clean").asBoolean()).as(leakScan.toPrettyString()).isTrue();
+      assertThat(leakScan.path("keys").size()).as("keys looked for").isGreaterThanOrEqualTo(3);
+      for (String source : List.of("kafka", "logs", "postgres", "git", "http")) {
+        assertThat(leakScan.path("scanned").path(source).path("items").asLong())
+            .as("%s scanned", source)
+            .isPositive();
+      }
       assertNoKeyInAnyLogOrOutput(devstack);
       System.out.println(
           "[DevstackDemoIT] start-up "
@@ -79,7 +88,10 @@ class DevstackDemoIT {
               + healthy.path("wallMillis").asLong()
               + " ms, failing rotation "
               + failing.path("wallMillis").asLong()
-              + " ms");
+              + " ms; leak scan "
+              + leakScan.path("millis").asLong()
+              + " ms over "
+              + leakScan.path("scanned"));
     }
   }
 
