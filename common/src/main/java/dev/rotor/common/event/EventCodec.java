@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -93,6 +94,7 @@ public final class EventCodec {
       if (event == null) {
         throw new EventDecodingException(Reason.NOT_JSON, "data", "is null, not an object");
       }
+      requireNoNul(MAPPER.readTree(data), "");
       return event;
     } catch (UnrecognizedPropertyException e) {
       String field = JsonPaths.of(e);
@@ -116,6 +118,29 @@ public final class EventCodec {
           Reason.NOT_JSON, "data", "is not well-formed JSON (" + JsonPaths.problem(e) + ")");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Refuses a NUL character in any string of the data (a field name with one is an unknown field):
+   * no database Rotor's services use can store it (PostgreSQL's text and jsonb refuse U+0000), so
+   * an event holding one would stall whichever consumer records it.
+   */
+  private static void requireNoNul(JsonNode node, String path) {
+    if (node.isTextual() && node.textValue().indexOf('\u0000') >= 0) {
+      throw new EventDecodingException(
+          Reason.INVALID_FIELD, path.isEmpty() ? "data" : path, "holds a NUL character");
+    }
+    if (node.isArray()) {
+      for (int i = 0; i < node.size(); i++) {
+        requireNoNul(node.get(i), path + "[" + i + "]");
+      }
+    } else if (node.isObject()) {
+      for (var fields = node.fields(); fields.hasNext(); ) {
+        var field = fields.next();
+        String name = field.getKey();
+        requireNoNul(field.getValue(), path.isEmpty() ? name : path + "." + name);
+      }
     }
   }
 
