@@ -10,6 +10,7 @@ import dev.rotor.devstack.leak.LeakScanner;
 import dev.rotor.devstack.leak.ScanReport;
 import dev.rotor.devstack.leak.ScanTargets;
 import dev.rotor.devstack.process.Console;
+import dev.rotor.devstack.process.PidRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -48,6 +49,13 @@ final class ScanCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     Layout layout = Devstack.layout();
+    if (new PidRegistry(layout.run().resolve("processes")).running().isEmpty()) {
+      throw new DevstackException(
+          "ROTOR-8130",
+          "no devstack runs from "
+              + layout.home()
+              + ": the scan reads a running one (./rotor up, or ./rotor demo --keep)");
+    }
     ScanReport report = LeakScanner.scan(targets(layout));
     report.print(System.out);
     Path file = reportFile == null ? layout.home().resolve("leak-scan.json") : reportFile;
