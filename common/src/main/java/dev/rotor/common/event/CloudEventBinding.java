@@ -157,7 +157,33 @@ public final class CloudEventBinding {
       throw new EventDecodingException(
           Reason.MISMATCH, H_ROTATION_ID, "differs from the rotation id of the data");
     }
+    String agentCluster = agentClusterOf(data);
+    if (agentCluster != null && !source.equals(Sources.of("cluster-agent", agentCluster))) {
+      throw new EventDecodingException(
+          Reason.FORGED_SOURCE,
+          H_SOURCE,
+          "a cluster-agent reports only on its own cluster, and this source is not the agent of"
+              + " the cluster the data names");
+    }
     return new EventEnvelope(id, type, source, subject, data.rotationId(), time, data);
+  }
+
+  /** The cluster whose agent alone may send {@code data}; null for events not from an agent. */
+  private static String agentClusterOf(RotorEvent data) {
+    if (data instanceof RolloutWaiting e) {
+      return e.cluster();
+    } else if (data instanceof RolloutStarted e) {
+      return e.cluster();
+    } else if (data instanceof RolloutCompleted e) {
+      return e.cluster();
+    } else if (data instanceof RolloutFailed e) {
+      return e.cluster();
+    } else if (data instanceof RollbackCompleted e) {
+      return e.cluster();
+    } else if (data instanceof RollbackFailed e) {
+      return e.cluster();
+    }
+    return null;
   }
 
   private static String required(Map<String, String> attributes, String name) {

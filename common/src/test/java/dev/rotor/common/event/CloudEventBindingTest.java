@@ -114,6 +114,18 @@ class CloudEventBindingTest {
   }
 
   @Test
+  void aClusterAgentThatSpeaksForAnotherClusterIsRefusedAsForged() {
+    EventEnvelope event = SampleEvents.envelope(EventType.ROLLOUT_COMPLETED);
+    Map<String, List<byte[]>> headers = headers(event);
+
+    headers.put("ce_source", list("/rotor/cluster-agent/aether-staging-evil"));
+    assertRefused(headers, event, Topics.ROLLOUTS, Reason.FORGED_SOURCE, "ce_source");
+
+    headers.put("ce_source", list("/rotor/cluster-agent/aether-production"));
+    assertRefused(headers, event, Topics.ROLLOUTS, Reason.FORGED_SOURCE, "ce_source");
+  }
+
+  @Test
   void aClusterAgentMayProduceFromItsClusterSpecificSource() {
     EventEnvelope event = SampleEvents.envelope(EventType.ROLLOUT_COMPLETED);
 

@@ -116,7 +116,7 @@ public final class SampleEvents {
               ROTATION, TARGET, plan, COMMIT, List.of("aether-staging"), "verification failed");
       case ROLLOUT_WAITING ->
           new RolloutWaiting(
-              ROTATION, TARGET, plan, "aether-production", Phase.DISTRIBUTE, AT.plusSeconds(3600));
+              ROTATION, TARGET, plan, "aether-staging", Phase.DISTRIBUTE, AT.plusSeconds(3600));
       case ROLLOUT_STARTED ->
           new RolloutStarted(ROTATION, TARGET, plan, "aether-staging", Phase.DISTRIBUTE, COMMIT);
       case ROLLOUT_COMPLETED ->
