@@ -29,9 +29,9 @@ import java.util.stream.Stream;
 /**
  * Builds a Java base image without pulling anything: a runtime jlink'ed from this machine's JDK,
  * the shared libraries it loads (found with {@code ldd}, copied from this machine), the files a
- * glibc program reads at run time ({@code /etc/passwd}, {@code /etc/nsswitch.conf}) and a {@code
- * /tmp}, on an empty ("scratch") image. Written as an image tarball that Quarkus' Jib extension
- * takes as {@code quarkus.jib.base-jvm-image=tar://<file>}.
+ * glibc program reads at run time ({@code /etc/passwd}, {@code /etc/nsswitch.conf}), {@code curl}
+ * for health checks and a {@code /tmp}, on an empty ("scratch") image. Written as an image tarball
+ * that Quarkus' Jib extension takes as {@code quarkus.jib.base-jvm-image=tar://<file>}.
  *
  * <p>The image matches what Quarkus expects of its default base image where it matters: {@code
  * java} on the {@code PATH}, user {@code 185} with home {@code /home/jboss}. It is meant for
@@ -223,6 +223,12 @@ public final class JreBaseImage {
           .filter(f -> f.getFileName().toString().endsWith(".so"))
           .filter(f -> !DESKTOP_LIBRARY.matcher(f.getFileName().toString()).matches())
           .forEach(binaries::add);
+    }
+    // curl: the health checks of docker-compose.yml run it in the container, as the default base
+    // image (ubi9/openjdk-17-runtime) has it.
+    Path curl = Paths.get("/usr/bin/curl");
+    if (Files.isExecutable(curl)) {
+      binaries.add(curl);
     }
     // Name resolution: glibc loads these itself (nsswitch.conf), ldd cannot see them.
     for (String nss : List.of("libnss_files.so.2", "libnss_dns.so.2")) {
