@@ -175,8 +175,10 @@ class ImagesIT {
       assertThat(check.exit()).as(check.output() + "\n" + Files.readString(log(root))).isZero();
       assertThat(check.output()).contains("\"status\": \"UP\"");
     } finally {
+      app.descendants().forEach(ProcessHandle::destroy);
       app.destroy();
       app.waitFor(20, TimeUnit.SECONDS);
+      app.descendants().forEach(ProcessHandle::destroyForcibly);
       app.destroyForcibly();
     }
   }
@@ -279,6 +281,7 @@ class ImagesIT {
             "unshare",
             "--mount",
             "--fork",
+            "--kill-child", // stopping unshare stops the application
             "--mount-proc=/proc",
             "--root=" + root,
             "--wd=" + workdir,
