@@ -311,6 +311,38 @@ class RotationFlowTest {
   }
 
   @Test
+  void anApprovalThatArrivesWhileTheDatabaseIsAwayCountsOnceItIsBackAndIsNotDeadLettered() {
+    // Found by the chaos run: approvals that came during a PostgreSQL restart were dead-lettered
+    // and their rotations never merged.
+    String name = repository("outage-");
+    String url = seed(name, Rotations.sealedManifest(controller, "aaaaaaaa"));
+    Plan plan =
+        Rotations.plan(
+            url, ManifestFormat.SEALED_SECRET, controller, ReviewProvider.LOCAL, 1, List.of(), 2);
+    KeyGenerated key = key(plan, "alice").event();
+    send(key, KEY_GENERATOR);
+    events.await(key.rotationId(), EventType.MANIFEST_PROPOSED);
+
+    EventEnvelope approval;
+    dev.rotor.testsupport.PostgresServer.stop();
+    try {
+      approval =
+          send(new RotationApproved(key.rotationId(), key.targetId(), "bob", false, "ok"), CLI);
+      await("the approval tried while the database is away")
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> logs.text().contains("ROTOR-2028 record " + Topics.APPROVALS));
+    } finally {
+      dev.rotor.testsupport.PostgresServer.start();
+    }
+
+    ManifestApproved approved =
+        (ManifestApproved) events.await(key.rotationId(), EventType.MANIFEST_APPROVED).data();
+    assertThat(approved.approvers()).containsExactly("bob");
+    assertThat(events.kafka().readAll(Topics.DLQ))
+        .noneMatch(r -> approval.id().equals(KafkaTestClient.headerValue(r, "ce_id")));
+  }
+
+  @Test
   void aRejectedReviewEndsTheRotationAndARollbackBeforeTheMergeWithdrawsIt() {
     String name = repository("reject-");
     String url = seed(name, Rotations.sealedManifest(controller, "aaaaaaaa"));

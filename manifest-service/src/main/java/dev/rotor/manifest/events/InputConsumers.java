@@ -18,7 +18,6 @@ import dev.rotor.manifest.rotation.WorkArrived;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
-import jakarta.transaction.Transactional;
 import java.time.Clock;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -50,7 +49,6 @@ public class InputConsumers {
 
   @Incoming("approvals")
   @Blocking
-  @Transactional
   public void approvals(ConsumerRecord<String, byte[]> record) {
     Failures.guard(record, () -> approvalsEvent(record));
   }
@@ -89,7 +87,6 @@ public class InputConsumers {
 
   @Incoming("rollouts")
   @Blocking
-  @Transactional
   public void rollouts(ConsumerRecord<String, byte[]> record) {
     Failures.guard(record, () -> rolloutsEvent(record));
   }
@@ -124,7 +121,6 @@ public class InputConsumers {
 
   @Incoming("verifications")
   @Blocking
-  @Transactional
   public void verifications(ConsumerRecord<String, byte[]> record) {
     Failures.guard(record, () -> verificationsEvent(record));
   }

@@ -11,7 +11,6 @@ import dev.rotor.manifest.rotation.WorkArrived;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
-import jakarta.transaction.Transactional;
 import java.time.Clock;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
@@ -40,7 +39,6 @@ public class KeysConsumer {
 
   @Incoming("keys")
   @Blocking
-  @Transactional
   public void consume(ConsumerRecord<String, byte[]> record) {
     Failures.guard(record, () -> process(record));
   }
