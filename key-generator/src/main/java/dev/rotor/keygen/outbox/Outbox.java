@@ -3,6 +3,7 @@ package dev.rotor.keygen.outbox;
 import dev.rotor.common.event.EventEnvelope;
 import dev.rotor.common.event.Topics;
 import dev.rotor.common.messaging.KafkaEvents;
+import dev.rotor.common.messaging.TraceContext;
 import dev.rotor.keygen.Instants;
 import dev.rotor.keygen.KeyGeneratorConfig;
 import dev.rotor.keygen.KeyGeneratorMetrics;
@@ -135,7 +136,12 @@ public class Outbox {
     }
     OutboxEvent row = rows.get(0);
     EventEnvelope event = row.toEnvelope();
-    emitter(row.topic).sendMessage(KafkaEvents.toMessage(event)).await().atMost(timeout);
+    // The relay runs after the commit or on the retry timer: the stored trace context, not the
+    // relay's own, is the parent of the send.
+    emitter(row.topic)
+        .sendMessage(TraceContext.asParentOf(KafkaEvents.toMessage(event), row.traceContext()))
+        .await()
+        .atMost(timeout);
     row.sentAt = Instants.now(clock);
     LOG.debugf(
         "ROTOR-1030 sent %s %s of %s to %s",

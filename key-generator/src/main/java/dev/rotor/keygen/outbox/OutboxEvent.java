@@ -3,6 +3,7 @@ package dev.rotor.keygen.outbox;
 import dev.rotor.common.event.EventCodec;
 import dev.rotor.common.event.EventEnvelope;
 import dev.rotor.common.event.EventType;
+import dev.rotor.common.messaging.TraceContext;
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
@@ -58,6 +59,13 @@ public class OutboxEvent extends PanacheEntityBase {
   @Column(name = "sent_at")
   public Instant sentAt;
 
+  /** The W3C trace context of the span that decided it; null when tracing is off. */
+  @Column(name = "traceparent")
+  public String traceparent;
+
+  @Column(name = "tracestate")
+  public String tracestate;
+
   static OutboxEvent of(EventEnvelope event, String topic, String causeEventId, Instant now) {
     OutboxEvent row = new OutboxEvent();
     row.eventId = event.id();
@@ -70,7 +78,17 @@ public class OutboxEvent extends PanacheEntityBase {
     row.eventTime = event.time();
     row.payload = new String(EventCodec.encode(event.data()), StandardCharsets.UTF_8);
     row.createdAt = now;
+    TraceContext.Stored trace = TraceContext.current();
+    if (trace != null) {
+      row.traceparent = trace.traceparent();
+      row.tracestate = trace.tracestate();
+    }
     return row;
+  }
+
+  /** The trace context it was decided in, or null. */
+  TraceContext.Stored traceContext() {
+    return TraceContext.of(traceparent, tracestate);
   }
 
   /** The event as it was decided. */

@@ -42,6 +42,9 @@ public final class TestPolicy {
   public static final String HOSTILE = "hostile/app-key";
   public static final String LEAK_SEALED = "leak-sealed/app-key";
   public static final String DB_OUTAGE = "db-outage/app-key";
+  public static final String TRACE_ON = "trace-on/app-key";
+  public static final String TRACE_OFF = "trace-off/app-key";
+  public static final String TRACE_OFF_UNTRACED = "trace-off-untraced/app-key";
   // Main: both stages sealed with one certificate (clusters may share a controller key).
   public static final String KEYS_SHARED_CERT = "keys-shared-cert/app-key";
   // Main: three stages, for the order of requested stages.
@@ -77,7 +80,10 @@ public final class TestPolicy {
           RELEASE_REDELIVERED,
           HOSTILE,
           LEAK_SEALED,
-          DB_OUTAGE);
+          DB_OUTAGE,
+          TRACE_ON,
+          TRACE_OFF,
+          TRACE_OFF_UNTRACED);
 
   private TestPolicy() {}
 
