@@ -217,7 +217,10 @@ final class AsyncApiDocument {
     if (hasComponent(type.dataClass(), "rotationId")) {
       own.putArray("required").add(CloudEventBinding.H_ROTATION_ID);
     } else {
-      props.putObject(CloudEventBinding.H_ROTATION_ID).put("not", nodes.objectNode());
+      props
+          .putObject(CloudEventBinding.H_ROTATION_ID)
+          .put("description", "absent: this event is not part of a rotation")
+          .set("not", nodes.objectNode());
     }
     m.putObject("payload").put("$ref", "#/components/schemas/" + type.dataClass().getSimpleName());
     ObjectNode kafka = m.putObject("bindings").putObject("kafka");
