@@ -3,6 +3,7 @@ package dev.rotor.common.messaging;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.smallrye.reactive.messaging.TracingMetadata;
 import java.util.LinkedHashMap;
@@ -91,6 +92,21 @@ public final class TraceContext {
       return message;
     }
     return message.addMetadata(TracingMetadata.withCurrent(parent));
+  }
+
+  /**
+   * Makes {@code stored} the current context (work done later for an event, outside its consumer,
+   * continues its trace); a no-op scope when {@code stored} is {@code null} or not valid.
+   */
+  public static Scope makeCurrent(Stored stored) {
+    if (stored == null) {
+      return Scope.noop();
+    }
+    Context context = W3C.extract(Context.root(), stored, GETTER);
+    if (!Span.fromContext(context).getSpanContext().isValid()) {
+      return Scope.noop();
+    }
+    return context.makeCurrent();
   }
 
   /** {@code stored} from its two columns; {@code null} when no trace context was stored. */

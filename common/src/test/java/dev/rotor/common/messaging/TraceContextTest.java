@@ -68,6 +68,19 @@ class TraceContextTest {
   }
 
   @Test
+  void aStoredContextCanBeMadeCurrentForWorkDoneLater() {
+    TraceContext.Stored stored =
+        TraceContext.of("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "rojo=1");
+    try (Scope ignored = TraceContext.makeCurrent(stored)) {
+      assertThat(TraceContext.current()).isEqualTo(stored);
+    }
+    assertThat(TraceContext.current()).isNull();
+    try (Scope ignored = TraceContext.makeCurrent(null)) {
+      assertThat(TraceContext.current()).isNull();
+    }
+  }
+
+  @Test
   void aStoredContextNeedsATraceparent() {
     assertThatThrownBy(() -> new TraceContext.Stored(" ", "k=v"))
         .hasMessage("traceparent: is required");
