@@ -1,6 +1,7 @@
 package dev.rotor.manifest.events;
 
 import dev.rotor.common.messaging.KafkaEvents;
+import dev.rotor.common.messaging.TraceContext;
 import dev.rotor.manifest.rotation.OutboxEntry;
 import dev.rotor.manifest.rotation.RotationStore;
 import io.smallrye.reactive.messaging.MutinyEmitter;
@@ -39,7 +40,9 @@ public class OutboxSender {
       }
       for (OutboxEntry entry : batch) {
         try {
-          manifests.sendMessageAndAwait(KafkaEvents.toMessage(entry.envelope()));
+          manifests.sendMessageAndAwait(
+              TraceContext.asParentOf(
+                  KafkaEvents.toMessage(entry.envelope()), entry.traceContext()));
         } catch (RuntimeException e) {
           LOG.warnf(
               "ROTOR-2060 event %s (%s, rotation %s) not sent yet: %s; it is sent again on the"

@@ -3,6 +3,7 @@ package dev.rotor.manifest.rotation;
 import dev.rotor.common.event.EventCodec;
 import dev.rotor.common.event.EventEnvelope;
 import dev.rotor.common.event.EventType;
+import dev.rotor.common.messaging.TraceContext;
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
@@ -46,6 +47,11 @@ public class OutboxEntry extends PanacheEntityBase {
   @Column(name = "sent_at")
   public Instant sentAt;
 
+  /** The W3C trace context of the step that wrote it; null when tracing is off. */
+  public String traceparent;
+
+  public String tracestate;
+
   static OutboxEntry of(EventEnvelope event, String topic, Instant now) {
     OutboxEntry entry = new OutboxEntry();
     entry.eventId = event.id();
@@ -57,7 +63,17 @@ public class OutboxEntry extends PanacheEntityBase {
     entry.eventTime = event.time();
     entry.data = new String(EventCodec.encode(event.data()), StandardCharsets.UTF_8);
     entry.createdAt = now;
+    TraceContext.Stored trace = TraceContext.current();
+    if (trace != null) {
+      entry.traceparent = trace.traceparent();
+      entry.tracestate = trace.tracestate();
+    }
     return entry;
+  }
+
+  /** The trace context it was written in, or null. */
+  public TraceContext.Stored traceContext() {
+    return TraceContext.of(traceparent, tracestate);
   }
 
   /** The event as it was written. */

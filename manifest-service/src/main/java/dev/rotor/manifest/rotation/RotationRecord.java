@@ -130,6 +130,11 @@ public class RotationRecord extends PanacheEntityBase {
   @Column(name = "ended_at")
   public Instant endedAt;
 
+  /** The W3C trace context of the event that last woke it (null when tracing is off). */
+  public String traceparent;
+
+  public String tracestate;
+
   /** The key.generated event this rotation started from. */
   public KeyGenerated keyGenerated() {
     return (KeyGenerated)

@@ -5,6 +5,7 @@ import dev.rotor.common.event.EventEnvelope;
 import dev.rotor.common.event.KeyGenerated;
 import dev.rotor.common.event.Reasons;
 import dev.rotor.common.event.Topics;
+import dev.rotor.common.messaging.TraceContext;
 import dev.rotor.manifest.git.ManifestChanges;
 import dev.rotor.manifest.review.ChangeRequest;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -33,13 +34,15 @@ public class RotationStore {
    */
   @Transactional
   public boolean create(EventEnvelope event, KeyGenerated key, Instant now) {
+    TraceContext.Stored trace = TraceContext.current();
     int inserted =
         em.createNativeQuery(
                 "insert into rotation (rotation_id, target_id, status, key_event_id, key_event,"
                     + " requested_by, key_id, fingerprint, provider, attempts, next_attempt_at,"
-                    + " input_version, created_at, updated_at) values (:id, :target, :status,"
-                    + " :eventId, :data, :requestedBy, :keyId, :fingerprint, :provider, 0, :now,"
-                    + " 0, :now, :now) on conflict do nothing")
+                    + " input_version, created_at, updated_at, traceparent, tracestate) values"
+                    + " (:id, :target, :status, :eventId, :data, :requestedBy, :keyId,"
+                    + " :fingerprint, :provider, 0, :now, 0, :now, :now, cast(:traceparent as"
+                    + " varchar), cast(:tracestate as varchar)) on conflict do nothing")
             .setParameter("id", key.rotationId())
             .setParameter("target", key.targetId())
             .setParameter("status", RotationStatus.PROPOSING.name())
@@ -50,6 +53,8 @@ public class RotationStore {
             .setParameter("fingerprint", key.fingerprint())
             .setParameter("provider", key.plan().approvals().provider().id())
             .setParameter("now", now)
+            .setParameter("traceparent", trace == null ? null : trace.traceparent())
+            .setParameter("tracestate", trace == null ? null : trace.tracestate())
             .executeUpdate();
     return inserted == 1;
   }
@@ -110,12 +115,18 @@ public class RotationStore {
   /** Makes an open rotation due now, and notes that its inputs changed. */
   @Transactional
   public boolean wake(String rotationId, Instant now) {
+    // The step this wakes continues the trace of the event that woke it, if it has one.
+    TraceContext.Stored trace = TraceContext.current();
     return em.createNativeQuery(
                 "update rotation set input_version = input_version + 1, next_attempt_at = :now,"
-                    + " updated_at = :now where rotation_id = :id and status in ('PROPOSING',"
-                    + " 'PROPOSED', 'MERGED')")
+                    + " updated_at = :now, traceparent = coalesce(cast(:traceparent as varchar),"
+                    + " traceparent), tracestate = case when cast(:traceparent as varchar) is null"
+                    + " then tracestate else cast(:tracestate as varchar) end where rotation_id ="
+                    + " :id and status in ('PROPOSING', 'PROPOSED', 'MERGED')")
             .setParameter("id", rotationId)
             .setParameter("now", now)
+            .setParameter("traceparent", trace == null ? null : trace.traceparent())
+            .setParameter("tracestate", trace == null ? null : trace.tracestate())
             .executeUpdate()
         == 1;
   }

@@ -9,6 +9,7 @@ import dev.rotor.common.event.Reasons;
 import dev.rotor.common.event.RotationFailed;
 import dev.rotor.common.event.RotorEvent;
 import dev.rotor.common.event.Sources;
+import dev.rotor.common.messaging.TraceContext;
 import dev.rotor.common.plan.ManifestFormat;
 import dev.rotor.common.plan.Plan;
 import dev.rotor.common.plan.Stage;
@@ -26,6 +27,7 @@ import dev.rotor.manifest.review.Decision;
 import dev.rotor.manifest.review.ReviewGateway;
 import dev.rotor.manifest.review.Reviews;
 import io.micrometer.core.instrument.Timer;
+import io.opentelemetry.context.Scope;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -173,7 +175,9 @@ public class RotationWorker {
     Timer.Sample sample = metrics.start();
     String outcome = "done";
     KeyGenerated key = rotation.keyGenerated();
-    try {
+    // The step works for the event that last woke the rotation: its events continue that trace.
+    try (Scope ignored =
+        TraceContext.makeCurrent(TraceContext.of(rotation.traceparent, rotation.tracestate))) {
       switch (rotation.status) {
         case PROPOSING -> propose(rotation, key);
         case PROPOSED -> review(rotation, key, seen);
