@@ -33,12 +33,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "rotor",
     mixinStandardHelpOptions = true,
-    subcommands = {
-      Devstack.Demo.class,
-      Devstack.Down.class,
-      ChaosCommand.class,
-      ScanCommand.class
-    },
+    subcommands = {Devstack.Demo.class, Devstack.Down.class, ChaosCommand.class, ScanCommand.class},
     description = "Rotor on this machine: ./rotor demo [--keep] [--soak PT20S]; ./rotor down")
 public final class Devstack {
 
