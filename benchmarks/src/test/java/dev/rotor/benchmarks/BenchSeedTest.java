@@ -1,6 +1,7 @@
 package dev.rotor.benchmarks;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.rotor.common.plan.Policy;
 import dev.rotor.common.plan.PolicyLoader;
@@ -89,15 +90,12 @@ class BenchSeedTest {
     }
   }
 
-  private static Secret awaitSecret(KubernetesApiServer api, String name)
-      throws InterruptedException {
-    for (int i = 0; i < 100; i++) {
-      Secret secret = api.client().secrets().inNamespace("bench").withName(name).get();
-      if (secret != null) {
-        return secret;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("the controller did not unseal " + name);
+  private static Secret awaitSecret(KubernetesApiServer api, String name) {
+    return await("the controller unseals " + name)
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> api.client().secrets().inNamespace("bench").withName(name).get(),
+            java.util.Objects::nonNull);
   }
 }
