@@ -50,6 +50,7 @@ final class PodProcesses implements AutoCloseable {
   private static final Duration DRAIN = Duration.ofSeconds(3);
   private static final Duration STOP_GRACE = Duration.ofSeconds(10);
   private static final Duration MAX_HANDOVER = Duration.ofSeconds(90);
+  private static final Duration SYNC_EVERY = Duration.ofSeconds(2);
 
   private final ClusterSpec spec;
   private final KubernetesApiServer api;
@@ -62,6 +63,7 @@ final class PodProcesses implements AutoCloseable {
   private final AtomicInteger sequence = new AtomicInteger();
   private final AtomicReference<FaultRule> fault = new AtomicReference<>();
   private final AtomicReference<LoadGenerator> load = new AtomicReference<>();
+  private volatile Instant lastSync = Instant.EPOCH;
   private final java.util.Set<PodProcess> stopped = ConcurrentHashMap.newKeySet();
   private final Map<PodProcess, Instant> crashedSince = new ConcurrentHashMap<>();
   private final ScheduledExecutorService executor;
@@ -130,7 +132,7 @@ final class PodProcesses implements AutoCloseable {
 
                   @Override
                   public void onDelete(Pod pod, boolean unknown) {
-                    executor.execute(() -> podDeleted(pod));
+                    executor.execute(() -> podDeleted(pod.getMetadata().getName()));
                   }
                 });
     executor.scheduleWithFixedDelay(this::tick, 300, 300, TimeUnit.MILLISECONDS);
@@ -247,8 +249,8 @@ final class PodProcesses implements AutoCloseable {
             + ")");
   }
 
-  private void podDeleted(Pod pod) {
-    PodProcess process = byPod.remove(pod.getMetadata().getName());
+  private void podDeleted(String pod) {
+    PodProcess process = byPod.remove(pod);
     if (process != null) {
       process.retire();
     }
@@ -297,6 +299,7 @@ final class PodProcesses implements AutoCloseable {
   private void tick() {
     try {
       restartCrashed();
+      syncWithApi();
       boolean changed = false;
       for (PodProcess process : all) {
         if (!process.ready() && process.alive() && process.checkReady()) {
@@ -316,6 +319,45 @@ final class PodProcesses implements AutoCloseable {
       }
     } catch (RuntimeException e) {
       System.out.println("ROTOR-8103 the simulated kubelet failed a step: " + e);
+    }
+  }
+
+  /**
+   * Compares the pods this kubelet runs with the API's, as the kubelet's sync loop does, so that a
+   * watch event that never arrived (a dropped watch reconnects from "now" on the mock API) cannot
+   * leave an old pod's process serving with its old keyring after the pod was deleted.
+   */
+  private void syncWithApi() {
+    Instant now = Instant.now();
+    if (Duration.between(lastSync, now).compareTo(SYNC_EVERY) < 0) {
+      return;
+    }
+    lastSync = now;
+    List<Pod> listed =
+        client
+            .pods()
+            .inNamespace(spec.namespace())
+            .withLabel("app", spec.deployment())
+            .list()
+            .getItems();
+    java.util.Set<String> names = new java.util.HashSet<>();
+    for (Pod pod : listed) {
+      names.add(pod.getMetadata().getName());
+      if (!byPod.containsKey(pod.getMetadata().getName())) {
+        System.out.println(
+            "ROTOR-8113 sync: pod " + pod.getMetadata().getName() + " has no process yet");
+        podAdded(pod);
+      }
+    }
+    for (Map.Entry<String, PodProcess> entry : Map.copyOf(byPod).entrySet()) {
+      if (!names.contains(entry.getKey()) && entry.getValue().retiringSince() == null) {
+        System.out.println(
+            "ROTOR-8113 sync: pod "
+                + entry.getKey()
+                + " is gone from the API but its process still serves: retiring "
+                + entry.getValue());
+        podDeleted(entry.getKey());
+      }
     }
   }
 
