@@ -1,6 +1,7 @@
 package dev.rotor.clusteragent.work;
 
 import dev.rotor.clusteragent.config.ClusterAgentConfig;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -69,6 +70,17 @@ public class Coordinator {
         "rotor.cluster-agent.jobs", Tags.of("state", "waiting"), this, Coordinator::waitingCount);
     registry.gauge(
         "rotor.cluster-agent.jobs", Tags.of("state", "pending"), this, Coordinator::pendingCount);
+    Gauge.builder("rotor.cluster-agent.pending.oldest", this, Coordinator::oldestPendingSeconds)
+        .description("Age of the oldest job running or queued, from its event (or its window)")
+        .baseUnit("seconds")
+        .register(registry);
+    Gauge.builder("rotor.cluster-agent.job.deadline", config, Coordinator::jobDeadlineSeconds)
+        .description(
+            "The longest a job takes when nothing is wrong: two phases, each the unseal wait and"
+                + " the rollout timeout")
+        .baseUnit("seconds")
+        .strongReference(true)
+        .register(registry);
   }
 
   /** Reads the journal (in the background, retrying until it can) and resumes its jobs. */
@@ -197,6 +209,37 @@ public class Coordinator {
     synchronized (monitor) {
       return running.size() + queues.values().stream().mapToInt(Deque::size).sum();
     }
+  }
+
+  /**
+   * Seconds since the oldest job running or queued became due: its cause's time, or the opening of
+   * the maintenance window that held it; 0 when there is none. With {@link #jobDeadlineSeconds} it
+   * tells a job stuck past its deadline from a busy agent.
+   */
+  public double oldestPendingSeconds() {
+    Instant now = clock.instant();
+    synchronized (monitor) {
+      return java.util.stream.Stream.concat(
+              running.values().stream(), queues.values().stream().flatMap(Deque::stream))
+          .map(Coordinator::dueSince)
+          .filter(java.util.Objects::nonNull)
+          .mapToDouble(due -> Math.max(0, Duration.between(due, now).toMillis() / 1000.0))
+          .max()
+          .orElse(0);
+    }
+  }
+
+  private static Instant dueSince(Job job) {
+    Instant since = job.cause().time();
+    if (job.notBefore() != null && (since == null || job.notBefore().isAfter(since))) {
+      return job.notBefore();
+    }
+    return since;
+  }
+
+  static double jobDeadlineSeconds(ClusterAgentConfig config) {
+    Duration phase = config.apply().unsealTimeout().plus(config.rollout().timeout());
+    return phase.multipliedBy(2).toMillis() / 1000.0;
   }
 
   private void resume(int started) {

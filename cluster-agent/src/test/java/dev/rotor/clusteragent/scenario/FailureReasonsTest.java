@@ -6,6 +6,7 @@ import static dev.rotor.common.event.EventType.ROLLOUT_STARTED;
 import static io.restassured.RestAssured.given;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.rotor.common.event.CloudEventBinding;
 import dev.rotor.common.event.EventCodec;
@@ -160,6 +161,19 @@ class FailureReasonsTest extends AgentScenario {
     api.rollouts().behave(target.namespace(), "app", Behaviour.STALL);
 
     send(approved(rotation));
+
+    // While it hangs, the alert RotorStageStuck can see how old the job is and its deadline:
+    // two phases of unseal-timeout (PT3S) plus rollout.timeout (PT6S).
+    await()
+        .atMost(TIMEOUT)
+        .untilAsserted(
+            () -> {
+              String metrics = given().get("/q/metrics").then().extract().asString();
+              assertThat(gauge(metrics, "rotor_cluster_agent_pending_oldest_seconds"))
+                  .isGreaterThanOrEqualTo(1.0);
+              assertThat(gauge(metrics, "rotor_cluster_agent_job_deadline_seconds"))
+                  .isEqualTo(18.0);
+            });
 
     RolloutFailed failed = failure(rotation);
     assertThat(failed.reason()).isEqualTo(Reasons.Rollout.TIMEOUT);
@@ -353,6 +367,14 @@ class FailureReasonsTest extends AgentScenario {
     assertThat(metrics).contains("rotor_cluster_agent_rollout_duration_seconds_count");
     assertNothingLeaked();
     assertEveryRequestWasWithinTheAgentsRole();
+  }
+
+  private static double gauge(String metrics, String name) {
+    java.util.regex.Matcher value =
+        java.util.regex.Pattern.compile("(?m)^" + name + "(?:\\{[^}]*\\})? (\\S+)$")
+            .matcher(metrics);
+    assertThat(value.find()).as("%s in /q/metrics", name).isTrue();
+    return Double.parseDouble(value.group(1));
   }
 
   private RolloutFailed failure(Rotation rotation) {
