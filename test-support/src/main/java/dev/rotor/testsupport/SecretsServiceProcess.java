@@ -83,6 +83,40 @@ public final class SecretsServiceProcess implements AutoCloseable {
       GeneratedKey primary,
       List<GeneratedKey> decryptOnly,
       Map<String, String> properties) {
+    Map<String, String> settings = new LinkedHashMap<>();
+    settings.put("secrets-service.keyring.source", "environment");
+    settings.put("secrets-service.fault.admin-enabled", "true");
+    settings.putAll(properties);
+    Map<String, String> environment = new LinkedHashMap<>();
+    environment.put(KeyringLayout.PRIMARY_ENV_VAR, primary.keyId());
+    environment.put(KeyringLayout.envVarOf(primary.keyId()), primary.revealBase64());
+    for (GeneratedKey key : decryptOnly) {
+      environment.put(KeyringLayout.envVarOf(key.keyId()), key.revealBase64());
+    }
+    return start(
+        name,
+        TestDirectories.componentDirectory("secrets-service"),
+        database,
+        settings,
+        environment);
+  }
+
+  /**
+   * Starts an instance with the keyring its properties or environment name (without waiting for it:
+   * {@link #awaitReady}), like one pod: its own port, its output in {@code
+   * <logDirectory>/<name>.log}.
+   *
+   * @param database a database on {@link PostgresServer} ({@link PostgresServer#createDatabase()})
+   * @param properties system properties ({@code -D}) on top of the database and HTTP settings
+   * @param environment environment variables, e.g. the {@code ROTOR_KEYRING_*} of its keyring (none
+   *     of the test JVM's own are passed on)
+   */
+  public static SecretsServiceProcess start(
+      String name,
+      Path logDirectory,
+      String database,
+      Map<String, String> properties,
+      Map<String, String> environment) {
     Path app = application();
     if (!Files.isRegularFile(app)) {
       throw new IllegalStateException(
@@ -92,6 +126,7 @@ public final class SecretsServiceProcess implements AutoCloseable {
     }
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    // A small, quickly starting JVM per "pod": several share two cores with the test.
     command.addAll(
         List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xms32m", "-Xmx160m", "-Xss512k"));
     Map<String, String> settings = new LinkedHashMap<>();
@@ -101,25 +136,19 @@ public final class SecretsServiceProcess implements AutoCloseable {
     settings.put("quarkus.datasource.jdbc.url", PostgresServer.jdbcUrl(database));
     settings.put("quarkus.datasource.username", PostgresServer.username());
     settings.put("quarkus.datasource.password", PostgresServer.password());
-    settings.put("secrets-service.keyring.source", "environment");
-    settings.put("secrets-service.fault.admin-enabled", "true");
     settings.putAll(properties);
     settings.forEach((key, value) -> command.add("-D" + key + "=" + value));
     command.add("-jar");
     command.add(app.toAbsolutePath().toString());
-    Path directory = TestDirectories.componentDirectory("secrets-service");
-    Path log = directory.resolve(name + ".log");
-    ProcessBuilder builder =
-        new ProcessBuilder(command)
-            .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
-    builder.environment().keySet().removeIf(variable -> variable.startsWith("ROTOR_KEYRING_"));
-    builder.environment().put(KeyringLayout.PRIMARY_ENV_VAR, primary.keyId());
-    builder.environment().put(KeyringLayout.envVarOf(primary.keyId()), primary.revealBase64());
-    for (GeneratedKey key : decryptOnly) {
-      builder.environment().put(KeyringLayout.envVarOf(key.keyId()), key.revealBase64());
-    }
     try {
+      Files.createDirectories(logDirectory);
+      Path log = logDirectory.resolve(name + ".log");
+      ProcessBuilder builder =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
+      builder.environment().keySet().removeIf(variable -> variable.startsWith("ROTOR_KEYRING_"));
+      builder.environment().putAll(environment);
       Process process = builder.start();
       RUNNING.add(process);
       return new SecretsServiceProcess(name, process, log);
@@ -138,7 +167,7 @@ public final class SecretsServiceProcess implements AutoCloseable {
             () -> {
               if (!process.isAlive()) {
                 throw new AssertionError(
-                    name + " exited with " + process.exitValue() + ":\n" + logText());
+                    name + " exited with " + process.exitValue() + ":\n" + logTail());
               }
             })
         .until(this::ready);
@@ -233,6 +262,38 @@ public final class SecretsServiceProcess implements AutoCloseable {
       return Files.readString(log, StandardCharsets.UTF_8);
     } catch (IOException e) {
       return "";
+    }
+  }
+
+  /** Its log file. */
+  public Path log() {
+    return log;
+  }
+
+  /** The lines of its output so far that contain {@code fragment}. */
+  public List<String> logLines(String fragment) {
+    return logText().lines().filter(line -> line.contains(fragment)).toList();
+  }
+
+  private String logTail() {
+    List<String> lines = logText().lines().toList();
+    return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+  }
+
+  /** GET on the instance, e.g. {@code /q/metrics}; the body. */
+  public String get(String path) {
+    try {
+      return HTTP.send(
+              HttpRequest.newBuilder(baseUrl().resolve(path))
+                  .timeout(Duration.ofSeconds(5))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString())
+          .body();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
     }
   }
 

@@ -5,13 +5,10 @@ import java.sql.Connection;
 import java.sql.SQLException;
 
 /** A fresh database on the test JVM's real PostgreSQL, shared by every instance of one test. */
-record Database(String name, String jdbcUrl, String username, String password)
-    implements AutoCloseable {
+record Database(String name) implements AutoCloseable {
 
   static Database create() {
-    String name = PostgresServer.createDatabase();
-    return new Database(
-        name, PostgresServer.jdbcUrl(name), PostgresServer.username(), PostgresServer.password());
+    return new Database(PostgresServer.createDatabase());
   }
 
   Connection connect() throws SQLException {

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import dev.rotor.common.crypto.GeneratedKey;
 import dev.rotor.examples.load.LoadGenerator;
 import dev.rotor.examples.secrets.KeyringFiles;
+import dev.rotor.testsupport.SecretsServiceProcess;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,8 +27,8 @@ final class Fleet implements AutoCloseable {
   private final Path directory;
   private final Database database;
   private final Map<String, String> properties;
-  private final List<ServiceProcess> running = new ArrayList<>();
-  private final List<ServiceProcess> everStarted = new ArrayList<>();
+  private final List<SecretsServiceProcess> running = new ArrayList<>();
+  private final List<SecretsServiceProcess> everStarted = new ArrayList<>();
   private int started;
 
   Fleet(Path directory, Database database, Map<String, String> properties) {
@@ -52,8 +53,8 @@ final class Fleet implements AutoCloseable {
   }
 
   /** Starts {@code count} instances with {@code keyring} at once and waits until all are ready. */
-  List<ServiceProcess> startAll(int count, Keyring keyring) {
-    List<ServiceProcess> instances = new ArrayList<>();
+  List<SecretsServiceProcess> startAll(int count, Keyring keyring) {
+    List<SecretsServiceProcess> instances = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       instances.add(launch(keyring));
     }
@@ -69,8 +70,8 @@ final class Fleet implements AutoCloseable {
    * written, so every mix of old and new pods takes traffic.
    */
   void rollTo(Keyring keyring, LoadGenerator load, long writesPerStep) throws InterruptedException {
-    for (ServiceProcess old : List.copyOf(running)) {
-      ServiceProcess replacement = launch(keyring).awaitReady(START_TIMEOUT);
+    for (SecretsServiceProcess old : List.copyOf(running)) {
+      SecretsServiceProcess replacement = launch(keyring).awaitReady(START_TIMEOUT);
       running.add(replacement);
       load.addTarget(replacement.baseUrl());
       if (!load.removeTarget(old.baseUrl(), Duration.ofSeconds(20))) {
@@ -92,19 +93,19 @@ final class Fleet implements AutoCloseable {
   }
 
   List<URI> baseUrls() {
-    return running.stream().map(ServiceProcess::baseUrl).toList();
+    return running.stream().map(SecretsServiceProcess::baseUrl).toList();
   }
 
-  List<ServiceProcess> running() {
+  List<SecretsServiceProcess> running() {
     return List.copyOf(running);
   }
 
   /** Every instance this fleet started, running or stopped (their logs stay). */
-  List<ServiceProcess> everStarted() {
+  List<SecretsServiceProcess> everStarted() {
     return List.copyOf(everStarted);
   }
 
-  private ServiceProcess launch(Keyring keyring) {
+  private SecretsServiceProcess launch(Keyring keyring) {
     String name = "pod-" + (++started) + "-" + keyring.phase();
     Path keyringDirectory =
         KeyringFiles.write(
@@ -113,16 +114,16 @@ final class Fleet implements AutoCloseable {
             keyring.decryptOnly().toArray(GeneratedKey[]::new));
     Map<String, String> instanceProperties = new HashMap<>(properties);
     instanceProperties.put("secrets-service.keyring.dir", keyringDirectory.toString());
-    ServiceProcess instance =
-        ServiceProcess.start(
-            name, directory.resolve("logs"), database, instanceProperties, Map.of());
+    SecretsServiceProcess instance =
+        SecretsServiceProcess.start(
+            name, directory.resolve("logs"), database.name(), instanceProperties, Map.of());
     everStarted.add(instance);
     return instance;
   }
 
   @Override
   public void close() {
-    everStarted.forEach(ServiceProcess::close);
+    everStarted.forEach(SecretsServiceProcess::close);
     running.clear();
   }
 }

@@ -9,6 +9,7 @@ import dev.rotor.examples.load.LoadGenerator;
 import dev.rotor.examples.load.LoadReport;
 import dev.rotor.examples.secrets.KeyringFiles;
 import dev.rotor.examples.secrets.TestKeyring;
+import dev.rotor.testsupport.SecretsServiceProcess;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -46,8 +47,8 @@ class KeysNeverLeakIT {
   private GeneratedKey previous;
   private GeneratedKey foreign;
   private Database database;
-  private ServiceProcess fromFiles;
-  private ServiceProcess fromEnvironment;
+  private SecretsServiceProcess fromFiles;
+  private SecretsServiceProcess fromEnvironment;
 
   @BeforeEach
   void setUp() {
@@ -60,7 +61,8 @@ class KeysNeverLeakIT {
   @AfterEach
   void tearDown() {
     try {
-      for (ServiceProcess instance : new ServiceProcess[] {fromFiles, fromEnvironment}) {
+      for (SecretsServiceProcess instance :
+          new SecretsServiceProcess[] {fromFiles, fromEnvironment}) {
         if (instance != null) {
           instance.close();
         }
@@ -88,15 +90,15 @@ class KeysNeverLeakIT {
         "secrets-service.keyring.dir",
         KeyringFiles.write(directory.resolve("keyring"), primary, previous).toString());
     fromFiles =
-        ServiceProcess.start(
-            "files", directory.resolve("logs"), database, filesProperties, Map.of());
+        SecretsServiceProcess.start(
+            "files", directory.resolve("logs"), database.name(), filesProperties, Map.of());
     Map<String, String> environmentProperties = new HashMap<>(verbose);
     environmentProperties.put("secrets-service.keyring.source", "environment");
     fromEnvironment =
-        ServiceProcess.start(
+        SecretsServiceProcess.start(
             "environment",
             directory.resolve("logs"),
-            database,
+            database.name(),
             environmentProperties,
             Map.of(
                 KeyringLayout.PRIMARY_ENV_VAR,
@@ -118,7 +120,7 @@ class KeysNeverLeakIT {
     byte[] altered = encryptWith(primary, "altered after it was written");
     altered[altered.length - 1] ^= 1;
     UUID alteredPayload = store(altered);
-    for (ServiceProcess instance : List.of(fromFiles, fromEnvironment)) {
+    for (SecretsServiceProcess instance : List.of(fromFiles, fromEnvironment)) {
       send(instance, "GET", "/payloads/" + foreignPayload, null);
       send(instance, "GET", "/payloads/" + alteredPayload, null);
       send(instance, "PUT", "/admin/fault", "{\"errorRatio\": 1.0}");
@@ -191,7 +193,7 @@ class KeysNeverLeakIT {
     return rows.toString();
   }
 
-  private void send(ServiceProcess instance, String method, String path, String body)
+  private void send(SecretsServiceProcess instance, String method, String path, String body)
       throws Exception {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(URI.create(instance.baseUrl() + path))

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rotor.examples.load.LoadReport;
 import dev.rotor.examples.secrets.rollout.Fleet.Keyring;
+import dev.rotor.testsupport.SecretsServiceProcess;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -18,7 +19,7 @@ class SingleReplaceIT extends RolloutScenario {
   void replacingTheKeyOutrightMakesPodsFailToDecryptWhatOthersWroteAndLosesOldPayloads()
       throws Exception {
     fleet.startAll(PODS, Keyring.of("old", oldKey));
-    List<ServiceProcess> oldPods = fleet.running();
+    List<SecretsServiceProcess> oldPods = fleet.running();
     startLoad();
     Fleet.awaitWrites(load, WRITES_PER_STEP);
     print("before", load.report());
@@ -41,7 +42,7 @@ class SingleReplaceIT extends RolloutScenario {
             pod ->
                 assertThat(pod.logLines("SECRETS-0100 decrypt failed"))
                     .anyMatch(line -> line.contains("key id " + newKey.keyId())));
-    List<ServiceProcess> newPods = fleet.running();
+    List<SecretsServiceProcess> newPods = fleet.running();
     assertThat(newPods)
         .allSatisfy(
             pod ->

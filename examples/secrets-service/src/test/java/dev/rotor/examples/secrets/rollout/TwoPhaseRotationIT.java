@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rotor.examples.load.LoadReport;
 import dev.rotor.examples.secrets.rollout.Fleet.Keyring;
+import dev.rotor.testsupport.SecretsServiceProcess;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -40,7 +41,7 @@ class TwoPhaseRotationIT extends RolloutScenario {
     assertThat(writtenWith(oldKey)).isGreaterThanOrEqualTo(WRITES_PER_STEP);
     assertThat(writtenWith(newKey)).isGreaterThanOrEqualTo(WRITES_PER_STEP);
     assertThat(writtenWith(oldKey) + writtenWith(newKey)).isEqualTo(written().size());
-    for (ServiceProcess pod : fleet.everStarted()) {
+    for (SecretsServiceProcess pod : fleet.everStarted()) {
       Keyring expected =
           pod.name().endsWith("-old")
               ? start
@@ -78,7 +79,7 @@ class TwoPhaseRotationIT extends RolloutScenario {
     assertThat(readBack.readsOk())
         .as(readBack.failureSamples().toString())
         .isEqualTo(readBack.reads());
-    for (ServiceProcess pod : fleet.running()) {
+    for (SecretsServiceProcess pod : fleet.running()) {
       assertThat(pod.logLines("encryption self-test passed"))
           .singleElement()
           .asString()
