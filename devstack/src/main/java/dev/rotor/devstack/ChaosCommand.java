@@ -213,6 +213,9 @@ final class ChaosCommand implements Callable<Integer> {
         checks.add(
             // The devstack's broker starts empty: whatever the DLQ holds is from this run.
             ChaosChecks.emptyDlq("127.0.0.1:" + settings.kafkaPort(), 0L));
+        // The keys of every rotation of the run, in every place a key must never be.
+        dev.rotor.devstack.leak.ScanReport scan = ScanCommand.afterScenarios(layout, console);
+        checks.add(ChaosChecks.noKeyLeaked(scan));
         boolean ok = checks.stream().allMatch(ChaosChecks.Check::ok);
         for (ChaosChecks.Check check : checks) {
           console.line(
@@ -234,6 +237,7 @@ final class ChaosCommand implements Callable<Integer> {
                 run.faultsMade().size(),
                 run.faultCounts()));
         writeSummary(stack, startup, wall, run, checks, loads, randomSeed);
+        ScanCommand.addToSummary(layout, scan);
         return ok ? 0 : 1;
       } finally {
         clusters.forEach(ClusterView::close);

@@ -60,7 +60,11 @@ class ChaosIT {
               "rotorctl ledger verify=true",
               "no Deployment restarted twice for one phase=true",
               "zero decrypt failures=true",
-              "the DLQ holds nothing from this run=true");
+              "the DLQ holds nothing from this run=true",
+              "no key in any record, log, row, Git object or response=true");
+      assertThat(summary.path("leakScan").path("exitCode").asInt(-1))
+          .as("the leak scan's report in summary.json")
+          .isZero();
       JsonNode outcomes = chaos.path("outcomes");
       assertThat(chaos.path("rotations")).hasSizeGreaterThanOrEqualTo(6);
       assertThat(outcomes.path("NOT ENDED").asInt()).isZero();

@@ -3,6 +3,7 @@ package dev.rotor.devstack.chaos;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rotor.common.event.Topics;
+import dev.rotor.devstack.leak.ScanReport;
 import dev.rotor.devstack.process.Await;
 import dev.rotor.devstack.scenario.EventFollower;
 import dev.rotor.devstack.scenario.RotorctlRunner;
@@ -199,6 +200,40 @@ public final class ChaosChecks {
             + transport
             + " transport errors (the pods' database restarted once)"
             + (decrypt == 0 ? "" : "; e.g. " + samples.subList(0, Math.min(3, samples.size()))));
+  }
+
+  /**
+   * (6) The leak scan after the run found no key of any rotation, in no encoding, in any Kafka
+   * record, log file, database row, Git object or HTTP response; a source it could not scan fails
+   * the check too (nothing unscanned counts as clean).
+   */
+  public static Check noKeyLeaked(ScanReport scan) {
+    StringBuilder detail = new StringBuilder();
+    detail.append(scan.keyIds().size()).append(" keys in every encoding, searched in ");
+    List<String> read = new ArrayList<>();
+    scan.counts().forEach((source, counts) -> read.add(source + " " + counts.items()));
+    detail.append(read.isEmpty() ? "nothing" : String.join(", ", read));
+    List<ScanReport.Finding> findings = scan.findings();
+    if (!findings.isEmpty()) {
+      detail.append("; ").append(findings.size()).append(" leaks, e.g. ");
+      ScanReport.Finding first = findings.get(0);
+      detail
+          .append("key ")
+          .append(first.keyId())
+          .append(" as ")
+          .append(first.encoding())
+          .append(" in ")
+          .append(first.source())
+          .append(" ")
+          .append(first.where());
+    }
+    if (!scan.errors().isEmpty()) {
+      detail.append("; not scanned: ").append(String.join("; ", scan.errors()));
+    }
+    return new Check(
+        "no key in any record, log, row, Git object or response",
+        scan.exitCode() == 0 && !scan.keyIds().isEmpty(),
+        detail.toString());
   }
 
   /** (5) The DLQ holds no record (the devstack starts with an empty broker). */

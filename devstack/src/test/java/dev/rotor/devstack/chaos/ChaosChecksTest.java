@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rotor.devstack.leak.ScanReport;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -108,5 +109,22 @@ class ChaosChecksTest {
     assertThat(check.ok()).isFalse();
     assertThat(check.detail()).contains("NOT ENDED: ns/b r2", "verification.started");
     assertThat(ChaosChecks.noneStuck(java.util.List.of(ended), java.util.List.of()).ok()).isTrue();
+  }
+
+  @Test
+  void aLeakScanThatCouldNotReadASourceFailsTheCheckAndSaysWhat() {
+    ChaosChecks.Check check =
+        ChaosChecks.noKeyLeaked(ScanReport.failed("postgres: connection refused"));
+
+    assertThat(check.ok()).isFalse();
+    assertThat(check.detail()).contains("not scanned: postgres: connection refused");
+  }
+
+  @Test
+  void aLeakScanWithoutAnyKeyToLookForIsNoEvidenceAndFails() {
+    ChaosChecks.Check check = ChaosChecks.noKeyLeaked(new ScanReport());
+
+    assertThat(check.ok()).isFalse();
+    assertThat(check.detail()).startsWith("0 keys");
   }
 }
