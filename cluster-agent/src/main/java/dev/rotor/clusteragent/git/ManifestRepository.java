@@ -7,6 +7,8 @@ import dev.rotor.clusteragent.work.RolloutFailure;
 import dev.rotor.common.crypto.Fingerprints;
 import dev.rotor.common.event.Reasons;
 import dev.rotor.common.plan.ManifestSpec;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -58,9 +60,30 @@ public class ManifestRepository {
   private final ClusterAgentConfig.RetryConfig retry;
   private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
 
-  ManifestRepository(ClusterAgentConfig config) {
+  /**
+   * Per repository and branch: the last fetch that succeeded, with the moment it started. A caller
+   * that asked before that moment is served by it: the remote's branch as that fetch saw it is at
+   * least as new as when the caller asked, so what the caller's event says was merged is there.
+   */
+  private final Map<String, Fetched> fetched = new ConcurrentHashMap<>();
+
+  private final Counter fetches;
+  private final Counter fetchesShared;
+
+  private record Fetched(long startedNanos, ObjectId tip) {}
+
+  ManifestRepository(ClusterAgentConfig config, MeterRegistry registry) {
     this.config = config.git();
     this.retry = config.retry();
+    this.fetches =
+        Counter.builder("rotor.cluster-agent.git.fetches")
+            .description("Fetches of a manifest repository's branch")
+            .register(registry);
+    this.fetchesShared =
+        Counter.builder("rotor.cluster-agent.git.fetches.shared")
+            .description(
+                "Reads served by a fetch that started after they asked, instead of their own")
+            .register(registry);
   }
 
   /**
@@ -230,11 +253,24 @@ public class ManifestRepository {
   }
 
   private <T> T withRepositoryOnce(ManifestSpec manifest, RepositoryWork<T> work) {
+    long asked = System.nanoTime();
     String url = manifest.repository();
+    String branchKey = url + "\n" + manifest.branch();
     ReentrantLock lock = locks.computeIfAbsent(url, u -> new ReentrantLock());
     lock.lock();
     try (Repository repository = open(url)) {
-      ObjectId tip = fetch(repository, manifest);
+      Fetched last = fetched.get(branchKey);
+      ObjectId tip;
+      if (last != null && last.startedNanos() - asked > 0) {
+        // Many jobs of one repository at once (a fleet's merges): one fetch serves them all.
+        fetchesShared.increment();
+        tip = last.tip();
+      } else {
+        long started = System.nanoTime();
+        tip = fetch(repository, manifest);
+        fetches.increment();
+        fetched.put(branchKey, new Fetched(started, tip));
+      }
       return work.run(repository, tip);
     } catch (IOException e) {
       throw new RolloutFailure(
