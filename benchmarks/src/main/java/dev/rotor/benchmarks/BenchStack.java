@@ -3,40 +3,33 @@ package dev.rotor.benchmarks;
 import dev.rotor.common.event.Topics;
 import dev.rotor.devstack.DevstackException;
 import dev.rotor.devstack.Layout;
+import dev.rotor.devstack.infra.KafkaNode;
 import dev.rotor.devstack.infra.ReadyFile;
 import dev.rotor.devstack.process.Await;
+import dev.rotor.devstack.process.Http;
 import dev.rotor.devstack.process.Jvm;
 import dev.rotor.devstack.process.ManagedProcess;
 import dev.rotor.devstack.process.Ports;
+import dev.rotor.devstack.process.Tasks;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.Uuid;
 
 /**
  * The benchmarks' Rotor: the devstack's real infrastructure (a Kafka broker, PostgreSQL, JGit's
@@ -50,9 +43,6 @@ final class BenchStack implements AutoCloseable {
   private static final Duration INFRA_TIMEOUT = Duration.ofMinutes(6);
   private static final Duration SERVICE_TIMEOUT = Duration.ofMinutes(5);
   private static final Path PROMETHEUS = Path.of("/usr/bin/prometheus");
-  private static final HttpClient HTTP =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-
   private final Layout layout;
   private final BenchOptions options;
   private final PrintStream out;
@@ -65,9 +55,9 @@ final class BenchStack implements AutoCloseable {
   private final Map<String, Integer> servicePorts =
       Collections.synchronizedMap(new LinkedHashMap<>());
   private final Map<String, Startup> startups = Collections.synchronizedMap(new LinkedHashMap<>());
-  private final String gitWriterPassword = random();
-  private final String gitReaderPassword = random();
-  private final String slackToken = "xoxb-bench-" + random();
+  private final String gitWriterPassword = Tasks.randomHex();
+  private final String gitReaderPassword = Tasks.randomHex();
+  private final String slackToken = "xoxb-bench-" + Tasks.randomHex();
   private volatile boolean closed;
 
   /** A service's start: process start to ready, and its RSS then. */
@@ -130,7 +120,7 @@ final class BenchStack implements AutoCloseable {
 
   void start() {
     Runtime.getRuntime().addShutdownHook(new Thread(this::close, "rotor-bench-stop"));
-    clean();
+    layout.clean();
     requireFreePorts();
     List<String> missing = new ArrayList<>();
     for (String module : modules()) {
@@ -164,17 +154,17 @@ final class BenchStack implements AutoCloseable {
       for (String cluster : clusters) {
         clusterStarts.add(pool.submit(() -> startCluster(cluster)));
       }
-      String gitUrl = get(git);
+      String gitUrl = Tasks.get(git, "ROTOR-9005");
       seed.writePolicy(gitUrl, recipient, options.targets(), clusters, Duration.ofSeconds(1));
       Map<String, String> apis = new LinkedHashMap<>();
       for (int i = 0; i < clusters.size(); i++) {
-        apis.put(clusters.get(i), get(clusterStarts.get(i)));
+        apis.put(clusters.get(i), Tasks.get(clusterStarts.get(i), "ROTOR-9005"));
       }
       writeKubeconfig(apis);
-      get(postgres);
-      get(kafka);
-      get(prometheus);
-      String slackApi = get(slack);
+      Tasks.get(postgres, "ROTOR-9005");
+      Tasks.get(kafka, "ROTOR-9005");
+      Tasks.get(prometheus, "ROTOR-9005");
+      String slackApi = Tasks.get(slack, "ROTOR-9005");
       out.printf("  infrastructure ready in %.1f s%n", since(begin));
 
       List<ServiceLaunch> launches = launches(slackApi);
@@ -191,7 +181,7 @@ final class BenchStack implements AutoCloseable {
           starts.add(pool.submit(() -> startService(launch)));
         }
         for (Future<?> start : starts) {
-          get(start);
+          Tasks.get(start, "ROTOR-9005");
         }
       }
     } finally {
@@ -226,92 +216,19 @@ final class BenchStack implements AutoCloseable {
     }
   }
 
-  private void clean() {
-    Path home = layout.home();
-    if (Files.exists(home)) {
-      try (Stream<Path> paths = Files.walk(home)) {
-        Path cache = home.resolve("cache");
-        paths
-            .filter(p -> !p.startsWith(cache))
-            .sorted(Comparator.reverseOrder())
-            .forEach(p -> p.toFile().delete());
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot clean " + home, e);
-      }
-    }
-    try {
-      Files.createDirectories(layout.logs());
-      Files.createDirectories(layout.run());
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create " + home, e);
-    }
-  }
-
   private Void startKafka() throws IOException {
-    Path dir = layout.data("kafka");
-    Path properties = dir.resolve("server.properties");
-    Files.createDirectories(dir);
-    Files.writeString(
-        properties,
-        String.join(
-            "\n",
-            "process.roles=broker,controller",
-            "node.id=1",
-            "controller.quorum.voters=1@127.0.0.1:" + kafkaControllerPort(),
-            "listeners=PLAINTEXT://127.0.0.1:"
-                + kafkaPort()
-                + ",CONTROLLER://127.0.0.1:"
-                + kafkaControllerPort(),
-            "advertised.listeners=PLAINTEXT://127.0.0.1:" + kafkaPort(),
-            "controller.listener.names=CONTROLLER",
-            "inter.broker.listener.name=PLAINTEXT",
-            "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
-            "log.dirs=" + dir.resolve("data").toAbsolutePath(),
-            "num.partitions=" + options.partitions(),
-            "auto.create.topics.enable=true",
-            "offsets.topic.replication.factor=1",
-            "offsets.topic.num.partitions=1",
-            "transaction.state.log.replication.factor=1",
-            "transaction.state.log.min.isr=1",
-            "transaction.state.log.num.partitions=1",
-            "share.coordinator.state.topic.replication.factor=1",
-            "share.coordinator.state.topic.min.isr=1",
-            "group.initial.rebalance.delay.ms=0",
-            "num.network.threads=2",
-            "num.io.threads=2",
-            "background.threads=2",
-            "num.recovery.threads.per.data.dir=1",
-            "log.cleaner.threads=1",
-            ""),
-        StandardCharsets.UTF_8);
-    Map<String, String> jvm =
-        Map.of("java.util.logging.manager", "org.jboss.logmanager.LogManager");
+    Path properties =
+        KafkaNode.writeProperties(
+            layout.data("kafka"), kafkaPort(), kafkaControllerPort(), options.partitions());
     ManagedProcess format =
-        launch(
-            "kafka-format",
-            Jvm.main(
-                "256m",
-                jvm,
-                "kafka.tools.StorageTool",
-                List.of(
-                    "format",
-                    "-t",
-                    Uuid.randomUuid().toString(),
-                    "-c",
-                    properties.toAbsolutePath().toString())),
-            Map.of(),
-            layout.log("kafka"));
+        launch("kafka-format", KafkaNode.formatCommand(properties), Map.of(), layout.log("kafka"));
     Await.until("Kafka's storage to be formatted", INFRA_TIMEOUT, null, () -> !format.alive());
     if (format.exitCode() != 0) {
       throw new DevstackException(
           "ROTOR-8005", "formatting Kafka's storage failed:\n" + format.logTail(10));
     }
     ManagedProcess kafka =
-        launch(
-            "kafka",
-            Jvm.main("768m", jvm, "kafka.Kafka", List.of(properties.toAbsolutePath().toString())),
-            Map.of(),
-            layout.log("kafka"));
+        launch("kafka", KafkaNode.runCommand(properties), Map.of(), layout.log("kafka"));
     Await.until(
         "Kafka on " + kafka(),
         INFRA_TIMEOUT,
@@ -448,7 +365,7 @@ final class BenchStack implements AutoCloseable {
         "Prometheus",
         INFRA_TIMEOUT,
         prometheus,
-        () -> httpOk(URI.create(prometheusUrl() + "/-/ready")));
+        () -> Http.ok(URI.create(prometheusUrl() + "/-/ready")));
     return null;
   }
 
@@ -645,7 +562,7 @@ final class BenchStack implements AutoCloseable {
         service.name() + " to be ready (" + health + ")",
         SERVICE_TIMEOUT,
         process,
-        () -> httpOk(health));
+        () -> Http.ok(health));
     Duration took = Duration.between(process.startedAt(), java.time.Instant.now());
     long rss = Footprint.rssKb(process.pid());
     startups.put(service.name(), new Startup(service.name(), took, rss));
@@ -664,42 +581,6 @@ final class BenchStack implements AutoCloseable {
     ManagedProcess process = ManagedProcess.start(name, command, environment, layout.home(), log);
     infrastructure.add(process);
     return process;
-  }
-
-  static boolean httpOk(URI uri) {
-    try {
-      return HTTP.send(
-                  HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(3)).build(),
-                  HttpResponse.BodyHandlers.discarding())
-              .statusCode()
-          == 200;
-    } catch (IOException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
-  }
-
-  private static <T> T get(Future<T> future) {
-    try {
-      return future.get();
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof DevstackException devstack) {
-        throw devstack;
-      }
-      throw new DevstackException(
-          "ROTOR-9005", String.valueOf(e.getCause().getMessage()), e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new DevstackException("ROTOR-8009", "interrupted");
-    }
-  }
-
-  private static String random() {
-    byte[] bytes = new byte[16];
-    new SecureRandom().nextBytes(bytes);
-    return HexFormat.of().formatHex(bytes);
   }
 
   /** Stops the services, then the clusters and the infrastructure. */

@@ -1,10 +1,14 @@
 package dev.rotor.devstack;
 
 import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * Where things are: the repository ({@code root}), the build output folder of each module ({@code
@@ -39,6 +43,31 @@ public record Layout(Path root, String buildDirectory, Path home) {
   /** The ready file a component of the devstack writes when it serves. */
   public Path readyFile(String component) {
     return run().resolve(component + ".ready.json");
+  }
+
+  /**
+   * Removes what a previous run left in {@code home} (its processes were stopped), except the
+   * download cache ({@code cache/}) and {@code keep}, and creates {@code logs/} and {@code run/}.
+   */
+  public void clean(Path... keep) {
+    Path cache = data("cache");
+    List<Path> kept = List.of(keep);
+    if (Files.exists(home)) {
+      try (Stream<Path> paths = Files.walk(home)) {
+        paths
+            .filter(p -> !p.startsWith(cache) && !kept.contains(p))
+            .sorted(Comparator.reverseOrder())
+            .forEach(p -> p.toFile().delete());
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot clean " + home, e);
+      }
+    }
+    try {
+      Files.createDirectories(logs());
+      Files.createDirectories(run());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create " + home, e);
+    }
   }
 
   /** The packaged Quarkus application of {@code module}. */

@@ -3,42 +3,36 @@ package dev.rotor.devstack;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rotor.common.event.Topics;
 import dev.rotor.devstack.cluster.ClusterSpec;
+import dev.rotor.devstack.infra.KafkaNode;
 import dev.rotor.devstack.infra.ReadyFile;
 import dev.rotor.devstack.process.Await;
 import dev.rotor.devstack.process.Console;
+import dev.rotor.devstack.process.Http;
 import dev.rotor.devstack.process.Jvm;
 import dev.rotor.devstack.process.ManagedProcess;
 import dev.rotor.devstack.process.PidRegistry;
 import dev.rotor.devstack.process.Ports;
+import dev.rotor.devstack.process.Tasks;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.Uuid;
 
 /**
  * Starts the devstack, each component a process of its own with its own log under {@code
@@ -50,9 +44,6 @@ final class Stack implements AutoCloseable {
   private static final Duration INFRA_TIMEOUT = Duration.ofMinutes(4);
   private static final Duration SERVICE_TIMEOUT = Duration.ofMinutes(5);
   private static final Path PROMETHEUS = Path.of("/usr/bin/prometheus");
-  private static final HttpClient HTTP =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-
   private final Layout layout;
   private final Settings settings;
   private final Console console;
@@ -76,7 +67,11 @@ final class Stack implements AutoCloseable {
     this.seed = new Seed(layout, settings.targets());
     this.secrets =
         new Services.Secrets(
-            "rotor", random(), "cluster-agent", random(), "xoxb-devstack-" + random());
+            "rotor",
+            Tasks.randomHex(),
+            "cluster-agent",
+            Tasks.randomHex(),
+            "xoxb-devstack-" + Tasks.randomHex());
   }
 
   Layout layout() {
@@ -159,7 +154,7 @@ final class Stack implements AutoCloseable {
   /** Starts everything and returns when every service is ready. */
   void start() {
     Runtime.getRuntime().addShutdownHook(new Thread(this::close, "rotor-devstack-stop"));
-    clean();
+    layout.clean(layout.log("build"));
     console.section(
         "Starting the infrastructure (each a process; logs in " + rel(layout.logs()) + ")");
     ExecutorService pool = Executors.newFixedThreadPool(8);
@@ -182,26 +177,26 @@ final class Stack implements AutoCloseable {
         console.component(
             "prometheus", "not installed", "the verifier scrapes the pods' /q/metrics itself");
       }
-      get(postgres);
+      Tasks.get(postgres, "ROTOR-8005");
       Map<String, Future<JsonNode>> clusterStarts = new LinkedHashMap<>();
       for (String cluster : Services.CLUSTERS) {
         clusterStarts.put(cluster, pool.submit(() -> startCluster(cluster, usePrometheus())));
       }
-      String gitUrl = get(git);
+      String gitUrl = Tasks.get(git, "ROTOR-8005");
       // The policy names the Git server's URL, known now.
       seed.writePolicy(gitUrl, settings.soak(), settings.interval());
       Map<String, String> apis = new LinkedHashMap<>();
       Map<String, Integer> controls = new LinkedHashMap<>();
       for (Map.Entry<String, Future<JsonNode>> entry : clusterStarts.entrySet()) {
-        JsonNode ready = get(entry.getValue());
+        JsonNode ready = Tasks.get(entry.getValue(), "ROTOR-8005");
         apis.put(entry.getKey(), ready.path("apiUrl").asText());
         controls.put(entry.getKey(), ready.path("controlPort").asInt());
       }
       for (Future<?> start : prometheusStarts) {
-        get(start);
+        Tasks.get(start, "ROTOR-8005");
       }
-      get(kafka);
-      endpoints = new Endpoints(gitUrl, apis, controls, prometheus, get(slack));
+      Tasks.get(kafka, "ROTOR-8005");
+      endpoints = new Endpoints(gitUrl, apis, controls, prometheus, Tasks.get(slack, "ROTOR-8005"));
       writeKubeconfig(apis);
       writeEnvironment();
       console.line(
@@ -216,92 +211,20 @@ final class Stack implements AutoCloseable {
         starts.add(pool.submit(() -> startService(service)));
       }
       for (Future<?> start : starts) {
-        get(start);
+        Tasks.get(start, "ROTOR-8005");
       }
     } finally {
       pool.shutdownNow();
     }
   }
 
-  /** Removes what a previous devstack left (its processes were stopped). */
-  private void clean() {
-    Path home = layout.home();
-    if (Files.exists(home)) {
-      Path cache = layout.data("cache");
-      Path buildLog = layout.log("build");
-      try (Stream<Path> paths = Files.walk(home)) {
-        paths
-            .filter(p -> !p.startsWith(cache) && !p.equals(buildLog))
-            .sorted(Comparator.reverseOrder())
-            .forEach(p -> p.toFile().delete());
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot clean " + home, e);
-      }
-    }
-    try {
-      Files.createDirectories(layout.logs());
-      Files.createDirectories(layout.run());
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create " + home, e);
-    }
-  }
-
   private int startKafka() throws IOException {
     Instant begin = Instant.now();
-    Path dir = layout.data("kafka");
-    Path properties = dir.resolve("server.properties");
-    Files.createDirectories(dir);
-    Files.writeString(
-        properties,
-        String.join(
-                "\n",
-                "process.roles=broker,controller",
-                "node.id=1",
-                "controller.quorum.voters=1@127.0.0.1:" + settings.kafkaControllerPort(),
-                "listeners=PLAINTEXT://127.0.0.1:"
-                    + settings.kafkaPort()
-                    + ",CONTROLLER://127.0.0.1:"
-                    + settings.kafkaControllerPort(),
-                "advertised.listeners=PLAINTEXT://127.0.0.1:" + settings.kafkaPort(),
-                "controller.listener.names=CONTROLLER",
-                "inter.broker.listener.name=PLAINTEXT",
-                "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
-                "log.dirs=" + dir.resolve("data").toAbsolutePath(),
-                "num.partitions=1",
-                "auto.create.topics.enable=true",
-                "offsets.topic.replication.factor=1",
-                "offsets.topic.num.partitions=1",
-                "transaction.state.log.replication.factor=1",
-                "transaction.state.log.min.isr=1",
-                "transaction.state.log.num.partitions=1",
-                "share.coordinator.state.topic.replication.factor=1",
-                "share.coordinator.state.topic.min.isr=1",
-                "group.initial.rebalance.delay.ms=0",
-                "num.network.threads=2",
-                "num.io.threads=2",
-                "background.threads=2",
-                "num.recovery.threads.per.data.dir=1",
-                "log.cleaner.threads=1",
-                "")
-            + "\n",
-        StandardCharsets.UTF_8);
-    Map<String, String> jvm =
-        Map.of("java.util.logging.manager", "org.jboss.logmanager.LogManager");
+    Path properties =
+        KafkaNode.writeProperties(
+            layout.data("kafka"), settings.kafkaPort(), settings.kafkaControllerPort(), 1);
     ManagedProcess format =
-        launch(
-            "kafka-format",
-            Jvm.main(
-                "256m",
-                jvm,
-                "kafka.tools.StorageTool",
-                List.of(
-                    "format",
-                    "-t",
-                    Uuid.randomUuid().toString(),
-                    "-c",
-                    properties.toAbsolutePath().toString())),
-            Map.of(),
-            layout.log("kafka"));
+        launch("kafka-format", KafkaNode.formatCommand(properties), Map.of(), layout.log("kafka"));
     Await.until("Kafka's storage to be formatted", INFRA_TIMEOUT, null, () -> !format.alive());
     if (format.exitCode() != 0) {
       throw new DevstackException(
@@ -323,15 +246,7 @@ final class Stack implements AutoCloseable {
 
   private ManagedProcess launchKafka() {
     Path properties = layout.data("kafka").resolve("server.properties");
-    return launch(
-        "kafka",
-        Jvm.main(
-            "768m",
-            Map.of("java.util.logging.manager", "org.jboss.logmanager.LogManager"),
-            "kafka.Kafka",
-            List.of(properties.toAbsolutePath().toString())),
-        Map.of(),
-        layout.log("kafka"));
+    return launch("kafka", KafkaNode.runCommand(properties), Map.of(), layout.log("kafka"));
   }
 
   private boolean createTopics() {
@@ -561,7 +476,7 @@ final class Stack implements AutoCloseable {
         "Prometheus of " + cluster,
         INFRA_TIMEOUT,
         prometheus,
-        () -> httpOk(URI.create("http://127.0.0.1:" + port + "/-/ready")));
+        () -> Http.ok(URI.create("http://127.0.0.1:" + port + "/-/ready")));
     ready("prometheus " + cluster, begin, "http://127.0.0.1:" + port, prometheus);
     return null;
   }
@@ -584,7 +499,7 @@ final class Stack implements AutoCloseable {
         service.name() + " to be ready (" + health + ")",
         SERVICE_TIMEOUT,
         process,
-        () -> httpOk(health));
+        () -> Http.ok(health));
     return process;
   }
 
@@ -736,42 +651,6 @@ final class Stack implements AutoCloseable {
     return absolute.startsWith(layout.root())
         ? layout.root().relativize(absolute).toString()
         : absolute.toString();
-  }
-
-  static boolean httpOk(URI uri) {
-    try {
-      return HTTP.send(
-                  HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(3)).build(),
-                  HttpResponse.BodyHandlers.discarding())
-              .statusCode()
-          == 200;
-    } catch (IOException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
-  }
-
-  private static <T> T get(Future<T> future) {
-    try {
-      return future.get();
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof DevstackException devstack) {
-        throw devstack;
-      }
-      throw new DevstackException(
-          "ROTOR-8005", String.valueOf(e.getCause().getMessage()), e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new DevstackException("ROTOR-8009", "interrupted");
-    }
-  }
-
-  private static String random() {
-    byte[] bytes = new byte[16];
-    new SecureRandom().nextBytes(bytes);
-    return HexFormat.of().formatHex(bytes);
   }
 
   // ---------------------------------------------------------------------------------- stop
