@@ -19,9 +19,13 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -89,6 +93,31 @@ public final class ManifestChanges {
       String author,
       String cause) {}
 
+  /** One rotation of a batch proposal: its key and the values its manifest gets. */
+  public record ProposalRequest(KeyGenerated key, EntryValues values) {}
+
+  /**
+   * What one rotation of a batch got: a result, or the failure that concerns this rotation alone
+   * ({@link RotationFailedException} ends it, anything else is retried).
+   */
+  public record Outcome<T>(T result, RuntimeException failure) {
+    public static <T> Outcome<T> of(T result) {
+      return new Outcome<>(result, null);
+    }
+
+    public static <T> Outcome<T> failed(RuntimeException failure) {
+      return new Outcome<>(null, failure);
+    }
+
+    /** The result, or the failure thrown. */
+    public T get() {
+      if (failure != null) {
+        throw failure;
+      }
+      return result;
+    }
+  }
+
   /** The rollback commit on the default branch. */
   public record RolledBack(String commit, boolean reused) {}
 
@@ -127,65 +156,176 @@ public final class ManifestChanges {
    * @throws RotationFailedException for a bad manifest or a refused push; nothing is pushed then
    */
   public Proposal propose(KeyGenerated key, EntryValues values) {
-    Plan plan = key.plan();
-    ManifestSpec spec = plan.manifest();
-    ManifestPaths.requireInside(spec.path());
+    return proposeAll(List.of(new ProposalRequest(key, values))).get(0).get();
+  }
+
+  /**
+   * Proposes many rotations whose manifests are in one repository and branch in one Git round: one
+   * fetch, the two commits of each rotation on its own branch, and one push of all branches. Each
+   * rotation gets the same commits and branch as alone; what concerns one rotation (a bad manifest,
+   * its branch taken or refused by the server) fails or retries that rotation only. A branch that
+   * appeared meanwhile is looked at again, up to {@code pushAttempts} times.
+   *
+   * @return one outcome per request, in order
+   */
+  public List<Outcome<Proposal>> proposeAll(List<ProposalRequest> requests) {
+    List<Outcome<Proposal>> outcomes = new ArrayList<>(Collections.nCopies(requests.size(), null));
+    if (requests.isEmpty()) {
+      return outcomes;
+    }
+    ManifestSpec first = requests.get(0).key().plan().manifest();
+    for (ProposalRequest r : requests) {
+      ManifestSpec spec = r.key().plan().manifest();
+      if (!spec.repository().equals(first.repository()) || !spec.branch().equals(first.branch())) {
+        throw new IllegalArgumentException("a batch proposal is for one repository and branch");
+      }
+    }
+    List<Integer> pending = new ArrayList<>();
+    for (int i = 0; i < requests.size(); i++) {
+      try {
+        ManifestPaths.requireInside(requests.get(i).key().plan().manifest().path());
+        pending.add(i);
+      } catch (RuntimeException e) {
+        outcomes.set(i, Outcome.failed(e));
+      }
+    }
+    if (pending.isEmpty()) {
+      return outcomes;
+    }
     return repositories.with(
-        spec.repository(),
+        first.repository(),
         wc -> {
-          for (int attempt = 1; attempt <= settings.pushAttempts(); attempt++) {
-            wc.fetch(spec.branch(), ROTOR_BRANCHES);
-            RevCommit base = defaultTip(wc, spec);
-            Map<Trailers.Phase, RevCommit> merged =
-                phases(wc, null, base, key.rotationId(), settings.historyDepth());
-            if (merged.containsKey(Trailers.Phase.DISTRIBUTE)
-                && merged.containsKey(Trailers.Phase.PROMOTE)) {
-              RevCommit d = merged.get(Trailers.Phase.DISTRIBUTE);
-              return new Proposal(
-                  branchFor(plan.targetId(), key.rotationId()),
-                  d.getParent(0).name(),
-                  d.name(),
-                  merged.get(Trailers.Phase.PROMOTE).name(),
-                  previousPrimaryOf(d, key.keyId()),
-                  true);
+          for (int attempt = 1;
+              attempt <= settings.pushAttempts() && !pending.isEmpty();
+              attempt++) {
+            RevCommit base;
+            Map<String, Map<Trailers.Phase, RevCommit>> onDefault;
+            try {
+              wc.fetch(first.branch(), ROTOR_BRANCHES);
+              base = defaultTip(wc, first);
+              onDefault = phaseIndex(wc, null, base, settings.historyDepth());
+            } catch (RuntimeException e) {
+              pending.forEach(i -> outcomes.set(i, Outcome.failed(e)));
+              return outcomes;
             }
-            String branch = chooseBranch(wc, plan.targetId(), key.rotationId(), base);
-            Optional<RevCommit> tip = wc.tip(branch);
-            if (tip.isPresent()) {
-              Map<Trailers.Phase, RevCommit> ours =
-                  phases(wc, base, tip.get(), key.rotationId(), settings.historyDepth());
-              RevCommit d = ours.get(Trailers.Phase.DISTRIBUTE);
-              RevCommit p = ours.get(Trailers.Phase.PROMOTE);
-              if (d != null && p != null) {
-                return new Proposal(
-                    branch,
-                    d.getParent(0).name(),
-                    d.name(),
-                    p.name(),
-                    previousPrimaryOf(d, key.keyId()),
-                    true);
+            Map<Integer, Proposal> toPush = new LinkedHashMap<>();
+            for (int i : pending) {
+              ProposalRequest request = requests.get(i);
+              try {
+                Proposal found = lookForProposal(wc, request.key(), base, onDefault);
+                if (found != null) {
+                  outcomes.set(i, Outcome.of(found));
+                } else {
+                  String branch =
+                      chooseBranch(
+                          wc, request.key().plan().targetId(), request.key().rotationId(), base);
+                  toPush.put(i, prepareProposal(wc, request.key(), request.values(), base, branch));
+                }
+              } catch (RuntimeException e) {
+                outcomes.set(i, Outcome.failed(e));
               }
-              throw RotationFailedException.refused(
-                  "branch "
-                      + branch
-                      + " exists without this rotation's distribute and promote commits;"
-                      + " delete it and replay the rotation");
             }
-            Proposal proposal = writeProposal(wc, key, values, base, branch);
-            if (proposal != null) {
-              return proposal;
+            pending.clear();
+            if (toPush.isEmpty()) {
+              return outcomes;
             }
-            LOG.infof(
-                "ROTOR-2051 branch %s appeared while rotation %s pushed it (attempt %d); looking"
-                    + " again",
-                branch, key.rotationId(), attempt);
+            List<WorkingCopy.BranchUpdate> updates = new ArrayList<>();
+            toPush
+                .values()
+                .forEach(
+                    p ->
+                        updates.add(
+                            new WorkingCopy.BranchUpdate(
+                                p.branch(), ObjectId.fromString(p.promoteCommit()), null)));
+            Map<String, WorkingCopy.BranchResult> pushed;
+            try {
+              pushed = wc.pushAll(updates);
+            } catch (RuntimeException e) {
+              toPush.keySet().forEach(i -> outcomes.set(i, Outcome.failed(e)));
+              return outcomes;
+            }
+            for (Map.Entry<Integer, Proposal> e : toPush.entrySet()) {
+              Proposal proposal = e.getValue();
+              WorkingCopy.BranchResult result = pushed.get(proposal.branch());
+              switch (result.outcome()) {
+                case UPDATED -> outcomes.set(e.getKey(), Outcome.of(proposal));
+                case REFUSED ->
+                    outcomes.set(
+                        e.getKey(),
+                        Outcome.failed(RotationFailedException.refused(result.message())));
+                case MOVED -> {
+                  LOG.infof(
+                      "ROTOR-2051 branch %s appeared while rotation %s pushed it (attempt %d);"
+                          + " looking again",
+                      proposal.branch(), requests.get(e.getKey()).key().rotationId(), attempt);
+                  pending.add(e.getKey());
+                }
+              }
+            }
           }
-          throw new TransientException(
-              "branch " + branchFor(plan.targetId(), key.rotationId()) + " kept changing");
+          for (int i : pending) {
+            KeyGenerated key = requests.get(i).key();
+            outcomes.set(
+                i,
+                Outcome.failed(
+                    new TransientException(
+                        "branch "
+                            + branchFor(key.plan().targetId(), key.rotationId())
+                            + " kept changing")));
+          }
+          return outcomes;
         });
   }
 
-  private Proposal writeProposal(
+  /**
+   * The proposal of this rotation when Git has it already (merged into the default branch, or on
+   * its branch); null when it is still to be written.
+   */
+  private Proposal lookForProposal(
+      WorkingCopy wc,
+      KeyGenerated key,
+      RevCommit base,
+      Map<String, Map<Trailers.Phase, RevCommit>> onDefault) {
+    Plan plan = key.plan();
+    Map<Trailers.Phase, RevCommit> merged = onDefault.getOrDefault(key.rotationId(), Map.of());
+    if (merged.containsKey(Trailers.Phase.DISTRIBUTE)
+        && merged.containsKey(Trailers.Phase.PROMOTE)) {
+      RevCommit d = merged.get(Trailers.Phase.DISTRIBUTE);
+      return new Proposal(
+          branchFor(plan.targetId(), key.rotationId()),
+          d.getParent(0).name(),
+          d.name(),
+          merged.get(Trailers.Phase.PROMOTE).name(),
+          previousPrimaryOf(d, key.keyId()),
+          true);
+    }
+    String branch = chooseBranch(wc, plan.targetId(), key.rotationId(), base);
+    Optional<RevCommit> tip = wc.tip(branch);
+    if (tip.isEmpty()) {
+      return null;
+    }
+    Map<Trailers.Phase, RevCommit> ours =
+        phases(wc, base, tip.get(), key.rotationId(), settings.historyDepth());
+    RevCommit d = ours.get(Trailers.Phase.DISTRIBUTE);
+    RevCommit p = ours.get(Trailers.Phase.PROMOTE);
+    if (d != null && p != null) {
+      return new Proposal(
+          branch,
+          d.getParent(0).name(),
+          d.name(),
+          p.name(),
+          previousPrimaryOf(d, key.keyId()),
+          true);
+    }
+    throw RotationFailedException.refused(
+        "branch "
+            + branch
+            + " exists without this rotation's distribute and promote commits;"
+            + " delete it and replay the rotation");
+  }
+
+  /** Writes the two commits of a proposal into the working copy, without pushing them. */
+  private Proposal prepareProposal(
       WorkingCopy wc, KeyGenerated key, EntryValues values, RevCommit base, String branch) {
     Plan plan = key.plan();
     ManifestSpec spec = plan.manifest();
@@ -248,9 +388,6 @@ public final class ManifestChanges {
           promoted == null
               ? wc.commitEmpty(dCommit, author, committer, promoteMessage)
               : wc.commitFile(dCommit, spec.path(), promoted, author, committer, promoteMessage);
-      if (wc.push(branch, p, null) == WorkingCopy.PushOutcome.MOVED) {
-        return null;
-      }
       return new Proposal(branch, base.name(), d.name(), p.name(), previous, false);
     } finally {
       // For format secret these bytes hold the key's base64 text.
@@ -286,44 +423,127 @@ public final class ManifestChanges {
    *     manifest since the proposal's base; {@code GIT_REFUSED} when the push is refused
    */
   public Merged merge(Proposed proposed) {
-    ManifestSpec spec = proposed.plan().manifest();
+    return mergeAll(List.of(proposed)).get(0).get();
+  }
+
+  /**
+   * Merges many approved proposals of one repository and default branch in one Git round: one
+   * fetch, each proposal on top of the previous one (the first a fast-forward when the branch has
+   * not moved since its base, the others rebased, each only if nobody changed its manifest since
+   * its base), and one push of the default branch naming the value it expects. A merge that
+   * concerns one rotation only (a conflict, its commits gone) fails or retries that rotation; when
+   * the branch moved meanwhile, all are merged again on top of it, up to {@code pushAttempts}
+   * times.
+   *
+   * @return one outcome per proposal, in order
+   */
+  public List<Outcome<Merged>> mergeAll(List<Proposed> proposals) {
+    List<Outcome<Merged>> outcomes = new ArrayList<>(Collections.nCopies(proposals.size(), null));
+    if (proposals.isEmpty()) {
+      return outcomes;
+    }
+    ManifestSpec spec = proposals.get(0).plan().manifest();
+    for (Proposed p : proposals) {
+      ManifestSpec other = p.plan().manifest();
+      if (!other.repository().equals(spec.repository()) || !other.branch().equals(spec.branch())) {
+        throw new IllegalArgumentException("a batch merge is for one repository and branch");
+      }
+    }
+    List<Integer> pending = new ArrayList<>();
+    for (int i = 0; i < proposals.size(); i++) {
+      pending.add(i);
+    }
     return repositories.with(
         spec.repository(),
         wc -> {
-          for (int attempt = 1; attempt <= settings.pushAttempts(); attempt++) {
-            wc.fetch(spec.branch(), ROTOR_BRANCHES);
-            RevCommit tip = defaultTip(wc, spec);
-            Optional<Merged> found = findMerged(wc, tip, proposed.rotationId());
-            if (found.isPresent()) {
-              return found.get();
+          for (int attempt = 1;
+              attempt <= settings.pushAttempts() && !pending.isEmpty();
+              attempt++) {
+            RevCommit tip;
+            Map<String, Map<Trailers.Phase, RevCommit>> onDefault;
+            try {
+              wc.fetch(spec.branch(), ROTOR_BRANCHES);
+              tip = defaultTip(wc, spec);
+              onDefault = phaseIndex(wc, null, tip, settings.historyDepth());
+            } catch (RuntimeException e) {
+              pending.forEach(i -> outcomes.set(i, Outcome.failed(e)));
+              return outcomes;
             }
-            RevCommit d = proposalCommit(wc, proposed, proposed.distributeCommit());
-            RevCommit p = proposalCommit(wc, proposed, proposed.promoteCommit());
-            RevCommit base = wc.parse(d.getParent(0));
-            Merged merged;
-            if (tip.equals(base)) {
-              if (wc.push(spec.branch(), p, tip) == WorkingCopy.PushOutcome.MOVED) {
-                continue;
+            RevCommit head = tip;
+            Map<Integer, Merged> chain = new LinkedHashMap<>();
+            Map<String, ObjectId> branches = new LinkedHashMap<>();
+            for (int i : pending) {
+              Proposed proposed = proposals.get(i);
+              try {
+                Optional<Merged> found =
+                    foundIn(onDefault.getOrDefault(proposed.rotationId(), Map.of()));
+                if (found.isPresent()) {
+                  outcomes.set(i, Outcome.of(found.get()));
+                  continue;
+                }
+                RevCommit d = proposalCommit(wc, proposed, proposed.distributeCommit());
+                RevCommit p = proposalCommit(wc, proposed, proposed.promoteCommit());
+                RevCommit base = wc.parse(d.getParent(0));
+                Merged merged;
+                if (head.equals(base)) {
+                  merged = new Merged(p.name(), d.name(), p.name(), MergeMode.FAST_FORWARD);
+                  head = p;
+                } else {
+                  ManifestSpec own = proposed.plan().manifest();
+                  requireUnchanged(wc, own, base, head, "the proposal's base");
+                  RevCommit d2 = wc.parse(rebase(wc, own, d, head));
+                  RevCommit p2 = wc.parse(rebase(wc, own, p, d2));
+                  merged = new Merged(p2.name(), d2.name(), p2.name(), MergeMode.REBASED);
+                  head = p2;
+                }
+                chain.put(i, merged);
+                wc.tip(proposed.branch())
+                    .filter(t -> t.equals(p))
+                    .ifPresent(t -> branches.put(proposed.branch(), t));
+              } catch (RuntimeException e) {
+                outcomes.set(i, Outcome.failed(e));
               }
-              merged = new Merged(p.name(), d.name(), p.name(), MergeMode.FAST_FORWARD);
-            } else {
-              requireUnchanged(wc, spec, base, tip, "the proposal's base");
-              RevCommit d2 = wc.parse(rebase(wc, spec, d, tip));
-              RevCommit p2 = wc.parse(rebase(wc, spec, p, d2));
-              if (wc.push(spec.branch(), p2, tip) == WorkingCopy.PushOutcome.MOVED) {
-                continue;
+            }
+            pending.clear();
+            if (chain.isEmpty()) {
+              return outcomes;
+            }
+            WorkingCopy.BranchResult result;
+            try {
+              result =
+                  wc.pushAll(List.of(new WorkingCopy.BranchUpdate(spec.branch(), head, tip)))
+                      .get(spec.branch());
+            } catch (RuntimeException e) {
+              chain.keySet().forEach(i -> outcomes.set(i, Outcome.failed(e)));
+              return outcomes;
+            }
+            switch (result.outcome()) {
+              case UPDATED -> {
+                chain.forEach((i, merged) -> outcomes.set(i, Outcome.of(merged)));
+                if (settings.deleteMergedBranches() && !branches.isEmpty()) {
+                  wc.deleteBranches(branches);
+                }
+                return outcomes;
               }
-              merged = new Merged(p2.name(), d2.name(), p2.name(), MergeMode.REBASED);
+              case REFUSED -> {
+                RotationFailedException refused = RotationFailedException.refused(result.message());
+                chain.keySet().forEach(i -> outcomes.set(i, Outcome.failed(refused)));
+                return outcomes;
+              }
+              case MOVED -> {
+                LOG.infof(
+                    "ROTOR-2055 %s moved while %d rotation(s) were merged into it (attempt %d);"
+                        + " merging them again on top of it",
+                    spec.branch(), chain.size(), attempt);
+                pending.addAll(chain.keySet());
+              }
             }
-            if (settings.deleteMergedBranches()) {
-              wc.tip(proposed.branch())
-                  .filter(t -> t.equals(p))
-                  .ifPresent(t -> wc.deleteBranch(proposed.branch(), t));
-            }
-            return merged;
           }
-          throw new TransientException(
-              "the default branch " + spec.branch() + " kept moving while Rotor merged");
+          TransientException moving =
+              new TransientException(
+                  "the default branch " + spec.branch() + " kept moving while Rotor merged");
+          pending.forEach(i -> outcomes.set(i, Outcome.failed(moving)));
+          return outcomes;
         });
   }
 
@@ -377,6 +597,15 @@ public final class ManifestChanges {
           return new Merged(
               mergeCommit, proposed.distributeCommit(), mergeCommit, MergeMode.HOSTED);
         });
+  }
+
+  private static Optional<Merged> foundIn(Map<Trailers.Phase, RevCommit> onDefault) {
+    RevCommit d = onDefault.get(Trailers.Phase.DISTRIBUTE);
+    RevCommit p = onDefault.get(Trailers.Phase.PROMOTE);
+    if (d != null && p != null) {
+      return Optional.of(new Merged(p.name(), d.name(), p.name(), MergeMode.FOUND));
+    }
+    return Optional.empty();
   }
 
   private Optional<Merged> findMerged(WorkingCopy wc, RevCommit tip, String rotationId) {
@@ -615,6 +844,29 @@ public final class ManifestChanges {
             + who
             + ". Rotor never overwrites another change of the same manifest; request a new"
             + " rotation once it is settled");
+  }
+
+  /**
+   * The newest commit of each phase of every rotation among the commits from {@code tip}: one walk
+   * of the history for a whole batch.
+   */
+  static Map<String, Map<Trailers.Phase, RevCommit>> phaseIndex(
+      WorkingCopy wc, ObjectId stop, ObjectId tip, int depth) {
+    Map<String, Map<Trailers.Phase, RevCommit>> index = new HashMap<>();
+    for (RevCommit commit : wc.commitsBetween(stop, tip, depth)) {
+      Map<String, String> trailers = Trailers.of(commit);
+      String rotationId = trailers.get(Trailers.ROTATION_ID);
+      if (rotationId == null) {
+        continue;
+      }
+      Trailers.phaseOf(commit, rotationId)
+          .ifPresent(
+              phase ->
+                  index
+                      .computeIfAbsent(rotationId, r -> new EnumMap<>(Trailers.Phase.class))
+                      .putIfAbsent(phase, commit));
+    }
+    return index;
   }
 
   /** The newest commit of each phase of the rotation among the commits from {@code tip}. */

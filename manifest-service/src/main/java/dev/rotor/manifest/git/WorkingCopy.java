@@ -5,7 +5,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.GitAPIException;
@@ -259,8 +261,19 @@ public final class WorkingCopy {
     /** The branch now points at the new commit. */
     UPDATED,
     /** The branch had moved (or exists already, for a create): nothing changed. */
-    MOVED
+    MOVED,
+    /** The server refused this branch's update (protection, a hook); see the message. */
+    REFUSED
   }
+
+  /**
+   * One branch update of a push: {@code newId} (null: delete) only if the branch is at {@code
+   * expectedOld} (null: the branch must not exist).
+   */
+  public record BranchUpdate(String branch, ObjectId newId, ObjectId expectedOld) {}
+
+  /** What the server did with one branch update; {@code message} says why it was refused. */
+  public record BranchResult(PushOutcome outcome, String message) {}
 
   /**
    * Pushes {@code newId} to {@code branch}, only if the branch is at {@code expectedOld} (null: the
@@ -270,40 +283,106 @@ public final class WorkingCopy {
    *     another reason (credentials, branch protection, a hook)
    */
   public PushOutcome push(String branch, ObjectId newId, ObjectId expectedOld) {
-    String ref = "refs/heads/" + branch;
+    BranchResult result =
+        pushAll(List.of(new BranchUpdate(branch, newId, expectedOld))).get(branch);
+    if (result.outcome() == PushOutcome.REFUSED) {
+      throw RotationFailedException.refused(result.message());
+    }
+    return result.outcome();
+  }
+
+  /**
+   * Pushes many branch updates in one push (one connection, one pack), each only if its branch is
+   * at its expected old value. Never forces. The server decides each update on its own: the result
+   * says, per branch, whether it was updated, had moved, or was refused.
+   *
+   * @throws RotationFailedException {@code GIT_REFUSED} when the push as a whole is refused
+   *     (credentials, repository not found)
+   * @throws dev.rotor.manifest.TransientException when the server cannot be reached
+   */
+  public Map<String, BranchResult> pushAll(List<BranchUpdate> updates) {
+    Map<String, BranchResult> results = new LinkedHashMap<>();
+    if (updates.isEmpty()) {
+      return results;
+    }
     try (Transport transport = Transport.open(repository, new URIish(url))) {
       transport.setCredentialsProvider(credentials);
       transport.setTimeout(timeoutSeconds());
-      RemoteRefUpdate update =
-          new RemoteRefUpdate(
-              repository,
-              newId == null ? null : newId.name(),
-              newId,
-              ref,
-              false,
-              null,
-              expectedOld == null ? ObjectId.zeroId() : expectedOld);
-      PushResult result = transport.push(NullProgressMonitor.INSTANCE, List.of(update));
-      RemoteRefUpdate done = result.getRemoteUpdate(ref);
-      return switch (done.getStatus()) {
-        case OK, UP_TO_DATE -> PushOutcome.UPDATED;
-        case REJECTED_NONFASTFORWARD, REJECTED_REMOTE_CHANGED -> PushOutcome.MOVED;
-        default ->
-            throw RotationFailedException.refused(
-                "Git refused the push to "
-                    + branch
-                    + " of "
-                    + GitRefusal.redact(url)
-                    + ": "
-                    + done.getStatus()
-                    + (done.getMessage() == null
-                        ? ""
-                        : " (" + GitRefusal.redact(done.getMessage()) + ")"));
-      };
+      List<RemoteRefUpdate> refUpdates = new ArrayList<>();
+      for (BranchUpdate u : updates) {
+        String ref = "refs/heads/" + u.branch();
+        ObjectId expected = u.expectedOld() == null ? ObjectId.zeroId() : u.expectedOld();
+        refUpdates.add(
+            u.newId() == null
+                ? new RemoteRefUpdate(repository, (String) null, ref, false, null, expected)
+                : new RemoteRefUpdate(
+                    repository, u.newId().name(), u.newId(), ref, false, null, expected));
+      }
+      PushResult result = transport.push(NullProgressMonitor.INSTANCE, refUpdates);
+      for (BranchUpdate u : updates) {
+        RemoteRefUpdate done = result.getRemoteUpdate("refs/heads/" + u.branch());
+        results.put(u.branch(), resultOf(u, done));
+      }
+      return results;
     } catch (RotationFailedException e) {
       throw e;
     } catch (Exception e) {
       throw GitRefusal.of(url, "push", e);
+    }
+  }
+
+  private BranchResult resultOf(BranchUpdate update, RemoteRefUpdate done) {
+    if (done == null) {
+      return new BranchResult(
+          PushOutcome.REFUSED,
+          "Git did not report on the push to " + update.branch() + " of " + GitRefusal.redact(url));
+    }
+    switch (done.getStatus()) {
+      case OK:
+      case UP_TO_DATE:
+        return new BranchResult(PushOutcome.UPDATED, null);
+      case NON_EXISTING:
+        return new BranchResult(
+            update.newId() == null ? PushOutcome.UPDATED : PushOutcome.MOVED, null);
+      case REJECTED_NONFASTFORWARD:
+      case REJECTED_REMOTE_CHANGED:
+        return new BranchResult(PushOutcome.MOVED, null);
+      default:
+        return new BranchResult(
+            PushOutcome.REFUSED,
+            "Git refused the push to "
+                + update.branch()
+                + " of "
+                + GitRefusal.redact(url)
+                + ": "
+                + done.getStatus()
+                + (done.getMessage() == null
+                    ? ""
+                    : " (" + GitRefusal.redact(done.getMessage()) + ")"));
+    }
+  }
+
+  /**
+   * Deletes remote branches, each if it still points at its expected value, in one push; a failure
+   * is only logged by the caller.
+   *
+   * @return the branches that are gone
+   */
+  public List<String> deleteBranches(Map<String, ObjectId> expected) {
+    List<BranchUpdate> updates = new ArrayList<>();
+    expected.forEach((branch, id) -> updates.add(new BranchUpdate(branch, null, id)));
+    try {
+      List<String> gone = new ArrayList<>();
+      pushAll(updates)
+          .forEach(
+              (branch, r) -> {
+                if (r.outcome() == PushOutcome.UPDATED) {
+                  gone.add(branch);
+                }
+              });
+      return gone;
+    } catch (RuntimeException e) {
+      return List.of();
     }
   }
 
