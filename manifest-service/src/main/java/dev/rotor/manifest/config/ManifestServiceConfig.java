@@ -62,6 +62,14 @@ public interface ManifestServiceConfig {
     @WithDefault("5")
     int pushAttempts();
 
+    /**
+     * Most rotations one worker round takes on at once. Due rotations of the same repository and
+     * branch share Git rounds: one fetch and one push for all their proposals, one fetch and one
+     * push of the default branch for all their merges. 1 works on one rotation at a time.
+     */
+    @WithDefault("100")
+    int batchSize();
+
     /** How many commits back Rotor looks for its trailers (its own earlier commits). */
     @WithDefault("2000")
     int historyDepth();

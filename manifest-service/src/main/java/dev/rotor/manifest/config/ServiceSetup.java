@@ -84,6 +84,10 @@ public class ServiceSetup {
     if (config.git().pushAttempts() < 1) {
       problems.add(PREFIX + "git.push-attempts: must be at least 1");
     }
+    if (config.git().batchSize() < 1 || config.git().batchSize() > 1000) {
+      problems.add(
+          PREFIX + "git.batch-size: must be between 1 and 1000; got " + config.git().batchSize());
+    }
     if (config.git().historyDepth() < 10) {
       problems.add(PREFIX + "git.history-depth: must be at least 10");
     }

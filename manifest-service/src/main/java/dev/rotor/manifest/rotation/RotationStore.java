@@ -148,6 +148,39 @@ public class RotationStore {
     return ids.stream().findFirst().map(Object::toString);
   }
 
+  /**
+   * Takes the leases of up to {@code limit} due and free rotations: those waiting for a review, a
+   * merge or a rollback first (cluster-agents wait for them), then proposals, each group the one
+   * due soonest first.
+   */
+  @Transactional
+  public List<RotationRecord> claimDueBatch(Instant now, String owner, Duration lease, int limit) {
+    @SuppressWarnings("unchecked")
+    List<Object> ids =
+        em.createNativeQuery(
+                "update rotation set lease_owner = :owner, lease_until = :until where rotation_id"
+                    + " in (select rotation_id from rotation where next_attempt_at <= :now and"
+                    + " (lease_until is null or lease_until < :now) order by case status when"
+                    + " 'PROPOSING' then 1 else 0 end, next_attempt_at limit :limit for update skip"
+                    + " locked) returning rotation_id")
+            .setParameter("owner", owner)
+            .setParameter("until", now.plus(lease))
+            .setParameter("now", now)
+            .setParameter("limit", limit)
+            .getResultList();
+    if (ids.isEmpty()) {
+      return List.of();
+    }
+    List<String> claimed = ids.stream().map(Object::toString).toList();
+    return RotationRecord.<RotationRecord>list("rotationId in ?1", claimed).stream()
+        .sorted(
+            java.util.Comparator.comparing(
+                    (RotationRecord r) -> r.status == RotationStatus.PROPOSING)
+                .thenComparing(
+                    r -> r.nextAttemptAt, java.util.Comparator.nullsLast(Instant::compareTo)))
+        .toList();
+  }
+
   /** The inputs of a rotation, in the order they arrived; inputs naming another target are not. */
   @Transactional
   public List<RotationInputRecord> inputs(String rotationId, String targetId) {

@@ -12,6 +12,7 @@ import dev.rotor.common.event.Sources;
 import dev.rotor.common.messaging.TraceContext;
 import dev.rotor.common.plan.ManifestFormat;
 import dev.rotor.common.plan.Plan;
+import dev.rotor.common.plan.ReviewProvider;
 import dev.rotor.common.plan.Stage;
 import dev.rotor.manifest.RotationFailedException;
 import dev.rotor.manifest.TransientException;
@@ -37,8 +38,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -47,6 +50,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.jboss.logging.Logger;
 
 /**
@@ -72,6 +76,7 @@ public class RotationWorker {
   private final Clock clock;
   private final ManifestServiceConfig.Worker settings;
   private final Duration reviewTimeout;
+  private final int batchSize;
   private final String owner = "manifest-service-" + UUID.randomUUID().toString().substring(0, 8);
   private final AtomicBoolean wakeQueued = new AtomicBoolean();
   private final AtomicReference<Instant> lastTick = new AtomicReference<>();
@@ -95,6 +100,7 @@ public class RotationWorker {
     this.clock = clock;
     this.settings = config.worker();
     this.reviewTimeout = config.review().timeout();
+    this.batchSize = config.git().batchSize();
   }
 
   void start(@Observes StartupEvent event) {
@@ -149,11 +155,12 @@ public class RotationWorker {
     try {
       outbox.sendUnsent();
       for (int i = 0; i < 1000; i++) {
-        Optional<String> due = store.claimDue(clock.instant(), owner, settings.lease());
+        List<RotationRecord> due =
+            store.claimDueBatch(clock.instant(), owner, settings.lease(), batchSize);
         if (due.isEmpty()) {
           break;
         }
-        process(due.get());
+        processBatch(due);
         outbox.sendUnsent();
       }
       long[] gauges = store.gauges();
@@ -165,46 +172,135 @@ public class RotationWorker {
     }
   }
 
-  void process(String rotationId) {
-    RotationRecord rotation = store.find(rotationId).orElse(null);
-    if (rotation == null) {
-      return;
+  /** The step of one rotation in a round; a proposal or a local merge waits for its batch. */
+  private final class Step {
+    final RotationRecord rotation;
+    final KeyGenerated key;
+    final long seen;
+    final String name;
+    final Timer.Sample sample = metrics.start();
+    boolean batched;
+    List<String> approvers;
+    boolean forced;
+
+    Step(RotationRecord rotation) {
+      this.rotation = rotation;
+      this.key = rotation.keyGenerated();
+      this.seen = rotation.inputVersion;
+      this.name = rotation.status.name().toLowerCase(java.util.Locale.ROOT);
     }
-    long seen = rotation.inputVersion;
-    String step = rotation.status.name().toLowerCase(java.util.Locale.ROOT);
-    Timer.Sample sample = metrics.start();
+
+    /** The repository and branch whose Git round this step shares. */
+    String gitRound() {
+      return key.plan().manifest().repository() + "\n" + key.plan().manifest().branch();
+    }
+  }
+
+  /**
+   * Works on the claimed rotations: reviews, rollbacks and waits one by one; local merges, then
+   * proposals, in one Git round per repository and branch (merges first: cluster-agents wait for
+   * them). Each rotation ends its step in its own transaction, with its own events.
+   */
+  void processBatch(List<RotationRecord> due) {
+    Map<String, List<Step>> merges = new LinkedHashMap<>();
+    Map<String, List<Step>> proposals = new LinkedHashMap<>();
+    for (RotationRecord rotation : due) {
+      Step step = new Step(rotation);
+      run(
+          step,
+          () -> {
+            switch (rotation.status) {
+              case PROPOSING -> {
+                Plan plan = step.key.plan();
+                reviews.of(plan).requireAvailable(plan);
+                step.batched = true;
+                proposals.computeIfAbsent(step.gitRound(), k -> new ArrayList<>()).add(step);
+              }
+              case PROPOSED ->
+                  review(
+                      step,
+                      s -> merges.computeIfAbsent(s.gitRound(), k -> new ArrayList<>()).add(s));
+              case MERGED -> rollBackIfAsked(rotation, step.key, step.seen);
+              default -> store.waitUntil(rotation.rotationId, null, step.seen, clock.instant());
+            }
+          });
+    }
+    merges.values().forEach(this::mergeBatch);
+    proposals.values().forEach(this::proposeBatch);
+  }
+
+  /**
+   * Runs (part of) a step in the trace of the event that last woke the rotation; a failure fails or
+   * retries this rotation only. The step is timed until it is done, batch included.
+   */
+  private void run(Step step, Runnable work) {
     String outcome = "done";
-    KeyGenerated key = rotation.keyGenerated();
-    // The step works for the event that last woke the rotation: its events continue that trace.
     try (Scope ignored =
-        TraceContext.makeCurrent(TraceContext.of(rotation.traceparent, rotation.tracestate))) {
-      switch (rotation.status) {
-        case PROPOSING -> propose(rotation, key);
-        case PROPOSED -> review(rotation, key, seen);
-        case MERGED -> rollBackIfAsked(rotation, key, seen);
-        default -> store.waitUntil(rotationId, null, seen, clock.instant());
-      }
+        TraceContext.makeCurrent(
+            TraceContext.of(step.rotation.traceparent, step.rotation.tracestate))) {
+      work.run();
     } catch (RotationFailedException e) {
+      step.batched = false;
       outcome = "failed";
-      fail(rotation, key, e.reason(), e.getMessage());
+      fail(step.rotation, step.key, e.reason(), e.getMessage());
     } catch (RuntimeException e) {
+      step.batched = false;
       outcome = "retry";
-      retry(rotation, key, step, e, seen);
+      retry(step.rotation, step.key, step.name, e, step.seen);
     } finally {
-      metrics.stepDone(sample, step, outcome);
+      if (!step.batched) {
+        metrics.stepDone(step.sample, step.name, outcome);
+      }
     }
   }
 
   // ---- steps
 
-  private void propose(RotationRecord rotation, KeyGenerated key) {
+  private void proposeBatch(List<Step> steps) {
+    List<Step> ready = new ArrayList<>();
+    List<ManifestChanges.ProposalRequest> requests = new ArrayList<>();
+    List<ManifestChanges.Outcome<ManifestChanges.Proposal>> outcomes;
+    try {
+      for (Step step : steps) {
+        step.batched = false;
+        run(
+            step,
+            () -> {
+              requests.add(new ManifestChanges.ProposalRequest(step.key, entryValues(step.key)));
+              ready.add(step);
+              step.batched = true;
+            });
+      }
+      outcomes = batchOrFail(requests.size(), () -> changes.proposeAll(requests));
+    } finally {
+      requests.forEach(r -> r.values().close());
+    }
+    for (int i = 0; i < ready.size(); i++) {
+      Step step = ready.get(i);
+      ManifestChanges.Outcome<ManifestChanges.Proposal> outcome = outcomes.get(i);
+      step.batched = false;
+      run(step, () -> proposed(step.rotation, step.key, outcome.get()));
+    }
+  }
+
+  /** The batch's outcomes; a failure of the batch as a whole is every rotation's failure. */
+  private static <T> List<ManifestChanges.Outcome<T>> batchOrFail(
+      int size, java.util.function.Supplier<List<ManifestChanges.Outcome<T>>> batch) {
+    try {
+      return batch.get();
+    } catch (RuntimeException e) {
+      List<ManifestChanges.Outcome<T>> failed = new ArrayList<>();
+      for (int i = 0; i < size; i++) {
+        failed.add(ManifestChanges.Outcome.failed(e));
+      }
+      return failed;
+    }
+  }
+
+  private void proposed(
+      RotationRecord rotation, KeyGenerated key, ManifestChanges.Proposal proposal) {
     Plan plan = key.plan();
     ReviewGateway review = reviews.of(plan);
-    review.requireAvailable(plan);
-    ManifestChanges.Proposal proposal;
-    try (EntryValues values = entryValues(key)) {
-      proposal = changes.propose(key, values);
-    }
     ChangeRequest changeRequest = review.open(rotation, key, proposal);
     ManifestProposed data =
         new ManifestProposed(
@@ -231,7 +327,29 @@ public class RotationWorker {
         proposal.reused() ? " (found in Git, nothing written)" : "");
   }
 
-  private void review(RotationRecord rotation, KeyGenerated key, long seen) {
+  private void mergeBatch(List<Step> steps) {
+    List<ManifestChanges.Proposed> proposals = new ArrayList<>();
+    for (Step step : steps) {
+      proposals.add(ReviewGateway.proposed(step.rotation, step.key));
+    }
+    List<ManifestChanges.Outcome<ManifestChanges.Merged>> outcomes =
+        batchOrFail(proposals.size(), () -> changes.mergeAll(proposals));
+    for (int i = 0; i < steps.size(); i++) {
+      Step step = steps.get(i);
+      ManifestChanges.Outcome<ManifestChanges.Merged> outcome = outcomes.get(i);
+      step.batched = false;
+      run(
+          step,
+          () ->
+              merged(
+                  step.rotation, step.key, outcome.get(), step.approvers, step.forced, step.seen));
+    }
+  }
+
+  private void review(Step step, Consumer<Step> mergeInBatch) {
+    RotationRecord rotation = step.rotation;
+    KeyGenerated key = step.key;
+    long seen = step.seen;
     List<RotationInputRecord> inputs = store.inputs(rotation.rotationId, rotation.targetId);
     ReviewGateway review = reviews.of(key.plan());
     Optional<RotationInputRecord> rollback = first(inputs, InputKind.ROLLBACK);
@@ -253,7 +371,14 @@ public class RotationWorker {
       throw new RotationFailedException(Reasons.RotationFailure.REVIEW_REJECTED, message);
     }
     Decision decision = review.decide(rotation, key, inputs);
-    if (decision instanceof Decision.Approved approved) {
+    if (decision instanceof Decision.Approved approved
+        && review.provider() == ReviewProvider.LOCAL) {
+      // Rotor merges and pushes itself: in one Git round with the other merges of the batch.
+      step.approvers = approved.approvers();
+      step.forced = approved.forced();
+      step.batched = true;
+      mergeInBatch.accept(step);
+    } else if (decision instanceof Decision.Approved approved) {
       ManifestChanges.Merged merged = review.merge(rotation, key, approved.approvers());
       merged(rotation, key, merged, approved.approvers(), approved.forced(), seen);
     } else if (decision instanceof Decision.MergedElsewhere elsewhere) {
