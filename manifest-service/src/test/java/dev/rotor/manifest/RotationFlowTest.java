@@ -311,6 +311,107 @@ class RotationFlowTest {
   }
 
   @Test
+  void rotationsOfOneRepositoryDueTogetherAreProposedInOnePushAndMergedInOnePushOfMain() {
+    int count = 8;
+    String name = repository("batch-");
+    String namespace = "batch-" + UUID.randomUUID().toString().substring(0, 8);
+    Map<String, String> files = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < count; i++) {
+      files.put(
+          "apps/app-" + i + "/secret.yaml",
+          Rotations.sealedManifest(controller, namespace, "app-" + i, "aaaaaaaa"));
+    }
+    String url = remote.repositoryWith(name, files);
+    String base = remote.branch(name, "main").orElseThrow();
+    int seedPushes = remote.pushes(name);
+    int seedPushesOfMain = remote.pushesTo(name, "main");
+    List<KeyGenerated> batch = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      Plan plan =
+          Rotations.plan(
+              url,
+              namespace,
+              "app-" + i,
+              "apps/app-" + i + "/secret.yaml",
+              ManifestFormat.SEALED_SECRET,
+              controller,
+              ReviewProvider.LOCAL,
+              1,
+              List.of(),
+              2);
+      batch.add(key(plan, "alice").event());
+    }
+    // The first push waits until every key is recorded: the rest are due together after it, so
+    // at most two pushes whatever the timing (eight, one after the other, before batching).
+    remote.beforeNextPush(
+        name,
+        () ->
+            await()
+                .atMost(Duration.ofSeconds(30))
+                .until(() -> rows(namespace, "rotation") == count));
+    batch.forEach(k -> send(k, KEY_GENERATOR));
+    List<ManifestProposed> proposals = new ArrayList<>();
+    for (KeyGenerated k : batch) {
+      proposals.add(
+          (ManifestProposed) events.await(k.rotationId(), EventType.MANIFEST_PROPOSED).data());
+    }
+    int proposalPushes = remote.pushes(name) - seedPushes;
+    assertThat(proposalPushes).as("pushes for %d proposals", count).isBetween(1, 2);
+    for (int i = 0; i < count; i++) {
+      RevCommit distribute = remote.commitOf(name, proposals.get(i).distributeCommit());
+      assertThat(distribute.getParent(0).name()).isEqualTo(base);
+      assertThat(Trailers.phaseOf(distribute, batch.get(i).rotationId()))
+          .contains(Trailers.Phase.DISTRIBUTE);
+      assertThat(remote.branch(name, proposals.get(i).branch()))
+          .contains(proposals.get(i).promoteCommit());
+    }
+
+    remote.beforeNextPush(
+        name,
+        () ->
+            await()
+                .atMost(Duration.ofSeconds(30))
+                .until(() -> rows(namespace, "rotation_input") == count));
+    batch.forEach(k -> approve(k, "bob"));
+    List<ManifestApproved> approvals = new ArrayList<>();
+    for (KeyGenerated k : batch) {
+      approvals.add(
+          (ManifestApproved) events.await(k.rotationId(), EventType.MANIFEST_APPROVED).data());
+    }
+
+    assertThat(remote.pushesTo(name, "main") - seedPushesOfMain)
+        .as("pushes of main for %d merges", count)
+        .isBetween(1, 2);
+    List<RevCommit> history = remote.history(name, "main");
+    assertThat(history).hasSize(2 * count + 1).allMatch(c -> c.getParentCount() <= 1);
+    String tip = history.get(0).name();
+    for (int i = 0; i < count; i++) {
+      KeyGenerated k = batch.get(i);
+      assertThat(history.stream().filter(c -> Trailers.phaseOf(c, k.rotationId()).isPresent()))
+          .hasSize(2);
+      assertThat(remote.file(name, tip, "apps/app-" + i + "/secret.yaml"))
+          .contains("keyring.key." + k.keyId() + ":");
+      assertThat(approvals.get(i).promoteCommit())
+          .isIn(history.stream().map(RevCommit::name).toList());
+    }
+    assertThat(remote.branches(name)).containsExactly("main");
+  }
+
+  /** Rows of {@code table} whose target is in {@code namespace}. */
+  private int rows(String namespace, String table) {
+    try (Connection c = database.getConnection();
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "select count(*) from " + table + " where target_id like '" + namespace + "/%'")) {
+      rs.next();
+      return rs.getInt(1);
+    } catch (java.sql.SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
   void anApprovalThatArrivesWhileTheDatabaseIsAwayCountsOnceItIsBackAndIsNotDeadLettered() {
     // Found by the chaos run: approvals that came during a PostgreSQL restart were dead-lettered
     // and their rotations never merged.

@@ -63,6 +63,21 @@ public final class GitRemote implements AutoCloseable {
     return server.commit(name + ".git", branch, files, message);
   }
 
+  /** How many pushes repository {@code name} received. */
+  public int pushes(String name) {
+    return server.pushes(name + ".git");
+  }
+
+  /** How many pushes updated (or tried to update) {@code branch} of repository {@code name}. */
+  public int pushesTo(String name, String branch) {
+    return server.pushesTo(name + ".git", branch);
+  }
+
+  /** Runs {@code action} once, when the next push to repository {@code name} starts. */
+  public void beforeNextPush(String name, Runnable action) {
+    server.beforeNextPush(name + ".git", action);
+  }
+
   public Optional<String> branch(String name, String branch) {
     try (Repository repo = server.open(name + ".git")) {
       Ref ref = repo.exactRef("refs/heads/" + branch);

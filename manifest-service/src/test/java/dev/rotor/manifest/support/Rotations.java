@@ -64,6 +64,31 @@ public final class Rotations {
       int required,
       List<String> teams,
       int previousKeys) {
+    return plan(
+        repository,
+        NAMESPACE,
+        SECRET,
+        PATH,
+        format,
+        controller,
+        provider,
+        required,
+        teams,
+        previousKeys);
+  }
+
+  /** A plan for Secret {@code namespace/secret}, whose manifest is {@code path}. */
+  public static Plan plan(
+      String repository,
+      String namespace,
+      String secret,
+      String path,
+      ManifestFormat format,
+      SealingController controller,
+      ReviewProvider provider,
+      int required,
+      List<String> teams,
+      int previousKeys) {
     List<Stage> stages = new ArrayList<>();
     for (String cluster : CLUSTERS) {
       stages.add(
@@ -76,11 +101,11 @@ public final class Rotations {
               format == ManifestFormat.SEALED_SECRET ? controller.pem() : null));
     }
     return new Plan(
-        TARGET,
-        NAMESPACE,
-        SECRET,
+        namespace + "/" + secret,
+        namespace,
+        secret,
         new KeyringSpec(previousKeys),
-        new ManifestSpec(repository, "main", PATH, format, format == ManifestFormat.SECRET),
+        new ManifestSpec(repository, "main", path, format, format == ManifestFormat.SECRET),
         stages,
         new ApprovalSpec(provider, required, teams),
         VerificationSpec.DEFAULT,
@@ -137,16 +162,26 @@ public final class Rotations {
 
   /** A SealedSecret manifest with a one-key keyring whose key is {@code keyId}. */
   public static String sealedManifest(SealingController controller, String keyId) {
+    return sealedManifest(controller, NAMESPACE, SECRET, keyId);
+  }
+
+  /** A SealedSecret manifest of {@code namespace/secret} with a one-key keyring. */
+  public static String sealedManifest(
+      SealingController controller, String namespace, String secret, String keyId) {
     String primary =
         SealedSecretSealer.seal(
-            controller.certificate(), NAMESPACE, SECRET, keyId.getBytes(StandardCharsets.US_ASCII));
-    String key = SealedSecretSealer.seal(controller.certificate(), NAMESPACE, SECRET, new byte[32]);
+            controller.certificate(), namespace, secret, keyId.getBytes(StandardCharsets.US_ASCII));
+    String key = SealedSecretSealer.seal(controller.certificate(), namespace, secret, new byte[32]);
     return "# The Secrets Service's keyring, sealed for the Aether clusters.\n"
         + "apiVersion: bitnami.com/v1alpha1\n"
         + "kind: SealedSecret\n"
         + "metadata:\n"
-        + "  name: secrets-service-config\n"
-        + "  namespace: aether-services\n"
+        + "  name: "
+        + secret
+        + "\n"
+        + "  namespace: "
+        + namespace
+        + "\n"
         + "  labels:\n"
         + "    app: secrets-service   # owned by the platform team\n"
         + "spec:\n"
@@ -162,8 +197,12 @@ public final class Rotations {
         + "'\n"
         + "  template:\n"
         + "    metadata:\n"
-        + "      name: secrets-service-config\n"
-        + "      namespace: aether-services\n"
+        + "      name: "
+        + secret
+        + "\n"
+        + "      namespace: "
+        + namespace
+        + "\n"
         + "    type: Opaque\n";
   }
 }

@@ -8,6 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.ee10.servlet.security.ConstraintMapping;
@@ -27,7 +29,11 @@ import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.PersonIdent;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
+import org.eclipse.jgit.transport.AdvertiseRefsHook;
 import org.eclipse.jgit.transport.CredentialsProvider;
+import org.eclipse.jgit.transport.ReceivePack;
+import org.eclipse.jgit.transport.ServiceMayNotContinueException;
+import org.eclipse.jgit.transport.UploadPack;
 import org.eclipse.jgit.transport.UsernamePasswordCredentialsProvider;
 import org.eclipse.jgit.transport.resolver.FileResolver;
 import org.eclipse.jgit.transport.resolver.ServiceNotAuthorizedException;
@@ -47,6 +53,8 @@ public final class GitServer implements AutoCloseable {
   private final UserStore users = new UserStore();
   private final String writer;
   private final String writerPassword;
+  private final Map<String, AtomicInteger> pushes = new ConcurrentHashMap<>();
+  private final Map<String, Runnable> beforeNextPush = new ConcurrentHashMap<>();
 
   private GitServer(Path root, String writer, String writerPassword) {
     this.root = root;
@@ -78,7 +86,41 @@ public final class GitServer implements AutoCloseable {
             if (!request.isUserInRole(WRITER_ROLE)) {
               throw new ServiceNotAuthorizedException();
             }
-            return new DefaultReceivePackFactory().create(request, repository);
+            ReceivePack pack = new DefaultReceivePackFactory().create(request, repository);
+            String name = nameOf(repository);
+            AdvertiseRefsHook advertise = pack.getAdvertiseRefsHook();
+            pack.setAdvertiseRefsHook(
+                new AdvertiseRefsHook() {
+                  @Override
+                  public void advertiseRefs(UploadPack uploadPack)
+                      throws ServiceMayNotContinueException {
+                    advertise.advertiseRefs(uploadPack);
+                  }
+
+                  @Override
+                  public void advertiseRefs(ReceivePack receivePack) throws IOException {
+                    Runnable action = beforeNextPush.remove(name);
+                    if (action != null) {
+                      action.run();
+                    }
+                    advertise.advertiseRefs(receivePack);
+                  }
+                });
+            pack.setPostReceiveHook(
+                (rp, commands) -> {
+                  if (!commands.isEmpty()) {
+                    pushes.computeIfAbsent(name, n -> new AtomicInteger()).incrementAndGet();
+                  }
+                  commands.stream()
+                      .map(c -> name + " " + c.getRefName())
+                      .distinct()
+                      .forEach(
+                          ref ->
+                              pushes
+                                  .computeIfAbsent(ref, n -> new AtomicInteger())
+                                  .incrementAndGet());
+                });
+            return pack;
           });
       ServletContextHandler context = new ServletContextHandler("/");
       context.addServlet(new ServletHolder(servlet), "/git/*");
@@ -100,6 +142,29 @@ public final class GitServer implements AutoCloseable {
     } catch (Exception e) {
       throw new IllegalStateException("cannot start the Git server", e);
     }
+  }
+
+  /**
+   * How many pushes repository {@code name} received (one per push, however many branches it
+   * updated), counting those of which the server applied some update or refused them all.
+   */
+  public int pushes(String name) {
+    AtomicInteger count = pushes.get(name);
+    return count == null ? 0 : count.get();
+  }
+
+  /** How many pushes to repository {@code name} carried an update of {@code branch}. */
+  public int pushesTo(String name, String branch) {
+    AtomicInteger count = pushes.get(name + " refs/heads/" + branch);
+    return count == null ? 0 : count.get();
+  }
+
+  /**
+   * Runs {@code action} once, when the next push to repository {@code name} asks which refs the
+   * server has: a test moves a branch there, as someone pushing at the same moment would.
+   */
+  public void beforeNextPush(String name, Runnable action) {
+    beforeNextPush.put(name, action);
   }
 
   /** Adds a user who may clone and fetch but not push. */
@@ -191,6 +256,15 @@ public final class GitServer implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** The name of a served repository, relative to the root ({@code aether/gitops.git}). */
+  private String nameOf(Repository repository) {
+    return root.toAbsolutePath()
+        .normalize()
+        .relativize(repository.getDirectory().toPath().toAbsolutePath().normalize())
+        .toString()
+        .replace('\\', '/');
   }
 
   private Path directory(String name) {
