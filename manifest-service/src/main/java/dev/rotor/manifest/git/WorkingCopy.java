@@ -3,18 +3,16 @@ package dev.rotor.manifest.git;
 import dev.rotor.manifest.RotationFailedException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.GitAPIException;
-import org.eclipse.jgit.dircache.DirCache;
-import org.eclipse.jgit.dircache.DirCacheBuilder;
-import org.eclipse.jgit.dircache.DirCacheEditor;
-import org.eclipse.jgit.dircache.DirCacheEntry;
 import org.eclipse.jgit.lib.CommitBuilder;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.FileMode;
@@ -25,6 +23,7 @@ import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.lib.PersonIdent;
 import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.lib.TreeFormatter;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevSort;
 import org.eclipse.jgit.revwalk.RevWalk;
@@ -34,7 +33,9 @@ import org.eclipse.jgit.transport.RefSpec;
 import org.eclipse.jgit.transport.RemoteRefUpdate;
 import org.eclipse.jgit.transport.Transport;
 import org.eclipse.jgit.transport.URIish;
+import org.eclipse.jgit.treewalk.CanonicalTreeParser;
 import org.eclipse.jgit.treewalk.TreeWalk;
+import org.eclipse.jgit.util.Paths;
 
 /**
  * One bare working copy of a remote, for the length of one operation: fetch, read a file at a
@@ -195,8 +196,9 @@ public final class WorkingCopy {
   }
 
   /**
-   * Writes {@code content} at {@code path} into the tree of {@code base} and commits it on top of
-   * {@code parent}.
+   * Writes {@code content} at {@code path} into the tree of {@code parent} and commits it on top of
+   * {@code parent}. Only the trees on the path are written again: a repository with thousands of
+   * manifests costs one tree per folder level, not one per folder.
    */
   public ObjectId commitFile(
       RevCommit parent,
@@ -209,21 +211,15 @@ public final class WorkingCopy {
         ObjectReader reader = repository.newObjectReader()) {
       ObjectId blob = inserter.insert(Constants.OBJ_BLOB, content);
       FileMode mode = modeAt(parent, path);
-      DirCache index = DirCache.newInCore();
-      DirCacheBuilder builder = index.builder();
-      builder.addTree(new byte[0], DirCacheEntry.STAGE_0, reader, parent.getTree());
-      builder.finish();
-      DirCacheEditor editor = index.editor();
-      editor.add(
-          new DirCacheEditor.PathEdit(path) {
-            @Override
-            public void apply(DirCacheEntry entry) {
-              entry.setFileMode(mode == FileMode.EXECUTABLE_FILE ? mode : FileMode.REGULAR_FILE);
-              entry.setObjectId(blob);
-            }
-          });
-      editor.finish();
-      ObjectId tree = index.writeTree(inserter);
+      ObjectId tree =
+          replaceOnPath(
+              inserter,
+              reader,
+              parent.getTree(),
+              path.split("/"),
+              0,
+              mode == FileMode.EXECUTABLE_FILE ? mode : FileMode.REGULAR_FILE,
+              blob);
       CommitBuilder commit = new CommitBuilder();
       commit.setTreeId(tree);
       commit.setParentId(parent);
@@ -236,6 +232,65 @@ public final class WorkingCopy {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  private record TreeEntry(byte[] name, FileMode mode, ObjectId id) {}
+
+  /**
+   * A copy of {@code tree} (null: an empty one) with {@code parts[depth..]} pointing at {@code
+   * blob}: the other entries stay as they are, in Git's order.
+   */
+  private static ObjectId replaceOnPath(
+      ObjectInserter inserter,
+      ObjectReader reader,
+      ObjectId tree,
+      String[] parts,
+      int depth,
+      FileMode mode,
+      ObjectId blob)
+      throws IOException {
+    byte[] own = parts[depth].getBytes(StandardCharsets.UTF_8);
+    List<TreeEntry> entries = new ArrayList<>();
+    ObjectId subtree = null;
+    if (tree != null) {
+      CanonicalTreeParser parser = new CanonicalTreeParser();
+      parser.reset(reader, tree);
+      for (; !parser.eof(); parser.next()) {
+        byte[] name = new byte[parser.getNameLength()];
+        parser.getName(name, 0);
+        if (Arrays.equals(name, own)) {
+          if (parser.getEntryFileMode() == FileMode.TREE) {
+            subtree = parser.getEntryObjectId();
+          }
+          continue;
+        }
+        entries.add(new TreeEntry(name, parser.getEntryFileMode(), parser.getEntryObjectId()));
+      }
+    }
+    boolean last = depth == parts.length - 1;
+    entries.add(
+        last
+            ? new TreeEntry(own, mode, blob)
+            : new TreeEntry(
+                own,
+                FileMode.TREE,
+                replaceOnPath(inserter, reader, subtree, parts, depth + 1, mode, blob)));
+    entries.sort(
+        (a, b) ->
+            Paths.compare(
+                a.name(),
+                0,
+                a.name().length,
+                a.mode().getBits(),
+                b.name(),
+                0,
+                b.name().length,
+                b.mode().getBits()));
+    TreeFormatter formatter = new TreeFormatter();
+    for (TreeEntry e : entries) {
+      formatter.append(e.name(), e.mode(), e.id());
+    }
+    return formatter.insertTo(inserter);
   }
 
   /** A commit with {@code parent}'s tree: changes nothing, records a step. */
