@@ -7,7 +7,10 @@ import dev.rotor.manifest.rotation.RotationStore;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.jboss.logging.Logger;
 
@@ -18,6 +21,7 @@ import org.jboss.logging.Logger;
  */
 @ApplicationScoped
 public class OutboxSender {
+  private static final int BATCH = 100;
   private static final Logger LOG = Logger.getLogger(OutboxSender.class);
 
   private final MutinyEmitter<byte[]> manifests;
@@ -31,27 +35,59 @@ public class OutboxSender {
     this.clock = clock;
   }
 
-  /** Sends what is unsent; stops at the first failure (order matters within a target). */
+  /**
+   * Sends what is unsent, up to 100 events at a time without waiting for each acknowledgement in
+   * between (one producer keeps their order per partition), then marks the acknowledged ones sent
+   * in one transaction. Stops at the first failure (order matters within a target): that event and
+   * the ones after it go out again on the next round, with their ids (consumers ignore a repeat).
+   */
   public synchronized void sendUnsent() {
     while (true) {
-      List<OutboxEntry> batch = store.unsent(50);
+      List<OutboxEntry> batch = store.unsent(BATCH);
       if (batch.isEmpty()) {
         return;
       }
+      List<CompletableFuture<Void>> sends = new ArrayList<>();
       for (OutboxEntry entry : batch) {
         try {
-          manifests.sendMessageAndAwait(
-              TraceContext.asParentOf(
-                  KafkaEvents.toMessage(entry.envelope()), entry.traceContext()));
+          sends.add(
+              manifests
+                  .sendMessage(
+                      TraceContext.asParentOf(
+                          KafkaEvents.toMessage(entry.envelope()), entry.traceContext()))
+                  .subscribeAsCompletionStage());
         } catch (RuntimeException e) {
-          LOG.warnf(
-              "ROTOR-2060 event %s (%s, rotation %s) not sent yet: %s; it is sent again on the"
-                  + " next round",
-              entry.eventId, entry.eventType, entry.rotationId, e.getMessage());
-          return;
+          sends.add(CompletableFuture.failedFuture(e));
         }
-        store.markSent(entry.id, clock.instant());
-        LOG.debugf("ROTOR-2061 sent %s %s", entry.eventType, entry.eventId);
+      }
+      List<Long> sent = new ArrayList<>();
+      RuntimeException failure = null;
+      OutboxEntry failed = null;
+      for (int i = 0; i < batch.size(); i++) {
+        OutboxEntry entry = batch.get(i);
+        try {
+          sends.get(i).join();
+          if (failure == null) {
+            sent.add(entry.id);
+            LOG.debugf("ROTOR-2061 sent %s %s", entry.eventType, entry.eventId);
+          }
+        } catch (RuntimeException e) {
+          if (failure == null) {
+            failure =
+                e instanceof CompletionException && e.getCause() instanceof RuntimeException r
+                    ? r
+                    : e;
+            failed = entry;
+          }
+        }
+      }
+      store.markSent(sent, clock.instant());
+      if (failure != null) {
+        LOG.warnf(
+            "ROTOR-2060 event %s (%s, rotation %s) not sent yet: %s; it is sent again on the"
+                + " next round",
+            failed.eventId, failed.eventType, failed.rotationId, failure.getMessage());
+        return;
       }
     }
   }

@@ -325,6 +325,18 @@ public class RotationStore {
     return OutboxEntry.<OutboxEntry>find("sentAt is null order by id").page(0, limit).list();
   }
 
+  /** Marks the events sent, in one transaction. */
+  @Transactional
+  public void markSent(List<Long> ids, Instant now) {
+    if (ids.isEmpty()) {
+      return;
+    }
+    em.createQuery("update OutboxEntry set sentAt = :now where id in :ids and sentAt is null")
+        .setParameter("now", now)
+        .setParameter("ids", ids)
+        .executeUpdate();
+  }
+
   @Transactional
   public void markSent(long id, Instant now) {
     OutboxEntry entry = OutboxEntry.findById(id);
