@@ -205,7 +205,15 @@ public class RotationWorker {
     Map<String, List<Step>> merges = new LinkedHashMap<>();
     Map<String, List<Step>> proposals = new LinkedHashMap<>();
     for (RotationRecord rotation : due) {
-      Step step = new Step(rotation);
+      Step step;
+      try {
+        step = new Step(rotation);
+      } catch (RuntimeException e) {
+        // The others go on; this one is looked at again when its lease ends.
+        LOG.errorf(
+            e, "ROTOR-2090 rotation %s cannot be read: %s", rotation.rotationId, e.getMessage());
+        continue;
+      }
       run(
           step,
           () -> {
