@@ -42,7 +42,7 @@ import org.jboss.logging.Logger;
  * keeps.
  *
  * <p>{@link #silent(boolean)} makes it ignore SealedSecrets, as a controller that is down or
- * misconfigured would.
+ * misconfigured would; {@link #resume()} brings it back, catching up on what it ignored.
  */
 public final class SealedSecretsController implements AutoCloseable {
 
@@ -143,6 +143,17 @@ public final class SealedSecretsController implements AutoCloseable {
   /** While silent, the controller ignores SealedSecrets (no Secret, no status). */
   public void silent(boolean silent) {
     this.silent = silent;
+  }
+
+  /**
+   * Stops being {@link #silent(boolean) silent} and unseals every SealedSecret it ignored
+   * meanwhile, as a controller that starts again does.
+   */
+  public void resume() {
+    silent = false;
+    for (GenericKubernetesResource sealed : informer.getStore().list()) {
+      executor.execute(() -> reconcile(sealed));
+    }
   }
 
   /** How many times the Secret {@code namespace/name} was written from its SealedSecret. */
