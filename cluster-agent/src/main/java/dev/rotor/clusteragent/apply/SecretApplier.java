@@ -2,9 +2,9 @@ package dev.rotor.clusteragent.apply;
 
 import dev.rotor.clusteragent.config.ClusterAgentConfig;
 import dev.rotor.clusteragent.kubernetes.ApiErrors;
+import dev.rotor.clusteragent.kubernetes.ChangeSignal;
 import dev.rotor.clusteragent.kubernetes.KubernetesCalls;
 import dev.rotor.clusteragent.work.Deadline;
-import dev.rotor.clusteragent.work.Pauses;
 import dev.rotor.clusteragent.work.RolloutFailure;
 import dev.rotor.common.event.Reasons;
 import dev.rotor.common.plan.ManifestFormat;
@@ -14,8 +14,12 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.StatusCause;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.dsl.ServerSideApplicable;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,16 +27,19 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jboss.logging.Logger;
 
 /**
  * Applies the target's manifest with server-side apply (field manager {@code rotor}) and reads the
- * Secret back until it holds what the phase needs. A conflict with another field manager fails with
- * APPLY_CONFLICT rather than overwrite a change made outside Git, except for the managers {@code
- * kubectl apply} leaves on Secrets created by hand ({@code
- * rotor.cluster-agent.apply.force-conflicts-with}), whose fields the agent takes over.
+ * Secret back until it holds what the phase needs, woken by a watch of the Secret as soon as it
+ * changes. A conflict with another field manager fails with APPLY_CONFLICT rather than overwrite a
+ * change made outside Git, except for the managers {@code kubectl apply} leaves on Secrets created
+ * by hand ({@code rotor.cluster-agent.apply.force-conflicts-with}), whose fields the agent takes
+ * over.
  */
 @ApplicationScoped
 public class SecretApplier {
@@ -62,11 +69,17 @@ public class SecretApplier {
   private final KubernetesClient client;
   private final KubernetesCalls calls;
   private final ClusterAgentConfig config;
+  private final MeterRegistry registry;
 
-  SecretApplier(KubernetesClient client, KubernetesCalls calls, ClusterAgentConfig config) {
+  SecretApplier(
+      KubernetesClient client,
+      KubernetesCalls calls,
+      ClusterAgentConfig config,
+      MeterRegistry registry) {
     this.client = client;
     this.calls = calls;
     this.config = config;
+    this.registry = registry;
   }
 
   /**
@@ -131,7 +144,11 @@ public class SecretApplier {
   }
 
   /**
-   * Reads the Secret until {@code expectation} holds.
+   * Reads the Secret until {@code expectation} holds: again whenever a watch of the Secret (and of
+   * its SealedSecret, whose status the controller updates) sees a change, and every {@code
+   * rotor.cluster-agent.apply.poll-interval} whatever the watches say, so that a watch that is
+   * closed, refused or silent costs at most one interval. A watch the server closes is opened
+   * again.
    *
    * @throws RolloutFailure UNSEAL_TIMEOUT for a SealedSecret the controller did not turn into the
    *     expected Secret in time; APPLY_CONFLICT for a plain Secret that does not hold what was
@@ -140,20 +157,32 @@ public class SecretApplier {
   public SecretObservation awaitSecret(
       Plan plan, ManifestFormat format, SecretExpectation expectation, Duration timeout) {
     Deadline deadline = Deadline.after(timeout);
-    SecretObservation observed = null;
-    while (true) {
-      observed = observe(plan, format, deadline);
-      if (expectation.isMetBy(observed)) {
-        LOG.infof(
-            "ROTOR-3013 Secret %s holds %s (primary %s)",
-            plan.targetId(), expectation.describe(), observed.primaryKeyId());
-        return observed;
+    ChangeSignal signal = new ChangeSignal();
+    SecretWatches watches = new SecretWatches(plan, format, signal);
+    try {
+      boolean readAfterOpening = false;
+      while (true) {
+        SecretObservation observed = observe(plan, format, deadline);
+        if (expectation.isMetBy(observed)) {
+          LOG.infof(
+              "ROTOR-3013 Secret %s holds %s (primary %s)",
+              plan.targetId(), expectation.describe(), observed.primaryKeyId());
+          return observed;
+        }
+        if (deadline.expired()) {
+          throw timeout(plan, format, expectation, observed, timeout);
+        }
+        // A watch (re)opened now does not report what changed before it: read once more first.
+        if (watches.ensureOpen() && !readAfterOpening) {
+          readAfterOpening = true;
+          continue;
+        }
+        readAfterOpening = false;
+        Duration poll = config.apply().pollInterval();
+        signal.await(poll.compareTo(deadline.remaining()) < 0 ? poll : deadline.remaining());
       }
-      if (deadline.expired()) {
-        throw timeout(plan, format, expectation, observed, timeout);
-      }
-      Duration poll = config.apply().pollInterval();
-      Pauses.pause(poll.compareTo(deadline.remaining()) < 0 ? poll : deadline.remaining());
+    } finally {
+      watches.close();
     }
   }
 
@@ -266,6 +295,128 @@ public class SecretApplier {
   @SuppressWarnings("unchecked")
   private static Map<String, Object> map(Object value) {
     return value instanceof Map<?, ?> map ? (Map<String, Object>) map : Map.of();
+  }
+
+  /**
+   * The watches of one wait for a Secret: the Secret, and for a SealedSecret also the SealedSecret
+   * (its status). Each is a watch of one name ({@code fieldSelector=metadata.name}), opened again
+   * when the server closes it; one that cannot be opened leaves the wait to the poll.
+   */
+  private final class SecretWatches {
+    private final Plan plan;
+    private final ChangeSignal signal;
+    private final List<OneWatch<?>> watches = new ArrayList<>();
+
+    SecretWatches(Plan plan, ManifestFormat format, ChangeSignal signal) {
+      this.plan = plan;
+      this.signal = signal;
+      watches.add(
+          new OneWatch<Secret>(
+              "Secret",
+              watcher ->
+                  client
+                      .secrets()
+                      .inNamespace(plan.namespace())
+                      .withName(plan.secretName())
+                      .watch(watcher)));
+      if (format == ManifestFormat.SEALED_SECRET) {
+        watches.add(
+            new OneWatch<GenericKubernetesResource>(
+                "SealedSecret",
+                watcher ->
+                    client
+                        .genericKubernetesResources(SEALED_SECRETS)
+                        .inNamespace(plan.namespace())
+                        .withName(plan.secretName())
+                        .watch(watcher)));
+      }
+    }
+
+    /** Opens what is not open; whether any watch was opened now. */
+    boolean ensureOpen() {
+      boolean opened = false;
+      for (OneWatch<?> watch : watches) {
+        opened |= watch.ensureOpen();
+      }
+      return opened;
+    }
+
+    void close() {
+      watches.forEach(OneWatch::close);
+    }
+
+    private final class OneWatch<T> implements Watcher<T> {
+      private final String kind;
+      private final Function<Watcher<T>, Watch> opener;
+      private final AtomicBoolean open = new AtomicBoolean();
+      private Watch watch;
+      private boolean everOpened;
+      private boolean refused;
+
+      OneWatch(String kind, Function<Watcher<T>, Watch> opener) {
+        this.kind = kind;
+        this.opener = opener;
+      }
+
+      boolean ensureOpen() {
+        if (open.get()) {
+          return false;
+        }
+        closeQuietly();
+        try {
+          watch = opener.apply(this);
+        } catch (KubernetesClientException e) {
+          if (!refused) {
+            LOG.warnf(
+                "ROTOR-3023 cannot watch %s %s, reading it every %s instead: %s",
+                kind, plan.targetId(), config.apply().pollInterval(), ApiErrors.describe(e));
+            refused = true;
+          }
+          return false;
+        }
+        open.set(true);
+        if (everOpened) {
+          registry.counter("rotor.cluster-agent.watch.resumed").increment();
+          LOG.infof(
+              "ROTOR-3023 the watch of %s %s was closed by the server: watching again",
+              kind, plan.targetId());
+        }
+        everOpened = true;
+        return true;
+      }
+
+      @Override
+      public void eventReceived(Action action, T resource) {
+        signal.fire();
+      }
+
+      @Override
+      public void onClose(WatcherException cause) {
+        open.set(false);
+        signal.fire();
+      }
+
+      @Override
+      public void onClose() {
+        open.set(false);
+      }
+
+      void close() {
+        open.set(false);
+        closeQuietly();
+      }
+
+      private void closeQuietly() {
+        if (watch != null) {
+          try {
+            watch.close();
+          } catch (RuntimeException e) {
+            LOG.debugf("closing a watch: %s", e.getMessage());
+          }
+          watch = null;
+        }
+      }
+    }
   }
 
   /** The managers and fields of a server-side apply conflict, from its Status. */

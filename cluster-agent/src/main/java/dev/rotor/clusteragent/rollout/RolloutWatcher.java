@@ -2,6 +2,7 @@ package dev.rotor.clusteragent.rollout;
 
 import dev.rotor.clusteragent.config.ClusterAgentConfig;
 import dev.rotor.clusteragent.kubernetes.ApiErrors;
+import dev.rotor.clusteragent.kubernetes.ChangeSignal;
 import dev.rotor.clusteragent.kubernetes.KubernetesCalls;
 import dev.rotor.clusteragent.work.Deadline;
 import dev.rotor.clusteragent.work.Pauses;
@@ -21,8 +22,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import org.jboss.logging.Logger;
 
 /**
@@ -60,7 +59,7 @@ public class RolloutWatcher {
    *     the Deployment disappears
    */
   public List<PodStatus> await(String namespace, String name, String mark, Deadline deadline) {
-    Signal signal = new Signal();
+    ChangeSignal signal = new ChangeSignal();
     Watches watches = new Watches(namespace, name, signal);
     String waitingFor = "the first status";
     try {
@@ -124,40 +123,11 @@ public class RolloutWatcher {
         () -> client.pods().inNamespace(namespace).withLabelSelector(selector).list().getItems());
   }
 
-  /** Wakes the waiting loop when a watch sees a change. */
-  private static final class Signal {
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition changed = lock.newCondition();
-    private boolean dirty;
-
-    void fire() {
-      lock.lock();
-      try {
-        dirty = true;
-        changed.signalAll();
-      } finally {
-        lock.unlock();
-      }
-    }
-
-    void await(Duration timeout) {
-      lock.lock();
-      try {
-        if (!dirty) {
-          Pauses.await(changed, timeout);
-        }
-        dirty = false;
-      } finally {
-        lock.unlock();
-      }
-    }
-  }
-
   /** The watches of one wait, opened again when the server closes them. */
   private final class Watches {
     private final String namespace;
     private final String name;
-    private final Signal signal;
+    private final ChangeSignal signal;
     private final AtomicBoolean deploymentOpen = new AtomicBoolean();
     private final AtomicBoolean podsOpen = new AtomicBoolean();
     private Watch deploymentWatch;
@@ -165,7 +135,7 @@ public class RolloutWatcher {
     private LabelSelector podSelector;
     private boolean everOpened;
 
-    Watches(String namespace, String name, Signal signal) {
+    Watches(String namespace, String name, ChangeSignal signal) {
       this.namespace = namespace;
       this.name = name;
       this.signal = signal;

@@ -58,12 +58,17 @@ public final class AgentRbac {
     Map<String, List<PolicyRule>> roles = new TreeMap<>();
     for (String namespace : secrets.keySet()) {
       List<PolicyRule> rules = new ArrayList<>();
-      rules.add(rule("", "secrets", List.copyOf(secrets.get(namespace)), "get", "patch"));
+      rules.add(rule("", "secrets", List.copyOf(secrets.get(namespace)), "get", "patch", "watch"));
       // The sealed-secrets rule is granted for every target Secret name: a target may move to
       // format sealed-secret without an RBAC change; the names are the same.
       rules.add(
           rule(
-              "bitnami.com", "sealedsecrets", List.copyOf(secrets.get(namespace)), "get", "patch"));
+              "bitnami.com",
+              "sealedsecrets",
+              List.copyOf(secrets.get(namespace)),
+              "get",
+              "patch",
+              "watch"));
       rules.add(
           rule(
               "apps",

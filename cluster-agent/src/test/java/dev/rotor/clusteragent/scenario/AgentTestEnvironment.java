@@ -26,6 +26,18 @@ public class AgentTestEnvironment implements QuarkusTestResourceLifecycleManager
       "age1z0x8454k8ksm7j9kh3t2uk0lvxdqxtpa769gfzkufunex3tl7f9s62ayjs";
 
   private AgentEnvironment environment;
+  private final Map<String, String> overrides = new HashMap<>();
+
+  /** Init args named {@code rotor.cluster-agent.*} replace the configuration below. */
+  @Override
+  public void init(Map<String, String> initArgs) {
+    initArgs.forEach(
+        (key, value) -> {
+          if (key.startsWith("rotor.cluster-agent.")) {
+            overrides.put(key, value);
+          }
+        });
+  }
 
   @Override
   public Map<String, String> start() {
@@ -61,6 +73,7 @@ public class AgentTestEnvironment implements QuarkusTestResourceLifecycleManager
     config.put("rotor.cluster-agent.rollout.resync-interval", "PT3S");
     config.put("rotor.cluster-agent.retry.initial-backoff", "PT0.1S");
     config.put("rotor.cluster-agent.retry.max-backoff", "PT0.5S");
+    config.putAll(overrides);
     return config;
   }
 

@@ -9,6 +9,8 @@ import dev.rotor.common.event.PodStatus;
 import dev.rotor.common.event.RolloutCompleted;
 import dev.rotor.common.event.RolloutStarted;
 import dev.rotor.testsupport.KafkaResource;
+import dev.rotor.testsupport.kubernetes.ApiFault;
+import dev.rotor.testsupport.kubernetes.KubernetesApiDispatcher.InjectedFault;
 import dev.rotor.testsupport.kubernetes.KubernetesApiTestResource;
 import dev.rotor.testsupport.kubernetes.RolloutSimulator.Rollout;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -117,6 +119,34 @@ class RolloutTest extends AgentScenario {
         .isEqualTo(3);
     assertThat(restarts(target, "vault-reader")).isEqualTo(2);
     assertThat(restarts(target, "vault-writer")).isEqualTo(2);
+  }
+
+  @Test
+  void aSecretTheAgentMayNotWatchIsReadEveryPollIntervalInstead() {
+    Targets.Target target = Targets.UNWATCHABLE;
+    TestKey old = seed(target);
+    Rotation rotation = rotate(target, old);
+    String secrets = "/api/v1/namespaces/" + target.namespace() + "/secrets";
+    String sealed =
+        "/apis/bitnami.com/v1alpha1/namespaces/" + target.namespace() + "/sealedsecrets";
+    InjectedFault noSecretWatch =
+        api.dispatcher().inject("GET", secrets, ApiFault.forbidden("cannot watch secrets"), -1);
+    InjectedFault noSealedWatch =
+        api.dispatcher().inject("GET", sealed, ApiFault.forbidden("cannot watch them"), -1);
+    try {
+      send(approved(rotation));
+
+      RolloutCompleted promoted =
+          (RolloutCompleted) awaitEvent(rotation.id(), ROLLOUT_COMPLETED, Phase.PROMOTE).data();
+      assertThat(promoted.observedPrimaryKeyId()).isEqualTo(rotation.newKey().keyId());
+      assertThat(api.dispatcher().requests("GET", secrets))
+          .as("the agent tried to watch the Secret, was refused, and read it instead")
+          .anyMatch(request -> request.query().contains("watch=true"));
+      assertThat(restarts(target, "app")).isEqualTo(2);
+    } finally {
+      noSecretWatch.remove();
+      noSealedWatch.remove();
+    }
   }
 
   @Test

@@ -54,6 +54,9 @@ public final class Targets {
           List.of(CLUSTER),
           false,
           false);
+  public static final Target UNSEALING = sealed("unsealing");
+  public static final Target REWATCH = sealed("rewatch");
+  public static final Target UNWATCHABLE = sealed("unwatchable");
   public static final Target FORBIDDEN = plain("forbidden", List.of("app"), List.of(CLUSTER));
   public static final Target MISSING = plain("missing", List.of("app", "ghost"), List.of(CLUSTER));
   public static final Target DEADLINE = plain("deadline", List.of("app"), List.of(CLUSTER));
@@ -84,6 +87,9 @@ public final class Targets {
           PAYMENTS,
           VAULT,
           UNSEALED,
+          UNSEALING,
+          REWATCH,
+          UNWATCHABLE,
           FORBIDDEN,
           MISSING,
           DEADLINE,
@@ -106,6 +112,11 @@ public final class Targets {
   public static final String WINDOW_START = "02:00";
 
   private Targets() {}
+
+  private static Target sealed(String namespace) {
+    return new Target(
+        namespace, ManifestFormat.SEALED_SECRET, List.of("app"), List.of(CLUSTER), false, false);
+  }
 
   private static Target plain(String namespace, List<String> deployments, List<String> clusters) {
     return new Target(namespace, ManifestFormat.SECRET, deployments, clusters, false, false);
