@@ -24,9 +24,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import org.jboss.logging.Logger;
@@ -50,16 +54,48 @@ public class SoakRunner {
   @Inject VerifierMetrics metrics;
   @Inject Clock clock;
 
-  /** Runs every round that is due now. */
+  /** At most this many passes over the due soaks per call: a bound, not a schedule. */
+  static final int MAX_PASSES = 10;
+
+  private final ReentrantLock running = new ReentrantLock();
+  private final AtomicBoolean requested = new AtomicBoolean();
+
+  /**
+   * Runs every round that is due now, from the tick or when a soak starts. One thread runs rounds
+   * at a time: a call while another runs asks that one to look again when it is done, and returns.
+   * A soak whose next round came due while its round ran (its end passed meanwhile) runs again at
+   * once, so the round that ends a soak, and with it the verdict, does not wait for a tick.
+   */
   public void runDue() {
-    for (Long id : soaks.due(clock.instant())) {
+    requested.set(true);
+    while (requested.get() && running.tryLock()) {
       try {
-        runRound(id);
-      } catch (RuntimeException e) {
-        LOG.errorf(
-            e,
-            "ROTOR-4060 a round of checks of soak %d failed; it runs again on the next tick",
-            id);
+        requested.set(false);
+        runDuePasses();
+      } finally {
+        running.unlock();
+      }
+    }
+  }
+
+  private void runDuePasses() {
+    Set<Long> failed = new HashSet<>();
+    for (int pass = 0; pass < MAX_PASSES; pass++) {
+      List<Long> due = new ArrayList<>(soaks.due(clock.instant()));
+      due.removeAll(failed);
+      if (due.isEmpty()) {
+        return;
+      }
+      for (Long id : due) {
+        try {
+          runRound(id);
+        } catch (RuntimeException e) {
+          failed.add(id);
+          LOG.errorf(
+              e,
+              "ROTOR-4060 a round of checks of soak %d failed; it runs again on the next tick",
+              id);
+        }
       }
     }
   }

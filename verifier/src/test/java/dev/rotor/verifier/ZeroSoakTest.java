@@ -1,0 +1,130 @@
+package dev.rotor.verifier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rotor.common.crypto.GeneratedKey;
+import dev.rotor.common.event.EventEnvelope;
+import dev.rotor.common.event.EventType;
+import dev.rotor.common.event.Phase;
+import dev.rotor.common.event.PodStatus;
+import dev.rotor.common.event.RotationCompleted;
+import dev.rotor.common.event.VerificationPassed;
+import dev.rotor.common.plan.VerificationSpec;
+import dev.rotor.testsupport.KafkaResource;
+import dev.rotor.testsupport.PostgresResource;
+import dev.rotor.testsupport.PrometheusResource;
+import dev.rotor.testsupport.kubernetes.InjectKubernetesApi;
+import dev.rotor.testsupport.kubernetes.KubernetesApiServer;
+import dev.rotor.testsupport.kubernetes.KubernetesApiTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * A stage with a zero soak is decided as soon as its promote rollout completed: its one round runs
+ * when the soak starts, not at the next tick, which here comes once an hour.
+ */
+@QuarkusTest
+@TestProfile(ZeroSoakTest.HourlyTick.class)
+@WithTestResource(
+    value = KafkaResource.class,
+    initArgs =
+        @ResourceArg(
+            name = KafkaResource.TOPICS,
+            value =
+                "rotor.requests,rotor.keys,rotor.manifests,rotor.rollouts,rotor.verifications,"
+                    + "rotor.approvals,rotor.dlq"))
+@WithTestResource(PostgresResource.class)
+@WithTestResource(KubernetesApiTestResource.class)
+@WithTestResource(
+    value = PrometheusResource.class,
+    initArgs =
+        @ResourceArg(name = PrometheusResource.PROPERTY, value = "rotor.verifier.prometheus.url"))
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ZeroSoakTest {
+  static final String PROM = "prom";
+  static final String ZERO = "zero-soak";
+
+  /** A tick far longer than the test waits for anything. */
+  public static class HourlyTick implements QuarkusTestProfile {
+    @Override
+    public Map<String, String> getConfigOverrides() {
+      return Map.of("rotor.verifier.tick", "PT1H");
+    }
+  }
+
+  @InjectKubernetesApi KubernetesApiServer api;
+
+  private final GeneratedKey oldKey = GeneratedKey.generate();
+  private final GeneratedKey newKey = GeneratedKey.generate();
+  private Rig rig;
+
+  @BeforeAll
+  void startTheRig() {
+    rig = new Rig(api);
+  }
+
+  @AfterAll
+  void close() {
+    rig.close();
+  }
+
+  @Test
+  void aZeroSoakIsDecidedAtItsRolloutCompletedWithoutWaitingForTheTick() {
+    rig.deployment(ZERO, 1, List.of(String.format(Rig.SELF_TEST, newKey.keyId(), oldKey.keyId())));
+    rig.secret(ZERO + "-config", newKey, newKey, oldKey);
+    // Constant metrics (as the benchmarks use): the stage passes on the cluster's evidence.
+    VerificationSpec quick = Rotation.QUICK;
+    Rotation rotation =
+        Rotation.of(
+            ZERO,
+            ZERO + "-config",
+            newKey.fingerprint(),
+            oldKey.keyId(),
+            new VerificationSpec(
+                "vector(0)",
+                "vector(0.001)",
+                "vector(0)",
+                quick.baselineWindow(),
+                quick.requiredLogPatterns(),
+                quick.forbiddenLogPatterns()),
+            Rotation.stage(PROM, Duration.ZERO, Rotation.everySecond(3), ZERO));
+    Instant start = Instant.now();
+    rotation.admitted(start).forEach(rig::send);
+    rig.send(rotation.rolloutStarted(PROM, Phase.DISTRIBUTE, start));
+    rig.send(rotation.rolloutStarted(PROM, Phase.PROMOTE, start));
+    List<PodStatus> pods = rig.restart(ZERO);
+
+    rig.send(rotation.promoted(PROM, pods, Instant.now()));
+
+    EventEnvelope completed =
+        org.awaitility.Awaitility.await("rotation.completed without a tick")
+            .atMost(Duration.ofSeconds(60))
+            .until(
+                () -> rig.first(rotation, EventType.ROTATION_COMPLETED),
+                java.util.Optional::isPresent)
+            .orElseThrow();
+    EventEnvelope verdict = rig.verdict(rotation, PROM);
+    assertThat(verdict.data())
+        .as("verdict: %s", verdict.data())
+        .isInstanceOf(VerificationPassed.class);
+    assertThat(((RotationCompleted) completed.data()).fingerprint())
+        .isEqualTo(newKey.fingerprint());
+    assertThat(rig.events(rotation))
+        .extracting(EventEnvelope::type)
+        .containsExactly(
+            EventType.VERIFICATION_STARTED,
+            EventType.VERIFICATION_PASSED,
+            EventType.ROTATION_COMPLETED);
+  }
+}
