@@ -40,7 +40,7 @@ class ChaosIT {
             "PT2S",
             "--settle",
             "PT3M")) {
-      assertThat(devstack.process.waitFor(20, TimeUnit.MINUTES))
+      assertThat(devstack.process.waitFor(25, TimeUnit.MINUTES))
           .as("the chaos run ends by itself")
           .isTrue();
       List<ProcessHandle> leftovers = new ArrayList<>(devstack.process.descendants().toList());

@@ -158,8 +158,12 @@ public interface ManifestServiceConfig {
     @WithDefault("PT5S")
     Duration interval();
 
-    /** How long one instance holds a rotation while it works on it. */
-    @WithDefault("PT5M")
+    /**
+     * How long a rotation an instance works on stays its own without a renewal; the instance renews
+     * it every third of this while it works, so a killed instance's rotations are taken up after at
+     * most this long.
+     */
+    @WithDefault("PT30S")
     Duration lease();
 
     /** Attempts of a step that keeps failing for a transient reason before the rotation fails. */

@@ -181,6 +181,24 @@ public class RotationStore {
         .toList();
   }
 
+  /**
+   * Extends to {@code until} the leases {@code owner} still holds on {@code rotationIds} (a step
+   * that ended released its lease already); the number extended.
+   */
+  @Transactional
+  public int renewLeases(String owner, java.util.Collection<String> rotationIds, Instant until) {
+    if (rotationIds.isEmpty()) {
+      return 0;
+    }
+    return em.createQuery(
+            "update RotationRecord r set r.leaseUntil = :until where r.leaseOwner = :owner and"
+                + " r.rotationId in :ids")
+        .setParameter("until", until)
+        .setParameter("owner", owner)
+        .setParameter("ids", rotationIds)
+        .executeUpdate();
+  }
+
   /** The inputs of a rotation, in the order they arrived; inputs naming another target are not. */
   @Transactional
   public List<RotationInputRecord> inputs(String rotationId, String targetId) {

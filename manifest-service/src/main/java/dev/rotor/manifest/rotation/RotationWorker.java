@@ -47,6 +47,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -82,6 +83,9 @@ public class RotationWorker {
   private final AtomicReference<Instant> lastTick = new AtomicReference<>();
   private ScheduledExecutorService executor;
 
+  /** Keeps the leases of the rotations the worker is working on (the worker's thread is busy). */
+  private ScheduledExecutorService leaseKeeper;
+
   public RotationWorker(
       RotationStore store,
       ManifestChanges changes,
@@ -111,11 +115,21 @@ public class RotationWorker {
               t.setDaemon(true);
               return t;
             });
+    leaseKeeper =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "rotor-manifest-lease");
+              t.setDaemon(true);
+              return t;
+            });
     long interval = Math.max(100, settings.interval().toMillis());
     executor.scheduleWithFixedDelay(this::drain, 0, interval, TimeUnit.MILLISECONDS);
   }
 
   void stop(@Observes ShutdownEvent event) {
+    if (leaseKeeper != null) {
+      leaseKeeper.shutdownNow();
+    }
     if (executor != null) {
       executor.shutdown();
       try {
@@ -146,7 +160,7 @@ public class RotationWorker {
     }
   }
 
-  /** When the worker last finished a round; empty before the first. */
+  /** When the worker last finished a round or a batch of one; empty before the first. */
   public Optional<Instant> lastRound() {
     return Optional.ofNullable(lastTick.get());
   }
@@ -160,7 +174,13 @@ public class RotationWorker {
         if (due.isEmpty()) {
           break;
         }
-        processBatch(due);
+        ScheduledFuture<?> renewal = keepLeases(due);
+        try {
+          processBatch(due);
+        } finally {
+          renewal.cancel(false);
+        }
+        lastTick.set(clock.instant());
         outbox.sendUnsent();
       }
       long[] gauges = store.gauges();
@@ -170,6 +190,30 @@ public class RotationWorker {
     } finally {
       lastTick.set(clock.instant());
     }
+  }
+
+  /**
+   * Renews the leases of {@code claimed} every third of {@code worker.lease} while the worker works
+   * on them, so that the lease can be short: a rotation whose instance was killed is taken up by
+   * the next one within one lease, not after a long fixed one, and a long batch keeps its leases.
+   */
+  private ScheduledFuture<?> keepLeases(List<RotationRecord> claimed) {
+    List<String> ids = claimed.stream().map(r -> r.rotationId).toList();
+    long every = Math.max(100, settings.lease().toMillis() / 3);
+    return leaseKeeper.scheduleWithFixedDelay(
+        () -> {
+          try {
+            store.renewLeases(owner, ids, clock.instant().plus(settings.lease()));
+          } catch (RuntimeException e) {
+            LOG.warnf(
+                "ROTOR-2056 could not renew the leases of %d rotations (%s); another instance may"
+                    + " take them up after %s, which Git's expected old values make safe",
+                ids.size(), e.getMessage(), settings.lease());
+          }
+        },
+        every,
+        every,
+        TimeUnit.MILLISECONDS);
   }
 
   /** The step of one rotation in a round; a proposal or a local merge waits for its batch. */

@@ -24,6 +24,9 @@ public final class WorkerHealthCheck {
   @Liveness
   @ApplicationScoped
   public static class WorkerAlive implements HealthCheck {
+    /** How long one batch of the worker may take before the worker counts as stuck. */
+    static final Duration STALLED_AFTER = Duration.ofMinutes(5);
+
     private final RotationWorker worker;
     private final Clock clock;
     private final Duration allowed;
@@ -31,8 +34,8 @@ public final class WorkerHealthCheck {
     public WorkerAlive(RotationWorker worker, Clock clock, ManifestServiceConfig config) {
       this.worker = worker;
       this.clock = clock;
-      // A round may hold a Git push and a rate-limit wait: allow a lease's worth.
-      this.allowed = config.worker().interval().plus(config.worker().lease());
+      // One batch may hold a Git push and a rate-limit wait: allow five minutes between batches.
+      this.allowed = config.worker().interval().plus(STALLED_AFTER);
     }
 
     @Override
