@@ -109,6 +109,23 @@ public final class TraceContext {
     return context.makeCurrent();
   }
 
+  /**
+   * Makes the span the Kafka connector started for an incoming {@code message} current (a {@code
+   * Message}-based consumer then works, and what it records and sends is, in the record's trace); a
+   * no-op scope when the message has no such span (tracing off).
+   */
+  public static Scope makeCurrentOf(Message<?> message) {
+    Context context =
+        message
+            .getMetadata(TracingMetadata.class)
+            .map(TracingMetadata::getCurrentContext)
+            .orElse(null);
+    if (context == null || !Span.fromContext(context).getSpanContext().isValid()) {
+      return Scope.noop();
+    }
+    return context.makeCurrent();
+  }
+
   /** {@code stored} from its two columns; {@code null} when no trace context was stored. */
   public static Stored of(String traceparent, String tracestate) {
     return traceparent == null || traceparent.isBlank()
