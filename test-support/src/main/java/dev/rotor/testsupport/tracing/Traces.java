@@ -1,4 +1,4 @@
-package dev.rotor.keygen.support;
+package dev.rotor.testsupport.tracing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -36,7 +36,7 @@ public final class Traces {
     return traceparent.split("-")[2];
   }
 
-  /** Publishes {@code event} like {@link RotorEvents#publish}, plus a traceparent header. */
+  /** Publishes {@code event} with its CloudEvents headers, plus a {@code traceparent} header. */
   public static void publishTraced(KafkaTestClient client, EventEnvelope event, String parent) {
     Map<String, String> headers = new LinkedHashMap<>(CloudEventBinding.headers(event));
     headers.put(TraceContext.TRACEPARENT, parent);

@@ -1,4 +1,4 @@
-package dev.rotor.keygen.support;
+package dev.rotor.testsupport.tracing;
 
 import io.quarkus.test.junit.QuarkusTestProfile;
 import java.util.Map;
