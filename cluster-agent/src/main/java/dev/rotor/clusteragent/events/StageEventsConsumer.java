@@ -4,6 +4,8 @@ import dev.rotor.clusteragent.work.AgentStopped;
 import dev.rotor.clusteragent.work.Intake;
 import dev.rotor.common.messaging.DeadLetterException;
 import dev.rotor.common.messaging.IncomingEvents;
+import dev.rotor.common.messaging.TraceContext;
+import io.opentelemetry.context.Scope;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -49,7 +51,8 @@ public class StageEventsConsumer {
             .getMetadata(IncomingKafkaRecordMetadata.class)
             .map(metadata -> (ConsumerRecord<String, byte[]>) metadata.getRecord())
             .orElseThrow(() -> new IllegalStateException("not a Kafka record"));
-    try {
+    // The job it records keeps this record's trace context (docs/tracing.md).
+    try (Scope ignored = TraceContext.makeCurrentOf(message)) {
       intake.accept(IncomingEvents.decode(record));
       return message.ack();
     } catch (DeadLetterException e) {

@@ -1,9 +1,11 @@
 package dev.rotor.clusteragent.work;
 
 import dev.rotor.clusteragent.config.ClusterAgentConfig;
+import dev.rotor.common.messaging.TraceContext;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import io.opentelemetry.context.Scope;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
 import java.time.Duration;
@@ -292,7 +294,8 @@ public class Coordinator {
   private void work(Job job, int started) {
     Job held = null;
     boolean stopped = false;
-    try {
+    // A job runs later, on a worker (or after a restart): it continues the trace of its cause.
+    try (Scope ignored = TraceContext.makeCurrent(job.trace())) {
       held = runner.run(job, () -> cancelled.contains(job.id()));
     } catch (AgentStopped e) {
       stopped = true;

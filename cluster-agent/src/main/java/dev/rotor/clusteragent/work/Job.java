@@ -3,6 +3,7 @@ package dev.rotor.clusteragent.work;
 import dev.rotor.common.event.EventEnvelope;
 import dev.rotor.common.event.Phase;
 import dev.rotor.common.event.PlanCarrying;
+import dev.rotor.common.messaging.TraceContext;
 import dev.rotor.common.plan.Plan;
 import java.time.Instant;
 import java.util.EnumSet;
@@ -17,13 +18,16 @@ import java.util.Set;
  * @param notBefore when a stage held by its maintenance window may start; null: now
  * @param waitingAnnounced whether {@code rollout.waiting} was sent for {@code notBefore}
  * @param phasesDone the phases already completed (their {@code rollout.completed} sent)
+ * @param trace the trace context the cause was taken in (null when tracing is off): the job's spans
+ *     and events continue that trace, also when a restarted agent resumes it
  */
 public record Job(
     Kind kind,
     EventEnvelope cause,
     Instant notBefore,
     boolean waitingAnnounced,
-    Set<Phase> phasesDone) {
+    Set<Phase> phasesDone,
+    TraceContext.Stored trace) {
 
   /** What a job does. */
   public enum Kind {
@@ -35,9 +39,9 @@ public record Job(
     phasesDone = phasesDone.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(phasesDone));
   }
 
-  /** A new job for {@code cause}. */
+  /** A new job for {@code cause}, in the current trace context. */
   public static Job of(Kind kind, EventEnvelope cause) {
-    return new Job(kind, cause, null, false, Set.of());
+    return new Job(kind, cause, null, false, Set.of(), TraceContext.current());
   }
 
   /** The job's id: its cause's event id. */
@@ -59,12 +63,12 @@ public record Job(
 
   /** The same job held until {@code opening}, not yet announced. */
   public Job waitUntil(Instant opening) {
-    return new Job(kind, cause, opening, false, phasesDone);
+    return new Job(kind, cause, opening, false, phasesDone, trace);
   }
 
   /** The same job with its wait announced. */
   public Job announced() {
-    return new Job(kind, cause, notBefore, true, phasesDone);
+    return new Job(kind, cause, notBefore, true, phasesDone, trace);
   }
 
   /** The same job with {@code phase} done. */
@@ -72,7 +76,7 @@ public record Job(
     EnumSet<Phase> done =
         phasesDone.isEmpty() ? EnumSet.noneOf(Phase.class) : EnumSet.copyOf(phasesDone);
     done.add(phase);
-    return new Job(kind, cause, notBefore, waitingAnnounced, done);
+    return new Job(kind, cause, notBefore, waitingAnnounced, done, trace);
   }
 
   /** The id-derivation key of the events of {@code phase}: {@code <cause id>/<phase>}. */

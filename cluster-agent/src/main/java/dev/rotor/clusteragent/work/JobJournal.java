@@ -11,6 +11,7 @@ import dev.rotor.common.event.EventEnvelope;
 import dev.rotor.common.event.EventType;
 import dev.rotor.common.event.Phase;
 import dev.rotor.common.event.RotorEvent;
+import dev.rotor.common.messaging.TraceContext;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -317,6 +318,12 @@ public class JobJournal {
     cause.put("source", event.source());
     cause.put("time", event.time().toString());
     cause.set("data", JSON.readTree(EventCodec.encode(event.data())));
+    if (job.trace() != null) {
+      node.put(TraceContext.TRACEPARENT, job.trace().traceparent());
+      if (job.trace().tracestate() != null) {
+        node.put(TraceContext.TRACESTATE, job.trace().tracestate());
+      }
+    }
     return JSON.writeValueAsString(node);
   }
 
@@ -347,7 +354,12 @@ public class JobJournal {
     node.path("phasesDone").forEach(phase -> phases.add(Phase.of(phase.asText())));
     Instant notBefore =
         node.hasNonNull("notBefore") ? Instant.parse(node.path("notBefore").asText()) : null;
-    Job job = new Job(kind, event, notBefore, node.path("waitingAnnounced").asBoolean(), phases);
+    TraceContext.Stored trace =
+        TraceContext.of(
+            node.path(TraceContext.TRACEPARENT).asText(null),
+            node.path(TraceContext.TRACESTATE).asText(null));
+    Job job =
+        new Job(kind, event, notBefore, node.path("waitingAnnounced").asBoolean(), phases, trace);
     return new Entry(id, kind, cluster, null, at, job);
   }
 

@@ -22,17 +22,23 @@ import dev.rotor.common.event.RolloutCompleted;
 import dev.rotor.common.event.RolloutFailed;
 import dev.rotor.common.event.RolloutStarted;
 import dev.rotor.common.event.RolloutWaiting;
+import dev.rotor.common.messaging.Spans;
 import dev.rotor.common.plan.MaintenanceWindow;
 import dev.rotor.common.plan.ManifestFormat;
 import dev.rotor.common.plan.Plan;
 import dev.rotor.common.plan.Stage;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.Tracer;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
@@ -51,6 +57,8 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class StageRunner {
   private static final Logger LOG = Logger.getLogger(StageRunner.class);
+  private static final AttributeKey<String> DEPLOYMENT =
+      AttributeKey.stringKey("k8s.deployment.name");
 
   private final ClusterAgentConfig config;
   private final ManifestRepository git;
@@ -61,6 +69,9 @@ public class StageRunner {
   private final JobJournal journal;
   private final AgentMetrics metrics;
   private final Clock clock;
+
+  // Spans of each phase and its steps, in the trace of the job's cause (docs/tracing.md).
+  @Inject Tracer tracer;
 
   StageRunner(
       ClusterAgentConfig config,
@@ -94,7 +105,7 @@ public class StageRunner {
     return switch (job.kind()) {
       case ROLLOUT -> rollout(job, cancelled);
       case ROLLBACK -> {
-        rollback(job);
+        inSpan(job, Phase.ROLLBACK, "rotor.rollout.rollback", null, () -> rollback(job));
         yield null;
       }
     };
@@ -160,7 +171,14 @@ public class StageRunner {
           phase == Phase.DISTRIBUTE ? commits.distributeCommit() : commits.promoteCommit();
       long started = System.nanoTime();
       try {
-        runPhase(job, stage, phase, commit, commits.fingerprint());
+        Job current = job;
+        Phase running = phase;
+        inSpan(
+            job,
+            phase,
+            "rotor.rollout." + phase.id(),
+            null,
+            () -> runPhase(current, stage, running, commit, commits.fingerprint()));
       } catch (RolloutFailure failure) {
         fail(job, phase, failure, Duration.ofNanos(System.nanoTime() - started));
         return null;
@@ -183,9 +201,11 @@ public class StageRunner {
         "ROTOR-3010 rotation %s: %s of %s on %s from commit %s",
         job.rotationId(), phase.id(), plan.targetId(), config.cluster(), commit);
 
-    SecretExpectation expectation = applyManifest(plan, phase, commit, fingerprint);
+    SecretExpectation expectation =
+        inSpan(
+            job, phase, "rotor.apply", null, () -> applyManifest(plan, phase, commit, fingerprint));
     String mark = RolloutMark.value(job.rotationId(), phase);
-    List<PodStatus> pods = restartAll(plan, stage, job.rotationId(), phase, mark);
+    List<PodStatus> pods = restartAll(job, plan, stage, phase, mark);
     SecretObservation observed = readBack(plan, expectation);
     events.send(
         job.eventKey(phase),
@@ -314,9 +334,16 @@ public class StageRunner {
             job.rotationId(), failure.getMessage());
       }
       String commit = rolledBack.rollbackCommit();
-      SecretExpectation expectation = applyManifest(plan, Phase.ROLLBACK, commit, fingerprint);
+      String known = fingerprint;
+      SecretExpectation expectation =
+          inSpan(
+              job,
+              Phase.ROLLBACK,
+              "rotor.apply",
+              null,
+              () -> applyManifest(plan, Phase.ROLLBACK, commit, known));
       String mark = RolloutMark.value(job.rotationId(), Phase.ROLLBACK);
-      List<PodStatus> pods = restartAll(plan, stage, job.rotationId(), Phase.ROLLBACK, mark);
+      List<PodStatus> pods = restartAll(job, plan, stage, Phase.ROLLBACK, mark);
       SecretObservation observed = readBack(plan, expectation);
       events.send(
           job.eventKey(Phase.ROLLBACK),
@@ -375,15 +402,53 @@ public class StageRunner {
     return expectation;
   }
 
-  private List<PodStatus> restartAll(
-      Plan plan, Stage stage, String rotationId, Phase phase, String mark) {
+  private List<PodStatus> restartAll(Job job, Plan plan, Stage stage, Phase phase, String mark) {
     List<PodStatus> pods = new ArrayList<>();
     for (String deployment : stage.deployments()) {
       Deadline deadline = Deadline.after(config.rollout().timeout());
-      restarter.restart(plan.namespace(), deployment, rotationId, phase, deadline);
-      pods.addAll(watcher.await(plan.namespace(), deployment, mark, deadline));
+      inSpan(
+          job,
+          phase,
+          "rotor.restart",
+          deployment,
+          () -> {
+            restarter.restart(plan.namespace(), deployment, job.rotationId(), phase, deadline);
+            return null;
+          });
+      pods.addAll(
+          inSpan(
+              job,
+              phase,
+              "rotor.rollout-status",
+              deployment,
+              () -> watcher.await(plan.namespace(), deployment, mark, deadline)));
     }
     return pods;
+  }
+
+  /** {@code work} in a span of the job's trace (none when tracing is off); ids only, no data. */
+  private <T> T inSpan(Job job, Phase phase, String name, String deployment, Supplier<T> work) {
+    Attributes attributes =
+        Spans.rotation(job.rotationId(), job.targetId()).toBuilder()
+            .put(Spans.CLUSTER, config.cluster())
+            .put(Spans.PHASE, phase.id())
+            .build();
+    if (deployment != null) {
+      attributes = attributes.toBuilder().put(DEPLOYMENT, deployment).build();
+    }
+    return Spans.inChild(tracer, name, attributes, work);
+  }
+
+  private void inSpan(Job job, Phase phase, String name, String deployment, Runnable work) {
+    inSpan(
+        job,
+        phase,
+        name,
+        deployment,
+        () -> {
+          work.run();
+          return null;
+        });
   }
 
   private SecretObservation readBack(Plan plan, SecretExpectation expectation) {

@@ -82,6 +82,11 @@ public final class Targets {
   public static final Target ELSEWHERE =
       plain("elsewhere", List.of("app"), List.of(CANARY, PRODUCTION));
 
+  public static final Target TRACED = plain("traced", List.of("app"), List.of(CLUSTER));
+  public static final Target TRACED_RESUME =
+      plain("traced-resume", List.of("app", "worker"), List.of(CLUSTER));
+  public static final Target UNTRACED = plain("untraced", List.of("app"), List.of(CLUSTER));
+
   public static final List<Target> ALL =
       List.of(
           PAYMENTS,
@@ -106,7 +111,10 @@ public final class Targets {
           WINDOW,
           WINDOW_CANCELLED,
           POISON,
-          ELSEWHERE);
+          ELSEWHERE,
+          TRACED,
+          TRACED_RESUME,
+          UNTRACED);
 
   /** The maintenance window of the targets that have one: 02:00 to 03:00 UTC, every day. */
   public static final String WINDOW_START = "02:00";
