@@ -2,6 +2,7 @@ package dev.rotor.verifier.events;
 
 import dev.rotor.common.event.EventEnvelope;
 import dev.rotor.common.messaging.KafkaEvents;
+import dev.rotor.common.messaging.TraceContext;
 import dev.rotor.verifier.VerifierMetrics;
 import dev.rotor.verifier.config.VerifierConfig;
 import dev.rotor.verifier.store.OutboxRecord;
@@ -94,8 +95,9 @@ public class Outbox {
       return false; // an older event is being sent by someone else: keep the order
     }
     EventEnvelope event = row.toEnvelope();
+    // Sent after the commit or on a later tick: the stored trace context is the send's parent.
     verifications
-        .sendMessage(KafkaEvents.toMessage(event))
+        .sendMessage(TraceContext.asParentOf(KafkaEvents.toMessage(event), row.traceContext()))
         .await()
         .atMost(config.outbox().sendTimeout());
     row.sentAt = clock.instant();

@@ -1,5 +1,7 @@
 package dev.rotor.verifier.soak;
 
+import dev.rotor.common.messaging.Spans;
+import dev.rotor.common.messaging.TraceContext;
 import dev.rotor.common.plan.Plan;
 import dev.rotor.common.plan.Stage;
 import dev.rotor.common.plan.Thresholds;
@@ -18,6 +20,9 @@ import dev.rotor.verifier.metrics.MetricsSources;
 import dev.rotor.verifier.metrics.StageTarget;
 import dev.rotor.verifier.store.SoakKind;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Clock;
@@ -46,6 +51,8 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class SoakRunner {
   private static final Logger LOG = Logger.getLogger(SoakRunner.class);
+  private static final AttributeKey<String> SOAK_KIND = AttributeKey.stringKey("rotor.soak.kind");
+  private static final AttributeKey<Long> ROUND = AttributeKey.longKey("rotor.soak.round");
 
   @Inject SoakService soaks;
   @Inject ClusterClients clusters;
@@ -53,6 +60,7 @@ public class SoakRunner {
   @Inject VerifierConfig config;
   @Inject VerifierMetrics metrics;
   @Inject Clock clock;
+  @Inject Tracer tracer;
 
   /** At most this many passes over the due soaks per call: a bound, not a schedule. */
   static final int MAX_PASSES = 10;
@@ -106,6 +114,22 @@ public class SoakRunner {
       return;
     }
     SoakSnapshot soak = found.get();
+    // A round runs on the tick, later: it continues the trace of the event that started the soak,
+    // and so does the verdict it may bring (its outbox row keeps the round's context).
+    try (Scope ignored = TraceContext.makeCurrent(soak.trace())) {
+      Spans.inChild(
+          tracer,
+          "rotor.soak.round",
+          Spans.rotation(soak.rotationId(), soak.plan().targetId()).toBuilder()
+              .put(Spans.CLUSTER, soak.cluster())
+              .put(SOAK_KIND, soak.kind().name())
+              .put(ROUND, soak.progress().rounds + 1L)
+              .build(),
+          () -> runRound(id, soak));
+    }
+  }
+
+  private void runRound(long id, SoakSnapshot soak) {
     long began = System.nanoTime();
     SoakProgress progress = soak.progress();
     SoakRules rules;

@@ -424,7 +424,8 @@ public class SoakService {
             newKeyId,
             rotation == null ? null : rotation.previousKeyId,
             baselineEnd,
-            changed));
+            changed,
+            soak.traceContext()));
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.rotor.verifier.soak;
 
 import dev.rotor.common.event.PodStatus;
+import dev.rotor.common.messaging.TraceContext;
 import dev.rotor.common.plan.Plan;
 import dev.rotor.verifier.store.SoakKind;
 import java.time.Duration;
@@ -17,6 +18,7 @@ import java.util.List;
  * @param previousKeyId the key that was primary before the rotation, if known
  * @param baselineEnd when the cluster's rotation began (its distribute rollout started)
  * @param secretChangedAt when the Secret changed for this soak's phase
+ * @param trace the trace context the soak was started in, or null
  */
 public record SoakSnapshot(
     long id,
@@ -36,4 +38,5 @@ public record SoakSnapshot(
     String newKeyId,
     String previousKeyId,
     Instant baselineEnd,
-    Instant secretChangedAt) {}
+    Instant secretChangedAt,
+    TraceContext.Stored trace) {}

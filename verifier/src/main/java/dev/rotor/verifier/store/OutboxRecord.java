@@ -3,6 +3,7 @@ package dev.rotor.verifier.store;
 import dev.rotor.common.event.EventCodec;
 import dev.rotor.common.event.EventEnvelope;
 import dev.rotor.common.event.EventType;
+import dev.rotor.common.messaging.TraceContext;
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
@@ -45,6 +46,11 @@ public class OutboxRecord extends PanacheEntityBase {
   @Column(name = "sent_at")
   public Instant sentAt;
 
+  /** The W3C trace context of the span that decided it; null when tracing is off. */
+  public String traceparent;
+
+  public String tracestate;
+
   public static OutboxRecord of(EventEnvelope event, Instant now) {
     OutboxRecord record = new OutboxRecord();
     record.eventId = event.id();
@@ -55,7 +61,17 @@ public class OutboxRecord extends PanacheEntityBase {
     record.eventTime = event.time();
     record.data = EventCodec.encode(event.data());
     record.createdAt = now;
+    TraceContext.Stored trace = TraceContext.current();
+    if (trace != null) {
+      record.traceparent = trace.traceparent();
+      record.tracestate = trace.tracestate();
+    }
     return record;
+  }
+
+  /** The trace context it was decided in, or null. */
+  public TraceContext.Stored traceContext() {
+    return TraceContext.of(traceparent, tracestate);
   }
 
   public EventEnvelope toEnvelope() {

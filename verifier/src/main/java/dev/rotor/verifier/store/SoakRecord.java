@@ -1,5 +1,6 @@
 package dev.rotor.verifier.store;
 
+import dev.rotor.common.messaging.TraceContext;
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
@@ -8,6 +9,7 @@ import jakarta.persistence.Enumerated;
 import jakarta.persistence.GeneratedValue;
 import jakarta.persistence.GenerationType;
 import jakarta.persistence.Id;
+import jakarta.persistence.PrePersist;
 import jakarta.persistence.Table;
 import jakarta.persistence.Version;
 import java.time.Instant;
@@ -92,4 +94,26 @@ public class SoakRecord extends PanacheEntityBase {
   public Instant decidedAt;
 
   @Version public long version;
+
+  /**
+   * The W3C trace context of the event that started it (null when tracing is off): its rounds, and
+   * the verdict they bring after the soak, continue that trace, also after a restart.
+   */
+  public String traceparent;
+
+  public String tracestate;
+
+  @PrePersist
+  void keepTraceContext() {
+    TraceContext.Stored trace = TraceContext.current();
+    if (traceparent == null && trace != null) {
+      traceparent = trace.traceparent();
+      tracestate = trace.tracestate();
+    }
+  }
+
+  /** The trace context it was started in, or null. */
+  public TraceContext.Stored traceContext() {
+    return TraceContext.of(traceparent, tracestate);
+  }
 }
