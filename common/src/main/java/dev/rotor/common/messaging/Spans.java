@@ -61,6 +61,20 @@ public final class Spans {
     }
   }
 
+  /**
+   * Starts a span {@code name} with {@code parent} as its parent (not the current span), for work
+   * that ends later or elsewhere; the caller ends it. A no-op span when {@code parent} is null or
+   * not valid.
+   */
+  public static Span startChildOf(
+      Tracer tracer, String name, Attributes attributes, TraceContext.Stored parent) {
+    io.opentelemetry.context.Context context = TraceContext.contextOf(parent);
+    if (context == null) {
+      return Span.getInvalid();
+    }
+    return tracer.spanBuilder(name).setParent(context).setAllAttributes(attributes).startSpan();
+  }
+
   /** Runs {@code work} in a child span {@code name} of the current span, if there is one. */
   public static void inChild(Tracer tracer, String name, Attributes attributes, Runnable work) {
     inChild(

@@ -6,8 +6,12 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.smallrye.reactive.messaging.TracingMetadata;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
 import org.eclipse.microprofile.reactive.messaging.Message;
 
 /**
@@ -99,14 +103,46 @@ public final class TraceContext {
    * continues its trace); a no-op scope when {@code stored} is {@code null} or not valid.
    */
   public static Scope makeCurrent(Stored stored) {
+    Context context = contextOf(stored);
+    return context == null ? Scope.noop() : context.makeCurrent();
+  }
+
+  /** {@code stored} as an OpenTelemetry context; null when it is null or not valid. */
+  static Context contextOf(Stored stored) {
     if (stored == null) {
-      return Scope.noop();
+      return null;
     }
     Context context = W3C.extract(Context.root(), stored, GETTER);
-    if (!Span.fromContext(context).getSpanContext().isValid()) {
-      return Scope.noop();
+    return Span.fromContext(context).getSpanContext().isValid() ? context : null;
+  }
+
+  /**
+   * The trace context a record arrived with (its {@code traceparent} and {@code tracestate}
+   * headers), or {@code null}. For a consumer that works on records outside the connector's
+   * consumer span (a batch consumer); read it only when tracing is on.
+   */
+  public static Stored ofRecord(ConsumerRecord<?, ?> record) {
+    return of(lastHeader(record, TRACEPARENT), lastHeader(record, TRACESTATE));
+  }
+
+  /**
+   * Writes {@code stored} into {@code headers} ({@code traceparent}, and {@code tracestate} if it
+   * has one), for a producer that is not the Kafka connector; nothing when {@code stored} is null.
+   */
+  public static void writeTo(Headers headers, Stored stored) {
+    if (stored == null) {
+      return;
     }
-    return context.makeCurrent();
+    stored
+        .headers()
+        .forEach((name, value) -> headers.add(name, value.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  private static String lastHeader(ConsumerRecord<?, ?> record, String name) {
+    Header header = record.headers().lastHeader(name);
+    return header == null || header.value() == null
+        ? null
+        : new String(header.value(), StandardCharsets.UTF_8);
   }
 
   /**

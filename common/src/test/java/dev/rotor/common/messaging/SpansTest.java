@@ -87,4 +87,20 @@ class SpansTest {
     assertThat(failed.getStatus().getDescription()).isEqualTo("IllegalStateException");
     assertThat(failed.getEvents()).isEmpty();
   }
+
+  @Test
+  void aSpanCanBeStartedUnderAStoredContextAndIsNothingWithoutOne() {
+    TraceContext.Stored stored =
+        TraceContext.of("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", null);
+    Span span = Spans.startChildOf(tracer, "rotor.ledger.record", Attributes.empty(), stored);
+    span.end();
+    assertThat(span.getSpanContext().getTraceId()).isEqualTo("4bf92f3577b34da6a3ce929d0e0e4736");
+    assertThat(exported.getFinishedSpanItems().get(0).getParentSpanId())
+        .isEqualTo("00f067aa0ba902b7");
+
+    Span none = Spans.startChildOf(tracer, "rotor.ledger.record", Attributes.empty(), null);
+    none.end();
+    assertThat(none.getSpanContext().isValid()).isFalse();
+    assertThat(exported.getFinishedSpanItems()).hasSize(1);
+  }
 }

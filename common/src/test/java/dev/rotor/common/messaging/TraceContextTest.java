@@ -111,6 +111,11 @@ class TraceContextTest {
             java.util.Optional.empty());
 
     assertThat(KafkaEvents.fromRecord(record)).isEqualTo(event);
+    assertThat(TraceContext.ofRecord(record))
+        .isEqualTo(
+            new TraceContext.Stored(
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+                "rojo=00f067aa0ba902b7"));
     assertThat(CloudEventBinding.headers(event)).doesNotContainKeys("traceparent", "tracestate");
   }
 }
