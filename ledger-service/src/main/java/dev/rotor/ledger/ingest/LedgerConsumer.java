@@ -3,11 +3,18 @@ package dev.rotor.ledger.ingest;
 import dev.rotor.common.event.EventEnvelope;
 import dev.rotor.common.messaging.DeadLetterException;
 import dev.rotor.common.messaging.IncomingEvents;
+import dev.rotor.common.messaging.Spans;
+import dev.rotor.common.messaging.TraceContext;
 import dev.rotor.ledger.canonical.CanonicalEvent;
 import dev.rotor.ledger.checkpoint.CheckpointPublisher;
 import dev.rotor.ledger.config.LedgerConfig;
 import dev.rotor.ledger.merkle.TreeHashes;
 import dev.rotor.ledger.metrics.LedgerMetrics;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
 import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -19,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
@@ -38,6 +46,18 @@ public class LedgerConsumer {
   @Inject CheckpointPublisher publisher;
   @Inject LedgerMetrics metrics;
   @Inject LedgerConfig config;
+  @Inject Tracer tracer;
+
+  /** Whether tracing is on (docs/tracing.md): only then are the records' trace headers read. */
+  @ConfigProperty(
+      name = "mp.messaging.connector.smallrye-kafka.tracing-enabled",
+      defaultValue = "false")
+  boolean tracing;
+
+  private static final AttributeKey<String> TOPIC =
+      AttributeKey.stringKey("messaging.destination.name");
+  private static final AttributeKey<Long> OFFSET =
+      AttributeKey.longKey("messaging.kafka.message.offset");
 
   private final Object pause = new Object();
   private volatile boolean stopping;
@@ -49,19 +69,52 @@ public class LedgerConsumer {
   public void consume(ConsumerRecords<String, byte[]> records) {
     List<PreparedEvent> prepared = new ArrayList<>(records.count());
     List<Refused> refused = new ArrayList<>();
+    List<Span> recording = new ArrayList<>();
     for (ConsumerRecord<String, byte[]> record : records) {
       try {
-        prepared.add(prepare(record));
+        PreparedEvent event = prepare(record);
+        prepared.add(event);
+        if (tracing) {
+          recording.add(startRecording(record, event));
+        }
       } catch (DeadLetterException e) {
         refused.add(new Refused(record, e));
       }
     }
-    if (!prepared.isEmpty()) {
-      store(prepared);
+    try {
+      if (!prepared.isEmpty()) {
+        store(prepared);
+      }
+    } catch (RuntimeException e) {
+      recording.forEach(span -> span.setStatus(StatusCode.ERROR, e.getClass().getSimpleName()));
+      throw e;
+    } finally {
+      recording.forEach(Span::end);
     }
     for (Refused refusal : refused) {
       deadLetters.send(refusal.record(), refusal.reason());
     }
+  }
+
+  /**
+   * A span for recording one event, in the trace of the record it came in (a batch mixes traces, so
+   * each event's span has its own record's context as parent); ids only.
+   */
+  private Span startRecording(ConsumerRecord<String, byte[]> record, PreparedEvent prepared) {
+    EventEnvelope event = prepared.event();
+    Attributes attributes =
+        Attributes.builder()
+            .put(Spans.EVENT_TYPE, event.type().cloudEventType())
+            .put(Spans.EVENT_ID, event.id())
+            .put(Spans.TARGET_ID, event.subject())
+            .put(TOPIC, record.topic())
+            .put(OFFSET, record.offset())
+            .build();
+    if (event.rotationId() != null) {
+      attributes = attributes.toBuilder().put(Spans.ROTATION_ID, event.rotationId()).build();
+    }
+    return Spans.startChildOf(
+        tracer, "rotor.ledger.record", attributes, TraceContext.ofRecord(record));
   }
 
   private static PreparedEvent prepare(ConsumerRecord<String, byte[]> record) {
