@@ -3,6 +3,8 @@ package dev.rotor.notifier.delivery;
 import dev.rotor.common.event.EventEnvelope;
 import dev.rotor.common.messaging.DeadLetterException;
 import dev.rotor.common.messaging.IncomingEvents;
+import dev.rotor.common.messaging.Spans;
+import dev.rotor.common.messaging.TraceContext;
 import dev.rotor.notifier.config.ChannelSettings;
 import dev.rotor.notifier.config.NotifierSettings;
 import dev.rotor.notifier.config.RetrySettings;
@@ -13,6 +15,12 @@ import dev.rotor.notifier.slack.Posted;
 import dev.rotor.notifier.slack.SlackDeliveryException;
 import dev.rotor.notifier.slack.SlackDeliveryException.Kind;
 import dev.rotor.notifier.slack.SlackTransport;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Clock;
@@ -56,6 +64,12 @@ public class Deliverer {
   private final Secrets secrets;
   private final Clock clock;
 
+  /** A span per delivery to a channel, in the event's trace (none when tracing is off). */
+  @Inject Tracer tracer;
+
+  private static final AttributeKey<String> CHANNEL =
+      AttributeKey.stringKey("rotor.notifier.channel");
+
   @Inject
   public Deliverer(
       DeliveryStore store,
@@ -90,11 +104,40 @@ public class Deliverer {
       throws InterruptedException {
     try {
       for (ChannelSettings channel : channels) {
-        deliverTo(record, event, channel);
+        Span span =
+            Spans.startChildOf(
+                tracer,
+                "rotor.notifier.delivery",
+                attributes(event, channel),
+                TraceContext.current());
+        try (Scope ignored = span.makeCurrent()) {
+          deliverTo(record, event, channel);
+        } catch (RuntimeException | InterruptedException e) {
+          span.setStatus(StatusCode.ERROR, e.getClass().getSimpleName());
+          throw e;
+        } finally {
+          span.end();
+        }
       }
     } finally {
       metrics.released();
     }
+  }
+
+  private static Attributes attributes(EventEnvelope event, ChannelSettings channel) {
+    Attributes attributes =
+        Attributes.of(
+            Spans.EVENT_TYPE,
+            event.type().cloudEventType(),
+            Spans.EVENT_ID,
+            event.id(),
+            Spans.TARGET_ID,
+            event.subject(),
+            CHANNEL,
+            channel.name());
+    return event.rotationId() == null
+        ? attributes
+        : attributes.toBuilder().put(Spans.ROTATION_ID, event.rotationId()).build();
   }
 
   private void deliverTo(ConsumerRecord<?, ?> record, EventEnvelope event, ChannelSettings channel)

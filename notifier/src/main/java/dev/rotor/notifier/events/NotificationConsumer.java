@@ -3,17 +3,20 @@ package dev.rotor.notifier.events;
 import dev.rotor.common.event.EventEnvelope;
 import dev.rotor.common.messaging.DeadLetterException;
 import dev.rotor.common.messaging.IncomingEvents;
+import dev.rotor.common.messaging.TraceContext;
 import dev.rotor.notifier.config.ChannelSettings;
 import dev.rotor.notifier.delivery.Deliverer;
 import dev.rotor.notifier.delivery.DeliveryMetrics;
 import dev.rotor.notifier.delivery.DeliveryWorker;
 import dev.rotor.notifier.routing.Router;
+import io.opentelemetry.context.Scope;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
@@ -36,6 +39,12 @@ public class NotificationConsumer {
   private final DeliveryWorker worker;
   private final DeliveryMetrics metrics;
 
+  /** Whether tracing is on (docs/tracing.md): only then is a record's trace context read. */
+  @ConfigProperty(
+      name = "mp.messaging.connector.smallrye-kafka.tracing-enabled",
+      defaultValue = "false")
+  boolean tracing;
+
   @Inject
   public NotificationConsumer(
       Router router, Deliverer deliverer, DeliveryWorker worker, DeliveryMetrics metrics) {
@@ -56,10 +65,17 @@ public class NotificationConsumer {
       return CompletableFuture.completedFuture(null);
     }
     String what = event.type().eventName() + " " + event.id();
+    // Delivered on the delivery thread: it continues the trace of the record (the connector's
+    // consumer span, or the record's own context when no span is current).
+    TraceContext.Stored trace = tracing ? TraceContext.current() : null;
+    if (tracing && trace == null) {
+      trace = TraceContext.ofRecord(record);
+    }
+    TraceContext.Stored parent = trace;
     return worker.submit(
         what,
         () -> {
-          try {
+          try (Scope ignored = TraceContext.makeCurrent(parent)) {
             deliverer.deliver(record, event, channels);
           } catch (DeadLetterException e) {
             throw e;
