@@ -4,12 +4,17 @@ import dev.rotor.cli.CommonOptions;
 import dev.rotor.cli.ExitCodes;
 import dev.rotor.cli.Json;
 import dev.rotor.cli.OperatorOption;
+import dev.rotor.cli.Tracing;
 import dev.rotor.cli.kafka.EventPublisher;
 import dev.rotor.cli.kafka.KafkaAccess;
 import dev.rotor.cli.rotation.RotationState;
 import dev.rotor.common.event.EventEnvelope;
 import dev.rotor.common.event.RotorEvent;
 import dev.rotor.common.event.Topics;
+import dev.rotor.common.messaging.Spans;
+import dev.rotor.common.messaging.TraceContext;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Scope;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.util.LinkedHashMap;
@@ -53,12 +58,25 @@ abstract class DecisionCommand implements Callable<Integer> {
     String who = operator.operator();
     KafkaAccess kafka = new KafkaAccess(common.bootstrapServers(), common.timeout());
     PrintWriter err = spec.commandLine().getErr();
-    RotationState state = RotationLookup.find(kafka, rotationId, err);
+    RotationLookup.Found found = RotationLookup.findTraced(kafka, rotationId, err);
+    RotationState state = found.state();
     RotationLookup.requireInProgress(state, verb());
     RotorEvent data = decision(state, who, err);
     EventEnvelope event = EventEnvelope.of(data, RequestCommand.SOURCE, Clock.systemUTC());
-    try (EventPublisher publisher = new EventPublisher(kafka)) {
-      publisher.publish(event, Topics.APPROVALS);
+    // A person's decision is part of the rotation: it continues the trace of the rotation's
+    // records.
+    Span span =
+        Tracing.start(
+            "rotorctl " + spec.name(),
+            found.trace(),
+            Spans.rotation(rotationId, state.targetId()).toBuilder()
+                .put(Spans.EVENT_TYPE, event.type().cloudEventType())
+                .build());
+    try (Scope ignored = span.makeCurrent();
+        EventPublisher publisher = new EventPublisher(kafka)) {
+      publisher.publish(event, Topics.APPROVALS, TraceContext.current());
+    } finally {
+      span.end();
     }
     if (common.output() == CommonOptions.OutputFormat.JSON) {
       Map<String, Object> out = new LinkedHashMap<>();
@@ -67,6 +85,9 @@ abstract class DecisionCommand implements Callable<Integer> {
       out.put("type", event.type().eventName());
       out.put("operator", who);
       out.put("eventId", event.id());
+      if (Tracing.traceId(span) != null) {
+        out.put("traceId", Tracing.traceId(span));
+      }
       spec.commandLine().getOut().println(Json.line(out));
     } else {
       spec.commandLine().getOut().println(done(state, who));

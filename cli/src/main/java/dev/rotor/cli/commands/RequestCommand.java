@@ -5,13 +5,18 @@ import dev.rotor.cli.CommonOptions;
 import dev.rotor.cli.ExitCodes;
 import dev.rotor.cli.Json;
 import dev.rotor.cli.OperatorOption;
+import dev.rotor.cli.Tracing;
 import dev.rotor.cli.kafka.EventPublisher;
 import dev.rotor.cli.kafka.KafkaAccess;
 import dev.rotor.common.event.EventEnvelope;
 import dev.rotor.common.event.RotationRequested;
 import dev.rotor.common.event.Sources;
 import dev.rotor.common.event.Topics;
+import dev.rotor.common.messaging.Spans;
+import dev.rotor.common.messaging.TraceContext;
 import dev.rotor.common.plan.TargetIds;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Scope;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.HexFormat;
@@ -98,9 +103,16 @@ public class RequestCommand implements Callable<Integer> {
     RotationRequested request =
         new RotationRequested(rotationId, target, requestedBy, reason, stages, clock.instant());
     EventEnvelope event = EventEnvelope.of(request, SOURCE, clock);
-    try (EventPublisher publisher = new EventPublisher(kafka)) {
-      publisher.publish(event, Topics.REQUESTS);
+    // The rotation's trace starts here (when tracing is on): the root span, whose context the
+    // request's record carries to the key-generator and on through every service.
+    Span span = Tracing.start("rotorctl request", null, Spans.rotation(rotationId, target));
+    try (Scope ignored = span.makeCurrent();
+        EventPublisher publisher = new EventPublisher(kafka)) {
+      publisher.publish(event, Topics.REQUESTS, TraceContext.current());
+    } finally {
+      span.end();
     }
+    String traceId = Tracing.traceId(span);
 
     if (common.output() == CommonOptions.OutputFormat.JSON) {
       Map<String, Object> out = new LinkedHashMap<>();
@@ -109,6 +121,9 @@ public class RequestCommand implements Callable<Integer> {
       out.put("requestedBy", requestedBy);
       out.put("stages", stages);
       out.put("eventId", event.id());
+      if (traceId != null) {
+        out.put("traceId", traceId);
+      }
       spec.commandLine().getOut().println(Json.line(out));
     } else {
       spec.commandLine().getOut().println(rotationId);
@@ -123,6 +138,9 @@ public class RequestCommand implements Callable<Integer> {
                   + requestedBy
                   + "; follow it with: rotorctl watch "
                   + rotationId);
+      if (traceId != null) {
+        spec.commandLine().getErr().println("Trace " + traceId);
+      }
     }
     return ExitCodes.OK;
   }

@@ -5,6 +5,7 @@ import dev.rotor.cli.kafka.EventReader;
 import dev.rotor.cli.kafka.KafkaAccess;
 import dev.rotor.cli.rotation.RotationState;
 import dev.rotor.common.Checks;
+import dev.rotor.common.messaging.TraceContext;
 import java.io.PrintWriter;
 import java.util.List;
 
@@ -27,6 +28,14 @@ final class RotationLookup {
    * @throws CliException when Kafka cannot be reached or no event of the rotation exists
    */
   static RotationState find(KafkaAccess kafka, String rotationId, PrintWriter err) {
+    return findTraced(kafka, rotationId, err).state();
+  }
+
+  /** A rotation as the topics tell it, and the trace context its latest traced record carried. */
+  record Found(RotationState state, TraceContext.Stored trace) {}
+
+  /** {@link #find}, with the rotation's trace context (null when its records carry none). */
+  static Found findTraced(KafkaAccess kafka, String rotationId, PrintWriter err) {
     kafka.requireReachable();
     try (EventReader reader = new EventReader(kafka, EventReader.rotation(rotationId))) {
       RotationState state = RotationState.of(rotationId, reader.catchUp());
@@ -34,7 +43,7 @@ final class RotationLookup {
       if (!state.known()) {
         throw notFound(kafka, rotationId);
       }
-      return state;
+      return new Found(state, reader.lastTraceContext());
     }
   }
 

@@ -3,6 +3,7 @@ package dev.rotor.cli.kafka;
 import dev.rotor.cli.CliException;
 import dev.rotor.common.event.EventEnvelope;
 import dev.rotor.common.messaging.KafkaEvents;
+import dev.rotor.common.messaging.TraceContext;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -10,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -36,10 +38,18 @@ public final class EventPublisher implements AutoCloseable {
 
   /** Sends {@code event} to {@code topic} and waits for the broker's acknowledgement. */
   public void publish(EventEnvelope event, String topic) {
+    publish(event, topic, null);
+  }
+
+  /**
+   * Sends {@code event} to {@code topic} with {@code trace} in its {@code traceparent} and {@code
+   * tracestate} headers (none when null), and waits for the broker's acknowledgement.
+   */
+  public void publish(EventEnvelope event, String topic, TraceContext.Stored trace) {
+    ProducerRecord<String, byte[]> record = KafkaEvents.toRecord(event, topic);
+    TraceContext.writeTo(record.headers(), trace);
     try {
-      producer
-          .send(KafkaEvents.toRecord(event, topic))
-          .get(kafka.timeout().toMillis() + 2000, TimeUnit.MILLISECONDS);
+      producer.send(record).get(kafka.timeout().toMillis() + 2000, TimeUnit.MILLISECONDS);
     } catch (ExecutionException | TimeoutException e) {
       throw CliException.unavailable(
           "ROTOR-7002",

@@ -5,6 +5,7 @@ import dev.rotor.common.event.EventDecodingException;
 import dev.rotor.common.event.EventEnvelope;
 import dev.rotor.common.event.Topics;
 import dev.rotor.common.messaging.KafkaEvents;
+import dev.rotor.common.messaging.TraceContext;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,6 +43,7 @@ public final class EventReader implements AutoCloseable {
   private final Set<TopicPartition> assigned = new HashSet<>();
   private final List<String> skipped = new ArrayList<>();
   private long lastScan;
+  private TraceContext.Stored lastTrace;
 
   /**
    * @param filter which records to decode, by their headers (first value of each, as UTF-8); the
@@ -110,6 +112,11 @@ public final class EventReader implements AutoCloseable {
     pollOnce(sink);
   }
 
+  /** The trace context of the last matching record that carried one, or null. */
+  public TraceContext.Stored lastTraceContext() {
+    return lastTrace;
+  }
+
   /** Descriptions of the records that were not valid events, first ones first. */
   public List<String> skipped() {
     return List.copyOf(skipped);
@@ -121,7 +128,12 @@ public final class EventReader implements AutoCloseable {
         continue;
       }
       try {
-        sink.accept(KafkaEvents.fromRecord(record));
+        EventEnvelope event = KafkaEvents.fromRecord(record);
+        TraceContext.Stored trace = TraceContext.ofRecord(record);
+        if (trace != null) {
+          lastTrace = trace;
+        }
+        sink.accept(event);
       } catch (EventDecodingException e) {
         skipped.add(
             record.topic()
