@@ -7,9 +7,11 @@ import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.quarkus.arc.Arc;
 import io.quarkus.arc.InstanceHandle;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.microprofile.config.ConfigProvider;
 
 /**
@@ -70,6 +72,21 @@ public final class Tracing {
             .setSpanKind(SpanKind.PRODUCER)
             .setAllAttributes(attributes);
     return root.startSpan();
+  }
+
+  /**
+   * Ends {@code span} and exports it now: rotorctl exits right after a command, before the batch
+   * processor's next export.
+   */
+  public static void end(Span span) {
+    span.end();
+    if (!span.getSpanContext().isValid()) {
+      return;
+    }
+    openTelemetry()
+        .filter(OpenTelemetrySdk.class::isInstance)
+        .map(OpenTelemetrySdk.class::cast)
+        .ifPresent(sdk -> sdk.getSdkTracerProvider().forceFlush().join(5, TimeUnit.SECONDS));
   }
 
   /** The trace id of {@code span}, or null when it is not traced. */

@@ -76,7 +76,7 @@ abstract class DecisionCommand implements Callable<Integer> {
         EventPublisher publisher = new EventPublisher(kafka)) {
       publisher.publish(event, Topics.APPROVALS, TraceContext.current());
     } finally {
-      span.end();
+      Tracing.end(span);
     }
     if (common.output() == CommonOptions.OutputFormat.JSON) {
       Map<String, Object> out = new LinkedHashMap<>();

@@ -110,7 +110,7 @@ public class RequestCommand implements Callable<Integer> {
         EventPublisher publisher = new EventPublisher(kafka)) {
       publisher.publish(event, Topics.REQUESTS, TraceContext.current());
     } finally {
-      span.end();
+      Tracing.end(span);
     }
     String traceId = Tracing.traceId(span);
 
