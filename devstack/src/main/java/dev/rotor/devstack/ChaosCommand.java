@@ -138,7 +138,16 @@ final class ChaosCommand implements Callable<Integer> {
     long randomSeed = seed == null ? new java.security.SecureRandom().nextLong() : seed;
     Settings settings =
         new Settings(
-            soak, interval, false, portOffset, replicas, podStart, "chaos", prometheus, targets);
+            soak,
+            interval,
+            false,
+            portOffset,
+            replicas,
+            podStart,
+            "chaos",
+            prometheus,
+            targets,
+            null);
     Console console = new Console(System.out);
     Layout layout = Devstack.layout();
     console.line(

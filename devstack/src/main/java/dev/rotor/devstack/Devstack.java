@@ -137,6 +137,14 @@ public final class Devstack {
         description = "Let the verifier scrape the pods itself even if Prometheus is installed.")
     boolean prometheus = true;
 
+    @Option(
+        names = "--otlp-endpoint",
+        paramLabel = "<url>",
+        description =
+            "Turn tracing on (docs/tracing.md): every service and rotorctl send their spans here,"
+                + " OTLP over HTTP/protobuf, e.g. http://127.0.0.1:4318/v1/traces.")
+    String otlpEndpoint;
+
     @Override
     public Integer call() throws Exception {
       if (!List.of("both", "healthy", "failing", "none").contains(scenarios)) {
@@ -159,7 +167,8 @@ public final class Devstack {
               podStart,
               scenarios,
               prometheus,
-              1);
+              1,
+              otlpEndpoint);
       Console console = new Console(System.out);
       Layout layout = layout();
       console.line(
@@ -249,6 +258,7 @@ public final class Devstack {
       Map<String, String> env = new LinkedHashMap<>();
       env.put("ROTOR_KAFKA", "127.0.0.1:" + settings.kafkaPort());
       env.put("ROTOR_LEDGER_URL", "http://127.0.0.1:" + settings.servicePort(8085));
+      env.putAll(settings.tracingEnvironment());
       RotorctlRunner rotorctl =
           new RotorctlRunner(layout.rotorctl(), env, layout.log("rotorctl"), stack::track);
       List<ClusterView> clusters = new ArrayList<>();

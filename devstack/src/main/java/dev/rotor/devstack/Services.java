@@ -71,6 +71,7 @@ final class Services {
       p.put("quarkus.datasource.jdbc.acquisition-timeout", "PT30S");
     }
     p.put("quarkus.log.category.\"org.apache.kafka\".level", "WARN");
+    p.putAll(settings.tracing());
     return p;
   }
 

@@ -1,6 +1,8 @@
 package dev.rotor.devstack;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * How the devstack runs, from the command line.
@@ -16,6 +18,8 @@ import java.time.Duration;
  * @param prometheus use Prometheus when {@code /usr/bin/prometheus} exists
  * @param targets how many targets to seed: the example's, then copies of it (each its own Secret,
  *     Deployment, manifest and policy entry)
+ * @param otlpEndpoint where every service and rotorctl send their spans (OTLP over HTTP/protobuf),
+ *     with tracing turned on (docs/tracing.md); null: tracing off
  */
 public record Settings(
     Duration soak,
@@ -26,7 +30,36 @@ public record Settings(
     Duration podStart,
     String scenarios,
     boolean prometheus,
-    int targets) {
+    int targets,
+    String otlpEndpoint) {
+
+  /**
+   * The configuration that turns tracing on (docs/tracing.md), for every service and rotorctl;
+   * empty when it is off.
+   */
+  public Map<String, String> tracing() {
+    if (otlpEndpoint == null) {
+      return Map.of();
+    }
+    Map<String, String> p = new LinkedHashMap<>();
+    p.put("quarkus.otel.sdk.disabled", "false");
+    p.put("mp.messaging.connector.smallrye-kafka.tracing-enabled", "true");
+    p.put("quarkus.otel.exporter.otlp.traces.endpoint", otlpEndpoint);
+    p.put("quarkus.otel.exporter.otlp.traces.protocol", "http/protobuf");
+    p.put("quarkus.otel.bsp.schedule.delay", "PT1S");
+    return p;
+  }
+
+  /** {@link #tracing()} as environment variables (for rotorctl). */
+  public Map<String, String> tracingEnvironment() {
+    Map<String, String> env = new LinkedHashMap<>();
+    tracing()
+        .forEach(
+            (key, value) ->
+                env.put(
+                    key.toUpperCase(java.util.Locale.ROOT).replaceAll("[^A-Z0-9]", "_"), value));
+    return env;
+  }
 
   public int kafkaPort() {
     return 9092 + portOffset;

@@ -211,7 +211,8 @@ public final class Scenarios {
           "rotorctl request failed (exit " + result.exitCode() + "): " + result.err().strip());
     }
     try {
-      String rotationId = JSON.readTree(result.out()).path("rotationId").asText();
+      JsonNode requested = JSON.readTree(result.out());
+      String rotationId = requested.path("rotationId").asText();
       context
           .console()
           .line(
@@ -221,6 +222,11 @@ public final class Scenarios {
                   + context.requester()
                   + "   -> rotation "
                   + rotationId);
+      if (requested.hasNonNull("traceId")) {
+        context
+            .console()
+            .line("  trace " + requested.path("traceId").asText() + " (every service's spans)");
+      }
       context
           .console()
           .line(
