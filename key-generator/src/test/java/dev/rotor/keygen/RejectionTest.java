@@ -14,6 +14,8 @@ import dev.rotor.common.event.KeyGenerated;
 import dev.rotor.common.event.Reasons.Rejection;
 import dev.rotor.common.event.RotationRejected;
 import dev.rotor.common.event.RotationRequested;
+import dev.rotor.common.event.Topics;
+import dev.rotor.keygen.support.Database;
 import dev.rotor.keygen.support.RotorEvents;
 import dev.rotor.keygen.support.Scrape;
 import dev.rotor.keygen.support.TestPolicy;
@@ -24,9 +26,12 @@ import dev.rotor.testsupport.PostgresResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.stream.IntStream;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,6 +47,8 @@ import org.junit.jupiter.api.Test;
     initArgs = @ResourceArg(name = TestPolicyResource.VARIANT, value = TestPolicy.MAIN))
 class RejectionTest {
   private static KafkaTestClient kafka;
+
+  @Inject DataSource dataSource;
 
   @BeforeAll
   static void connect() {
@@ -217,6 +224,57 @@ class RejectionTest {
                 + key.generatedAt())
         .contains("rotorctl status " + first.rotationId());
     assertOnlyRejected(second);
+  }
+
+  @Test
+  void ofRequestsForOneTargetDecidedAtOnceExactlyOneIsAdmittedAndTheOthersAreRejectedInFlight() {
+    // Requests are decided concurrently (RequestConsumer): the guard must hold between them too.
+    List<EventEnvelope> burst =
+        IntStream.range(0, 8)
+            .mapToObj(i -> request(newRotationId(), TestPolicy.REJECT_IN_FLIGHT_BURST))
+            .toList();
+    burst.forEach(request -> publish(kafka, request));
+
+    List<EventEnvelope> answers =
+        burst.stream()
+            .map(
+                request ->
+                    RotorEvents.awaitEvents(
+                            kafka,
+                            Topics.KEYS,
+                            e ->
+                                e.id()
+                                        .equals(
+                                            RotorEvents.causedId(request, EventType.KEY_GENERATED))
+                                    || e.id()
+                                        .equals(
+                                            RotorEvents.causedId(
+                                                request, EventType.ROTATION_REJECTED)),
+                            1)
+                        .get(0))
+            .toList();
+
+    List<KeyGenerated> keys =
+        answers.stream()
+            .filter(e -> e.data() instanceof KeyGenerated)
+            .map(e -> (KeyGenerated) e.data())
+            .toList();
+    assertThat(keys).hasSize(1);
+    assertThat(answers)
+        .filteredOn(e -> e.data() instanceof RotationRejected)
+        .hasSize(burst.size() - 1)
+        .allSatisfy(
+            e -> {
+              RotationRejected rejection = (RotationRejected) e.data();
+              assertThat(rejection.reason()).isEqualTo(Rejection.IN_FLIGHT);
+              assertThat(rejection.inFlightRotationId()).isEqualTo(keys.get(0).rotationId());
+            });
+    assertThat(
+            new Database(dataSource)
+                .count(
+                    "SELECT count(*) FROM rotation WHERE target_id = ? AND status = 'IN_FLIGHT'",
+                    TestPolicy.REJECT_IN_FLIGHT_BURST))
+        .isEqualTo(1);
   }
 
   @Test

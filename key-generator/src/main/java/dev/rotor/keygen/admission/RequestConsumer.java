@@ -5,7 +5,7 @@ import dev.rotor.common.event.RotationRequested;
 import dev.rotor.common.messaging.DeadLetterException;
 import dev.rotor.common.messaging.IncomingEvents;
 import dev.rotor.keygen.outbox.Outbox;
-import io.smallrye.common.annotation.Blocking;
+import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.List;
@@ -17,6 +17,14 @@ import org.jboss.logging.Logger;
  * Reads {@code rotor.requests}: every {@code rotation.requested} is admitted (a key, {@code
  * key.generated}) or refused ({@code rotation.rejected}) on {@code rotor.keys}. A record that is
  * not a valid event goes to {@code rotor.dlq} with its reason and the consumer goes on.
+ *
+ * <p>Requests are decided concurrently, on the worker pool {@value #POOL} (at most {@code
+ * smallrye.messaging.worker.rotor-key-generator-requests.max-concurrency} at once, 4 by default):
+ * each one is a transaction and a Kafka acknowledgement to wait for, so deciding them one after the
+ * other left the CPU idle and a fleet's keys queued. Requests for one target need no order between
+ * them: the in-flight guard is a unique index, so of two requests decided at once exactly one is
+ * admitted and the other, retried, is rejected as {@code IN_FLIGHT}, as when two instances of the
+ * key-generator decide them. Offsets are committed once every earlier record is done.
  */
 @ApplicationScoped
 public class RequestConsumer {
@@ -25,8 +33,11 @@ public class RequestConsumer {
   @Inject RequestProcessor processor;
   @Inject Outbox outbox;
 
+  /** The worker pool requests are decided on. */
+  public static final String POOL = "rotor-key-generator-requests";
+
   @Incoming("requests")
-  @Blocking
+  @Blocking(value = POOL, ordered = false)
   public void consume(ConsumerRecord<String, byte[]> record) {
     EventEnvelope event = IncomingEvents.decode(record);
     if (!(event.data() instanceof RotationRequested request)) {
