@@ -39,7 +39,9 @@ public final class Bench {
           "  --port-offset N      added to every port (Kafka 9092, PostgreSQL 15432, services 8081-)",
           "  --rotations N        overhead: measured rotations (default 100, after 3 warm-up ones)",
           "  --targets N          targets (default: overhead 10, fleet 1000, footprint 10)",
-          "  --clusters N         simulated clusters = stages of every target (default 1)",
+          "  --clusters N         simulated clusters, one agent each (default 1)",
+          "  --stages N           stages per target on consecutive clusters (default: every cluster;",
+          "                       1 spreads the targets over the clusters, one cluster each)",
           "  --partitions N       partitions of every topic (default 1)",
           "  --verifier-tick D    the verifier's tick (default PT1S, its own default)",
           "  --agent-concurrency N  the cluster-agents' rollout.concurrency (default: theirs, 4)",
@@ -117,6 +119,7 @@ public final class Bench {
     int rotations = 100;
     int targets = name.equals("fleet") ? 1000 : 10;
     int clusters = 1;
+    int stages = 0;
     int partitions = 1;
     Duration tick = Duration.ofSeconds(1);
     int concurrency = 0;
@@ -133,6 +136,7 @@ public final class Bench {
         case "--rotations" -> rotations = integer(option, value, 1, 100000);
         case "--targets" -> targets = integer(option, value, 1, 100000);
         case "--clusters" -> clusters = integer(option, value, 1, 9);
+        case "--stages" -> stages = integer(option, value, 1, 9);
         case "--partitions" -> partitions = integer(option, value, 1, 64);
         case "--verifier-tick" -> tick = duration(option, value);
         case "--agent-concurrency" -> concurrency = integer(option, value, 1, 1000);
@@ -147,10 +151,15 @@ public final class Bench {
         default -> throw new IllegalArgumentException("unknown option " + option);
       }
     }
+    if (stages > clusters) {
+      throw new IllegalArgumentException(
+          "--stages: " + stages + " stages need as many clusters, but --clusters is " + clusters);
+    }
     return new BenchOptions(
         portOffset,
         targets,
         clusters,
+        stages == 0 ? clusters : stages,
         rotations,
         partitions,
         tick,

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,15 +27,15 @@ import java.util.concurrent.CountDownLatch;
  * processes: the benchmarks measure Rotor, not a workload. Each new pod's log holds the line the
  * policy requires ({@value BenchSeed#REQUIRED_LOG_LINE}).
  *
- * <p>Arguments: cluster name, number of targets, the seed repository folder (the manifests), the
- * sealing key folder, the ready file, the parent's pid.
+ * <p>Arguments: cluster name, the targets on it (comma-separated indices), the seed repository
+ * folder (the manifests), the sealing key folder, the ready file, the parent's pid.
  */
 public final class BenchClusterMain {
   private BenchClusterMain() {}
 
   public static void main(String[] args) throws Exception {
     String name = args[0];
-    int targets = Integer.parseInt(args[1]);
+    List<Integer> targets = Arrays.stream(args[1].split(",")).map(Integer::valueOf).toList();
     Path seed = Path.of(args[2]);
     System.setProperty("rotor.test.tmpdir", args[3]);
     Path ready = Path.of(args[4]);
@@ -63,7 +64,7 @@ public final class BenchClusterMain {
     api.sealedSecrets(SealingKeyPair.shared());
     api.rollouts().readyAfter(Duration.ZERO);
     KubernetesClient kubectl = api.clientAs("kubectl-client-side-apply");
-    for (int i = 1; i <= targets; i++) {
+    for (int i : targets) {
       GenericKubernetesResource sealed =
           Serialization.unmarshal(
               Files.readString(seed.resolve(BenchSeed.manifestPath(i)), StandardCharsets.UTF_8),
@@ -80,14 +81,14 @@ public final class BenchClusterMain {
               List.of("started", BenchSeed.REQUIRED_LOG_LINE));
       api.rollouts().createDeployment(BenchSeed.NAMESPACE, BenchSeed.deployment(i), 1);
     }
-    awaitSecrets(client, targets);
+    awaitSecrets(client, targets.size());
     Map<String, Object> content = new LinkedHashMap<>();
     content.put("apiUrl", api.url());
-    content.put("targets", targets);
+    content.put("targets", targets.size());
     ReadyFile.write(ready, content);
     System.out.printf(
         "ROTOR-9001 cluster %s ready in %.1f s: API %s, %d Secrets and Deployments%n",
-        name, (System.nanoTime() - begin) / 1e9, api.url(), targets);
+        name, (System.nanoTime() - begin) / 1e9, api.url(), targets.size());
     stopped.await();
   }
 

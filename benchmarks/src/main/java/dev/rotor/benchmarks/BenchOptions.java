@@ -7,7 +7,10 @@ import java.time.Duration;
  *
  * @param portOffset added to every fixed port (Kafka 9092, PostgreSQL 15432, services 8081-8086)
  * @param targets targets in the policy, the Git repository and every cluster
- * @param clusters simulated clusters, each a stage of every target, each with its own agent
+ * @param clusters simulated clusters, each with its own agent
+ * @param stages stages of each target, on consecutive clusters: target i starts on cluster ((i - 1)
+ *     mod clusters) + 1; {@code clusters} (the default) rotates every target on every cluster in
+ *     order, 1 spreads the targets over the clusters, one cluster each
  * @param rotations rotations the overhead benchmark runs, one after the other
  * @param partitions partitions of every topic
  * @param verifierTick the verifier's {@code rotor.verifier.tick}
@@ -20,6 +23,7 @@ record BenchOptions(
     int portOffset,
     int targets,
     int clusters,
+    int stages,
     int rotations,
     int partitions,
     Duration verifierTick,

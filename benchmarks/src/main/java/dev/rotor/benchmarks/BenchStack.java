@@ -75,6 +75,11 @@ final class BenchStack implements AutoCloseable {
     return clusters;
   }
 
+  /** The clusters target {@code index} is rotated on, in order. */
+  List<String> stagesOf(int index) {
+    return BenchSeed.stagesOf(index, clusters, options.stages());
+  }
+
   String kafka() {
     return "127.0.0.1:" + kafkaPort();
   }
@@ -155,7 +160,8 @@ final class BenchStack implements AutoCloseable {
         clusterStarts.add(pool.submit(() -> startCluster(cluster)));
       }
       String gitUrl = Tasks.get(git, "ROTOR-9005");
-      seed.writePolicy(gitUrl, recipient, options.targets(), clusters, Duration.ofSeconds(1));
+      seed.writePolicy(
+          gitUrl, recipient, options.targets(), clusters, options.stages(), Duration.ofSeconds(1));
       Map<String, String> apis = new LinkedHashMap<>();
       for (int i = 0; i < clusters.size(); i++) {
         apis.put(clusters.get(i), Tasks.get(clusterStarts.get(i), "ROTOR-9005"));
@@ -375,16 +381,20 @@ final class BenchStack implements AutoCloseable {
 
   private String startCluster(String cluster) {
     Path ready = layout.readyFile("cluster-" + cluster);
+    List<Integer> targets =
+        BenchSeed.targetsOn(cluster, options.targets(), clusters, options.stages());
     ManagedProcess process =
         launch(
             "cluster-" + cluster,
             Jvm.main(
-                options.targets() > 200 ? "1g" : "384m",
+                targets.size() > 200 ? "1g" : "384m",
                 Map.of("java.util.logging.manager", "org.jboss.logmanager.LogManager"),
                 BenchClusterMain.class.getName(),
                 List.of(
                     cluster,
-                    String.valueOf(options.targets()),
+                    targets.stream()
+                        .map(String::valueOf)
+                        .collect(java.util.stream.Collectors.joining(",")),
                     seed.repository().toAbsolutePath().toString(),
                     seed.sealingDirectory().toAbsolutePath().toString(),
                     ready.toString(),

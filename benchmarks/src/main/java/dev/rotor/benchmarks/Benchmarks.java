@@ -92,7 +92,7 @@ final class Benchmarks {
           return 1;
         }
         Breakdown b =
-            Hops.of(id, driver.log.of(id), stack.clusters())
+            Hops.of(id, driver.log.of(id), stack.stagesOf(1 + i % options.targets()))
                 .orElseThrow(() -> new IllegalStateException(id + ": events missing"));
         measured.add(b);
         ledgerLags.add((double) ledgerLag(id, b.endMillis()));
@@ -166,11 +166,12 @@ final class Benchmarks {
       }
       ends = new LinkedHashMap<>(driver.ends);
       int completed = 0;
-      for (String id : ids) {
+      for (int i = 1; i <= n; i++) {
+        String id = ids.get(i - 1);
         EnvelopeEnd end = ends.get(id);
         if (end != null && end.type() == EventType.ROTATION_COMPLETED) {
           completed++;
-          Hops.of(id, driver.log.of(id), stack.clusters()).ifPresent(done::add);
+          Hops.of(id, driver.log.of(id), stack.stagesOf(i)).ifPresent(done::add);
         }
       }
       firstRequest = done.stream().mapToLong(Breakdown::startMillis).min().orElse(sendStart);
@@ -178,8 +179,8 @@ final class Benchmarks {
           done.stream().mapToLong(Breakdown::endMillis).max().orElse(System.currentTimeMillis());
       report.line("");
       report.line(
-          "== Fleet: %d targets rotated at once on %d cluster(s), zero soak",
-          n, stack.clusters().size());
+          "== Fleet: %d targets rotated at once on %d cluster(s), %d stage(s) each, zero soak",
+          n, stack.clusters().size(), options.stages());
       report.line("completed: %d of %d; other ends: %s", completed, n, otherEnds(ends));
       double wall = (lastEnd - firstRequest) / 1000.0;
       report.line(

@@ -19,6 +19,11 @@ class BenchOptionsTest {
     assertThat(overhead.portOffset()).isEqualTo(1600);
     assertThat(overhead.verifierTick()).isEqualTo(Duration.ofSeconds(1));
     assertThat(Bench.parse("footprint", List.of()).sequentialStart()).isTrue();
+    assertThat(Bench.parse("fleet", List.of("--clusters", "3")).stages())
+        .as("every target on every cluster unless told otherwise")
+        .isEqualTo(3);
+    assertThat(Bench.parse("fleet", List.of("--clusters", "3", "--stages", "1")).stages())
+        .isEqualTo(1);
   }
 
   @Test
@@ -35,5 +40,7 @@ class BenchOptionsTest {
         .hasMessage("--rotations: needs a value");
     assertThatThrownBy(() -> Bench.parse("overhead", List.of("--soak", "PT1S")))
         .hasMessage("unknown option --soak");
+    assertThatThrownBy(() -> Bench.parse("fleet", List.of("--stages", "2")))
+        .hasMessage("--stages: 2 stages need as many clusters, but --clusters is 1");
   }
 }

@@ -34,6 +34,7 @@ class BenchSeedTest {
         recipient,
         3,
         BenchSeed.clusters(2),
+        2,
         Duration.ofSeconds(1));
 
     Policy policy = PolicyLoader.load(seed.policy());
@@ -45,6 +46,35 @@ class BenchSeedTest {
     assertThat(plan.stages().get(0).deployments()).containsExactly("app-0002");
     assertThat(plan.manifest().path()).isEqualTo("apps/app-0002/secret.yaml");
     assertThat(Files.readString(seed.policy())).contains("vector(0)");
+  }
+
+  @Test
+  void withOneStageEachTargetIsRotatedOnItsOwnClusterAndEachClusterHoldsOnlyItsTargets()
+      throws Exception {
+    BenchSeed seed = new BenchSeed(HOME.resolve("spread"));
+    String recipient = seed.make(5);
+    List<String> clusters = BenchSeed.clusters(2);
+    seed.writePolicy(
+        "http://127.0.0.1:1/git/bench/fleet-gitops.git",
+        recipient,
+        5,
+        clusters,
+        1,
+        Duration.ofSeconds(1));
+
+    Policy policy = PolicyLoader.load(seed.policy());
+    assertThat(policy.target("bench/app-0001-config").orElseThrow().plan().stages())
+        .extracting(s -> s.cluster())
+        .containsExactly("bench-1");
+    assertThat(policy.target("bench/app-0002-config").orElseThrow().plan().stages())
+        .extracting(s -> s.cluster())
+        .containsExactly("bench-2");
+    assertThat(BenchSeed.targetsOn("bench-1", 5, clusters, 1)).containsExactly(1, 3, 5);
+    assertThat(BenchSeed.targetsOn("bench-2", 5, clusters, 1)).containsExactly(2, 4);
+    // Two stages of three clusters: consecutive clusters, wrapping round.
+    assertThat(BenchSeed.stagesOf(3, BenchSeed.clusters(3), 2))
+        .containsExactly("bench-3", "bench-1");
+    assertThat(BenchSeed.targetsOn("bench-1", 3, BenchSeed.clusters(3), 2)).containsExactly(1, 3);
   }
 
   @Test
