@@ -357,6 +357,9 @@ class RotationFlowTest {
     }
     int proposalPushes = remote.pushes(name) - seedPushes;
     assertThat(proposalPushes).as("pushes for %d proposals", count).isBetween(1, 2);
+    assertThat(batchedCount("proposals", url))
+        .as("rotations in the ROTOR-2007 lines of the proposal batches")
+        .isEqualTo(count);
     for (int i = 0; i < count; i++) {
       RevCommit distribute = remote.commitOf(name, proposals.get(i).distributeCommit());
       assertThat(distribute.getParent(0).name()).isEqualTo(base);
@@ -382,6 +385,7 @@ class RotationFlowTest {
     assertThat(remote.pushesTo(name, "main") - seedPushesOfMain)
         .as("pushes of main for %d merges", count)
         .isBetween(1, 2);
+    assertThat(batchedCount("merges", url)).isEqualTo(count);
     List<RevCommit> history = remote.history(name, "main");
     assertThat(history).hasSize(2 * count + 1).allMatch(c -> c.getParentCount() <= 1);
     String tip = history.get(0).name();
@@ -724,5 +728,19 @@ class RotationFlowTest {
     }
     assertThat(dump).isNotEmpty();
     return dump.toString();
+  }
+
+  /**
+   * The rotations the worker's ROTOR-2007 lines count in batches of {@code what} on {@code url}.
+   */
+  private static int batchedCount(String what, String url) {
+    java.util.regex.Pattern line =
+        java.util.regex.Pattern.compile(
+            "ROTOR-2007 batch of (\\d+) " + what + " on " + java.util.regex.Pattern.quote(url));
+    return logs.containing("ROTOR-2007").stream()
+        .map(line::matcher)
+        .filter(java.util.regex.Matcher::find)
+        .mapToInt(m -> Integer.parseInt(m.group(1)))
+        .sum();
   }
 }

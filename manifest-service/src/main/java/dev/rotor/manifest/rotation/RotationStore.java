@@ -227,6 +227,15 @@ public class RotationStore {
         .map(r -> r.rotationId);
   }
 
+  /**
+   * Runs {@code writes} (calls of this store's recording methods) in one transaction: a batch's
+   * outcomes cost one commit instead of one each. All or nothing: if one fails, none is recorded.
+   */
+  @Transactional
+  public void inOneTransaction(List<Runnable> writes) {
+    writes.forEach(Runnable::run);
+  }
+
   /** The proposal is on its branch: PROPOSED, due now so the review is looked at. */
   @Transactional
   public void proposed(

@@ -323,16 +323,45 @@ public class RotationWorker {
               step.batched = true;
             });
       }
+      long git = System.nanoTime();
       outcomes = batchOrFail(requests.size(), () -> changes.proposeAll(requests));
+      git = System.nanoTime() - git;
+      long recording = System.nanoTime();
+      List<Recording> recordings = new ArrayList<>();
+      for (int i = 0; i < ready.size(); i++) {
+        Step step = ready.get(i);
+        ManifestChanges.Outcome<ManifestChanges.Proposal> outcome = outcomes.get(i);
+        step.batched = false;
+        run(
+            step,
+            () -> {
+              recordings.add(new Recording(step, proposed(step.rotation, step.key, outcome.get())));
+              step.batched = true;
+            });
+      }
+      record(recordings);
+      logBatch("proposals", steps, ready.size(), git, System.nanoTime() - recording);
     } finally {
       requests.forEach(r -> r.values().close());
     }
-    for (int i = 0; i < ready.size(); i++) {
-      Step step = ready.get(i);
-      ManifestChanges.Outcome<ManifestChanges.Proposal> outcome = outcomes.get(i);
-      step.batched = false;
-      run(step, () -> proposed(step.rotation, step.key, outcome.get()));
+  }
+
+  /** One line per batch: how a fleet's time divides between Git and the database. */
+  private static void logBatch(String what, List<Step> steps, int sent, long git, long recording) {
+    if (steps.isEmpty()) {
+      return;
     }
+    var manifest = steps.get(0).key.plan().manifest();
+    LOG.infof(
+        "ROTOR-2007 batch of %d %s on %s (%s): %d in the Git round, which took %d ms; recording"
+            + " the outcomes took %d ms",
+        steps.size(),
+        what,
+        manifest.repository(),
+        manifest.branch(),
+        sent,
+        git / 1_000_000,
+        recording / 1_000_000);
   }
 
   /** The batch's outcomes; a failure of the batch as a whole is every rotation's failure. */
@@ -349,7 +378,57 @@ public class RotationWorker {
     }
   }
 
-  private void proposed(
+  /** A step's outcome, written with its batch's ({@link #record}), then logged. */
+  private record Recording(Step step, Outcome outcome) {}
+
+  /** What a step writes in the database, and what it logs and counts once that committed. */
+  private record Outcome(Runnable write, Runnable done) {}
+
+  /**
+   * Writes the outcomes of a batch's steps in one transaction, each in its own rotation's trace,
+   * then logs them and stops their timers. If that transaction fails, each is written in its own,
+   * so that one bad rotation fails or retries only itself.
+   */
+  private void record(List<Recording> recordings) {
+    if (recordings.isEmpty()) {
+      return;
+    }
+    try {
+      store.inOneTransaction(
+          recordings.stream().map(r -> traced(r.step(), r.outcome().write())).toList());
+    } catch (RuntimeException e) {
+      LOG.warnf(
+          "ROTOR-2008 recording a batch of %d outcomes in one transaction failed (%s); recording"
+              + " each in its own",
+          recordings.size(), e.getMessage());
+      for (Recording r : recordings) {
+        r.step().batched = false;
+        run(
+            r.step(),
+            () -> {
+              r.outcome().write().run();
+              r.outcome().done().run();
+            });
+      }
+      return;
+    }
+    for (Recording r : recordings) {
+      r.step().batched = false;
+      run(r.step(), r.outcome().done());
+    }
+  }
+
+  private static Runnable traced(Step step, Runnable work) {
+    return () -> {
+      try (Scope ignored =
+          TraceContext.makeCurrent(
+              TraceContext.of(step.rotation.traceparent, step.rotation.tracestate))) {
+        work.run();
+      }
+    };
+  }
+
+  private Outcome proposed(
       RotationRecord rotation, KeyGenerated key, ManifestChanges.Proposal proposal) {
     Plan plan = key.plan();
     ReviewGateway review = reviews.of(plan);
@@ -365,18 +444,21 @@ public class RotationWorker {
             proposal.distributeCommit(),
             proposal.promoteCommit(),
             changeRequest.url());
-    store.proposed(
-        key.rotationId(), proposal, changeRequest, event(rotation, data), clock.instant());
-    metrics.proposed(plan.approvals().provider().id(), proposal.reused());
-    LOG.infof(
-        "ROTOR-2001 rotation %s of %s proposed on branch %s: distribute %s, promote %s%s%s",
-        key.rotationId(),
-        key.targetId(),
-        proposal.branch(),
-        proposal.distributeCommit(),
-        proposal.promoteCommit(),
-        changeRequest.url() == null ? "" : ", review at " + changeRequest.url(),
-        proposal.reused() ? " (found in Git, nothing written)" : "");
+    EventEnvelope event = event(rotation, data);
+    return new Outcome(
+        () -> store.proposed(key.rotationId(), proposal, changeRequest, event, clock.instant()),
+        () -> {
+          metrics.proposed(plan.approvals().provider().id(), proposal.reused());
+          LOG.infof(
+              "ROTOR-2001 rotation %s of %s proposed on branch %s: distribute %s, promote %s%s%s",
+              key.rotationId(),
+              key.targetId(),
+              proposal.branch(),
+              proposal.distributeCommit(),
+              proposal.promoteCommit(),
+              changeRequest.url() == null ? "" : ", review at " + changeRequest.url(),
+              proposal.reused() ? " (found in Git, nothing written)" : "");
+        });
   }
 
   private void mergeBatch(List<Step> steps) {
@@ -384,18 +466,34 @@ public class RotationWorker {
     for (Step step : steps) {
       proposals.add(ReviewGateway.proposed(step.rotation, step.key));
     }
+    long git = System.nanoTime();
     List<ManifestChanges.Outcome<ManifestChanges.Merged>> outcomes =
         batchOrFail(proposals.size(), () -> changes.mergeAll(proposals));
+    git = System.nanoTime() - git;
+    long recording = System.nanoTime();
+    List<Recording> recordings = new ArrayList<>();
     for (int i = 0; i < steps.size(); i++) {
       Step step = steps.get(i);
       ManifestChanges.Outcome<ManifestChanges.Merged> outcome = outcomes.get(i);
       step.batched = false;
       run(
           step,
-          () ->
-              merged(
-                  step.rotation, step.key, outcome.get(), step.approvers, step.forced, step.seen));
+          () -> {
+            recordings.add(
+                new Recording(
+                    step,
+                    merged(
+                        step.rotation,
+                        step.key,
+                        outcome.get(),
+                        step.approvers,
+                        step.forced,
+                        step.seen)));
+            step.batched = true;
+          });
     }
+    record(recordings);
+    logBatch("merges", steps, steps.size(), git, System.nanoTime() - recording);
   }
 
   private void review(Step step, Consumer<Step> mergeInBatch) {
@@ -432,7 +530,7 @@ public class RotationWorker {
       mergeInBatch.accept(step);
     } else if (decision instanceof Decision.Approved approved) {
       ManifestChanges.Merged merged = review.merge(rotation, key, approved.approvers());
-      merged(rotation, key, merged, approved.approvers(), approved.forced(), seen);
+      now(merged(rotation, key, merged, approved.approvers(), approved.forced(), seen));
     } else if (decision instanceof Decision.MergedElsewhere elsewhere) {
       if (elsewhere.approvers().size() < elsewhere.required()) {
         throw new RotationFailedException(
@@ -449,7 +547,7 @@ public class RotationWorker {
       }
       ManifestChanges.Merged merged =
           changes.locateMerged(ReviewGateway.proposed(rotation, key), elsewhere.mergeCommit());
-      merged(rotation, key, merged, elsewhere.approvers(), false, seen);
+      now(merged(rotation, key, merged, elsewhere.approvers(), false, seen));
     } else if (decision instanceof Decision.Rejected rejectedDecision) {
       throw new RotationFailedException(
           Reasons.RotationFailure.REVIEW_REJECTED, rejectedDecision.message());
@@ -468,7 +566,13 @@ public class RotationWorker {
     }
   }
 
-  private void merged(
+  /** Writes a step's outcome in its own transaction, then logs it. */
+  private static void now(Outcome outcome) {
+    outcome.write().run();
+    outcome.done().run();
+  }
+
+  private Outcome merged(
       RotationRecord rotation,
       KeyGenerated key,
       ManifestChanges.Merged merged,
@@ -486,23 +590,22 @@ public class RotationWorker {
             merged.promoteCommit(),
             approvers,
             forced);
-    store.merged(
-        rotation.rotationId,
-        merged,
-        approvers,
-        forced,
-        event(rotation, data),
-        seen,
-        clock.instant());
-    metrics.merged(merged.mode().name().toLowerCase(java.util.Locale.ROOT));
-    LOG.infof(
-        "ROTOR-2002 rotation %s of %s merged into %s (%s) as %s, approved by %s",
-        key.rotationId(),
-        key.targetId(),
-        key.plan().manifest().branch(),
-        merged.mode(),
-        merged.mergeCommit(),
-        approvers);
+    EventEnvelope event = event(rotation, data);
+    return new Outcome(
+        () ->
+            store.merged(
+                rotation.rotationId, merged, approvers, forced, event, seen, clock.instant()),
+        () -> {
+          metrics.merged(merged.mode().name().toLowerCase(java.util.Locale.ROOT));
+          LOG.infof(
+              "ROTOR-2002 rotation %s of %s merged into %s (%s) as %s, approved by %s",
+              key.rotationId(),
+              key.targetId(),
+              key.plan().manifest().branch(),
+              merged.mode(),
+              merged.mergeCommit(),
+              approvers);
+        });
   }
 
   private void rollBackIfAsked(RotationRecord rotation, KeyGenerated key, long seen) {
