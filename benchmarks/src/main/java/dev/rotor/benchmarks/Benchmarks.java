@@ -309,11 +309,14 @@ final class Benchmarks {
     }
     report.line("Where the time went (between the record timestamps of each hand-over):");
     report.line("%-44s %8s %8s %8s %8s", "", "p50 ms", "p90 ms", "p99 ms", "max ms");
-    for (String segment : breakdowns.get(0).segments().keySet()) {
-      row(
-          segment,
-          Stats.of(breakdowns.stream().map(b -> (double) b.segments().get(segment)).toList()));
-    }
+    Map<String, List<Double>> bySegment = Hops.bySegment(breakdowns);
+    bySegment.forEach(
+        (segment, millis) ->
+            row(
+                millis.size() == breakdowns.size()
+                    ? segment
+                    : segment + " (" + millis.size() + " rotations)",
+                Stats.of(millis)));
   }
 
   private void row(String name, Stats stats) {

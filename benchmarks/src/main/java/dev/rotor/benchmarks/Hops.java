@@ -41,6 +41,22 @@ final class Hops {
       long startMillis,
       long endMillis) {}
 
+  /**
+   * Each segment's durations over {@code breakdowns}, segments in the order first seen: rotations
+   * on different clusters ({@code --stages} fewer than the clusters) have different segments.
+   */
+  static Map<String, List<Double>> bySegment(List<Breakdown> breakdowns) {
+    Map<String, List<Double>> by = new LinkedHashMap<>();
+    for (Breakdown b : breakdowns) {
+      b.segments()
+          .forEach(
+              (segment, millis) ->
+                  by.computeIfAbsent(segment, k -> new java.util.ArrayList<>())
+                      .add((double) millis));
+    }
+    return by;
+  }
+
   /** The breakdown, or empty when the rotation has not completed (or misses a marking event). */
   static Optional<Breakdown> of(String rotationId, List<Seen> events, List<String> clusters) {
     Map<String, Long> segments = new LinkedHashMap<>();
