@@ -4,6 +4,8 @@ import dev.rotor.devstack.DevstackException;
 import dev.rotor.devstack.Layout;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -90,6 +92,13 @@ public final class Bench {
     } catch (DevstackException e) {
       report.line("%s", e.line());
       status = 1;
+    } catch (RuntimeException e) {
+      // A fault of the benchmark itself: keep what was measured so far, and exit (the clients'
+      // threads would keep the JVM alive).
+      StringWriter trace = new StringWriter();
+      e.printStackTrace(new PrintWriter(trace));
+      report.line("ROTOR-9010 the benchmark failed: %s", trace);
+      status = 3;
     }
     Path file =
         root.resolve("benchmarks")
