@@ -27,6 +27,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -392,9 +393,7 @@ final class BenchStack implements AutoCloseable {
                 BenchClusterMain.class.getName(),
                 List.of(
                     cluster,
-                    targets.stream()
-                        .map(String::valueOf)
-                        .collect(java.util.stream.Collectors.joining(",")),
+                    targets.stream().map(String::valueOf).collect(Collectors.joining(",")),
                     seed.repository().toAbsolutePath().toString(),
                     seed.sealingDirectory().toAbsolutePath().toString(),
                     ready.toString(),

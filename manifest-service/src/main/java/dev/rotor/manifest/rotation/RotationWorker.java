@@ -51,6 +51,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import org.jboss.logging.Logger;
 
@@ -287,9 +288,7 @@ public class RotationWorker {
    */
   private void run(Step step, Runnable work) {
     String outcome = "done";
-    try (Scope ignored =
-        TraceContext.makeCurrent(
-            TraceContext.of(step.rotation.traceparent, step.rotation.tracestate))) {
+    try (Scope ignored = traceOf(step)) {
       work.run();
     } catch (RotationFailedException e) {
       step.batched = false;
@@ -312,6 +311,7 @@ public class RotationWorker {
     List<Step> ready = new ArrayList<>();
     List<ManifestChanges.ProposalRequest> requests = new ArrayList<>();
     List<ManifestChanges.Outcome<ManifestChanges.Proposal>> outcomes;
+    long git;
     try {
       for (Step step : steps) {
         step.batched = false;
@@ -323,27 +323,48 @@ public class RotationWorker {
               step.batched = true;
             });
       }
-      long git = System.nanoTime();
+      git = System.nanoTime();
       outcomes = batchOrFail(requests.size(), () -> changes.proposeAll(requests));
       git = System.nanoTime() - git;
-      long recording = System.nanoTime();
-      List<Recording> recordings = new ArrayList<>();
-      for (int i = 0; i < ready.size(); i++) {
-        Step step = ready.get(i);
-        ManifestChanges.Outcome<ManifestChanges.Proposal> outcome = outcomes.get(i);
-        step.batched = false;
-        run(
-            step,
-            () -> {
-              recordings.add(new Recording(step, proposed(step.rotation, step.key, outcome.get())));
-              step.batched = true;
-            });
-      }
-      record(recordings);
-      logBatch("proposals", steps, ready.size(), git, System.nanoTime() - recording);
     } finally {
       requests.forEach(r -> r.values().close());
     }
+    recordBatch(
+        "proposals",
+        steps,
+        ready,
+        outcomes,
+        git,
+        (step, proposal) -> proposed(step.rotation, step.key, proposal));
+  }
+
+  /**
+   * Ends the steps of a batch after its Git round: each step's outcome ({@code outcomes}, in the
+   * order of {@code ready}) becomes its database transition and events, written together ({@link
+   * #record}); a step whose Git outcome failed fails or retries alone. Logs the batch's timings.
+   */
+  private <T> void recordBatch(
+      String what,
+      List<Step> steps,
+      List<Step> ready,
+      List<ManifestChanges.Outcome<T>> outcomes,
+      long git,
+      BiFunction<Step, T, StepResult> result) {
+    long recording = System.nanoTime();
+    List<Recording> recordings = new ArrayList<>();
+    for (int i = 0; i < ready.size(); i++) {
+      Step step = ready.get(i);
+      ManifestChanges.Outcome<T> outcome = outcomes.get(i);
+      step.batched = false;
+      run(
+          step,
+          () -> {
+            recordings.add(new Recording(step, result.apply(step, outcome.get())));
+            step.batched = true;
+          });
+    }
+    record(recordings);
+    logBatch(what, steps, ready.size(), git, System.nanoTime() - recording);
   }
 
   /** One line per batch: how a fleet's time divides between Git and the database. */
@@ -379,10 +400,10 @@ public class RotationWorker {
   }
 
   /** A step's outcome, written with its batch's ({@link #record}), then logged. */
-  private record Recording(Step step, Outcome outcome) {}
+  private record Recording(Step step, StepResult result) {}
 
   /** What a step writes in the database, and what it logs and counts once that committed. */
-  private record Outcome(Runnable write, Runnable done) {}
+  private record StepResult(Runnable write, Runnable done) {}
 
   /**
    * Writes the outcomes of a batch's steps in one transaction, each in its own rotation's trace,
@@ -395,7 +416,7 @@ public class RotationWorker {
     }
     try {
       store.inOneTransaction(
-          recordings.stream().map(r -> traced(r.step(), r.outcome().write())).toList());
+          recordings.stream().map(r -> traced(r.step(), r.result().write())).toList());
     } catch (RuntimeException e) {
       LOG.warnf(
           "ROTOR-2008 recording a batch of %d outcomes in one transaction failed (%s); recording"
@@ -406,29 +427,33 @@ public class RotationWorker {
         run(
             r.step(),
             () -> {
-              r.outcome().write().run();
-              r.outcome().done().run();
+              r.result().write().run();
+              r.result().done().run();
             });
       }
       return;
     }
     for (Recording r : recordings) {
       r.step().batched = false;
-      run(r.step(), r.outcome().done());
+      run(r.step(), r.result().done());
     }
   }
 
   private static Runnable traced(Step step, Runnable work) {
     return () -> {
-      try (Scope ignored =
-          TraceContext.makeCurrent(
-              TraceContext.of(step.rotation.traceparent, step.rotation.tracestate))) {
+      try (Scope ignored = traceOf(step)) {
         work.run();
       }
     };
   }
 
-  private Outcome proposed(
+  /** Makes the trace of the event that last woke the step's rotation current. */
+  private static Scope traceOf(Step step) {
+    return TraceContext.makeCurrent(
+        TraceContext.of(step.rotation.traceparent, step.rotation.tracestate));
+  }
+
+  private StepResult proposed(
       RotationRecord rotation, KeyGenerated key, ManifestChanges.Proposal proposal) {
     Plan plan = key.plan();
     ReviewGateway review = reviews.of(plan);
@@ -445,7 +470,7 @@ public class RotationWorker {
             proposal.promoteCommit(),
             changeRequest.url());
     EventEnvelope event = event(rotation, data);
-    return new Outcome(
+    return new StepResult(
         () -> store.proposed(key.rotationId(), proposal, changeRequest, event, clock.instant()),
         () -> {
           metrics.proposed(plan.approvals().provider().id(), proposal.reused());
@@ -470,30 +495,14 @@ public class RotationWorker {
     List<ManifestChanges.Outcome<ManifestChanges.Merged>> outcomes =
         batchOrFail(proposals.size(), () -> changes.mergeAll(proposals));
     git = System.nanoTime() - git;
-    long recording = System.nanoTime();
-    List<Recording> recordings = new ArrayList<>();
-    for (int i = 0; i < steps.size(); i++) {
-      Step step = steps.get(i);
-      ManifestChanges.Outcome<ManifestChanges.Merged> outcome = outcomes.get(i);
-      step.batched = false;
-      run(
-          step,
-          () -> {
-            recordings.add(
-                new Recording(
-                    step,
-                    merged(
-                        step.rotation,
-                        step.key,
-                        outcome.get(),
-                        step.approvers,
-                        step.forced,
-                        step.seen)));
-            step.batched = true;
-          });
-    }
-    record(recordings);
-    logBatch("merges", steps, steps.size(), git, System.nanoTime() - recording);
+    recordBatch(
+        "merges",
+        steps,
+        steps,
+        outcomes,
+        git,
+        (step, merged) ->
+            merged(step.rotation, step.key, merged, step.approvers, step.forced, step.seen));
   }
 
   private void review(Step step, Consumer<Step> mergeInBatch) {
@@ -567,12 +576,12 @@ public class RotationWorker {
   }
 
   /** Writes a step's outcome in its own transaction, then logs it. */
-  private static void now(Outcome outcome) {
-    outcome.write().run();
-    outcome.done().run();
+  private static void now(StepResult result) {
+    result.write().run();
+    result.done().run();
   }
 
-  private Outcome merged(
+  private StepResult merged(
       RotationRecord rotation,
       KeyGenerated key,
       ManifestChanges.Merged merged,
@@ -591,7 +600,7 @@ public class RotationWorker {
             approvers,
             forced);
     EventEnvelope event = event(rotation, data);
-    return new Outcome(
+    return new StepResult(
         () ->
             store.merged(
                 rotation.rotationId, merged, approvers, forced, event, seen, clock.instant()),
