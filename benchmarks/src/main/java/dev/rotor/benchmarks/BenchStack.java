@@ -113,6 +113,16 @@ final class BenchStack implements AutoCloseable {
     return services;
   }
 
+  /** Every process the stack started (infrastructure, clusters and services), by name. */
+  Map<String, ManagedProcess> processes() {
+    Map<String, ManagedProcess> all = new LinkedHashMap<>();
+    synchronized (infrastructure) {
+      infrastructure.forEach(p -> all.put(p.name(), p));
+    }
+    all.putAll(services);
+    return all;
+  }
+
   Map<String, Startup> startups() {
     return startups;
   }

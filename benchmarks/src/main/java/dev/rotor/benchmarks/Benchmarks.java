@@ -57,6 +57,7 @@ final class Benchmarks {
   private static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private static final int WARM_UP = 3;
+  private static final int IDLE_SECONDS = 20;
 
   private final BenchStack stack;
   private final BenchOptions options;
@@ -73,6 +74,9 @@ final class Benchmarks {
   int overhead() {
     Stats rttBefore = kafkaRoundTrip(200);
     List<Breakdown> measured = new ArrayList<>();
+    CpuUse.Snapshot cpuBefore;
+    CpuUse.Report cpu;
+    CpuUse.Report idle;
     List<Double> ledgerLags = new ArrayList<>();
     try (Driver driver = new Driver()) {
       report.line("Warm-up: %d rotations (not counted)", WARM_UP);
@@ -85,7 +89,12 @@ final class Benchmarks {
       report.line(
           "Measuring %d rotations, one after the other, round-robin over %d targets",
           options.rotations(), options.targets());
+      report.line("Idle for %d s, to tell each process's CPU at rest from its work", IDLE_SECONDS);
+      CpuUse.Snapshot idleStart = CpuUse.take(stack.processes());
+      sleep(IDLE_SECONDS * 1000L);
+      idle = CpuUse.between(idleStart, CpuUse.take(stack.processes()));
       Instant began = Instant.now();
+      cpuBefore = CpuUse.take(stack.processes());
       for (int i = 0; i < options.rotations(); i++) {
         String id = "bench-o-" + i;
         if (!driver.rotate(id, 1 + i % options.targets())) {
@@ -105,6 +114,7 @@ final class Benchmarks {
       report.line(
           "  %d rotations in %.1f s",
           measured.size(), Duration.between(began, Instant.now()).toMillis() / 1000.0);
+      cpu = CpuUse.between(cpuBefore, CpuUse.take(stack.processes()));
     }
     Stats rttAfter = kafkaRoundTrip(200);
     Stats total = Stats.of(measured.stream().map(b -> (double) b.totalMillis()).toList());
@@ -127,6 +137,7 @@ final class Benchmarks {
     report.line("");
     segments(measured);
     row("ledger lag (rotation.completed -> ledger record COMPLETED)", Stats.of(ledgerLags));
+    cpu(cpu, idle, measured.size());
     rss("after the rotations");
     timers();
     return 0;
@@ -144,6 +155,7 @@ final class Benchmarks {
     try (Driver driver = new Driver()) {
       report.line("Requesting %d rotations at once (one per target)", n);
       List<String> ids = new ArrayList<>();
+      CpuUse.Snapshot cpuBefore = CpuUse.take(stack.processes());
       long sendStart = System.currentTimeMillis();
       for (int i = 1; i <= n; i++) {
         String id = "bench-f-" + i;
@@ -164,6 +176,7 @@ final class Benchmarks {
         }
         reported = ended;
       }
+      CpuUse.Report cpu = CpuUse.between(cpuBefore, CpuUse.take(stack.processes()));
       ends = new LinkedHashMap<>(driver.ends);
       int completed = 0;
       for (int i = 1; i <= n; i++) {
@@ -210,6 +223,7 @@ final class Benchmarks {
         report.line(
             "ledger: %d of %d completed rotations recorded COMPLETED", recorded, done.size());
       }
+      cpu(cpu, null, completed);
       rss("after the fleet run");
       timers();
       return completed == n ? 0 : 1;
@@ -322,6 +336,76 @@ final class Benchmarks {
   private void row(String name, Stats stats) {
     report.line(
         "%-44s %8.1f %8.1f %8.1f %8.1f", name, stats.p50(), stats.p90(), stats.p99(), stats.max());
+  }
+
+  /**
+   * Where the CPU went while the rotations ran: each process's CPU seconds, per rotation, and its
+   * share of what the machine's cores did. With {@code idle} (the same processes at rest), also
+   * what each process uses when nothing happens (polling, scrapes, health checks) and what a
+   * rotation costs beyond that. What no process of the stack used is the machine's other work (a
+   * build, another benchmark), which makes every figure of the run slower than on a quiet machine.
+   */
+  private void cpu(CpuUse.Report cpu, CpuUse.Report idle, int rotations) {
+    report.line("");
+    report.line(
+        "CPU used while the rotations ran (%.1f s on %d cores; each process with its children,"
+            + " user + system):",
+        cpu.windowSeconds(), Runtime.getRuntime().availableProcessors());
+    report.line(
+        "%-36s %9s %13s %7s %13s %17s",
+        "process", "CPU s", "per rotation", "share", "at rest", "beyond rest");
+    double machine = cpu.machineBusySeconds();
+    double accounted = 0;
+    double idleAccounted = 0;
+    for (CpuUse.Used used : cpu.byProcess()) {
+      double seconds = used.cpu().toMillis() / 1000.0;
+      if (seconds <= 0) {
+        continue;
+      }
+      accounted += seconds;
+      double atRest =
+          idle == null ? Double.NaN : idle.secondsOf(used.name()) / idle.windowSeconds();
+      idleAccounted += Double.isNaN(atRest) ? 0 : atRest;
+      cpuRow(used.name(), seconds, rotations, machine, atRest, cpu.windowSeconds());
+    }
+    cpuRow(
+        "other work on the machine",
+        Math.max(0, machine - accounted),
+        rotations,
+        machine,
+        idle == null
+            ? Double.NaN
+            : Math.max(0, idle.machineBusySeconds() / idle.windowSeconds() - idleAccounted),
+        cpu.windowSeconds());
+    cpuRow(
+        "machine, all cores (/proc/stat)",
+        machine,
+        rotations,
+        machine,
+        idle == null ? Double.NaN : idle.machineBusySeconds() / idle.windowSeconds(),
+        cpu.windowSeconds());
+    if (idle != null) {
+      report.line(
+          "  (at rest: CPU ms per second over %.0f s with no rotation; beyond rest: per rotation,"
+              + " after taking off that rate over the run)",
+          idle.windowSeconds());
+    }
+  }
+
+  private void cpuRow(
+      String name, double seconds, int rotations, double machine, double atRest, double window) {
+    String beyond =
+        Double.isNaN(atRest) || rotations == 0
+            ? "-"
+            : String.format("%.1f ms", (seconds - atRest * window) * 1000 / rotations);
+    report.line(
+        "%-36s %9.1f %10s ms %6.1f%% %8s ms/s %17s",
+        name,
+        seconds,
+        rotations == 0 ? "-" : String.format("%.1f", seconds * 1000 / rotations),
+        machine <= 0 ? 0 : seconds * 100 / machine,
+        Double.isNaN(atRest) ? "-" : String.format("%.1f", atRest * 1000),
+        beyond);
   }
 
   private void rss(String when) {
