@@ -401,6 +401,97 @@ class RotationFlowTest {
     assertThat(remote.branches(name)).containsExactly("main");
   }
 
+  @Test
+  void aRotationWhoseOutcomeCannotBeWrittenDoesNotHoldUpTheOthersOfItsBatch() {
+    int count = 3;
+    String namespace = "fallback-" + UUID.randomUUID().toString().substring(0, 8);
+    // A rotation in another repository holds the worker in its Git round until the three are
+    // recorded, so that they are claimed and proposed together, in one batch.
+    String blockerName = repository("blocker-");
+    String blockerUrl = seed(blockerName, Rotations.sealedManifest(controller, "aaaaaaaa"));
+    Rotations.Generated blocker =
+        key(
+            Rotations.plan(
+                blockerUrl,
+                ManifestFormat.SEALED_SECRET,
+                controller,
+                ReviewProvider.LOCAL,
+                1,
+                List.of(),
+                2),
+            "alice");
+    java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
+    remote.beforeNextPush(
+        blockerName,
+        () -> {
+          holding.countDown();
+          await().atMost(Duration.ofSeconds(30)).until(() -> rows(namespace, "rotation") == count);
+        });
+
+    String name = repository("fallback-");
+    Map<String, String> files = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < count; i++) {
+      files.put(
+          "apps/app-" + i + "/secret.yaml",
+          Rotations.sealedManifest(controller, namespace, "app-" + i, "aaaaaaaa"));
+    }
+    String url = remote.repositoryWith(name, files);
+    List<KeyGenerated> batch = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      Plan plan =
+          Rotations.plan(
+              url,
+              namespace,
+              "app-" + i,
+              "apps/app-" + i + "/secret.yaml",
+              ManifestFormat.SEALED_SECRET,
+              controller,
+              ReviewProvider.LOCAL,
+              1,
+              List.of(),
+              2);
+      batch.add(key(plan, "alice").event());
+    }
+    // While the batch is in its Git round, one rotation's row goes (an operator's clean-up, a
+    // restore): its outcome cannot be written, which fails the batch's one transaction.
+    String gone = batch.get(0).rotationId();
+    remote.beforeNextPush(name, () -> deleteRotation(gone));
+
+    send(blocker.event(), KEY_GENERATOR);
+    try {
+      assertThat(holding.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    } catch (InterruptedException e) {
+      throw new IllegalStateException(e);
+    }
+    batch.forEach(k -> send(k, KEY_GENERATOR));
+
+    for (KeyGenerated k : batch.subList(1, count)) {
+      ManifestProposed proposed =
+          (ManifestProposed) events.await(k.rotationId(), EventType.MANIFEST_PROPOSED).data();
+      assertThat(remote.branch(name, proposed.branch())).contains(proposed.promoteCommit());
+    }
+    events.await(blocker.event().rotationId(), EventType.MANIFEST_PROPOSED);
+    assertThat(batchedCount("proposals", url))
+        .as("the three were proposed in one batch")
+        .isEqualTo(count);
+    assertThat(logs.containing("ROTOR-2008 recording a batch of " + count + " outcomes"))
+        .hasSize(1);
+    assertThat(logs.containing("ROTOR-2009 rotation " + gone)).isNotEmpty();
+    nothingNewFor(gone, 0);
+    assertThat(rows(namespace, "rotation")).isEqualTo(count - 1);
+  }
+
+  private void deleteRotation(String rotationId) {
+    try (Connection c = database.getConnection();
+        java.sql.PreparedStatement s =
+            c.prepareStatement("delete from rotation where rotation_id = ?")) {
+      s.setString(1, rotationId);
+      assertThat(s.executeUpdate()).isEqualTo(1);
+    } catch (java.sql.SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** Rows of {@code table} whose target is in {@code namespace}. */
   private int rows(String namespace, String table) {
     try (Connection c = database.getConnection();

@@ -293,15 +293,31 @@ public class RotationWorker {
     } catch (RotationFailedException e) {
       step.batched = false;
       outcome = "failed";
-      fail(step.rotation, step.key, e.reason(), e.getMessage());
+      unrecorded(step, () -> fail(step.rotation, step.key, e.reason(), e.getMessage()));
     } catch (RuntimeException e) {
       step.batched = false;
       outcome = "retry";
-      retry(step.rotation, step.key, step.name, e, step.seen);
+      unrecorded(step, () -> retry(step.rotation, step.key, step.name, e, step.seen));
     } finally {
       if (!step.batched) {
         metrics.stepDone(step.sample, step.name, outcome);
       }
+    }
+  }
+
+  /**
+   * Records a step's failure or retry; when even that cannot be written (the database is away, the
+   * row is gone), logs it and goes on with the other rotations: this one keeps its lease and is
+   * taken up again when the lease ends, and Git's look-before-write makes the replay safe.
+   */
+  private void unrecorded(Step step, Runnable recordOutcome) {
+    try {
+      recordOutcome.run();
+    } catch (RuntimeException e) {
+      LOG.errorf(
+          "ROTOR-2009 rotation %s: the outcome of step %s could not be recorded (%s); the rotation"
+              + " is taken up again when its lease ends",
+          step.rotation.rotationId, step.name, e.getMessage());
     }
   }
 
