@@ -315,32 +315,11 @@ class RotationFlowTest {
     int count = 8;
     String name = repository("batch-");
     String namespace = "batch-" + UUID.randomUUID().toString().substring(0, 8);
-    Map<String, String> files = new java.util.LinkedHashMap<>();
-    for (int i = 0; i < count; i++) {
-      files.put(
-          "apps/app-" + i + "/secret.yaml",
-          Rotations.sealedManifest(controller, namespace, "app-" + i, "aaaaaaaa"));
-    }
-    String url = remote.repositoryWith(name, files);
+    String url = appsRepository(name, namespace, count);
     String base = remote.branch(name, "main").orElseThrow();
     int seedPushes = remote.pushes(name);
     int seedPushesOfMain = remote.pushesTo(name, "main");
-    List<KeyGenerated> batch = new ArrayList<>();
-    for (int i = 0; i < count; i++) {
-      Plan plan =
-          Rotations.plan(
-              url,
-              namespace,
-              "app-" + i,
-              "apps/app-" + i + "/secret.yaml",
-              ManifestFormat.SEALED_SECRET,
-              controller,
-              ReviewProvider.LOCAL,
-              1,
-              List.of(),
-              2);
-      batch.add(key(plan, "alice").event());
-    }
+    List<KeyGenerated> batch = appKeys(url, namespace, count);
     // The first push waits until every key is recorded: the rest are due together after it, so
     // at most two pushes whatever the timing (eight, one after the other, before batching).
     remote.beforeNextPush(
@@ -429,29 +408,8 @@ class RotationFlowTest {
         });
 
     String name = repository("fallback-");
-    Map<String, String> files = new java.util.LinkedHashMap<>();
-    for (int i = 0; i < count; i++) {
-      files.put(
-          "apps/app-" + i + "/secret.yaml",
-          Rotations.sealedManifest(controller, namespace, "app-" + i, "aaaaaaaa"));
-    }
-    String url = remote.repositoryWith(name, files);
-    List<KeyGenerated> batch = new ArrayList<>();
-    for (int i = 0; i < count; i++) {
-      Plan plan =
-          Rotations.plan(
-              url,
-              namespace,
-              "app-" + i,
-              "apps/app-" + i + "/secret.yaml",
-              ManifestFormat.SEALED_SECRET,
-              controller,
-              ReviewProvider.LOCAL,
-              1,
-              List.of(),
-              2);
-      batch.add(key(plan, "alice").event());
-    }
+    String url = appsRepository(name, namespace, count);
+    List<KeyGenerated> batch = appKeys(url, namespace, count);
     // While the batch is in its Git round, one rotation's row goes (an operator's clean-up, a
     // restore): its outcome cannot be written, which fails the batch's one transaction.
     String gone = batch.get(0).rotationId();
@@ -490,6 +448,29 @@ class RotationFlowTest {
     } catch (java.sql.SQLException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** A repository of {@code count} SealedSecret manifests, {@code apps/app-<i>/secret.yaml}. */
+  private String appsRepository(String name, String namespace, int count) {
+    Map<String, String> files = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < count; i++) {
+      files.put(
+          "apps/app-" + i + "/secret.yaml",
+          Rotations.sealedManifest(controller, namespace, "app-" + i, "aaaaaaaa"));
+    }
+    return remote.repositoryWith(name, files);
+  }
+
+  /** A key requested by alice for each app of {@link #appsRepository}, one local approval each. */
+  private List<KeyGenerated> appKeys(String url, String namespace, int count) {
+    List<KeyGenerated> batch = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      Plan plan =
+          Rotations.sealedPlan(
+              url, namespace, "app-" + i, "apps/app-" + i + "/secret.yaml", controller);
+      batch.add(key(plan, "alice").event());
+    }
+    return batch;
   }
 
   /** Rows of {@code table} whose target is in {@code namespace}. */

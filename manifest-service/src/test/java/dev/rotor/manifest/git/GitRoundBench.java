@@ -4,24 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rotor.common.crypto.AgeIdentity;
 import dev.rotor.common.event.KeyGenerated;
-import dev.rotor.common.plan.ManifestFormat;
 import dev.rotor.common.plan.Plan;
-import dev.rotor.common.plan.ReviewProvider;
 import dev.rotor.manifest.keyring.SealedEntryValues;
 import dev.rotor.manifest.support.GitRemote;
 import dev.rotor.manifest.support.Rotations;
 import dev.rotor.manifest.support.SealingController;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -50,19 +43,7 @@ class GitRoundBench {
         files.put(path(i), Rotations.sealedManifest(controller, "bench", secret(i), "aaaaaaaa"));
       }
       String url = remote.repositoryWith(name, files);
-      Path cache =
-          Paths.get(System.getProperty("rotor.test.tmpdir", "target"))
-              .toAbsolutePath()
-              .resolve("cache-" + name);
-      ManifestChanges changes =
-          new ManifestChanges(
-              new GitRepositories(
-                  cache,
-                  u -> Optional.of(new GitCredentials(GitRemote.WRITER, GitRemote.PASSWORD)),
-                  Duration.ofSeconds(60)),
-              new ManifestChanges.Settings(
-                  "Rotor", "rotor@rotor.invalid", "users.example.com", 500, 3, true),
-              Clock.systemUTC());
+      ManifestChanges changes = ManifestChangesBatchTest.changesWithCache("cache-" + name);
 
       List<Rotations.Generated> generated = new ArrayList<>();
       List<ManifestChanges.Proposed> proposed = new ArrayList<>();
@@ -71,18 +52,7 @@ class GitRoundBench {
       for (int from = 0; from < TARGETS; from += BATCH) {
         List<ManifestChanges.ProposalRequest> requests = new ArrayList<>();
         for (int i = from; i < Math.min(TARGETS, from + BATCH); i++) {
-          Plan plan =
-              Rotations.plan(
-                  url,
-                  "bench",
-                  secret(i),
-                  path(i),
-                  ManifestFormat.SEALED_SECRET,
-                  controller,
-                  ReviewProvider.LOCAL,
-                  1,
-                  List.of(),
-                  2);
+          Plan plan = Rotations.sealedPlan(url, "bench", secret(i), path(i), controller);
           Rotations.Generated g =
               Rotations.generate(plan, UUID.randomUUID().toString(), "bench", manifestService);
           generated.add(g);

@@ -6,9 +6,7 @@ import dev.rotor.common.crypto.AgeIdentity;
 import dev.rotor.common.crypto.SealedSecretSealer;
 import dev.rotor.common.event.KeyGenerated;
 import dev.rotor.common.event.Reasons;
-import dev.rotor.common.plan.ManifestFormat;
 import dev.rotor.common.plan.Plan;
-import dev.rotor.common.plan.ReviewProvider;
 import dev.rotor.manifest.RotationFailedException;
 import dev.rotor.manifest.keyring.SealedEntryValues;
 import dev.rotor.manifest.support.GitRemote;
@@ -72,19 +70,26 @@ class ManifestChangesBatchTest {
     files.put("README.md", "GitOps repository\n");
     url = remote.repositoryWith(name, files);
     base = remote.branch(name, "main").orElseThrow();
+    changes = changesWithCache("cache-" + name);
+  }
+
+  /**
+   * Rotor's Git changes as the manifest-service makes them, with the test remote's writer
+   * credentials and a working-copy cache of its own under the test folder.
+   */
+  static ManifestChanges changesWithCache(String directory) {
     Path cache =
         Paths.get(System.getProperty("rotor.test.tmpdir", "target"))
             .toAbsolutePath()
-            .resolve("cache-" + name);
-    changes =
-        new ManifestChanges(
-            new GitRepositories(
-                cache,
-                u -> Optional.of(new GitCredentials(GitRemote.WRITER, GitRemote.PASSWORD)),
-                Duration.ofSeconds(20)),
-            new ManifestChanges.Settings(
-                "Rotor", "rotor@rotor.invalid", "users.example.com", 500, 3, true),
-            Clock.systemUTC());
+            .resolve(directory);
+    return new ManifestChanges(
+        new GitRepositories(
+            cache,
+            u -> Optional.of(new GitCredentials(GitRemote.WRITER, GitRemote.PASSWORD)),
+            Duration.ofSeconds(60)),
+        new ManifestChanges.Settings(
+            "Rotor", "rotor@rotor.invalid", "users.example.com", 500, 3, true),
+        Clock.systemUTC());
   }
 
   @AfterEach
@@ -101,18 +106,7 @@ class ManifestChangesBatchTest {
   }
 
   private KeyGenerated key(int i, String path) {
-    Plan plan =
-        Rotations.plan(
-            url,
-            "bench",
-            secret(i),
-            path,
-            ManifestFormat.SEALED_SECRET,
-            controller,
-            ReviewProvider.LOCAL,
-            1,
-            List.of(),
-            2);
+    Plan plan = Rotations.sealedPlan(url, "bench", secret(i), path, controller);
     Rotations.Generated g =
         Rotations.generate(plan, "rot-" + i + "-" + UUID.randomUUID(), "alice", manifestService);
     generated.add(g);

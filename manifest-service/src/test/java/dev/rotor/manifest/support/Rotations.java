@@ -77,6 +77,29 @@ public final class Rotations {
         previousKeys);
   }
 
+  /**
+   * A plan for the SealedSecret {@code namespace/secret} at {@code path}: one local approval, two
+   * previous keys kept (the fleet-like rotations of the batch tests and benchmarks).
+   */
+  public static Plan sealedPlan(
+      String repository,
+      String namespace,
+      String secret,
+      String path,
+      SealingController controller) {
+    return plan(
+        repository,
+        namespace,
+        secret,
+        path,
+        ManifestFormat.SEALED_SECRET,
+        controller,
+        ReviewProvider.LOCAL,
+        1,
+        List.of(),
+        2);
+  }
+
   /** A plan for Secret {@code namespace/secret}, whose manifest is {@code path}. */
   public static Plan plan(
       String repository,
