@@ -300,14 +300,24 @@ public class Coordinator {
     } catch (AgentStopped e) {
       stopped = true;
       LOG.debugf("job %s stopped with the agent; it stays pending", job.id());
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       LOG.errorf(
           e,
           "ROTOR-3053 job %s (rotation %s) ended unexpectedly; it stays pending and resumes at the"
               + " next start",
           job.id(),
           job.rotationId());
+      if (e instanceof Error error) {
+        // The target's next jobs still run (finally); the worker thread itself is replaced.
+        throw error;
+      }
+    } finally {
+      finished(job, started, stopped, held);
     }
+  }
+
+  /** Frees the job's target and starts its next queued job, whatever way the job ended. */
+  private void finished(Job job, int started, boolean stopped, Job held) {
     synchronized (monitor) {
       if (started != generation || stopped) {
         return;
