@@ -24,6 +24,13 @@ public class IngestState {
     metrics.ingestHealthy(true);
   }
 
+  /** The problem reported by {@link #failing} is over, without a new batch stored yet. */
+  void resumed() {
+    problem = null;
+    failingSince = null;
+    metrics.ingestHealthy(true);
+  }
+
   void failing(String what) {
     if (failingSince == null) {
       failingSince = clock.instant();

@@ -92,7 +92,51 @@ public class LedgerConsumer {
       recording.forEach(Span::end);
     }
     for (Refused refusal : refused) {
-      deadLetters.send(refusal.record(), refusal.reason());
+      deadLetter(refusal);
+    }
+  }
+
+  /**
+   * Sends one refused record to rotor.dlq, retrying with the batch's pauses while Kafka refuses it:
+   * the batch stays unacknowledged (its stored events are duplicates when read again), readiness
+   * reports the problem, and ingest goes on once the record is out, so a dead-letter topic that is
+   * away for a while neither loses the record nor stops the channel.
+   */
+  private void deadLetter(Refused refusal) {
+    ConsumerRecord<String, byte[]> record = refusal.record();
+    Duration wait = config.ingest().retryBackoff();
+    for (int attempt = 1; ; attempt++) {
+      try {
+        deadLetters.send(record, refusal.reason());
+        if (attempt > 1) {
+          state.resumed();
+          LOG.infof(
+              "ROTOR-5015 record %s-%d@%d sent to rotor.dlq after %d attempts; ingest resumed",
+              record.topic(), record.partition(), record.offset(), attempt);
+        }
+        return;
+      } catch (RuntimeException e) {
+        if (stopping) {
+          throw new IllegalStateException(
+              "ROTOR-5013 stopping with a record not dead-lettered: its batch stays uncommitted"
+                  + " in Kafka",
+              e);
+        }
+        String problem = "dead-letter topic unavailable (" + rootCause(e) + ")";
+        state.failing(problem);
+        LOG.warnf(
+            "ROTOR-5014 record %s-%d@%d (%s) not sent to rotor.dlq (attempt %d): %s; offsets not"
+                + " committed, next attempt in %d ms",
+            record.topic(),
+            record.partition(),
+            record.offset(),
+            refusal.reason().reasonCode(),
+            attempt,
+            problem,
+            wait.toMillis());
+        pause(wait);
+        wait = min(wait.multipliedBy(2), config.ingest().maxRetryBackoff());
+      }
     }
   }
 
@@ -205,15 +249,16 @@ public class LedgerConsumer {
         return kind + " (SQLState " + sql.getSQLState() + ": " + firstLine(sql.getMessage()) + ")";
       }
     }
+    return "database error (" + rootCause(failure) + ")";
+  }
+
+  /** The innermost cause's class and the first line of its message. */
+  private static String rootCause(Throwable failure) {
     Throwable root = failure;
     while (root.getCause() != null) {
       root = root.getCause();
     }
-    return "database error ("
-        + root.getClass().getSimpleName()
-        + ": "
-        + firstLine(root.getMessage())
-        + ")";
+    return root.getClass().getSimpleName() + ": " + firstLine(root.getMessage());
   }
 
   private static String firstLine(String message) {
