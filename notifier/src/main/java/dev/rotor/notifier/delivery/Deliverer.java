@@ -26,6 +26,7 @@ import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -40,9 +41,13 @@ import org.jboss.logging.Logger;
  * posted (as a reply in the rotation's thread when it has one) and the delivery recorded. A 5xx, a
  * network error, a retryable Slack error or a database error is retried with exponential backoff; a
  * 429 or {@code ratelimited} after {@code Retry-After}. Once Slack took a message, only the
- * recording is retried, never the post. A permanent Slack error, or {@code max-attempts} failed
- * attempts, sends the event to {@code rotor.dlq} with the reason; channels that already have the
- * message keep it and are skipped if the event is replayed.
+ * recording is retried, never the post.
+ *
+ * <p>A permanent Slack error, or {@code max-attempts} failed attempts, ends the delivery to that
+ * channel only: every other channel of the event is still tried, because one broken channel must
+ * not keep a failure or a rollback from the others. Once all were tried, the event goes to {@code
+ * rotor.dlq} once, with a reason that names each channel that lacks the message and why; channels
+ * that have it keep it and are skipped if the event is replayed.
  */
 @ApplicationScoped
 public class Deliverer {
@@ -70,6 +75,14 @@ public class Deliverer {
   private static final AttributeKey<String> CHANNEL =
       AttributeKey.stringKey("rotor.notifier.channel");
 
+  /**
+   * Why a channel did not get the message.
+   *
+   * @param code {@link #SLACK_REJECTED} or {@link #UNDELIVERABLE}
+   * @param reason {@code channel <name>: <why>}, not yet redacted
+   */
+  private record Failure(String code, String reason) {}
+
   @Inject
   public Deliverer(
       DeliveryStore store,
@@ -92,16 +105,20 @@ public class Deliverer {
   }
 
   /**
-   * Delivers {@code event}, read from {@code record}, to each of {@code channels} in turn.
+   * Delivers {@code event}, read from {@code record}, to each of {@code channels} in turn; a
+   * channel that refuses the message or runs out of attempts does not stop the ones after it.
    *
-   * @throws DeadLetterException when a channel refused it or attempts ran out: the consumer sends
-   *     the record to the dead-letter topic
+   * @throws DeadLetterException after every channel was tried, when one or more of them refused it
+   *     or ran out of attempts: the consumer sends the record to the dead-letter topic, once
    * @throws InterruptedException when the application shuts down while the event waits: the record
-   *     stays unacknowledged
+   *     stays unacknowledged (the channels that have the message are on record)
    */
   public void deliver(
       ConsumerRecord<?, ?> record, EventEnvelope event, List<ChannelSettings> channels)
       throws InterruptedException {
+    List<String> reached = new ArrayList<>();
+    List<String> missed = new ArrayList<>();
+    List<Failure> failures = new ArrayList<>();
     try {
       for (ChannelSettings channel : channels) {
         Span span =
@@ -111,7 +128,14 @@ public class Deliverer {
                 attributes(event, channel),
                 TraceContext.current());
         try (Scope ignored = span.makeCurrent()) {
-          deliverTo(record, event, channel);
+          Optional<Failure> failure = deliverTo(event, channel);
+          if (failure.isPresent()) {
+            span.setStatus(StatusCode.ERROR, failure.get().code());
+            failures.add(failure.get());
+            missed.add(channel.name());
+          } else {
+            reached.add(channel.name());
+          }
         } catch (RuntimeException | InterruptedException e) {
           span.setStatus(StatusCode.ERROR, e.getClass().getSimpleName());
           throw e;
@@ -122,6 +146,36 @@ public class Deliverer {
     } finally {
       metrics.released();
     }
+    if (!failures.isEmpty()) {
+      throw deadLetter(record, event, reached, missed, failures);
+    }
+  }
+
+  /**
+   * The one dead-letter of an event that some channels lack. Its code is {@link #SLACK_REJECTED}
+   * when any channel refused the message (that needs a person), else {@link #UNDELIVERABLE}; its
+   * reason lists each failed channel and why, in channel order.
+   */
+  private DeadLetterException deadLetter(
+      ConsumerRecord<?, ?> record,
+      EventEnvelope event,
+      List<String> reached,
+      List<String> missed,
+      List<Failure> failures) {
+    String code =
+        failures.stream().anyMatch(f -> f.code().equals(SLACK_REJECTED))
+            ? SLACK_REJECTED
+            : UNDELIVERABLE;
+    String reason =
+        secrets.redact(String.join("; ", failures.stream().map(Failure::reason).toList()));
+    if (!reached.isEmpty()) {
+      LOG.warnf(
+          "ROTOR-6017 %s %s is partly delivered: channels %s have it, channels %s do not; the"
+              + " event goes to the dead-letter topic once, and a replay sends it only to the"
+              + " channels that lack it",
+          event.type().eventName(), event.id(), reached, missed);
+    }
+    return IncomingEvents.deadLetter(record, new DeadLetterException(code, reason));
   }
 
   private static Attributes attributes(EventEnvelope event, ChannelSettings channel) {
@@ -140,7 +194,8 @@ public class Deliverer {
         : attributes.toBuilder().put(Spans.ROTATION_ID, event.rotationId()).build();
   }
 
-  private void deliverTo(ConsumerRecord<?, ?> record, EventEnvelope event, ChannelSettings channel)
+  /** Delivers to one channel, retrying; empty when the channel has the message. */
+  private Optional<Failure> deliverTo(EventEnvelope event, ChannelSettings channel)
       throws InterruptedException {
     String slackChannel = channel.slackChannel();
     Posted posted = null;
@@ -158,7 +213,7 @@ public class Deliverer {
             LOG.debugf(
                 "ROTOR-6008 %s %s was delivered to channel %s before; not sent again",
                 event.type().eventName(), event.id(), channel.name());
-            return;
+            return Optional.empty();
           }
           threadTs = transport.supportsThreads() ? prior.threadTs() : Optional.empty();
           SlackMessage message = composer.compose(event, prior.context());
@@ -186,17 +241,17 @@ public class Deliverer {
               channel.name(),
               threadTs.isPresent() ? " in the rotation's thread" : "");
         }
-        return;
+        return Optional.empty();
       } catch (SlackDeliveryException e) {
         if (!e.kind().retryable()) {
           metrics.message(channel.name(), "rejected");
           String reason =
               "channel " + channel.name() + ": Slack refused the message: " + e.detail();
           LOG.errorf(
-              "ROTOR-6006 %s %s: %s; the event goes to the dead-letter topic",
+              "ROTOR-6006 %s %s: %s; its other channels are still tried, then the event goes to"
+                  + " the dead-letter topic",
               event.type().eventName(), event.id(), secrets.redact(reason));
-          throw IncomingEvents.deadLetter(
-              record, new DeadLetterException(SLACK_REJECTED, secrets.redact(reason)));
+          return Optional.of(new Failure(SLACK_REJECTED, reason));
         }
         cause = e.kind().tag();
         detail = e.detail();
@@ -221,10 +276,10 @@ public class Deliverer {
                 + "; last: "
                 + detail;
         LOG.errorf(
-            "ROTOR-6007 %s %s: %s; the event goes to the dead-letter topic",
+            "ROTOR-6007 %s %s: %s; its other channels are still tried, then the event goes to the"
+                + " dead-letter topic",
             event.type().eventName(), event.id(), secrets.redact(reason));
-        throw IncomingEvents.deadLetter(
-            record, new DeadLetterException(UNDELIVERABLE, secrets.redact(reason)));
+        return Optional.of(new Failure(UNDELIVERABLE, reason));
       }
       Duration wait = retry.waitAfter(attempt, retryAfter);
       metrics.retry(channel.name(), cause);

@@ -7,6 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.InstanceOfAssertFactories.INTEGER;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rotor.common.event.CloudEventBinding;
 import dev.rotor.common.event.EventCodec;
 import dev.rotor.common.event.EventEnvelope;
@@ -38,6 +40,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -257,6 +260,76 @@ class DeliveryGuaranteesTest {
   }
 
   @Test
+  void aChannelThatRefusesDoesNotStopTheOthers() throws Exception {
+    // CRITICAL: to #platform-alerts, then #security-ops (channels go in the order of their names).
+    EventEnvelope rolledBack =
+        TestEvents.of(EventType.ROTATION_ROLLED_BACK, TestEvents.newRotationId());
+    slack.answer(
+        to("#platform-alerts", rolledBack), Integer.MAX_VALUE, Answer.error("is_archived"));
+    double dlqBefore = dlqCount("SLACK_REJECTED");
+
+    try (KafkaTestClient client = new KafkaTestClient()) {
+      TestEvents.produce(client, rolledBack);
+      await().atMost(TIMEOUT).until(() -> messagesIn("#security-ops", rolledBack.id()).size() == 1);
+      ConsumerRecord<byte[], byte[]> dead = NotifierTestSetup.deadLetterOf(client, rolledBack.id());
+      assertThat(KafkaTestClient.headerValue(dead, "dead-letter-reason"))
+          .isEqualTo(
+              "SLACK_REJECTED channel platform-alerts: Slack refused the message: is_archived");
+      assertThat(deliveredChannels(rolledBack.id())).containsExactly("#security-ops");
+
+      // The channel is fixed and the record replayed: only the channel that lacks it gets it.
+      slack.reset();
+      TestEvents.produce(client, rolledBack);
+      await()
+          .atMost(TIMEOUT)
+          .until(() -> messagesIn("#platform-alerts", rolledBack.id()).size() == 1);
+      assertThat(deadLettersOf(client, rolledBack.id())).hasSize(1);
+    }
+    assertThat(requestsTo("#security-ops", rolledBack.id())).hasSize(1);
+    assertThat(slack.messagesMentioning(rolledBack.id())).hasSize(2);
+    assertThat(deliveredChannels(rolledBack.id()))
+        .containsExactlyInAnyOrder("#platform-alerts", "#security-ops");
+    assertThat(dlqCount("SLACK_REJECTED") - dlqBefore).isEqualTo(1);
+  }
+
+  @Test
+  void deadLettersAnEventOnceNamingEveryChannelThatLacksItAfterTryingThemAll() throws Exception {
+    // To #payments-team, #platform-alerts and #security-ops, in this order.
+    EventEnvelope failed =
+        TestEvents.of(
+            EventType.ROTATION_FAILED,
+            TestEvents.newRotationId(),
+            data -> {
+              data.put("targetId", "payments/api-key");
+              ((ObjectNode) data.get("plan"))
+                  .put("targetId", "payments/api-key")
+                  .put("namespace", "payments")
+                  .put("secretName", "api-key");
+            });
+    slack.answer(to("#payments-team", failed), Integer.MAX_VALUE, Answer.error("not_in_channel"));
+    slack.answer(to("#platform-alerts", failed), Integer.MAX_VALUE, Answer.serverError(503));
+    double rejectedBefore = dlqCount("SLACK_REJECTED");
+    double undeliverableBefore = dlqCount("UNDELIVERABLE");
+
+    try (KafkaTestClient client = new KafkaTestClient()) {
+      TestEvents.produce(client, failed);
+      ConsumerRecord<byte[], byte[]> dead = NotifierTestSetup.deadLetterOf(client, failed.id());
+      assertThat(KafkaTestClient.headerValue(dead, "dead-letter-reason"))
+          .matches(
+              "SLACK_REJECTED channel payments-team: Slack refused the message: not_in_channel;"
+                  + " channel platform-alerts: no success in 15 attempts over \\d+\\.\\d s;"
+                  + " last: HTTP 503");
+      assertThat(deadLettersOf(client, failed.id())).hasSize(1);
+    }
+    assertThat(messagesIn("#security-ops", failed.id())).hasSize(1);
+    assertThat(requestsTo("#payments-team", failed.id())).hasSize(1);
+    assertThat(requestsTo("#platform-alerts", failed.id())).hasSize(15);
+    assertThat(deliveredChannels(failed.id())).containsExactly("#security-ops");
+    assertThat(dlqCount("SLACK_REJECTED") - rejectedBefore).isEqualTo(1);
+    assertThat(dlqCount("UNDELIVERABLE") - undeliverableBefore).isZero();
+  }
+
+  @Test
   void recordsADeliveryAfterADatabaseOutageWithoutPostingTheMessageTwice() throws Exception {
     String rotation = TestEvents.newRotationId();
     EventEnvelope event = TestEvents.of(EventType.ROTATION_REQUESTED, rotation);
@@ -300,6 +373,47 @@ class DeliveryGuaranteesTest {
         return rs.next() ? java.util.Optional.of(rs.getInt(1)) : java.util.Optional.empty();
       }
     }
+  }
+
+  private List<String> deliveredChannels(String eventId) throws SQLException {
+    try (Connection connection = dataSource.getConnection();
+        PreparedStatement statement =
+            connection.prepareStatement(
+                "select channel from notifier_delivery where event_id = ? order by channel")) {
+      statement.setString(1, eventId);
+      List<String> channels = new ArrayList<>();
+      try (ResultSet rs = statement.executeQuery()) {
+        while (rs.next()) {
+          channels.add(rs.getString(1));
+        }
+      }
+      return channels;
+    }
+  }
+
+  /** Requests for {@code event} to the Slack channel {@code channel}. */
+  private static Predicate<JsonNode> to(String channel, EventEnvelope event) {
+    return body ->
+        channel.equals(body.path("channel").asText()) && body.toString().contains(event.id());
+  }
+
+  private List<FakeSlack.Message> messagesIn(String channel, String eventId) {
+    return slack.messagesMentioning(eventId).stream()
+        .filter(m -> m.channel().equals(channel))
+        .toList();
+  }
+
+  private List<FakeSlack.Request> requestsTo(String channel, String eventId) {
+    return slack.requestsMentioning(eventId).stream()
+        .filter(r -> channel.equals(r.body().path("channel").asText()))
+        .toList();
+  }
+
+  private static List<ConsumerRecord<byte[], byte[]>> deadLettersOf(
+      KafkaTestClient client, String eventId) {
+    return client.readAll("rotor.dlq").stream()
+        .filter(r -> eventId.equals(KafkaTestClient.headerValue(r, "ce_id")))
+        .toList();
   }
 
   private static EventEnvelope rollout(EventType type, String rotation, String phase) {
