@@ -67,6 +67,17 @@ class TopicsTest {
         .hasSize(1);
   }
 
+  @Test
+  void aRecordAnEventTopicTakesFitsTheDeadLetterTopicWithItsDeadLetterHeaders() {
+    Map<String, JsonNode> byName = byTopicName();
+    for (String topic : byName.keySet()) {
+      assertThat(byName.get(topic).at("/spec/config/max.message.bytes").asText())
+          .as("%s max.message.bytes", topic)
+          .isEqualTo(Topics.config(topic).get("max.message.bytes"));
+    }
+    assertThat(Topics.DLQ_MAX_MESSAGE_BYTES).isEqualTo(2 * Topics.EVENT_MAX_MESSAGE_BYTES);
+  }
+
   private Map<String, JsonNode> byTopicName() {
     Map<String, JsonNode> byName = new TreeMap<>();
     topics.documents().forEach(t -> byName.put(t.at("/spec/topicName").asText(), t));

@@ -261,7 +261,7 @@ final class Stack implements AutoCloseable {
       List<NewTopic> missing =
           wanted.stream()
               .filter(t -> !existing.contains(t))
-              .map(t -> new NewTopic(t, 1, (short) 1))
+              .map(t -> new NewTopic(t, 1, (short) 1).configs(Topics.config(t)))
               .toList();
       if (!missing.isEmpty()) {
         admin.createTopics(missing).all().get(10, TimeUnit.SECONDS);

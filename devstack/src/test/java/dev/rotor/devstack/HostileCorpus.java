@@ -8,6 +8,7 @@ import dev.rotor.common.event.EventEnvelope;
 import dev.rotor.common.event.EventType;
 import dev.rotor.common.event.SampleEvents;
 import dev.rotor.common.event.Topics;
+import dev.rotor.testsupport.KafkaTestClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -27,6 +28,9 @@ import org.apache.kafka.common.header.internals.RecordHeader;
  */
 final class HostileCorpus {
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The key of the malformed records: the target they claim. */
+  private static final String HOSTILE_KEY = "aether-services/secrets-service-config";
 
   /** The marker of the log-forging cases: no log line may start with it. */
   static final String FORGED_LINE =
@@ -147,6 +151,18 @@ final class HostileCorpus {
             topic,
             headers(template),
             with(data, "padding", "x".repeat(256 * 1024)),
+            "TOO_LARGE data"));
+    // Its dead letter (the record plus dead-letter headers) is larger than an event topic takes:
+    // it only fits because rotor.dlq and the dead-letter producers take twice as much.
+    List<Header> nearLimit = headers(template);
+    c.add(
+        h(
+            "at-the-size-limit",
+            "a record 128 bytes short of the topic's 1 MiB limit",
+            topic,
+            nearLimit,
+            KafkaTestClient.valueNearTheTopicLimit(
+                HOSTILE_KEY, nearLimit, padding -> with(data, "padding", "x".repeat(padding)), 128),
             "TOO_LARGE data"));
     c.add(
         h(
@@ -509,14 +525,7 @@ final class HostileCorpus {
       List<Header> headers,
       byte[] value,
       String reason) {
-    return new Hostile(
-        name,
-        description,
-        topic,
-        "aether-services/secrets-service-config",
-        headers,
-        value,
-        List.of(reason));
+    return new Hostile(name, description, topic, HOSTILE_KEY, headers, value, List.of(reason));
   }
 
   /** The template's headers with a fresh ce_id. */

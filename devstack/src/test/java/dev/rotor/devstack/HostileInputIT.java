@@ -519,7 +519,8 @@ class HostileInputIT {
     Map<String, Object> config = new HashMap<>();
     config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka);
     config.put(ProducerConfig.ACKS_CONFIG, "all");
-    config.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 900_000);
+    // As large as an event topic takes: the corpus holds a record at that limit.
+    config.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.EVENT_MAX_MESSAGE_BYTES);
     return new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
   }
 

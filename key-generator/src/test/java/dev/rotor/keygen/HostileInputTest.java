@@ -189,6 +189,20 @@ class HostileInputTest {
             headers(keyGenerated, Map.of()),
             EventCodec.encode(keyGenerated.data()),
             "WRONG_TOPIC ce_type"));
+    // A dead letter is the record plus its dead-letter headers: this one only fits rotor.dlq
+    // because that topic and the dead-letter producer take more than an event topic.
+    List<Header> nearLimit = headers(template, Map.of());
+    corpus.add(
+        new Hostile(
+            "a record at the topic's size limit",
+            Topics.REQUESTS,
+            nearLimit,
+            KafkaTestClient.valueNearTheTopicLimit(
+                TestPolicy.HOSTILE,
+                nearLimit,
+                padding -> requestJson(TestPolicy.HOSTILE, "x".repeat(padding)),
+                128),
+            "TOO_LARGE data"));
     corpus.add(
         new Hostile(
             "data over 64 KiB",

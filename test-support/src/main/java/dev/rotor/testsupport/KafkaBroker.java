@@ -1,5 +1,6 @@
 package dev.rotor.testsupport;
 
+import dev.rotor.common.event.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -73,7 +74,10 @@ public final class KafkaBroker {
     }
     KafkaBroker broker = instance();
     List<NewTopic> topics =
-        Arrays.stream(names).distinct().map(name -> new NewTopic(name, 1, (short) 1)).toList();
+        Arrays.stream(names)
+            .distinct()
+            .map(name -> new NewTopic(name, 1, (short) 1).configs(Topics.config(name)))
+            .toList();
     var results = broker.admin.createTopics(topics).values();
     for (var result : results.entrySet()) {
       try {

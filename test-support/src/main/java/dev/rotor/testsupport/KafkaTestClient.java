@@ -2,6 +2,7 @@ package dev.rotor.testsupport;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import dev.rotor.common.event.Topics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -14,6 +15,7 @@ import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.IntFunction;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.StreamSupport;
@@ -28,6 +30,9 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.record.AbstractRecords;
+import org.apache.kafka.common.record.CompressionType;
+import org.apache.kafka.common.record.RecordBatch;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.awaitility.Awaitility;
@@ -154,6 +159,33 @@ public final class KafkaTestClient implements AutoCloseable {
       }
     }
     return records;
+  }
+
+  /**
+   * A value made by {@code valueWithPadding} (given a padding length) such that the record with
+   * {@code key} and {@code headers} is {@code slack} bytes short of an event topic's size limit
+   * ({@link Topics#EVENT_MAX_MESSAGE_BYTES}), as the producer and the broker count it (the record
+   * batch it travels in included): the largest record a hostile producer can get onto the topic.
+   */
+  public static byte[] valueNearTheTopicLimit(
+      String key, List<Header> headers, IntFunction<byte[]> valueWithPadding, int slack) {
+    int target = Topics.EVENT_MAX_MESSAGE_BYTES - slack;
+    byte[] empty = valueWithPadding.apply(0);
+    int padding = Math.max(0, target - recordBatchSize(key, headers, empty));
+    byte[] value = valueWithPadding.apply(padding);
+    while (recordBatchSize(key, headers, value) > target && padding > 0) {
+      value = valueWithPadding.apply(--padding);
+    }
+    return value;
+  }
+
+  private static int recordBatchSize(String key, List<Header> headers, byte[] value) {
+    return AbstractRecords.estimateSizeInBytesUpperBound(
+        RecordBatch.CURRENT_MAGIC_VALUE,
+        CompressionType.NONE,
+        key == null ? null : key.getBytes(UTF_8),
+        value,
+        headers.toArray(Header[]::new));
   }
 
   /** A header with a UTF-8 value. */

@@ -1,5 +1,6 @@
 package dev.rotor.images;
 
+import dev.rotor.common.event.Topics;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
@@ -238,10 +239,23 @@ final class ComposeCheck {
     }
   }
 
-  /** The topics the kafka-topics service creates cover every topic an application names. */
+  /**
+   * The topics the kafka-topics service creates cover every topic an application names, and the
+   * dead-letter topic takes the larger records the services' dead-letter producers send.
+   */
   private void checkTopics(Map<String, Map<String, Object>> services) {
     Map<String, Object> creator = services.get("kafka-topics");
     String command = creator == null ? "" : String.valueOf(creator.get("command"));
+    String dlqSize = "max.message.bytes=" + Topics.DLQ_MAX_MESSAGE_BYTES;
+    if (!command.matches(
+        "(?s).*--topic\\s+"
+            + Pattern.quote(Topics.DLQ)
+            + "\\s[^;&]*--config\\s+"
+            + Pattern.quote(dlqSize)
+            + ".*")) {
+      problems.add(
+          "services.kafka-topics.command: does not create " + Topics.DLQ + " with " + dlqSize);
+    }
     for (RotorApp app : apps) {
       Properties properties = new Properties();
       Path file = root.resolve(app.module()).resolve("src/main/resources/application.properties");

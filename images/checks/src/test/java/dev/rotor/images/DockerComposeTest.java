@@ -64,7 +64,8 @@ class DockerComposeTest {
             .replace(
                 "ROTOR_CLUSTER_AGENT_STATE_NAMESPACE: rotor",
                 "ROTOR_CLUSTER_AGENT_STATE_NAMESPACES: rotor")
-            .replace("rotor.ledger rotor.dlq;", "rotor.dlq;");
+            .replace("rotor.approvals rotor.ledger;", "rotor.approvals;")
+            .replace("--config max.message.bytes=2097152", "");
     assertThat(broken).isNotEqualTo(text);
     Map<String, Object> mutated = new Yaml(new LoaderOptions()).load(broken);
     List<String> problems = new ComposeCheck(ROOT, apps).check(mutated);
@@ -80,7 +81,12 @@ class DockerComposeTest {
             p ->
                 p.startsWith(
                     "services.cluster-agent-staging.environment.ROTOR_CLUSTER_AGENT_STATE_NAMESPACES"))
-        .anyMatch(p -> p.startsWith("services.kafka-topics.command: does not create rotor.ledger"));
+        .anyMatch(p -> p.startsWith("services.kafka-topics.command: does not create rotor.ledger"))
+        .anyMatch(
+            p ->
+                p.equals(
+                    "services.kafka-topics.command: does not create rotor.dlq with"
+                        + " max.message.bytes=2097152"));
   }
 
   @Test
