@@ -23,7 +23,9 @@ import jakarta.inject.Inject;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -59,6 +61,9 @@ public class LedgerConsumer {
   private static final AttributeKey<Long> OFFSET =
       AttributeKey.longKey("messaging.kafka.message.offset");
 
+  /** SQLState class of data exceptions: the database refuses a value, whatever the attempt. */
+  private static final String DATA_EXCEPTION = "22";
+
   private final Object pause = new Object();
   private volatile boolean stopping;
 
@@ -68,12 +73,14 @@ public class LedgerConsumer {
   @Blocking
   public void consume(ConsumerRecords<String, byte[]> records) {
     List<PreparedEvent> prepared = new ArrayList<>(records.count());
+    Map<PreparedEvent, ConsumerRecord<String, byte[]>> sources = new IdentityHashMap<>();
     List<Refused> refused = new ArrayList<>();
     List<Span> recording = new ArrayList<>();
     for (ConsumerRecord<String, byte[]> record : records) {
       try {
         PreparedEvent event = prepare(record);
         prepared.add(event);
+        sources.put(event, record);
         if (tracing) {
           recording.add(startRecording(record, event));
         }
@@ -83,7 +90,7 @@ public class LedgerConsumer {
     }
     try {
       if (!prepared.isEmpty()) {
-        store(prepared);
+        refused.addAll(store(prepared, sources));
       }
     } catch (RuntimeException e) {
       recording.forEach(span -> span.setStatus(StatusCode.ERROR, e.getClass().getSimpleName()));
@@ -179,7 +186,14 @@ public class LedgerConsumer {
         record.offset());
   }
 
-  private void store(List<PreparedEvent> batch) {
+  /**
+   * Stores {@code batch}, retrying while the database refuses it. When the database refuses the
+   * data itself (SQLState class 22: no retry can change that), the events are stored one by one and
+   * each one it refuses is returned, to be dead-lettered: one event the database cannot hold must
+   * not keep every later one out of the log.
+   */
+  private List<Refused> store(
+      List<PreparedEvent> batch, Map<PreparedEvent, ConsumerRecord<String, byte[]>> sources) {
     Duration wait = config.ingest().retryBackoff();
     long started = System.nanoTime();
     for (int attempt = 1; ; attempt++) {
@@ -200,8 +214,12 @@ public class LedgerConsumer {
         if (outcome.checkpoint() != null) {
           publisher.signal();
         }
-        return;
+        return List.of();
       } catch (RuntimeException e) {
+        String sqlState = sqlState(e);
+        if (sqlState != null && sqlState.startsWith(DATA_EXCEPTION)) {
+          return unstorable(batch, sources, sqlState);
+        }
         if (stopping) {
           throw new IllegalStateException(
               "ROTOR-5013 stopping with a batch not stored: it stays uncommitted in Kafka", e);
@@ -217,6 +235,52 @@ public class LedgerConsumer {
         wait = min(wait.multipliedBy(2), config.ingest().maxRetryBackoff());
       }
     }
+  }
+
+  private List<Refused> unstorable(
+      List<PreparedEvent> batch,
+      Map<PreparedEvent, ConsumerRecord<String, byte[]>> sources,
+      String sqlState) {
+    if (batch.size() > 1) {
+      LOG.warnf(
+          "ROTOR-5017 the database refuses the data of a batch of %d events (SQLState %s);"
+              + " storing them one by one",
+          batch.size(), sqlState);
+      List<Refused> refused = new ArrayList<>();
+      for (PreparedEvent event : batch) {
+        refused.addAll(store(List.of(event), sources));
+      }
+      return refused;
+    }
+    PreparedEvent event = batch.get(0);
+    LOG.errorf(
+        "ROTOR-5018 event %s (%s, rotation %s, record %s-%d@%d) cannot be stored: the database"
+            + " refuses its data (SQLState %s); it goes to the dead-letter topic",
+        event.event().id(),
+        event.event().type().eventName(),
+        event.event().rotationId(),
+        event.topic(),
+        event.partition(),
+        event.offset(),
+        sqlState);
+    ConsumerRecord<String, byte[]> record = sources.get(event);
+    return List.of(
+        new Refused(
+            record,
+            IncomingEvents.deadLetter(
+                record,
+                new DeadLetterException(
+                    "UNSTORABLE", "data: the database refuses it (SQLState " + sqlState + ")"))));
+  }
+
+  /** The first SQLState in the causes of {@code failure}, or null. */
+  private static String sqlState(Throwable failure) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause instanceof SQLException sql && sql.getSQLState() != null) {
+        return sql.getSQLState();
+      }
+    }
+    return null;
   }
 
   private void pause(Duration wait) {
