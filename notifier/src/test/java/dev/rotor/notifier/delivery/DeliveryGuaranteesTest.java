@@ -40,6 +40,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterEach;
@@ -290,6 +291,69 @@ class DeliveryGuaranteesTest {
     assertThat(deliveredChannels(rolledBack.id()))
         .containsExactlyInAnyOrder("#platform-alerts", "#security-ops");
     assertThat(dlqCount("SLACK_REJECTED") - dlqBefore).isEqualTo(1);
+  }
+
+  @Test
+  void aChannelThatKeepsFailingDoesNotDelayTheOthers() throws Exception {
+    // CRITICAL: to #platform-alerts, then #security-ops; #platform-alerts answers 503 throughout.
+    EventEnvelope rolledBack =
+        TestEvents.of(EventType.ROTATION_ROLLED_BACK, TestEvents.newRotationId());
+    slack.answer(to("#platform-alerts", rolledBack), Integer.MAX_VALUE, Answer.serverError(503));
+    AtomicInteger platformAlertsAttempts = new AtomicInteger(-1);
+    slack.beforeAnswering(
+        to("#security-ops", rolledBack),
+        () -> platformAlertsAttempts.set(requestsTo("#platform-alerts", rolledBack.id()).size()));
+    double dlqBefore = dlqCount("UNDELIVERABLE");
+
+    try (KafkaTestClient client = new KafkaTestClient()) {
+      TestEvents.produce(client, rolledBack);
+      ConsumerRecord<byte[], byte[]> dead = NotifierTestSetup.deadLetterOf(client, rolledBack.id());
+      assertThat(KafkaTestClient.headerValue(dead, "dead-letter-reason"))
+          .matches(
+              "UNDELIVERABLE channel platform-alerts: no success in 15 attempts over \\d+\\.\\d s;"
+                  + " last: HTTP 503");
+      assertThat(deadLettersOf(client, rolledBack.id())).hasSize(1);
+    }
+    assertThat(platformAlertsAttempts)
+        .as("#platform-alerts' attempts when #security-ops is sent the message")
+        .hasValue(1);
+    assertThat(messagesIn("#security-ops", rolledBack.id())).hasSize(1);
+    assertThat(requestsTo("#platform-alerts", rolledBack.id())).hasSize(15);
+    assertThat(deliveredChannels(rolledBack.id())).containsExactly("#security-ops");
+    assertThat(dlqCount("UNDELIVERABLE") - dlqBefore).isEqualTo(1);
+  }
+
+  @Test
+  void retriesFailingChannelsInTurnEachOnItsOwnBackoff() {
+    // Both channels fail at first, with the same backoff: their retries alternate.
+    EventEnvelope rolledBack =
+        TestEvents.of(EventType.ROTATION_ROLLED_BACK, TestEvents.newRotationId());
+    slack.answer(to("#platform-alerts", rolledBack), 5, Answer.serverError(503));
+    slack.answer(to("#security-ops", rolledBack), 3, Answer.serverError(503));
+
+    try (KafkaTestClient client = new KafkaTestClient()) {
+      TestEvents.produce(client, rolledBack);
+    }
+
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () ->
+                messagesIn("#platform-alerts", rolledBack.id()).size() == 1
+                    && messagesIn("#security-ops", rolledBack.id()).size() == 1);
+    assertThat(slack.requestsMentioning(rolledBack.id()))
+        .extracting(r -> r.body().path("channel").asText() + " " + r.status())
+        .containsExactly(
+            "#platform-alerts 503",
+            "#security-ops 503",
+            "#platform-alerts 503",
+            "#security-ops 503",
+            "#platform-alerts 503",
+            "#security-ops 503",
+            "#platform-alerts 503",
+            "#security-ops 200",
+            "#platform-alerts 503",
+            "#platform-alerts 200");
   }
 
   @Test
