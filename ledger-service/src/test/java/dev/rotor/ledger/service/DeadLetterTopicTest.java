@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.rotor.common.event.Topics;
 import dev.rotor.ledger.support.Api;
 import dev.rotor.ledger.support.LedgerDatabaseResource;
 import dev.rotor.ledger.support.LedgerTestProfile;
@@ -50,7 +51,7 @@ class DeadLetterTopicTest {
 
   @AfterEach
   void restoreTheDeadLetterTopic() {
-    dlqMaxMessageBytes(null);
+    dlqMaxMessageBytes(Topics.DLQ_MAX_MESSAGE_BYTES);
   }
 
   @Test
@@ -71,7 +72,7 @@ class DeadLetterTopicTest {
               });
       RotationEvents.produce(kafka, after.events());
     } finally {
-      dlqMaxMessageBytes(null);
+      dlqMaxMessageBytes(Topics.DLQ_MAX_MESSAGE_BYTES);
     }
 
     await()
