@@ -1,0 +1,91 @@
+package dev.rotor.common.messaging;
+
+import dev.rotor.common.event.EventDecodingException;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.RecordBatchTooLargeException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.SerializationException;
+
+/**
+ * Why an outbox row could not be sent, so that one row the broker will never take does not hold up
+ * every row behind it, while an unreachable broker holds them all (in order) until it is back.
+ *
+ * <ul>
+ *   <li>{@link Kind#PERMANENT}: the row itself is the problem and sending it again gives the same
+ *       answer: its stored event does not decode, or Kafka refused the record as too large, invalid
+ *       or not serializable. The sender quarantines it.
+ *   <li>{@link Kind#TRANSIENT}: nothing is wrong with the row: a timeout, a retriable broker error,
+ *       the database away, or the sender's credentials or ACLs (which refuse every row alike). The
+ *       sender tries again later, however often.
+ *   <li>{@link Kind#UNKNOWN}: anything else. The sender tries again, but counts the attempts and
+ *       quarantines the row after its configured maximum.
+ * </ul>
+ */
+public final class OutboxFailures {
+  /** At most this many characters of a failure's description are kept as the reason. */
+  public static final int MAX_REASON_LENGTH = 500;
+
+  private OutboxFailures() {}
+
+  /** What kind of failure. */
+  public enum Kind {
+    PERMANENT,
+    TRANSIENT,
+    UNKNOWN
+  }
+
+  /**
+   * The kind of {@code failure}, judged by it and its causes: a permanent cause anywhere in the
+   * chain makes it permanent, else a transient one makes it transient.
+   */
+  public static Kind classify(Throwable failure) {
+    for (Throwable t = failure; t != null; t = next(t)) {
+      if (t instanceof EventDecodingException
+          || t instanceof RecordTooLargeException
+          || t instanceof RecordBatchTooLargeException
+          || t instanceof InvalidRecordException
+          || t instanceof SerializationException) {
+        return Kind.PERMANENT;
+      }
+    }
+    if (TransientFailures.isTransient(failure)) {
+      return Kind.TRANSIENT;
+    }
+    for (Throwable t = failure; t != null; t = next(t)) {
+      if (t instanceof RetriableException
+          || t instanceof AuthenticationException
+          || t instanceof AuthorizationException
+          || t instanceof TimeoutException
+          || t instanceof InterruptedException
+          // Mutiny's await().atMost(...) (not a java.util.concurrent.TimeoutException).
+          || t.getClass().getName().equals("io.smallrye.mutiny.TimeoutException")) {
+        return Kind.TRANSIENT;
+      }
+    }
+    return Kind.UNKNOWN;
+  }
+
+  /**
+   * A short description of {@code failure} for a log line and the row's quarantine reason: the
+   * class and message of its deepest cause, cut to {@link #MAX_REASON_LENGTH}. Rotor's decoding
+   * errors and Kafka's record errors name what is wrong, never the record's value.
+   */
+  public static String describe(Throwable failure) {
+    Throwable root = failure;
+    while (next(root) != null) {
+      root = next(root);
+    }
+    String text =
+        root.getClass().getSimpleName()
+            + (root.getMessage() == null ? "" : ": " + root.getMessage());
+    return text.length() <= MAX_REASON_LENGTH ? text : text.substring(0, MAX_REASON_LENGTH);
+  }
+
+  private static Throwable next(Throwable t) {
+    return t.getCause() == t ? null : t.getCause();
+  }
+}

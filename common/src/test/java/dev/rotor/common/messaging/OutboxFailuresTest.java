@@ -1,0 +1,69 @@
+package dev.rotor.common.messaging;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rotor.common.event.EventDecodingException;
+import dev.rotor.common.messaging.OutboxFailures.Kind;
+import java.sql.SQLException;
+import java.util.concurrent.CompletionException;
+import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.junit.jupiter.api.Test;
+
+class OutboxFailuresTest {
+
+  @Test
+  void aRecordKafkaRefusesOrAnEventThatDoesNotDecodeIsPermanentWhereverItIsInTheCauses() {
+    assertThat(
+            OutboxFailures.classify(
+                new CompletionException(new RecordTooLargeException("the message is 2 MB"))))
+        .isEqualTo(Kind.PERMANENT);
+    assertThat(OutboxFailures.classify(new InvalidRecordException("bad header")))
+        .isEqualTo(Kind.PERMANENT);
+    assertThat(
+            OutboxFailures.classify(
+                new KafkaException("send failed", new SerializationException("cannot serialize"))))
+        .isEqualTo(Kind.PERMANENT);
+    assertThat(
+            OutboxFailures.classify(
+                new EventDecodingException(
+                    EventDecodingException.Reason.NOT_JSON, "data", "is not JSON")))
+        .isEqualTo(Kind.PERMANENT);
+  }
+
+  @Test
+  void aBrokerOrDatabaseThatIsAwayOrRefusesEveryRowIsTransient() {
+    assertThat(OutboxFailures.classify(new TimeoutException("metadata not available")))
+        .isEqualTo(Kind.TRANSIENT);
+    assertThat(OutboxFailures.classify(new NotLeaderOrFollowerException("moved")))
+        .isEqualTo(Kind.TRANSIENT);
+    assertThat(OutboxFailures.classify(new java.util.concurrent.TimeoutException()))
+        .isEqualTo(Kind.TRANSIENT);
+    assertThat(OutboxFailures.classify(new TopicAuthorizationException("no ACL")))
+        .isEqualTo(Kind.TRANSIENT);
+    assertThat(OutboxFailures.classify(new RuntimeException(new SQLException("gone", "08006"))))
+        .isEqualTo(Kind.TRANSIENT);
+  }
+
+  @Test
+  void anythingElseIsUnknownAndCountedByTheSender() {
+    assertThat(OutboxFailures.classify(new IllegalStateException("emitter closed")))
+        .isEqualTo(Kind.UNKNOWN);
+    assertThat(OutboxFailures.classify(new KafkaException("something"))).isEqualTo(Kind.UNKNOWN);
+  }
+
+  @Test
+  void theDescriptionNamesTheDeepestCauseAndIsCut() {
+    assertThat(
+            OutboxFailures.describe(
+                new CompletionException(new RecordTooLargeException("too large"))))
+        .isEqualTo("RecordTooLargeException: too large");
+    assertThat(OutboxFailures.describe(new IllegalStateException("x".repeat(2000))))
+        .hasSize(OutboxFailures.MAX_REASON_LENGTH);
+  }
+}
