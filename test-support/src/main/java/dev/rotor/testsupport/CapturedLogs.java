@@ -1,4 +1,4 @@
-package dev.rotor.manifest.support;
+package dev.rotor.testsupport;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
