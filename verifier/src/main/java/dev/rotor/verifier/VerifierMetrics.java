@@ -30,7 +30,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code rotor.verifier.metric.reads} [{@code
  *       rotor_verifier_metric_reads_total{source,result}}]: metric values read, {@code data} or
  *       {@code no_data}.
- *   <li>{@code rotor.verifier.outbox.unsent}: events decided but not acknowledged by Kafka.
+ *   <li>{@code rotor.verifier.outbox.unsent}: events decided but not acknowledged by Kafka (the
+ *       quarantined ones not counted).
+ *   <li>{@code rotor.verifier.outbox.quarantined}: events set aside because they cannot be sent,
+ *       and those of the same rotation after them (docs/verifier.md).
  * </ul>
  */
 @ApplicationScoped
@@ -40,6 +43,7 @@ public class VerifierMetrics {
   private final Map<SoakKind, AtomicLong> running = new EnumMap<>(SoakKind.class);
   private final AtomicLong awaitingDecision = new AtomicLong();
   private final AtomicLong outboxUnsent = new AtomicLong();
+  private final AtomicLong outboxQuarantined = new AtomicLong();
 
   @jakarta.annotation.PostConstruct
   void register() {
@@ -49,7 +53,8 @@ public class VerifierMetrics {
         List.of(
             "rotor.verifier.soaks.in.progress",
             "rotor.verifier.soaks.awaiting.decision",
-            "rotor.verifier.outbox.unsent")) {
+            "rotor.verifier.outbox.unsent",
+            "rotor.verifier.outbox.quarantined")) {
       registry.find(name).meters().forEach(registry::remove);
     }
     for (SoakKind kind : SoakKind.values()) {
@@ -68,6 +73,10 @@ public class VerifierMetrics {
         .register(registry);
     Gauge.builder("rotor.verifier.outbox.unsent", outboxUnsent, AtomicLong::doubleValue)
         .description("Events decided but not yet acknowledged by Kafka")
+        .strongReference(true)
+        .register(registry);
+    Gauge.builder("rotor.verifier.outbox.quarantined", outboxQuarantined, AtomicLong::doubleValue)
+        .description("Events set aside because they cannot be sent, and those held behind them")
         .strongReference(true)
         .register(registry);
   }
@@ -104,8 +113,9 @@ public class VerifierMetrics {
     awaitingDecision.set(inconclusive);
   }
 
-  public void outboxUnsent(long unsent) {
+  public void outbox(long unsent, long quarantined) {
     outboxUnsent.set(unsent);
+    outboxQuarantined.set(quarantined);
   }
 
   private static String tag(SoakKind kind) {

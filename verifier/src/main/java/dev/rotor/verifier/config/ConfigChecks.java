@@ -82,6 +82,9 @@ public class ConfigChecks {
     if (config.rollback().interval().isNegative() || config.rollback().interval().isZero()) {
       problems.add(P + "rollback.interval: must be positive");
     }
+    if (config.outbox().maxAttempts() < 1) {
+      problems.add(P + "outbox.max-attempts: must be at least 1");
+    }
     if (config.clusters().isEmpty()) {
       problems.add(
           P

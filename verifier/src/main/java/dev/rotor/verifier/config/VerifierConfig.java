@@ -184,6 +184,15 @@ public interface VerifierConfig {
     /** How long a send to Kafka may take before it is retried later. */
     @WithDefault("PT10S")
     Duration sendTimeout();
+
+    /**
+     * Failed sends of one event in a row, for a reason not known to be transient, after which it is
+     * quarantined so that the events after it go out (a timeout or an unreachable broker never
+     * counts; an event that cannot be decoded or that Kafka refuses for good is quarantined at
+     * once).
+     */
+    @WithDefault("10")
+    int maxAttempts();
   }
 
   /**

@@ -51,6 +51,17 @@ public class OutboxRecord extends PanacheEntityBase {
 
   public String tracestate;
 
+  /** Failed sends in a row whose cause was not known to be transient. */
+  public int attempts;
+
+  /** When it was set aside for good (see {@code Outbox}); null while it is sent normally. */
+  @Column(name = "quarantined_at")
+  public Instant quarantinedAt;
+
+  /** Why it was set aside: the failure, never the payload. */
+  @Column(name = "quarantine_reason")
+  public String quarantineReason;
+
   public static OutboxRecord of(EventEnvelope event, Instant now) {
     OutboxRecord record = new OutboxRecord();
     record.eventId = event.id();
