@@ -40,6 +40,9 @@ public interface ManifestServiceConfig {
   /** The worker that drives each rotation through its steps. */
   Worker worker();
 
+  /** The outbox of events written but not yet acknowledged by Kafka. */
+  Outbox outbox();
+
   /** Git settings. */
   interface Git {
     /** Committer name of every commit Rotor writes (the author is the requester). */
@@ -177,5 +180,17 @@ public interface ManifestServiceConfig {
     /** Longest wait between two retries. */
     @WithDefault("PT10M")
     Duration maxBackoff();
+  }
+
+  /** The outbox. */
+  interface Outbox {
+    /**
+     * Failed sends of one event in a row, for a reason not known to be transient, after which it is
+     * quarantined so that the events after it go out (a timeout or an unreachable broker never
+     * counts; an event that cannot be decoded or that Kafka refuses for good is quarantined at
+     * once).
+     */
+    @WithDefault("10")
+    int maxAttempts();
   }
 }

@@ -94,6 +94,9 @@ public class ServiceSetup {
     if (config.worker().maxAttempts() < 1) {
       problems.add(PREFIX + "worker.max-attempts: must be at least 1");
     }
+    if (config.outbox().maxAttempts() < 1) {
+      problems.add(PREFIX + "outbox.max-attempts: must be at least 1");
+    }
     if (!problems.isEmpty()) {
       identities.forEach(AgeIdentity::close);
       throw new IllegalStateException(

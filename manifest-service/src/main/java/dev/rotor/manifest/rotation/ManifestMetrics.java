@@ -7,19 +7,21 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The manifest-service's metrics ({@code rotor_manifest_service_*} in Prometheus): proposals,
- * merges, rollbacks, failures by reason, retries by step, step durations, open rotations and unsent
- * events.
+ * merges, rollbacks, failures by reason, retries by step, step durations, open rotations, unsent
+ * events and quarantined events.
  */
 @ApplicationScoped
 public class ManifestMetrics {
   private final MeterRegistry registry;
   private final AtomicLong open = new AtomicLong();
   private final AtomicLong unsent = new AtomicLong();
+  private final AtomicLong quarantined = new AtomicLong();
 
   public ManifestMetrics(MeterRegistry registry) {
     this.registry = registry;
     registry.gauge("rotor.manifest-service.rotations.open", open);
     registry.gauge("rotor.manifest-service.outbox.unsent", unsent);
+    registry.gauge("rotor.manifest-service.outbox.quarantined", quarantined);
   }
 
   public void proposed(String provider, boolean reused) {
@@ -64,8 +66,9 @@ public class ManifestMetrics {
         registry.timer("rotor.manifest-service.step.duration", "step", step, "outcome", outcome));
   }
 
-  void gauges(long openRotations, long unsentEvents) {
+  void gauges(long openRotations, long unsentEvents, long quarantinedEvents) {
     open.set(openRotations);
     unsent.set(unsentEvents);
+    quarantined.set(quarantinedEvents);
   }
 }

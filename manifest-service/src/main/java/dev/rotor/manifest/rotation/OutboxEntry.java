@@ -52,6 +52,17 @@ public class OutboxEntry extends PanacheEntityBase {
 
   public String tracestate;
 
+  /** Failed sends in a row whose cause was not known to be transient. */
+  public int attempts;
+
+  /** When it was set aside for good ({@code OutboxSender}); null while it is sent normally. */
+  @Column(name = "quarantined_at")
+  public Instant quarantinedAt;
+
+  /** Why it was set aside: the failure, never the payload. */
+  @Column(name = "quarantine_reason")
+  public String quarantineReason;
+
   static OutboxEntry of(EventEnvelope event, String topic, Instant now) {
     OutboxEntry entry = new OutboxEntry();
     entry.eventId = event.id();

@@ -16,7 +16,10 @@ import jakarta.transaction.Transactional;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -346,10 +349,50 @@ public class RotationStore {
     r.updatedAt = now;
   }
 
-  /** Events not yet acknowledged by Kafka, oldest first. */
+  /** Events not yet acknowledged by Kafka and not quarantined, oldest first. */
   @Transactional
   public List<OutboxEntry> unsent(int limit) {
-    return OutboxEntry.<OutboxEntry>find("sentAt is null order by id").page(0, limit).list();
+    return OutboxEntry.<OutboxEntry>find("sentAt is null and quarantinedAt is null order by id")
+        .page(0, limit)
+        .list();
+  }
+
+  /** Of {@code rotationIds}, those with a quarantined unsent event, with the oldest one's id. */
+  @Transactional
+  public Map<String, Long> firstQuarantined(Collection<String> rotationIds) {
+    Map<String, Long> first = new HashMap<>();
+    if (rotationIds.isEmpty()) {
+      return first;
+    }
+    em.createQuery(
+            "select rotationId, min(id) from OutboxEntry where rotationId in :ids and sentAt is"
+                + " null and quarantinedAt is not null group by rotationId",
+            Object[].class)
+        .setParameter("ids", rotationIds)
+        .getResultList()
+        .forEach(row -> first.put((String) row[0], (Long) row[1]));
+    return first;
+  }
+
+  /** Sets the event aside: it is not sent again until re-queued (docs/manifest-service.md). */
+  @Transactional
+  public void quarantine(long id, String reason, Instant now) {
+    OutboxEntry entry = OutboxEntry.findById(id);
+    if (entry != null && entry.sentAt == null) {
+      entry.quarantinedAt = now;
+      entry.quarantineReason = truncate(reason, 600);
+    }
+  }
+
+  /** Counts a failed send of the event; the failed sends in a row so far. */
+  @Transactional
+  public int failedAttempt(long id) {
+    OutboxEntry entry = OutboxEntry.findById(id);
+    if (entry == null) {
+      return 0;
+    }
+    entry.attempts++;
+    return entry.attempts;
   }
 
   /** Marks the events sent, in one transaction. */
@@ -372,15 +415,16 @@ public class RotationStore {
     }
   }
 
-  /** How many rotations are open, and how many events wait to be sent. */
+  /** How many rotations are open, how many events wait to be sent, and how many are quarantined. */
   @Transactional
   public long[] gauges() {
     long open =
         RotationRecord.count(
             "status in ?1",
             List.of(RotationStatus.PROPOSING, RotationStatus.PROPOSED, RotationStatus.MERGED));
-    long unsent = OutboxEntry.count("sentAt is null");
-    return new long[] {open, unsent};
+    long unsent = OutboxEntry.count("sentAt is null and quarantinedAt is null");
+    long quarantined = OutboxEntry.count("sentAt is null and quarantinedAt is not null");
+    return new long[] {open, unsent, quarantined};
   }
 
   private RotationRecord locked(String rotationId) {

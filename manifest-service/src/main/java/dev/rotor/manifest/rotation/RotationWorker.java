@@ -185,7 +185,7 @@ public class RotationWorker {
         outbox.sendUnsent();
       }
       long[] gauges = store.gauges();
-      metrics.gauges(gauges[0], gauges[1]);
+      metrics.gauges(gauges[0], gauges[1], gauges[2]);
     } catch (RuntimeException e) {
       LOG.errorf(e, "ROTOR-2090 the worker's round failed: %s", e.getMessage());
     } finally {
