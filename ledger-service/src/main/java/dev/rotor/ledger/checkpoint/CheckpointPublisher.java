@@ -5,41 +5,47 @@ import dev.rotor.common.event.EventType;
 import dev.rotor.common.event.LedgerCheckpoint;
 import dev.rotor.common.event.Sources;
 import dev.rotor.common.messaging.KafkaEvents;
+import dev.rotor.common.messaging.OutboxFailures;
 import dev.rotor.ledger.config.LedgerConfig;
 import dev.rotor.ledger.metrics.LedgerMetrics;
 import dev.rotor.ledger.store.CheckpointEntity;
 import dev.rotor.ledger.store.CheckpointStore;
 import io.quarkus.narayana.jta.QuarkusTransaction;
-import io.smallrye.reactive.messaging.MutinyEmitter;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.time.Clock;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
 /**
  * Publishes stored checkpoints as {@code ledger.checkpoint} events on rotor.ledger, from the
  * outbox, on a thread of its own: ingest never waits for Kafka's producer. A checkpoint leaves the
  * outbox once Kafka acknowledged it; one that fails stays and goes out on the next signal or tick.
+ *
+ * <p>A checkpoint that can never be published does not hold up the ones after it: one whose event
+ * cannot be built, that Kafka refuses for good ({@link OutboxFailures.Kind#PERMANENT}), or that
+ * failed {@code rotor.ledger.checkpoint.publish-max-attempts} times in a row for a reason not known
+ * to be transient, is quarantined ({@code ROTOR-5023}) and the next one is published. Nothing is
+ * held behind it: every checkpoint covers the whole log up to its size, so the next one stands in
+ * for it. A transient failure (a timeout, the broker away) quarantines nothing.
  */
 @ApplicationScoped
 public class CheckpointPublisher {
   private static final Logger LOG = Logger.getLogger(CheckpointPublisher.class);
   private static final int BATCH = 50;
 
-  @Inject
-  @Channel("checkpoints")
-  MutinyEmitter<byte[]> emitter;
-
+  @Inject CheckpointsTopic topic;
   @Inject CheckpointStore checkpoints;
   @Inject LedgerKeys keys;
   @Inject LedgerConfig config;
   @Inject LedgerMetrics metrics;
+  @Inject Clock clock;
 
   private final ExecutorService executor =
       Executors.newSingleThreadExecutor(
@@ -60,28 +66,84 @@ public class CheckpointPublisher {
   private void drain() {
     queued.set(false);
     try {
-      while (true) {
-        List<CheckpointEntity> pending =
-            QuarkusTransaction.requiringNew().call(() -> checkpoints.unpublished(BATCH));
-        for (CheckpointEntity checkpoint : pending) {
-          emitter
-              .sendMessage(KafkaEvents.toMessage(event(checkpoint)))
-              .await()
-              .atMost(config.checkpoint().publishTimeout());
-          QuarkusTransaction.requiringNew().run(() -> checkpoints.published(checkpoint.id));
-          metrics.checkpointPublished();
-        }
-        if (pending.size() < BATCH) {
-          return;
-        }
-      }
+      publishPending();
+      metrics.checkpointsQuarantined(
+          QuarkusTransaction.requiringNew().call(checkpoints::quarantined));
     } catch (RuntimeException e) {
       metrics.checkpointPublishFailed();
       LOG.warnf(
           "ROTOR-5021 checkpoint not published on rotor.ledger yet (%s); it stays queued and is"
               + " retried at the next checkpoint or interval",
-          e.toString());
+          OutboxFailures.describe(e));
     }
+  }
+
+  private void publishPending() {
+    while (true) {
+      List<CheckpointEntity> pending =
+          QuarkusTransaction.requiringNew().call(() -> checkpoints.unpublished(BATCH));
+      for (CheckpointEntity checkpoint : pending) {
+        if (!publish(checkpoint)) {
+          return;
+        }
+      }
+      if (pending.size() < BATCH) {
+        return;
+      }
+    }
+  }
+
+  /** Publishes or quarantines one checkpoint; whether the next one may follow now. */
+  private boolean publish(CheckpointEntity checkpoint) {
+    Message<byte[]> message;
+    try {
+      message = KafkaEvents.toMessage(event(checkpoint));
+    } catch (RuntimeException e) {
+      quarantine(checkpoint, "cannot be built: " + OutboxFailures.describe(e));
+      return true;
+    }
+    try {
+      topic.send(message, config.checkpoint().publishTimeout());
+    } catch (RuntimeException e) {
+      switch (OutboxFailures.classify(e)) {
+        case PERMANENT -> {
+          metrics.checkpointPublishFailed();
+          quarantine(checkpoint, "refused by Kafka: " + OutboxFailures.describe(e));
+          return true;
+        }
+        case UNKNOWN -> {
+          metrics.checkpointPublishFailed();
+          int attempts =
+              QuarkusTransaction.requiringNew()
+                  .call(() -> checkpoints.failedAttempt(checkpoint.id));
+          int max = Math.max(1, config.checkpoint().publishMaxAttempts());
+          if (attempts >= max) {
+            quarantine(
+                checkpoint, "failed " + attempts + " times, last: " + OutboxFailures.describe(e));
+            return true;
+          }
+          LOG.warnf(
+              "ROTOR-5021 checkpoint %d not published on rotor.ledger yet (%s, attempt %d of %d);"
+                  + " it stays queued and is retried at the next checkpoint or interval",
+              checkpoint.id, OutboxFailures.describe(e), attempts, max);
+          return false;
+        }
+        default -> throw e;
+      }
+    }
+    QuarkusTransaction.requiringNew().run(() -> checkpoints.published(checkpoint.id));
+    metrics.checkpointPublished();
+    return true;
+  }
+
+  private void quarantine(CheckpointEntity checkpoint, String reason) {
+    QuarkusTransaction.requiringNew()
+        .run(() -> checkpoints.quarantine(checkpoint.id, reason, clock.instant()));
+    LOG.errorf(
+        "ROTOR-5023 checkpoint %d (ledger.checkpoint %s, %d entries) quarantined, it is not"
+            + " published again unless re-queued (docs/ledger-service.md); the checkpoints after"
+            + " it are published: %s",
+        checkpoint.id, checkpoint.eventId, checkpoint.treeSize, reason);
   }
 
   /** The event that publishes a stored checkpoint (same id every time it is sent). */

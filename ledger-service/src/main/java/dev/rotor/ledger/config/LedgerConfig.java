@@ -67,6 +67,14 @@ public interface LedgerConfig {
     /** How long publishing one checkpoint on rotor.ledger may take before it is retried later. */
     @WithDefault("10s")
     Duration publishTimeout();
+
+    /**
+     * Failed publications of one checkpoint in a row, for a reason not known to be transient, after
+     * which it is quarantined so that the checkpoints after it are published (a timeout or an
+     * unreachable broker never counts; a record Kafka refuses for good is quarantined at once).
+     */
+    @WithDefault("10")
+    int publishMaxAttempts();
   }
 
   /** Reading events from Kafka into the store. */

@@ -21,7 +21,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code rotor.ledger.ingest.batches{outcome=stored|retried}} and {@code
  *       rotor.ledger.ingest.batch.duration}, {@code rotor.ledger.ingest.batch.size}
  *   <li>{@code rotor.ledger.checkpoints{reason}} issued, {@code
- *       rotor.ledger.checkpoints.published}, {@code rotor.ledger.checkpoints.publish.failures}
+ *       rotor.ledger.checkpoints.published}, {@code rotor.ledger.checkpoints.publish.failures},
+ *       gauge {@code rotor.ledger.checkpoints.quarantined} (checkpoints that cannot be published)
  *   <li>{@code rotor.ledger.verifications{result=ok|failed}} and {@code
  *       rotor.ledger.verification.duration}
  *   <li>gauges {@code rotor.ledger.tree.size}, {@code rotor.ledger.checkpoint.tree.size}, {@code
@@ -37,6 +38,7 @@ public class LedgerMetrics {
   private final AtomicLong checkpointSize = new AtomicLong();
   private final AtomicLong ingestHealthy = new AtomicLong(1);
   private final AtomicLong verificationOk = new AtomicLong(-1);
+  private final AtomicLong checkpointsQuarantined = new AtomicLong();
   private Timer batchDuration;
   private DistributionSummary batchSize;
   private Timer verificationDuration;
@@ -54,6 +56,9 @@ public class LedgerMetrics {
         .register(registry);
     Gauge.builder("rotor.ledger.verification.ok", verificationOk, AtomicLong::get)
         .description("Result of the latest full verification: 1 ok, 0 failed, -1 none yet")
+        .register(registry);
+    Gauge.builder("rotor.ledger.checkpoints.quarantined", checkpointsQuarantined, AtomicLong::get)
+        .description("Checkpoints set aside because Kafka will not take them")
         .register(registry);
     batchDuration =
         Timer.builder("rotor.ledger.ingest.batch.duration")
@@ -116,6 +121,10 @@ public class LedgerMetrics {
 
   public void checkpointPublished() {
     registry.counter("rotor.ledger.checkpoints.published").increment();
+  }
+
+  public void checkpointsQuarantined(long count) {
+    checkpointsQuarantined.set(count);
   }
 
   public void checkpointPublishFailed() {

@@ -3,6 +3,7 @@ package dev.rotor.ledger.store;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -68,15 +69,42 @@ public class CheckpointStore {
         .getResultList();
   }
 
-  /** Checkpoints waiting to be published, oldest first. */
+  /** Checkpoints waiting to be published and not quarantined, oldest first. */
   public List<CheckpointEntity> unpublished(int limit) {
     return entityManager
         .createQuery(
             "select c from CheckpointEntity c, OutboxEntity o where o.checkpointId = c.id"
-                + " order by c.id",
+                + " and o.quarantinedAt is null order by c.id",
             CheckpointEntity.class)
         .setMaxResults(limit)
         .getResultList();
+  }
+
+  /** Counts a failed publication of the checkpoint; the failed ones in a row so far. */
+  public int failedAttempt(long checkpointId) {
+    OutboxEntity entry = entityManager.find(OutboxEntity.class, checkpointId);
+    if (entry == null) {
+      return 0;
+    }
+    entry.attempts++;
+    return entry.attempts;
+  }
+
+  /** Sets the checkpoint aside: it stays in the outbox, not published until re-queued. */
+  public void quarantine(long checkpointId, String reason, Instant now) {
+    OutboxEntity entry = entityManager.find(OutboxEntity.class, checkpointId);
+    if (entry != null) {
+      entry.quarantinedAt = now;
+      entry.quarantineReason = reason.length() <= 600 ? reason : reason.substring(0, 600);
+    }
+  }
+
+  /** Checkpoints quarantined in the outbox. */
+  public long quarantined() {
+    return entityManager
+        .createQuery(
+            "select count(o) from OutboxEntity o where o.quarantinedAt is not null", Long.class)
+        .getSingleResult();
   }
 
   /** Removes a published checkpoint from the outbox. */
