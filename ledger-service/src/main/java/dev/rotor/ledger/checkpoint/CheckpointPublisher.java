@@ -116,7 +116,7 @@ public class CheckpointPublisher {
           int attempts =
               QuarkusTransaction.requiringNew()
                   .call(() -> checkpoints.failedAttempt(checkpoint.id));
-          int max = Math.max(1, config.checkpoint().publishMaxAttempts());
+          int max = config.checkpoint().publishMaxAttempts();
           if (attempts >= max) {
             quarantine(
                 checkpoint, "failed " + attempts + " times, last: " + OutboxFailures.describe(e));

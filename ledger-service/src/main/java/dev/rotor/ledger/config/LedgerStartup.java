@@ -26,6 +26,11 @@ public class LedgerStartup {
 
   void onStart(@Observes StartupEvent event) {
     try {
+      if (config.checkpoint().publishMaxAttempts() < 1) {
+        throw new LedgerConfigurationException(
+            "rotor.ledger.checkpoint.publish-max-attempts",
+            "must be at least 1, is " + config.checkpoint().publishMaxAttempts());
+      }
       keys.load();
       if (config.store().requireAppendOnlyRole()) {
         List<String> problems = guards.appendOnlyProblems();

@@ -80,6 +80,18 @@ class LedgerStartupIT {
   }
 
   @Test
+  void aCheckpointPublishLimitBelowOneStopsTheStartNamingTheKey() throws Exception {
+    Map<String, String> config = goodConfig();
+    config.put("rotor.ledger.checkpoint.publish-max-attempts", "0");
+
+    Run run = startAndWaitForExit(config);
+    assertThat(run.exitCode).isNotZero();
+    assertThat(run.output)
+        .contains("ROTOR-5040")
+        .contains("rotor.ledger.checkpoint.publish-max-attempts: must be at least 1, is 0");
+  }
+
+  @Test
   void aMissingOriginStopsTheStartNamingTheKey() throws Exception {
     Map<String, String> config = goodConfig();
     config.remove("rotor.ledger.origin");
