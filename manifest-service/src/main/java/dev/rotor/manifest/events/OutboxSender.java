@@ -100,20 +100,20 @@ public class OutboxSender {
       List<Long> sent = new ArrayList<>();
       RuntimeException failure = null;
       OutboxEntry failed = null;
-      // Rotations with an event Kafka did not acknowledge in this batch: their later events stay
-      // unsent and go out again after it, in order. Other rotations' acknowledged events count.
+      // Targets (the record key, so the partition and its order) with an event Kafka did not
+      // acknowledge in this batch: their later events stay unsent and go out again after it, in
+      // order. Other targets' acknowledged events count as sent.
       Set<String> stopped = new HashSet<>();
       for (int i = 0; i < sending.size(); i++) {
         OutboxEntry entry = sending.get(i);
         try {
           sends.get(i).join();
-          if (failure == null
-              || (entry.rotationId != null && !stopped.contains(entry.rotationId))) {
+          if (failure == null || !stopped.contains(entry.subject)) {
             sent.add(entry.id);
             LOG.debugf("ROTOR-2061 sent %s %s", entry.eventType, entry.eventId);
           }
         } catch (RuntimeException e) {
-          stopped.add(entry.rotationId);
+          stopped.add(entry.subject);
           if (failure == null) {
             failure =
                 e instanceof CompletionException && e.getCause() instanceof RuntimeException r
