@@ -67,14 +67,24 @@ public class CheckpointPublisher {
     queued.set(false);
     try {
       publishPending();
-      metrics.checkpointsQuarantined(
-          QuarkusTransaction.requiringNew().call(checkpoints::quarantined));
     } catch (RuntimeException e) {
       metrics.checkpointPublishFailed();
       LOG.warnf(
           "ROTOR-5021 checkpoint not published on rotor.ledger yet (%s); it stays queued and is"
               + " retried at the next checkpoint or interval",
           OutboxFailures.describe(e));
+    } finally {
+      countQuarantined();
+    }
+  }
+
+  /** Updates the quarantine gauge, also when publishing failed (the broker away at start-up). */
+  private void countQuarantined() {
+    try {
+      metrics.checkpointsQuarantined(
+          QuarkusTransaction.requiringNew().call(checkpoints::quarantined));
+    } catch (RuntimeException e) {
+      LOG.debugf("quarantined checkpoints not counted: %s", OutboxFailures.describe(e));
     }
   }
 
