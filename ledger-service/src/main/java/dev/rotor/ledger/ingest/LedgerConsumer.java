@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -61,8 +62,14 @@ public class LedgerConsumer {
   private static final AttributeKey<Long> OFFSET =
       AttributeKey.longKey("messaging.kafka.message.offset");
 
-  /** SQLState class of data exceptions: the database refuses a value, whatever the attempt. */
-  private static final String DATA_EXCEPTION = "22";
+  /**
+   * Data exceptions an event's own values cause, whatever the attempt: a character the database
+   * cannot hold (22021, 22P05), a text or number too large for its column (22001, 22003), a time
+   * out of range (22008). Other errors, of class 22 too, may come from the service or the schema
+   * and would refuse every event alike: those are retried with readiness DOWN instead.
+   */
+  private static final Set<String> UNSTORABLE_DATA =
+      Set.of("22021", "22P05", "22001", "22003", "22008");
 
   private final Object pause = new Object();
   private volatile boolean stopping;
@@ -125,7 +132,7 @@ public class LedgerConsumer {
       } catch (RuntimeException e) {
         if (stopping) {
           throw new IllegalStateException(
-              "ROTOR-5013 stopping with a record not dead-lettered: its batch stays uncommitted"
+              "ROTOR-5012 stopping with a record not dead-lettered: its batch stays uncommitted"
                   + " in Kafka",
               e);
         }
@@ -188,9 +195,9 @@ public class LedgerConsumer {
 
   /**
    * Stores {@code batch}, retrying while the database refuses it. When the database refuses the
-   * data itself (SQLState class 22: no retry can change that), the events are stored one by one and
-   * each one it refuses is returned, to be dead-lettered: one event the database cannot hold must
-   * not keep every later one out of the log.
+   * data itself ({@link #UNSTORABLE_DATA}: no retry can change that), the events are stored one by
+   * one and each one it refuses is returned, to be dead-lettered: one event the database cannot
+   * hold must not keep every later one out of the log.
    */
   private List<Refused> store(
       List<PreparedEvent> batch, Map<PreparedEvent, ConsumerRecord<String, byte[]>> sources) {
@@ -217,7 +224,7 @@ public class LedgerConsumer {
         return List.of();
       } catch (RuntimeException e) {
         String sqlState = sqlState(e);
-        if (sqlState != null && sqlState.startsWith(DATA_EXCEPTION)) {
+        if (sqlState != null && UNSTORABLE_DATA.contains(sqlState)) {
           return unstorable(batch, sources, sqlState);
         }
         if (stopping) {

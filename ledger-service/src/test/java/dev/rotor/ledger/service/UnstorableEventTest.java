@@ -1,6 +1,8 @@
 package dev.rotor.ledger.service;
 
+import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rotor.ledger.support.Api;
@@ -14,6 +16,7 @@ import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
+import io.restassured.response.Response;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -53,7 +56,7 @@ class UnstorableEventTest {
     RotationEvents.Sent refused = rotation.events().get(3);
     String refusedId = refused.event().id();
 
-    refuseInserts(refusedId);
+    refuseInserts(refusedId, "22P05");
     try (KafkaTestClient kafka = new KafkaTestClient()) {
       RotationEvents.produce(kafka, rotation.events());
       RotationEvents.produce(kafka, after.events());
@@ -72,7 +75,7 @@ class UnstorableEventTest {
               .findFirst()
               .orElseThrow();
       assertThat(KafkaTestClient.headerValue(letter, "dead-letter-reason"))
-          .isEqualTo("UNSTORABLE data: the database refuses it (SQLState 22023)");
+          .isEqualTo("UNSTORABLE data: the database refuses it (SQLState 22P05)");
       assertThat(KafkaTestClient.headerValue(letter, "dead-letter-topic"))
           .isEqualTo(refused.topic());
     } finally {
@@ -92,14 +95,42 @@ class UnstorableEventTest {
     assertThat(report.get("ok").asBoolean()).as(report.toString()).isTrue();
   }
 
-  /** A trigger that refuses, as a data exception, the entry of one event id. */
-  private void refuseInserts(String eventId) throws SQLException {
+  @Test
+  void aDataErrorThatIsNotAboutTheEventsValuesIsRetriedNotDeadLettered() throws SQLException {
+    RotationEvents rotation = RotationEvents.rejected("invalid-parameter");
+    RotationEvents.Sent refused = rotation.events().get(0);
+
+    // 22023 (invalid parameter value) is how a bug or a schema change refuses every event alike.
+    refuseInserts(refused.event().id(), "22023");
+    try {
+      LedgerIngestTest.produce(rotation.events());
+      await()
+          .atMost(TIMEOUT)
+          .untilAsserted(
+              () -> {
+                Response ready = given().when().get("/q/health/ready");
+                assertThat(ready.statusCode()).isEqualTo(503);
+                assertThat(ready.asString()).contains("SQLState 22023");
+              });
+      assertThat(Api.entry(refused.event().id())).isNull();
+    } finally {
+      allowInserts();
+    }
+
+    LedgerIngestTest.awaitRecord(rotation, "REJECTED");
+    assertThat(Api.entry(refused.event().id())).isNotNull();
+    given().when().get("/q/health/ready").then().statusCode(200);
+  }
+
+  /** A trigger that refuses the entry of one event id with a data exception {@code sqlState}. */
+  private void refuseInserts(String eventId, String sqlState) throws SQLException {
     owner(
         "CREATE FUNCTION ledger.test_refuse_one() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
             + " IF NEW.event_id = '"
             + eventId
-            + "' THEN RAISE EXCEPTION 'refused by the test' USING ERRCODE = '22023'; END IF;"
-            + " RETURN NEW; END $$",
+            + "' THEN RAISE EXCEPTION 'refused by the test' USING ERRCODE = '"
+            + sqlState
+            + "'; END IF; RETURN NEW; END $$",
         "CREATE TRIGGER test_refuse_one BEFORE INSERT ON ledger.entries FOR EACH ROW EXECUTE"
             + " FUNCTION ledger.test_refuse_one()");
   }
