@@ -3,12 +3,16 @@ package dev.rotor.common.messaging;
 import dev.rotor.common.event.EventDecodingException;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
 
 /**
  * Why an outbox row could not be sent, so that one row the broker will never take does not hold up
@@ -19,8 +23,9 @@ import org.apache.kafka.common.errors.SerializationException;
  *       answer: its stored event does not decode, or Kafka refused the record as too large, invalid
  *       or not serializable. The sender quarantines it.
  *   <li>{@link Kind#TRANSIENT}: nothing is wrong with the row: a timeout, a retriable broker error,
- *       the database away, or the sender's credentials or ACLs (which refuse every row alike). The
- *       sender tries again later, however often.
+ *       the database away, the sender's credentials or ACLs, an unknown topic name or broker
+ *       version, or the sender's own state (a closed or cancelled emitter or producer), all of
+ *       which refuse every row alike. The sender tries again later, however often.
  *   <li>{@link Kind#UNKNOWN}: anything else. The sender tries again, but counts the attempts and
  *       quarantines the row after its configured maximum.
  * </ul>
@@ -61,6 +66,14 @@ public final class OutboxFailures {
           || t instanceof AuthorizationException
           || t instanceof TimeoutException
           || t instanceof InterruptedException
+          || t instanceof InterruptException
+          // The sender's own state, not the row: a closed or cancelled emitter or producer
+          // (SmallRye's SRMSG errors, Kafka's "producer has been closed").
+          || t instanceof IllegalStateException
+          || (t instanceof KafkaException && String.valueOf(t.getMessage()).contains("closed"))
+          // The topic or the broker, not the row: the same for every row.
+          || t instanceof InvalidTopicException
+          || t instanceof UnsupportedVersionException
           // Mutiny's await().atMost(...) (not a java.util.concurrent.TimeoutException).
           || t.getClass().getName().equals("io.smallrye.mutiny.TimeoutException")) {
         return Kind.TRANSIENT;

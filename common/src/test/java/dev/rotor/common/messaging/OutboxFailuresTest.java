@@ -8,11 +8,13 @@ import java.sql.SQLException;
 import java.util.concurrent.CompletionException;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.junit.jupiter.api.Test;
 
 class OutboxFailuresTest {
@@ -51,10 +53,31 @@ class OutboxFailuresTest {
   }
 
   @Test
+  void aClosedOrCancelledSenderOrAWrongTopicIsTransientForItRefusesEveryRowAlike() {
+    assertThat(
+            OutboxFailures.classify(
+                new IllegalStateException("SRMSG00017: the subscription has been cancelled")))
+        .isEqualTo(Kind.TRANSIENT);
+    assertThat(
+            OutboxFailures.classify(
+                new IllegalStateException(
+                    "Cannot perform operation after producer has been closed")))
+        .isEqualTo(Kind.TRANSIENT);
+    assertThat(
+            OutboxFailures.classify(
+                new CompletionException(
+                    new KafkaException("Producer closed while send in progress"))))
+        .isEqualTo(Kind.TRANSIENT);
+    assertThat(OutboxFailures.classify(new InvalidTopicException("rotor verifications")))
+        .isEqualTo(Kind.TRANSIENT);
+    assertThat(OutboxFailures.classify(new UnsupportedVersionException("old broker")))
+        .isEqualTo(Kind.TRANSIENT);
+  }
+
+  @Test
   void anythingElseIsUnknownAndCountedByTheSender() {
-    assertThat(OutboxFailures.classify(new IllegalStateException("emitter closed")))
-        .isEqualTo(Kind.UNKNOWN);
     assertThat(OutboxFailures.classify(new KafkaException("something"))).isEqualTo(Kind.UNKNOWN);
+    assertThat(OutboxFailures.classify(new NullPointerException())).isEqualTo(Kind.UNKNOWN);
   }
 
   @Test

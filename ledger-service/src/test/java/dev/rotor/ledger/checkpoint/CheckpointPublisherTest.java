@@ -35,6 +35,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.eclipse.microprofile.reactive.messaging.Message;
@@ -125,7 +126,7 @@ class CheckpointPublisherTest {
   @Test
   void aCheckpointThatKeepsFailingForAnUnknownReasonIsQuarantinedAfterTheMaximumAttempts() {
     Set<String> strange = ConcurrentHashMap.newKeySet();
-    failing(id -> strange.contains(id) ? new IllegalStateException("strange") : null);
+    failing(id -> strange.contains(id) ? new KafkaException("strange") : null);
 
     List<CheckpointEntity> issued = issue(2, first -> strange.add(first.eventId));
     CheckpointEntity stuck = issued.get(0);
@@ -144,7 +145,7 @@ class CheckpointPublisherTest {
     // rotor.ledger.checkpoint.publish-max-attempts, by default
     assertThat(outbox(stuck.id).attempts).isEqualTo(10);
     assertThat(outbox(stuck.id).quarantineReason)
-        .isEqualTo("failed 10 times, last: IllegalStateException: strange");
+        .isEqualTo("failed 10 times, last: KafkaException: strange");
   }
 
   @Test

@@ -38,6 +38,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.eclipse.microprofile.reactive.messaging.Message;
@@ -181,7 +182,7 @@ class OutboxTest {
     String other = rotationId();
     EventEnvelope stuck = failed(stuckRotation, "alice");
     EventEnvelope next = failed(other, "bob");
-    failing(id -> id.equals(stuck.id()) ? new IllegalStateException("strange") : null);
+    failing(id -> id.equals(stuck.id()) ? new KafkaException("strange") : null);
 
     QuarkusTransaction.requiringNew().run(() -> List.of(stuck, next).forEach(this::write));
     await()
@@ -197,7 +198,7 @@ class OutboxTest {
     // rotor.manifest-service.outbox.max-attempts, by default
     assertThat(entry(stuck.id()).attempts).isEqualTo(10);
     assertThat(entry(stuck.id()).quarantineReason)
-        .isEqualTo("failed 10 times, last: IllegalStateException: strange");
+        .isEqualTo("failed 10 times, last: KafkaException: strange");
   }
 
   @Test

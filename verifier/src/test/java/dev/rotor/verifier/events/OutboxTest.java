@@ -38,6 +38,7 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.eclipse.microprofile.reactive.messaging.Message;
@@ -215,15 +216,14 @@ class OutboxTest {
     EventEnvelope stuck = failed(failing, "distribute");
     Rotation other = rotation("after-unknown");
     EventEnvelope next = failed(other, "distribute");
-    failing(id -> id.equals(stuck.id()) ? new IllegalStateException("strange") : null);
+    failing(id -> id.equals(stuck.id()) ? new KafkaException("strange") : null);
 
     write(stuck, next);
 
     assertThat(sentIds(Set.of(failing.id(), other.id()), 1)).containsExactly(next.id());
     OutboxRecord row = row(stuck.id());
     assertThat(row.attempts).isEqualTo(3);
-    assertThat(row.quarantineReason)
-        .isEqualTo("failed 3 times, last: IllegalStateException: strange");
+    assertThat(row.quarantineReason).isEqualTo("failed 3 times, last: KafkaException: strange");
   }
 
   @Test
