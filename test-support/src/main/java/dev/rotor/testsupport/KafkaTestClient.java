@@ -188,6 +188,15 @@ public final class KafkaTestClient implements AutoCloseable {
         headers.toArray(Header[]::new));
   }
 
+  /** The {@code ce_id} of each record whose {@code ce_rotationid} is one of {@code rotations}. */
+  public static List<String> eventIdsOfRotations(
+      List<ConsumerRecord<byte[], byte[]>> records, Set<String> rotations) {
+    return records.stream()
+        .filter(r -> rotations.contains(headerValue(r, "ce_rotationid")))
+        .map(r -> headerValue(r, "ce_id"))
+        .toList();
+  }
+
   /** A header with a UTF-8 value. */
   public static Header header(String name, String value) {
     return new RecordHeader(name, value == null ? null : value.getBytes(UTF_8));

@@ -284,16 +284,10 @@ class OutboxTest {
   private List<String> sentIds(Set<String> rotations, int count) {
     List<ConsumerRecord<byte[], byte[]>> records =
         kafka.readUntil(
-            Topics.MANIFESTS, read -> ofRotations(read, rotations).size() >= count, TIMEOUT);
-    return ofRotations(records, rotations);
-  }
-
-  private static List<String> ofRotations(
-      List<ConsumerRecord<byte[], byte[]>> records, Set<String> rotations) {
-    return records.stream()
-        .filter(r -> rotations.contains(KafkaTestClient.headerValue(r, "ce_rotationid")))
-        .map(r -> KafkaTestClient.headerValue(r, "ce_id"))
-        .toList();
+            Topics.MANIFESTS,
+            read -> KafkaTestClient.eventIdsOfRotations(read, rotations).size() >= count,
+            TIMEOUT);
+    return KafkaTestClient.eventIdsOfRotations(records, rotations);
   }
 
   private static OutboxEntry entry(String eventId) {
