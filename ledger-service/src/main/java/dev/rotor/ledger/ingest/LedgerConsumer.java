@@ -23,12 +23,11 @@ import jakarta.inject.Inject;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.common.TopicPartition;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
@@ -80,14 +79,12 @@ public class LedgerConsumer {
   @Blocking
   public void consume(ConsumerRecords<String, byte[]> records) {
     List<PreparedEvent> prepared = new ArrayList<>(records.count());
-    Map<PreparedEvent, ConsumerRecord<String, byte[]>> sources = new IdentityHashMap<>();
     List<Refused> refused = new ArrayList<>();
     List<Span> recording = new ArrayList<>();
     for (ConsumerRecord<String, byte[]> record : records) {
       try {
         PreparedEvent event = prepare(record);
         prepared.add(event);
-        sources.put(event, record);
         if (tracing) {
           recording.add(startRecording(record, event));
         }
@@ -97,7 +94,7 @@ public class LedgerConsumer {
     }
     try {
       if (!prepared.isEmpty()) {
-        refused.addAll(store(prepared, sources));
+        refused.addAll(store(prepared, records));
       }
     } catch (RuntimeException e) {
       recording.forEach(span -> span.setStatus(StatusCode.ERROR, e.getClass().getSimpleName()));
@@ -199,8 +196,7 @@ public class LedgerConsumer {
    * one and each one it refuses is returned, to be dead-lettered: one event the database cannot
    * hold must not keep every later one out of the log.
    */
-  private List<Refused> store(
-      List<PreparedEvent> batch, Map<PreparedEvent, ConsumerRecord<String, byte[]>> sources) {
+  private List<Refused> store(List<PreparedEvent> batch, ConsumerRecords<String, byte[]> records) {
     Duration wait = config.ingest().retryBackoff();
     long started = System.nanoTime();
     for (int attempt = 1; ; attempt++) {
@@ -225,7 +221,7 @@ public class LedgerConsumer {
       } catch (RuntimeException e) {
         String sqlState = sqlState(e);
         if (sqlState != null && UNSTORABLE_DATA.contains(sqlState)) {
-          return unstorable(batch, sources, sqlState);
+          return unstorable(batch, records, sqlState);
         }
         if (stopping) {
           throw new IllegalStateException(
@@ -245,9 +241,7 @@ public class LedgerConsumer {
   }
 
   private List<Refused> unstorable(
-      List<PreparedEvent> batch,
-      Map<PreparedEvent, ConsumerRecord<String, byte[]>> sources,
-      String sqlState) {
+      List<PreparedEvent> batch, ConsumerRecords<String, byte[]> records, String sqlState) {
     if (batch.size() > 1) {
       LOG.warnf(
           "ROTOR-5017 the database refuses the data of a batch of %d events (SQLState %s);"
@@ -255,7 +249,7 @@ public class LedgerConsumer {
           batch.size(), sqlState);
       List<Refused> refused = new ArrayList<>();
       for (PreparedEvent event : batch) {
-        refused.addAll(store(List.of(event), sources));
+        refused.addAll(store(List.of(event), records));
       }
       return refused;
     }
@@ -270,7 +264,11 @@ public class LedgerConsumer {
         event.partition(),
         event.offset(),
         sqlState);
-    ConsumerRecord<String, byte[]> record = sources.get(event);
+    ConsumerRecord<String, byte[]> record =
+        records.records(new TopicPartition(event.topic(), event.partition())).stream()
+            .filter(r -> r.offset() == event.offset())
+            .findFirst()
+            .orElseThrow();
     return List.of(
         new Refused(
             record,
