@@ -68,8 +68,9 @@ public interface ClusterAgentConfig {
     Duration retention();
 
     /**
-     * How much later than an event's time another rotation's restart must be for the event to be
-     * stale (a replay from before that rotation): margin for clock skew between services.
+     * How much later than an event's time another rotation's restart of the same target must be for
+     * the event to be stale (a replay from before that rotation): margin for clock skew between
+     * services.
      */
     @WithDefault("PT10M")
     Duration staleEventMargin();

@@ -24,9 +24,10 @@ import org.jboss.logging.Logger;
 /**
  * Restarts a Deployment the way {@code kubectl rollout restart} does (a new pod template annotation
  * {@code kubectl.kubernetes.io/restartedAt}) and marks the restart with {@code rotor.dev/rotation:
- * <rotation id>/<phase>}. A Deployment that already carries the phase's mark was restarted for it:
- * it is never restarted again. The patch carries the resource version it was decided on, so a
- * concurrent change makes it re-read and decide again.
+ * <rotation id>/<phase>}, {@code rotor.dev/restarted-at} and {@code rotor.dev/target} ({@link
+ * RolloutMark}), in the same patch. A Deployment that already carries the phase's mark was
+ * restarted for it: it is never restarted again. The patch carries the resource version it was
+ * decided on, so a concurrent change makes it re-read and decide again.
  */
 @ApplicationScoped
 public class DeploymentRestarter {
@@ -66,15 +67,20 @@ public class DeploymentRestarter {
   }
 
   /**
-   * Restarts {@code namespace/name} for {@code rotationId}'s {@code phase}, unless it carries that
-   * mark already.
+   * Restarts {@code namespace/name} for {@code rotationId}'s {@code phase} of {@code targetId},
+   * unless it carries that mark already.
    *
    * @return true if it was restarted now, false if it had been already
    * @throws RolloutFailure NOT_FOUND if the Deployment does not exist, FORBIDDEN if the agent may
    *     not patch it
    */
   public boolean restart(
-      String namespace, String name, String rotationId, Phase phase, Deadline deadline) {
+      String namespace,
+      String name,
+      String targetId,
+      String rotationId,
+      Phase phase,
+      Deadline deadline) {
     String mark = RolloutMark.value(rotationId, phase);
     String what = "restart of Deployment " + namespace + "/" + name;
     for (int attempt = 1; ; attempt++) {
@@ -94,6 +100,7 @@ public class DeploymentRestarter {
             namespace, name, mark);
         return false;
       }
+      String now = clock.instant().truncatedTo(ChronoUnit.SECONDS).toString();
       String patch =
           Serialization.asJson(
               Map.of(
@@ -108,7 +115,11 @@ public class DeploymentRestarter {
                               "annotations",
                               Map.of(
                                   RolloutMark.RESTARTED_AT_ANNOTATION,
-                                  clock.instant().truncatedTo(ChronoUnit.SECONDS).toString(),
+                                  now,
+                                  RolloutMark.ROTOR_RESTARTED_AT_ANNOTATION,
+                                  now,
+                                  RolloutMark.TARGET_ANNOTATION,
+                                  targetId,
                                   RolloutMark.ROTATION_ANNOTATION,
                                   mark))))));
       PatchContext context = PatchContext.of(PatchType.JSON_MERGE);

@@ -51,8 +51,8 @@ import org.jboss.logging.Logger;
  *
  * <p>Resuming is safe: before a phase, the Deployments' marks tell what already ran. A phase whose
  * mark a Deployment already carries restarts nothing (it only waits), a phase that a later one has
- * overtaken is skipped (its manifest is never applied again), and an event older than another
- * rotation's restart is stale and changes nothing.
+ * overtaken is skipped (its manifest is never applied again), and an event older than a later
+ * rotation's restart for the same target is stale and changes nothing.
  */
 @ApplicationScoped
 public class StageRunner {
@@ -289,20 +289,33 @@ public class StageRunner {
     return git.findRotation(job.plan().manifest(), job.rotationId());
   }
 
+  /**
+   * Whether {@code job}'s event is a replay: a later rotation of the same target restarted one of
+   * the stage's Deployments after the event was sent (plus {@code state.stale-event-margin} for
+   * clock skew). Rotations of one target never overlap (the key-generator admits one in flight), so
+   * the job's rotation has ended, and dropping it leaves nothing waiting. Evidence is Rotor's mark
+   * only: its own time, never kubectl's {@code restartedAt} (a manual {@code kubectl rollout
+   * restart} changes nothing here), and only a mark of the job's target (another target sharing the
+   * Deployment says nothing about this target's rotations). A job held by a maintenance window
+   * keeps its event's time: that is still right, since only its own target's later rotation counts.
+   */
   private boolean isStale(Job job, List<RolloutMark> marks) {
     Instant eventTime = job.cause().time();
     for (RolloutMark mark : marks) {
       if (mark.rotationId() != null
           && !mark.rotationId().equals(job.rotationId())
+          && job.targetId().equals(mark.targetId())
           && mark.restartedAt() != null
           && mark.restartedAt().isAfter(eventTime.plus(config.state().staleEventMargin()))) {
         LOG.warnf(
-            "ROTOR-3006 %s %s of rotation %s is older than rotation %s's restart at %s on %s:"
-                + " stale (a replay?), it changes nothing",
+            "ROTOR-3006 %s %s of rotation %s is older than rotation %s of the same target %s,"
+                + " which restarted its Deployments at %s on %s: stale (a replay), it changes"
+                + " nothing",
             job.cause().type().eventName(),
             job.id(),
             job.rotationId(),
             mark.rotationId(),
+            job.targetId(),
             mark.restartedAt(),
             config.cluster());
         metrics.skipped("stale");
@@ -412,7 +425,8 @@ public class StageRunner {
           "rotor.restart",
           deployment,
           () -> {
-            restarter.restart(plan.namespace(), deployment, job.rotationId(), phase, deadline);
+            restarter.restart(
+                plan.namespace(), deployment, job.targetId(), job.rotationId(), phase, deadline);
             return null;
           });
       pods.addAll(

@@ -89,6 +89,8 @@ class RolloutTest extends AgentScenario {
     assertThat(second).hasSize(2);
     assertThat(first.get(0).templateAnnotations())
         .containsEntry("rotor.dev/rotation", rotation.id() + "/distribute")
+        .containsEntry("rotor.dev/target", target.id())
+        .containsKey("rotor.dev/restarted-at")
         .containsKey("kubectl.kubernetes.io/restartedAt");
     assertThat(first.get(1).templateAnnotations())
         .containsEntry("rotor.dev/rotation", rotation.id() + "/promote");

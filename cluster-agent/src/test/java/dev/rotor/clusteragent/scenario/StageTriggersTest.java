@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.rotor.common.event.EventEnvelope;
+import dev.rotor.common.event.EventType;
 import dev.rotor.common.event.Phase;
 import dev.rotor.common.event.RolloutCompleted;
 import dev.rotor.common.event.RolloutStarted;
@@ -22,6 +23,7 @@ import java.time.LocalDate;
 import java.time.LocalTime;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -120,6 +122,64 @@ class StageTriggersTest extends AgentScenario {
         .atMost(TIMEOUT)
         .until(() -> restarts(target, "app") == 0 && events(rotation.id()).size() == 1);
     assertThat(primaryOf(target)).isEqualTo(old.keyId());
+  }
+
+  @Test
+  void aStageHeldByItsWindowRollsOutAfterAKubectlRolloutRestartOfItsDeploymentMeanwhile() {
+    Targets.Target target = Targets.WINDOW_KUBECTL;
+    Instant opening =
+        LocalDate.now(ZoneOffset.UTC).atTime(LocalTime.of(2, 0)).toInstant(ZoneOffset.UTC);
+    clock.setTo(opening.minus(Duration.ofHours(2)));
+    TestKey old = seed(target);
+    String monthsAgo = opening.minus(Duration.ofDays(90)).toString();
+    patchTemplate(
+        target,
+        Map.of(
+            "rotor.dev/rotation",
+            "rot-earlier/promote",
+            "rotor.dev/restarted-at",
+            monthsAgo,
+            "rotor.dev/target",
+            target.id(),
+            "kubectl.kubernetes.io/restartedAt",
+            monthsAgo));
+    await().atMost(TIMEOUT).until(() -> restarts(target, "app") == 1);
+    Rotation rotation = rotate(target, old);
+    send(envelope(approved(rotation).data(), "manifest-service", clock.instant()));
+    awaitEvent(rotation.id(), ROLLOUT_WAITING);
+
+    // An SRE's `kubectl rollout restart deploy/app` while the stage waits for its window.
+    patchTemplate(
+        target,
+        Map.of("kubectl.kubernetes.io/restartedAt", opening.minus(Duration.ofHours(1)).toString()));
+    await().atMost(TIMEOUT).until(() -> restarts(target, "app") == 2);
+    double stale = skipped("stale");
+    clock.setTo(opening.plusSeconds(1));
+
+    awaitEvent(rotation.id(), ROLLOUT_COMPLETED, Phase.PROMOTE);
+    assertThat(events(rotation.id())).noneMatch(e -> e.type() == EventType.ROLLOUT_FAILED);
+    assertThat(restarts(target, "app")).isEqualTo(4);
+    assertThat(skipped("stale")).isEqualTo(stale);
+    assertThat(primaryOf(target)).isEqualTo(rotation.newKey().keyId());
+  }
+
+  private void patchTemplate(Targets.Target target, Map<String, String> annotations) {
+    api.client()
+        .apps()
+        .deployments()
+        .inNamespace(target.namespace())
+        .withName("app")
+        .edit(
+            deployment -> {
+              var metadata = deployment.getSpec().getTemplate().getMetadata();
+              Map<String, String> merged = new java.util.HashMap<>();
+              if (metadata.getAnnotations() != null) {
+                merged.putAll(metadata.getAnnotations());
+              }
+              merged.putAll(annotations);
+              metadata.setAnnotations(merged);
+              return deployment;
+            });
   }
 
   @Test

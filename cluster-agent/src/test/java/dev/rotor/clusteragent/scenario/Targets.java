@@ -78,6 +78,9 @@ public final class Targets {
   public static final Target WINDOW_CANCELLED =
       new Target(
           "window-cancelled", ManifestFormat.SECRET, List.of("app"), List.of(CLUSTER), true, false);
+  public static final Target WINDOW_KUBECTL =
+      new Target(
+          "window-kubectl", ManifestFormat.SECRET, List.of("app"), List.of(CLUSTER), true, false);
   public static final Target POISON = plain("poison", List.of("app"), List.of(CLUSTER));
   public static final Target ELSEWHERE =
       plain("elsewhere", List.of("app"), List.of(CANARY, PRODUCTION));
@@ -110,6 +113,7 @@ public final class Targets {
           SECOND_STAGE,
           WINDOW,
           WINDOW_CANCELLED,
+          WINDOW_KUBECTL,
           POISON,
           ELSEWHERE,
           TRACED,
