@@ -134,7 +134,10 @@ public interface ClusterAgentConfig {
     @WithDefault("PT5S")
     Duration resyncInterval();
 
-    /** How many targets roll out at the same time (one at a time per target). */
+    /**
+     * How many jobs roll out at the same time (one at a time per target, and per Deployment when
+     * targets share one).
+     */
     @WithDefault("4")
     int concurrency();
   }

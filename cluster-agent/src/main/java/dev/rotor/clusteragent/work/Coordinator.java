@@ -2,6 +2,7 @@ package dev.rotor.clusteragent.work;
 
 import dev.rotor.clusteragent.config.ClusterAgentConfig;
 import dev.rotor.common.messaging.TraceContext;
+import dev.rotor.common.plan.Plan;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -14,6 +15,8 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,8 +32,13 @@ import org.jboss.logging.Logger;
 
 /**
  * Runs the accepted jobs: one at a time per target (a target's events are ordered, so are its
- * rollouts), up to {@code rotor.cluster-agent.rollout.concurrency} targets at once; jobs held by a
- * maintenance window wait aside, checked against the clock every {@code
+ * rollouts), and one at a time per Deployment (two targets whose stages restart the same Deployment
+ * would replace each other's pods, and neither rollout would ever see only its own mark), up to
+ * {@code rotor.cluster-agent.rollout.concurrency} jobs at once. A job due to run starts when its
+ * target and all of its Deployments are free, taking them all at once (all or none: no job holds
+ * one while it waits for another, so no two jobs wait for each other); jobs that became due earlier
+ * go first, and a waiting job keeps later jobs off its target and its Deployments, so none waits
+ * for ever. Jobs held by a maintenance window wait aside, checked against the clock every {@code
  * rotor.cluster-agent.state.schedule-interval}, so they never block the Kafka partition or other
  * targets.
  *
@@ -48,8 +56,11 @@ public class Coordinator {
   private final Clock clock;
 
   private final Object monitor = new Object();
-  private final Map<String, Deque<Job>> queues = new HashMap<>();
+  // Jobs due to run, in the order they became due, each waiting for its target or a Deployment.
+  private final Deque<Job> queued = new ArrayDeque<>();
+  // The running job of each target, and the Deployments (<namespace>/<name>) running jobs hold.
   private final Map<String, Job> running = new HashMap<>();
+  private final Set<String> busyDeployments = new HashSet<>();
   private final Map<String, Job> waiting = new LinkedHashMap<>();
   private final Set<String> cancelled = ConcurrentHashMap.newKeySet();
   private ExecutorService workers;
@@ -111,8 +122,9 @@ public class Coordinator {
       stoppingScheduler = scheduler;
       workers = null;
       scheduler = null;
-      queues.clear();
+      queued.clear();
       running.clear();
+      busyDeployments.clear();
       waiting.clear();
       cancelled.clear();
     }
@@ -183,10 +195,7 @@ public class Coordinator {
     List<Job> dropped = new ArrayList<>();
     synchronized (monitor) {
       waiting.values().removeIf(job -> isRolloutOf(job, rotationId) && dropped.add(job));
-      queues
-          .values()
-          .forEach(
-              queue -> queue.removeIf(job -> isRolloutOf(job, rotationId) && dropped.add(job)));
+      queued.removeIf(job -> isRolloutOf(job, rotationId) && dropped.add(job));
       running.values().stream()
           .filter(job -> isRolloutOf(job, rotationId))
           .forEach(job -> cancelled.add(job.id()));
@@ -209,7 +218,7 @@ public class Coordinator {
   /** Jobs running or queued. */
   public int pendingCount() {
     synchronized (monitor) {
-      return running.size() + queues.values().stream().mapToInt(Deque::size).sum();
+      return running.size() + queued.size();
     }
   }
 
@@ -221,8 +230,7 @@ public class Coordinator {
   public double oldestPendingSeconds() {
     Instant now = clock.instant();
     synchronized (monitor) {
-      return java.util.stream.Stream.concat(
-              running.values().stream(), queues.values().stream().flatMap(Deque::stream))
+      return java.util.stream.Stream.concat(running.values().stream(), queued.stream())
           .map(Coordinator::dueSince)
           .filter(java.util.Objects::nonNull)
           .mapToDouble(due -> Math.max(0, Duration.between(due, now).toMillis() / 1000.0))
@@ -281,14 +289,60 @@ public class Coordinator {
   }
 
   private void enqueue(Job job) {
-    String target = job.targetId();
-    if (running.containsKey(target)) {
-      queues.computeIfAbsent(target, t -> new ArrayDeque<>()).add(job);
-      return;
+    queued.add(job);
+    dispatch();
+    if (queued.contains(job) && !running.containsKey(job.targetId())) {
+      List<String> shared =
+          deploymentsOf(job).stream().filter(busyDeployments::contains).sorted().toList();
+      if (!shared.isEmpty()) {
+        LOG.infof(
+            "ROTOR-3025 job %s (rotation %s of %s) waits: another target's job is rolling out"
+                + " Deployment %s",
+            job.id(), job.rotationId(), job.targetId(), String.join(", ", shared));
+      }
     }
-    running.put(target, job);
-    int current = generation;
-    workers.execute(() -> work(job, current));
+  }
+
+  /**
+   * Starts every queued job whose target and Deployments are free, oldest first. A job that cannot
+   * start keeps its target and Deployments from the jobs queued after it.
+   */
+  private void dispatch() {
+    Set<String> reservedTargets = new HashSet<>();
+    Set<String> reservedDeployments = new HashSet<>();
+    for (Iterator<Job> it = queued.iterator(); it.hasNext(); ) {
+      Job job = it.next();
+      Set<String> deployments = deploymentsOf(job);
+      boolean free =
+          !running.containsKey(job.targetId())
+              && !reservedTargets.contains(job.targetId())
+              && deployments.stream()
+                  .noneMatch(d -> busyDeployments.contains(d) || reservedDeployments.contains(d));
+      if (!free) {
+        reservedTargets.add(job.targetId());
+        reservedDeployments.addAll(deployments);
+        continue;
+      }
+      it.remove();
+      running.put(job.targetId(), job);
+      busyDeployments.addAll(deployments);
+      int current = generation;
+      workers.execute(() -> work(job, current));
+    }
+  }
+
+  /** The Deployments ({@code <namespace>/<name>}) {@code job} restarts on this cluster. */
+  private Set<String> deploymentsOf(Job job) {
+    Plan plan = job.plan();
+    int stage = plan.stageIndexOf(config.cluster());
+    if (stage < 0) {
+      return Set.of();
+    }
+    Set<String> deployments = new HashSet<>();
+    for (String name : plan.stages().get(stage).deployments()) {
+      deployments.add(plan.namespace() + "/" + name);
+    }
+    return deployments;
   }
 
   private void work(Job job, int started) {
@@ -316,22 +370,22 @@ public class Coordinator {
     }
   }
 
-  /** Frees the job's target and starts its next queued job, whatever way the job ended. */
+  /**
+   * Frees the job's target and Deployments and starts the queued jobs that can run now, whatever
+   * way the job ended.
+   */
   private void finished(Job job, int started, boolean stopped, Job held) {
     synchronized (monitor) {
       if (started != generation || stopped) {
         return;
       }
       running.remove(job.targetId());
+      busyDeployments.removeAll(deploymentsOf(job));
       cancelled.remove(job.id());
       if (held != null) {
         waiting.put(held.id(), held);
       }
-      Deque<Job> queue = queues.get(job.targetId());
-      Job next = queue == null ? null : queue.poll();
-      if (next != null) {
-        enqueue(next);
-      }
+      dispatch();
     }
   }
 

@@ -85,12 +85,21 @@ public abstract class AgentScenario {
   // ---------------------------------------------------------------- the cluster before a rotation
 
   /**
-   * Puts {@code target} in the cluster as a runbook leaves it: its Deployments (two pods each), and
-   * its Secret with one key, created by {@code kubectl apply}; the same manifest in Git.
+   * Puts {@code target} in the cluster as a runbook leaves it: its Deployments (two pods each,
+   * unless another target's seed made them), and its Secret with one key, created by {@code kubectl
+   * apply}; the same manifest in Git.
    */
   protected TestKey seed(Targets.Target target) {
     for (String deployment : target.deployments()) {
-      if (!deployment.equals("ghost")) {
+      boolean exists =
+          api.client()
+                  .apps()
+                  .deployments()
+                  .inNamespace(target.namespace())
+                  .withName(deployment)
+                  .get()
+              != null;
+      if (!deployment.equals("ghost") && !exists) {
         api.rollouts().createDeployment(target.namespace(), deployment, 2);
       }
     }

@@ -2,8 +2,10 @@ package dev.rotor.clusteragent.scenario;
 
 import static dev.rotor.common.event.EventType.ROLLOUT_COMPLETED;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.rotor.common.event.EventEnvelope;
+import dev.rotor.common.event.EventType;
 import dev.rotor.common.event.Phase;
 import dev.rotor.common.event.PodStatus;
 import dev.rotor.common.event.RolloutCompleted;
@@ -12,11 +14,13 @@ import dev.rotor.testsupport.KafkaResource;
 import dev.rotor.testsupport.kubernetes.ApiFault;
 import dev.rotor.testsupport.kubernetes.KubernetesApiDispatcher.InjectedFault;
 import dev.rotor.testsupport.kubernetes.KubernetesApiTestResource;
+import dev.rotor.testsupport.kubernetes.RolloutSimulator.Behaviour;
 import dev.rotor.testsupport.kubernetes.RolloutSimulator.Rollout;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -149,6 +153,47 @@ class RolloutTest extends AgentScenario {
       noSecretWatch.remove();
       noSealedWatch.remove();
     }
+  }
+
+  @Test
+  void twoTargetsThatShareADeploymentRotatedAtTheSameTimeBothCompleteWithoutATimeout() {
+    Targets.Target a = Targets.SHARED_A;
+    Targets.Target b = Targets.SHARED_B;
+    TestKey oldA = seed(a);
+    TestKey oldB = seed(b);
+    Rotation first = rotate(a, oldA);
+    Rotation second = rotate(b, oldB);
+    // The first restart of shared/app stays in progress until the test lets it finish.
+    api.rollouts().behave(a.namespace(), "app", Behaviour.STALL);
+
+    send(approved(first));
+    send(approved(second));
+
+    await().atMost(TIMEOUT).until(() -> restarts(a, "app") == 1);
+    await().during(Duration.ofSeconds(1)).atMost(TIMEOUT).until(() -> restarts(a, "app") == 1);
+    api.rollouts().complete(a.namespace(), "app");
+
+    awaitEvent(first.id(), ROLLOUT_COMPLETED, Phase.PROMOTE);
+    awaitEvent(second.id(), ROLLOUT_COMPLETED, Phase.PROMOTE);
+    for (Rotation rotation : List.of(first, second)) {
+      assertThat(events(rotation.id()))
+          .as("events of %s", rotation.target().id())
+          .noneMatch(e -> e.type() == EventType.ROLLOUT_FAILED);
+      assertThat(primaryOf(rotation.target())).isEqualTo(rotation.newKey().keyId());
+    }
+    List<String> marks =
+        api.rollouts().rollouts(a.namespace(), "app").stream()
+            .map(r -> r.templateAnnotations().get("rotor.dev/rotation"))
+            .toList();
+    Rotation earlier = marks.get(0).startsWith(first.id() + "/") ? first : second;
+    Rotation later = earlier == first ? second : first;
+    assertThat(marks)
+        .as("one job's phases, then the other's: never two restarts of shared/app at once")
+        .containsExactly(
+            earlier.id() + "/distribute",
+            earlier.id() + "/promote",
+            later.id() + "/distribute",
+            later.id() + "/promote");
   }
 
   @Test

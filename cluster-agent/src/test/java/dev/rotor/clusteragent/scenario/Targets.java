@@ -14,17 +14,24 @@ public final class Targets {
   public static final String CANARY = "aether-canary";
   public static final String PRODUCTION = "aether-production";
 
-  /** A target: namespace, Secret {@code app-key}, Deployments, format, stages. */
+  /** A target: namespace, Secret ({@code app-key} unless named), Deployments, format, stages. */
   public record Target(
       String namespace,
       ManifestFormat format,
       List<String> deployments,
       List<String> clusters,
       boolean window,
-      boolean unreachableRepository) {
+      boolean unreachableRepository,
+      String secret) {
 
-    public String secret() {
-      return "app-key";
+    public Target(
+        String namespace,
+        ManifestFormat format,
+        List<String> deployments,
+        List<String> clusters,
+        boolean window,
+        boolean unreachableRepository) {
+      this(namespace, format, deployments, clusters, window, unreachableRepository, "app-key");
     }
 
     public String id() {
@@ -32,7 +39,7 @@ public final class Targets {
     }
 
     public String path() {
-      return "deploy/" + namespace + "/secret-app-key.yaml";
+      return "deploy/" + namespace + "/secret-" + secret + ".yaml";
     }
   }
 
@@ -81,6 +88,16 @@ public final class Targets {
   public static final Target WINDOW_KUBECTL =
       new Target(
           "window-kubectl", ManifestFormat.SECRET, List.of("app"), List.of(CLUSTER), true, false);
+
+  /** Two targets (two Secrets) whose stages restart the same Deployment, {@code shared/app}. */
+  public static final Target SHARED_A =
+      new Target(
+          "shared", ManifestFormat.SECRET, List.of("app"), List.of(CLUSTER), false, false, "key-a");
+
+  public static final Target SHARED_B =
+      new Target(
+          "shared", ManifestFormat.SECRET, List.of("app"), List.of(CLUSTER), false, false, "key-b");
+
   public static final Target POISON = plain("poison", List.of("app"), List.of(CLUSTER));
   public static final Target ELSEWHERE =
       plain("elsewhere", List.of("app"), List.of(CANARY, PRODUCTION));
@@ -114,6 +131,8 @@ public final class Targets {
           WINDOW,
           WINDOW_CANCELLED,
           WINDOW_KUBECTL,
+          SHARED_A,
+          SHARED_B,
           POISON,
           ELSEWHERE,
           TRACED,

@@ -6,7 +6,10 @@ import static org.awaitility.Awaitility.await;
 import dev.rotor.clusteragent.config.ClusterAgentConfig;
 import dev.rotor.common.event.EventEnvelope;
 import dev.rotor.common.event.EventType;
+import dev.rotor.common.event.ManifestApproved;
 import dev.rotor.common.event.SampleEvents;
+import dev.rotor.common.plan.Plan;
+import dev.rotor.common.plan.Stage;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
@@ -14,8 +17,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -64,6 +70,66 @@ class CoordinatorTest {
         .until(() -> coordinator.pendingCount() == 0);
   }
 
+  @Test
+  void jobsOfTwoTargetsThatRestartTheSameDeploymentRunOneAfterTheOtherAndOthersRunMeanwhile() {
+    Gated runner = new Gated();
+    coordinator = started(runner);
+    Job first = rollout("shop/key-a", "shop", List.of("app", "worker-a"));
+    Job second = rollout("shop/key-b", "shop", List.of("worker-b", "app"));
+    Job elsewhere = rollout("billing/key", "billing", List.of("app"));
+
+    coordinator.accept(first);
+    coordinator.accept(second);
+    coordinator.accept(elsewhere);
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> assertThat(runner.active).containsExactlyInAnyOrder(first.id(), elsewhere.id()));
+    await()
+        .during(Duration.ofMillis(500))
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(runner.active).doesNotContain(second.id()));
+    assertThat(coordinator.pendingCount()).isEqualTo(3);
+
+    runner.release(first.id());
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> assertThat(runner.active).containsExactlyInAnyOrder(second.id(), elsewhere.id()));
+    runner.release(second.id());
+    runner.release(elsewhere.id());
+    await().atMost(Duration.ofSeconds(10)).until(() -> coordinator.pendingCount() == 0);
+    assertThat(ran).containsExactlyInAnyOrder(first.id(), second.id(), elsewhere.id());
+  }
+
+  @Test
+  void aJobWaitingForASharedDeploymentKeepsTheNextJobOfItsOwnTargetBehindIt() {
+    Gated runner = new Gated();
+    coordinator = started(runner);
+    Job holder = rollout("shop/key-a", "shop", List.of("app"));
+    Job waiting = rollout("shop/key-b", "shop", List.of("app"));
+    Job later = rollout("shop/key-b", "shop", List.of("worker-b"));
+
+    coordinator.accept(holder);
+    coordinator.accept(waiting);
+    coordinator.accept(later);
+
+    await()
+        .during(Duration.ofMillis(500))
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(runner.active).containsExactly(holder.id()));
+    runner.release(holder.id());
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(runner.active).containsExactly(waiting.id()));
+    runner.release(waiting.id());
+    runner.release(later.id());
+    await().atMost(Duration.ofSeconds(10)).until(() -> coordinator.pendingCount() == 0);
+    assertThat(ran).containsExactly(holder.id(), waiting.id(), later.id());
+  }
+
   private Coordinator started(StageRunner runner) {
     ClusterAgentConfig config = config();
     Coordinator started =
@@ -86,6 +152,52 @@ class CoordinatorTest {
             cause.rotationId(),
             cause.time(),
             cause.data()));
+  }
+
+  /** A rollout of {@code target} whose stage on aether-staging restarts {@code deployments}. */
+  private static Job rollout(String target, String namespace, List<String> deployments) {
+    Plan sample = SampleEvents.plan();
+    Stage stage = sample.stages().get(0);
+    Plan plan =
+        new Plan(
+            target,
+            namespace,
+            target.substring(target.indexOf('/') + 1),
+            sample.keyring(),
+            sample.manifest(),
+            List.of(
+                new Stage(
+                    stage.cluster(),
+                    deployments,
+                    stage.soak(),
+                    stage.thresholds(),
+                    null,
+                    stage.sealingCertificate())),
+            sample.approvals(),
+            sample.verification(),
+            sample.escrowRecipients());
+    ManifestApproved sampleData = (ManifestApproved) SampleEvents.of(EventType.MANIFEST_APPROVED);
+    ManifestApproved data =
+        new ManifestApproved(
+            "rot-" + UUID.randomUUID(),
+            target,
+            plan,
+            sampleData.fingerprint(),
+            sampleData.mergeCommit(),
+            sampleData.distributeCommit(),
+            sampleData.promoteCommit(),
+            sampleData.approvers(),
+            false);
+    return Job.of(
+        Job.Kind.ROLLOUT,
+        new EventEnvelope(
+            UUID.randomUUID().toString(),
+            data.type(),
+            "/rotor/manifest-service",
+            data.subject(),
+            data.rotationId(),
+            SampleEvents.AT,
+            data));
   }
 
   private static ClusterAgentConfig config() {
@@ -118,6 +230,34 @@ class CoordinatorTest {
           throw error;
         }
         throw (RuntimeException) failure;
+      }
+      return null;
+    }
+  }
+
+  /** Runs each job until the test releases it; {@link #active} are the jobs running now. */
+  private final class Gated extends StageRunner {
+    final Set<String> active = ConcurrentHashMap.newKeySet();
+    private final Map<String, CountDownLatch> gates = new ConcurrentHashMap<>();
+
+    Gated() {
+      super(null, null, null, null, null, null, null, null, Clock.systemUTC());
+    }
+
+    void release(String jobId) {
+      gates.computeIfAbsent(jobId, id -> new CountDownLatch(1)).countDown();
+    }
+
+    @Override
+    public Job run(Job job, BooleanSupplier cancelled) {
+      ran.add(job.id());
+      active.add(job.id());
+      try {
+        gates.computeIfAbsent(job.id(), id -> new CountDownLatch(1)).await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } finally {
+        active.remove(job.id());
       }
       return null;
     }
