@@ -587,6 +587,53 @@ class RotationFlowTest {
   }
 
   @Test
+  void aRollbackRefusedByAHandEditOfTheKeyringFailsLoudlyNamingTheKeyStillPrimary() {
+    String name = repository("refused-");
+    String url = seed(name, Rotations.sealedManifest(controller, "aaaaaaaa"));
+    Plan plan =
+        Rotations.plan(
+            url, ManifestFormat.SEALED_SECRET, controller, ReviewProvider.LOCAL, 0, List.of(), 2);
+    KeyGenerated key = key(plan, "alice").event();
+    send(key, KEY_GENERATOR);
+    ManifestApproved approved =
+        (ManifestApproved) events.await(key.rotationId(), EventType.MANIFEST_APPROVED).data();
+    String edited =
+        remote
+            .file(name, approved.promoteCommit(), PATH)
+            .replace(
+                "  encryptedData:\n", "  encryptedData:\n    keyring.key.cccccccc: AgBoYW5k\n");
+    String theirs = remote.commit(name, "main", Map.of(PATH, edited), "Add a key by hand");
+
+    send(
+        new VerificationFailed(
+            key.rotationId(),
+            key.targetId(),
+            plan,
+            "aether-production",
+            Reasons.Verification.DECRYPT_FAILURES,
+            "12 decrypt failures",
+            List.of()),
+        VERIFIER);
+    RotationFailed failed =
+        (RotationFailed) events.await(key.rotationId(), EventType.ROTATION_FAILED).data();
+
+    assertThat(failed.reason()).isEqualTo(Reasons.RotationFailure.ROLLBACK_FAILED);
+    assertThat(failed.message())
+        .startsWith("rollback not written (verification.failed on aether-production")
+        .contains("commit " + theirs)
+        .contains(
+            "The clusters [aether-production] still run key "
+                + key.keyId()
+                + " as the primary of "
+                + key.targetId())
+        .contains("set keyring.primary back to aaaaaaaa in " + PATH + " on main by hand");
+    assertThat(events.manifests(key.rotationId()))
+        .noneMatch(e -> e.type() == EventType.MANIFEST_ROLLED_BACK);
+    assertThat(remote.branch(name, "main")).contains(theirs);
+    assertThat(logs.containing("ROTOR-2010 rotation " + key.rotationId())).hasSize(1);
+  }
+
+  @Test
   void badManifestsAndRefusedCredentialsFailTheRotationWithTheirReasonAndPushNothing() {
     String name = repository("broken-");
     String url =

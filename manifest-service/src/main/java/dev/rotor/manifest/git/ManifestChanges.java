@@ -657,8 +657,14 @@ public final class ManifestChanges {
    * Commits the rollback state on the default branch (the old primary again, the new key kept
    * decrypt-only), or finds the rollback commit this rotation already has.
    *
-   * @throws RotationFailedException {@code MANIFEST_CONFLICT} when someone changed the manifest
-   *     since Rotor's promote state, {@code ROLLBACK_FAILED} when the keyring cannot go back
+   * <p>Only the target's own keyring must be as Rotor's promote commit left it: other documents of
+   * the file (another target's rotation, another Secret), comments and the Secret's other entries
+   * may have changed since, and the rollback keeps them (it edits the {@code keyring.primary} line
+   * in place).
+   *
+   * @throws RotationFailedException {@code ROLLBACK_FAILED} when someone changed the target's
+   *     keyring since Rotor's promote state or the keyring cannot go back, {@code
+   *     MANIFEST_CONFLICT} when the promote commit is gone from the branch
    */
   public RolledBack rollback(RollbackRequest request, EntryValues values) {
     Plan plan = request.plan();
@@ -694,7 +700,7 @@ public final class ManifestChanges {
                       + spec.branch()
                       + " (history rewritten?); Rotor does not overwrite it: roll back by hand");
             }
-            requireUnchanged(wc, spec, wc.parse(promoted), tip, "Rotor's promote commit");
+            requireKeyringUnchanged(wc, plan, wc.parse(promoted), tip);
             SecretManifest manifest = manifestAt(wc, plan, tip);
             ManifestKeyring ring =
                 ManifestKeyring.read(
@@ -809,6 +815,88 @@ public final class ManifestChanges {
     };
   }
 
+  /**
+   * Refuses a rollback over a change of the target's keyring entries since Rotor's promote commit
+   * (a person's edit: one rotation per target, so no other rotation of it can have written since).
+   * Changes of the file elsewhere do not count.
+   */
+  private void requireKeyringUnchanged(
+      WorkingCopy wc, Plan plan, RevCommit promoted, RevCommit tip) {
+    Map<ObjectId, Optional<Map<String, String>>> parsed = new HashMap<>();
+    Optional<Map<String, String>> before = keyringEntriesAt(wc, plan, promoted, parsed);
+    if (before.isPresent() && before.equals(keyringEntriesAt(wc, plan, tip, parsed))) {
+      return;
+    }
+    Optional<RevCommit> culprit = Optional.empty();
+    for (RevCommit commit : wc.commitsBetween(promoted, tip, settings.historyDepth())) {
+      Optional<Map<String, String>> now = keyringEntriesAt(wc, plan, commit, parsed);
+      // As in WorkingCopy.lastChangeOf: a merge that only carried the change through is not it.
+      boolean changed = commit.getParentCount() > 0 || now.isPresent();
+      for (RevCommit parent : commit.getParents()) {
+        if (now.equals(keyringEntriesAt(wc, plan, wc.parse(parent), parsed))) {
+          changed = false;
+        }
+      }
+      if (changed) {
+        culprit = Optional.of(commit);
+        break;
+      }
+    }
+    ManifestSpec spec = plan.manifest();
+    throw new RotationFailedException(
+        Reasons.RotationFailure.ROLLBACK_FAILED,
+        "the keyring of "
+            + plan.targetId()
+            + " in "
+            + spec.path()
+            + " changed on "
+            + spec.branch()
+            + " since Rotor's promote commit ("
+            + promoted.abbreviate(12).name()
+            + "): "
+            + describe(culprit, tip)
+            + ". Rotor never overwrites another change of the keyring, so it wrote no rollback"
+            + " commit");
+  }
+
+  /**
+   * The target's {@code keyring.*} entries at {@code commit}; empty when the file or the target's
+   * document is missing or unreadable there.
+   */
+  private Optional<Map<String, String>> keyringEntriesAt(
+      WorkingCopy wc,
+      Plan plan,
+      RevCommit commit,
+      Map<ObjectId, Optional<Map<String, String>>> parsed) {
+    ManifestSpec spec = plan.manifest();
+    Optional<ObjectId> blob = wc.blobAt(commit, spec.path());
+    if (blob.isEmpty()) {
+      return Optional.empty();
+    }
+    return parsed.computeIfAbsent(
+        blob.get(),
+        id -> {
+          byte[] content = wc.read(id);
+          try {
+            SecretManifest manifest =
+                SecretManifest.parse(
+                    spec.path(), content, spec.format(), plan.namespace(), plan.secretName());
+            Map<String, String> entries = new HashMap<>();
+            for (String dataKey : manifest.dataKeys()) {
+              if (dataKey.equals(KeyringLayout.PRIMARY_DATA_KEY)
+                  || dataKey.startsWith(KeyringLayout.KEY_DATA_KEY_PREFIX)) {
+                entries.put(dataKey, manifest.value(dataKey).orElse(""));
+              }
+            }
+            return Optional.of(entries);
+          } catch (RotationFailedException e) {
+            return Optional.empty();
+          } finally {
+            Arrays.fill(content, (byte) 0);
+          }
+        });
+  }
+
   private void requireUnchanged(
       WorkingCopy wc, ManifestSpec spec, RevCommit since, RevCommit tip, String sinceWhat) {
     Optional<ObjectId> before = wc.blobAt(since, spec.path());
@@ -817,21 +905,6 @@ public final class ManifestChanges {
       return;
     }
     Optional<RevCommit> culprit = wc.lastChangeOf(spec.path(), since, tip, settings.historyDepth());
-    String who =
-        culprit
-            .map(
-                c ->
-                    "commit "
-                        + c.name()
-                        + " by "
-                        + CommitMessages.flat(c.getAuthorIdent().getName())
-                        + " on "
-                        + DateTimeFormatter.ISO_INSTANT.format(
-                            c.getAuthorIdent().getWhenAsInstant().atOffset(ZoneOffset.UTC))
-                        + " (\""
-                        + CommitMessages.flat(c.getShortMessage())
-                        + "\")")
-            .orElse("the history up to " + tip.name());
     throw RotationFailedException.conflict(
         spec.path()
             + " changed on "
@@ -841,9 +914,26 @@ public final class ManifestChanges {
             + " ("
             + since.abbreviate(12).name()
             + "): "
-            + who
+            + describe(culprit, tip)
             + ". Rotor never overwrites another change of the same manifest; request a new"
             + " rotation once it is settled");
+  }
+
+  private static String describe(Optional<RevCommit> culprit, RevCommit tip) {
+    return culprit
+        .map(
+            c ->
+                "commit "
+                    + c.name()
+                    + " by "
+                    + CommitMessages.flat(c.getAuthorIdent().getName())
+                    + " on "
+                    + DateTimeFormatter.ISO_INSTANT.format(
+                        c.getAuthorIdent().getWhenAsInstant().atOffset(ZoneOffset.UTC))
+                    + " (\""
+                    + CommitMessages.flat(c.getShortMessage())
+                    + "\")")
+        .orElse("the history up to " + tip.name());
   }
 
   /**

@@ -11,6 +11,7 @@ import dev.rotor.common.event.RotorEvent;
 import dev.rotor.common.event.Sources;
 import dev.rotor.common.messaging.TraceContext;
 import dev.rotor.common.plan.ManifestFormat;
+import dev.rotor.common.plan.ManifestSpec;
 import dev.rotor.common.plan.Plan;
 import dev.rotor.common.plan.ReviewProvider;
 import dev.rotor.common.plan.Stage;
@@ -641,35 +642,29 @@ public class RotationWorker {
       return;
     }
     Plan plan = key.plan();
-    Set<String> clusters = new LinkedHashSet<>(store.appliedClusters(rotation.rotationId));
-    for (RotationInputRecord input : inputs) {
-      if (input.kind == InputKind.ROLLBACK && input.cluster != null) {
-        clusters.add(input.cluster);
-      }
-    }
-    if (clusters.isEmpty()) {
-      // No rollout was seen; one may have started unseen (or a GitOps tool applied the merge):
-      // every stage rolls back, which is harmless where nothing changed.
-      plan.stages().stream().map(Stage::cluster).forEach(clusters::add);
-    }
     RotationInputRecord cause = trigger.get();
     EntryValues values =
         plan.manifest().format() == ManifestFormat.SEALED_SECRET
             ? SealedEntryValues.forPrimaryOnly(plan)
             : PlainEntryValues.forPrimaryOnly();
-    ManifestChanges.RolledBack rolledBack =
-        changes.rollback(
-            new ManifestChanges.RollbackRequest(
-                plan,
-                key.rotationId(),
-                key.keyId(),
-                key.fingerprint(),
-                rotation.previousKeyId,
-                rotation.mergedPromoteCommit,
-                cause.actor,
-                cause.detail),
-            values);
-    List<String> ordered = new ArrayList<>(clusters);
+    List<String> ordered = rollbackClusters(rotation, plan, inputs);
+    ManifestChanges.RolledBack rolledBack;
+    try {
+      rolledBack =
+          changes.rollback(
+              new ManifestChanges.RollbackRequest(
+                  plan,
+                  key.rotationId(),
+                  key.keyId(),
+                  key.fingerprint(),
+                  rotation.previousKeyId,
+                  rotation.mergedPromoteCommit,
+                  cause.actor,
+                  cause.detail),
+              values);
+    } catch (RotationFailedException e) {
+      throw rollbackRefused(rotation, key, ordered, cause.detail, e);
+    }
     ManifestRolledBack data =
         new ManifestRolledBack(
             key.rotationId(), key.targetId(), plan, rolledBack.commit(), ordered, cause.detail);
@@ -686,6 +681,64 @@ public class RotationWorker {
         rolledBack.commit(),
         cause.detail,
         ordered);
+  }
+
+  /** The clusters a rollback is for: those that applied the rotation, or else every stage. */
+  private List<String> rollbackClusters(
+      RotationRecord rotation, Plan plan, List<RotationInputRecord> inputs) {
+    Set<String> clusters = new LinkedHashSet<>(store.appliedClusters(rotation.rotationId));
+    for (RotationInputRecord input : inputs) {
+      if (input.kind == InputKind.ROLLBACK && input.cluster != null) {
+        clusters.add(input.cluster);
+      }
+    }
+    if (clusters.isEmpty()) {
+      // No rollout was seen; one may have started unseen (or a GitOps tool applied the merge):
+      // every stage rolls back, which is harmless where nothing changed.
+      plan.stages().stream().map(Stage::cluster).forEach(clusters::add);
+    }
+    return new ArrayList<>(clusters);
+  }
+
+  /**
+   * A rollback that cannot be written leaves the merged key primary on the clusters, the key whose
+   * rollout or verification just failed: the failure says so and what to do, whatever its cause.
+   */
+  private static RotationFailedException rollbackRefused(
+      RotationRecord rotation,
+      KeyGenerated key,
+      List<String> clusters,
+      String cause,
+      RotationFailedException e) {
+    ManifestSpec spec = key.plan().manifest();
+    String message =
+        "rollback not written"
+            + (cause == null ? "" : " (" + CommitText.flat(cause) + ")")
+            + ": "
+            + e.getMessage()
+            + ". The clusters "
+            + clusters
+            + " still run key "
+            + key.keyId()
+            + " as the primary of "
+            + key.targetId()
+            + ", the key whose rollout or verification failed: "
+            + (rotation.previousKeyId == null
+                ? "there is no earlier key to go back to; fix the workload, or rotate again"
+                : "set keyring.primary back to "
+                    + rotation.previousKeyId
+                    + " in "
+                    + spec.path()
+                    + " on "
+                    + spec.branch()
+                    + " by hand (keep keyring.key."
+                    + key.keyId()
+                    + " for what it already encrypted), apply it to those clusters and restart"
+                    + " the workloads");
+    LOG.errorf(
+        "ROTOR-2010 rotation %s of %s: rollback not written (%s), key %s stays primary on %s: %s",
+        key.rotationId(), key.targetId(), e.reason(), key.keyId(), clusters, e.getMessage());
+    return new RotationFailedException(Reasons.RotationFailure.ROLLBACK_FAILED, message);
   }
 
   // ---- outcomes
@@ -719,13 +772,20 @@ public class RotationWorker {
             ? e.getMessage()
             : e.getClass().getSimpleName() + ": " + e.getMessage();
     if (attempts >= settings.maxAttempts()) {
-      fail(
-          rotation,
-          key,
-          rotation.status == RotationStatus.MERGED
-              ? Reasons.RotationFailure.ROLLBACK_FAILED
-              : Reasons.RotationFailure.GIT_REFUSED,
-          "gave up after " + attempts + " attempts: " + message);
+      String gaveUp = "gave up after " + attempts + " attempts: " + message;
+      if (rotation.status == RotationStatus.MERGED) {
+        List<RotationInputRecord> inputs = store.inputs(rotation.rotationId, rotation.targetId);
+        RotationFailedException refused =
+            rollbackRefused(
+                rotation,
+                key,
+                rollbackClusters(rotation, key.plan(), inputs),
+                first(inputs, InputKind.ROLLBACK).map(i -> i.detail).orElse(null),
+                new RotationFailedException(Reasons.RotationFailure.ROLLBACK_FAILED, gaveUp));
+        fail(rotation, key, refused.reason(), refused.getMessage());
+      } else {
+        fail(rotation, key, Reasons.RotationFailure.GIT_REFUSED, gaveUp);
+      }
       return;
     }
     Instant next =

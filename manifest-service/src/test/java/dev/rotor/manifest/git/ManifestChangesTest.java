@@ -312,28 +312,89 @@ class ManifestChangesTest {
   }
 
   @Test
-  void aRollbackGoesOnTopOfOtherPeoplesCommitsButNotOverAChangeOfTheSameManifest() {
+  void aRollbackGoesOnTopOfOtherPeoplesCommitsAndKeepsTheirEditsOutsideTheKeyring() {
     KeyGenerated key = key(plan(ManifestFormat.SEALED_SECRET), "rot-rollback-moved");
     ManifestChanges.Proposal proposal = propose(key);
     ManifestChanges.Merged merged = merge(key, proposal);
     String docs = remote.commit(name, "main", Map.of("README.md", "moved on\n"), "Docs");
+    String relabelled =
+        file(merged.promoteCommit())
+                .replace("app: secrets-service", "app: y")
+                .replace("LOG_FORMAT: AgBsb2dmb3JtYXQ=", "LOG_FORMAT: AgBqc29u")
+            + "# reviewed by the platform team\n";
+    String theirs = remote.commit(name, "main", Map.of(PATH, relabelled), "Hand edit");
 
     ManifestChanges.RolledBack rolledBack = rollback(key, proposal, merged);
-    assertThat(remote.history(name, "main").get(1).name()).isEqualTo(docs);
 
-    KeyGenerated other = key(plan(ManifestFormat.SEALED_SECRET), "rot-rollback-conflict");
-    ManifestChanges.Proposal otherProposal = propose(other);
-    ManifestChanges.Merged otherMerged = merge(other, otherProposal);
-    String manifest = file(otherMerged.promoteCommit()).replace("app: secrets-service", "app: y");
+    List<RevCommit> history = remote.history(name, "main");
+    assertThat(history.get(0).name()).isEqualTo(rolledBack.commit());
+    assertThat(history.get(1).name()).isEqualTo(theirs);
+    assertThat(history.get(2).name()).isEqualTo(docs);
+    LineDiff diff = LineDiff.of(relabelled, file(rolledBack.commit()));
+    assertThat(diff.removed()).singleElement().asString().startsWith("    keyring.primary: ");
+    assertThat(diff.added()).singleElement().asString().startsWith("    keyring.primary: ");
+    assertThat(unsealedPrimary(file(rolledBack.commit()), Rotations.SECRET)).isEqualTo("aaaaaaaa");
+  }
+
+  @Test
+  void aRollbackRewritesOnlyItsTargetsDocumentAndKeepsAnotherTargetsRotationOfTheSameFile() {
+    String billing = "billing-config";
+    String both =
+        Rotations.sealedManifest(controller, "aaaaaaaa")
+            + "---\n"
+            + Rotations.sealedManifest(controller, Rotations.NAMESPACE, billing, "bbbbbbbb");
+    remote.commit(name, "main", Map.of(PATH, both), "Keep both keyrings in one file");
+    KeyGenerated first = key(plan(ManifestFormat.SEALED_SECRET), "rot-multi-first");
+    ManifestChanges.Proposal firstProposal = propose(first);
+    ManifestChanges.Merged firstMerged = merge(first, firstProposal);
+    // While the first rotation soaks, the other document's rotation is merged.
+    KeyGenerated second =
+        key(
+            Rotations.sealedPlan(url, Rotations.NAMESPACE, billing, PATH, controller),
+            "rot-multi-2");
+    ManifestChanges.Merged secondMerged = merge(second, propose(second));
+    String afterSecond = file(secondMerged.promoteCommit());
+
+    ManifestChanges.RolledBack rolledBack = rollback(first, firstProposal, firstMerged);
+
+    assertThat(rolledBack.reused()).isFalse();
+    List<RevCommit> history = remote.history(name, "main");
+    assertThat(history.get(0).name()).isEqualTo(rolledBack.commit());
+    assertThat(history.get(1).name()).isEqualTo(secondMerged.promoteCommit());
+    String rolled = file(rolledBack.commit());
+    LineDiff diff = LineDiff.of(afterSecond, rolled);
+    assertThat(diff.removed()).singleElement().asString().startsWith("    keyring.primary: ");
+    assertThat(diff.added()).singleElement().asString().startsWith("    keyring.primary: ");
+    String[] documents = rolled.split("---\n");
+    assertThat(documents).hasSize(2);
+    assertThat(documents[1]).isEqualTo(afterSecond.split("---\n")[1]);
+    assertThat(unsealedPrimary(documents[0], Rotations.SECRET)).isEqualTo("aaaaaaaa");
+    assertThat(documents[0]).contains("keyring.key." + first.keyId() + ":");
+    assertThat(unsealedPrimary(documents[1], billing)).isEqualTo(second.keyId());
+  }
+
+  @Test
+  void aHandEditOfTheTargetsKeyringSinceThePromoteRefusesTheRollbackAndNamesTheirCommit() {
+    KeyGenerated key = key(plan(ManifestFormat.SEALED_SECRET), "rot-rollback-conflict");
+    ManifestChanges.Proposal proposal = propose(key);
+    ManifestChanges.Merged merged = merge(key, proposal);
+    String manifest =
+        file(merged.promoteCommit())
+            .replace(
+                "  encryptedData:\n", "  encryptedData:\n    keyring.key.cccccccc: AgBoYW5k\n");
     String theirs = remote.commit(name, "main", Map.of(PATH, manifest), "Hand edit");
+    remote.commit(name, "main", Map.of("README.md", "moved on\n"), "Docs");
+    String tip = remote.branch(name, "main").orElseThrow();
 
-    assertThatThrownBy(() -> rollback(other, otherProposal, otherMerged))
+    assertThatThrownBy(() -> rollback(key, proposal, merged))
         .isInstanceOfSatisfying(
             RotationFailedException.class,
-            e -> assertThat(e.reason()).isEqualTo(Reasons.RotationFailure.MANIFEST_CONFLICT))
-        .hasMessageContaining("commit " + theirs);
-    assertThat(remote.branch(name, "main")).contains(theirs);
-    assertThat(rolledBack.reused()).isFalse();
+            e -> assertThat(e.reason()).isEqualTo(Reasons.RotationFailure.ROLLBACK_FAILED))
+        .hasMessageContaining("the keyring of " + Rotations.TARGET)
+        .hasMessageContaining("commit " + theirs + " by Platform Engineer")
+        .hasMessageContaining("\"Hand edit\"")
+        .hasMessageContaining("wrote no rollback commit");
+    assertThat(remote.branch(name, "main")).contains(tip);
   }
 
   @Test
@@ -585,6 +646,16 @@ class ManifestChangesTest {
             e -> assertThat(e.reason()).isEqualTo(Reasons.RotationFailure.MANIFEST_INVALID))
         .hasMessageContaining(
             "stages aether-staging and aether-production have different sealing certificates");
+  }
+
+  private String unsealedPrimary(String manifest, String secret) {
+    return new String(
+        SealedSecretSealer.unseal(
+            controller.keyPair().getPrivate(),
+            Rotations.NAMESPACE,
+            secret,
+            valueOf(manifest, "keyring.primary")),
+        StandardCharsets.US_ASCII);
   }
 
   private static String valueOf(String manifest, String dataKey) {
