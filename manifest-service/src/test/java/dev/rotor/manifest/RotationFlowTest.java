@@ -28,6 +28,7 @@ import dev.rotor.common.plan.Plan;
 import dev.rotor.common.plan.ReviewProvider;
 import dev.rotor.manifest.git.Trailers;
 import dev.rotor.manifest.support.Events;
+import dev.rotor.manifest.support.FakeGitHub;
 import dev.rotor.manifest.support.GitRemote;
 import dev.rotor.manifest.support.GitServerResource;
 import dev.rotor.manifest.support.Leaks;
@@ -631,6 +632,91 @@ class RotationFlowTest {
         .noneMatch(e -> e.type() == EventType.MANIFEST_ROLLED_BACK);
     assertThat(remote.branch(name, "main")).contains(theirs);
     assertThat(logs.containing("ROTOR-2010 rotation " + key.rotationId())).hasSize(1);
+  }
+
+  @Test
+  void aRollbackOfAPullRequestMergedOnGitHubBeforeRotorSawItRollsTheMergeBack() throws Exception {
+    rollbackOrRejectionAfterAMergeOnGitHub(
+        key -> new RotationRollbackRequested(key.rotationId(), key.targetId(), "carol", "stop"));
+  }
+
+  @Test
+  void aRejectionOfAPullRequestMergedOnGitHubBeforeRotorSawItRollsTheMergeBack() throws Exception {
+    rollbackOrRejectionAfterAMergeOnGitHub(
+        key -> new RotationReviewRejected(key.rotationId(), key.targetId(), "bob", "wrong window"));
+  }
+
+  /**
+   * A person merges the pull request in GitHub's UI; before Rotor reads it again (poll interval) a
+   * rollback or rejection arrives. The change is on the default branch, so Rotor must record the
+   * merge and roll it back, never end the rotation as if nothing had been applied.
+   */
+  private void rollbackOrRejectionAfterAMergeOnGitHub(
+      java.util.function.Function<KeyGenerated, Object> input) throws Exception {
+    String name = "aether/merged-" + UUID.randomUUID().toString().substring(0, 8);
+    String url = seed(name, Rotations.sealedManifest(controller, "aaaaaaaa"));
+    Plan plan =
+        Rotations.plan(
+            url, ManifestFormat.SEALED_SECRET, controller, ReviewProvider.GITHUB, 1, List.of(), 2);
+    try (FakeGitHub gitHub = FakeGitHub.start(remote, name)) {
+      KeyGenerated key = key(plan, "alice").event();
+      send(key, KEY_GENERATOR);
+      ManifestProposed proposed =
+          (ManifestProposed) events.await(key.rotationId(), EventType.MANIFEST_PROPOSED).data();
+      assertThat(proposed.changeRequestUrl()).isEqualTo("https://github.com/" + name + "/pull/7");
+      // Rotor read the open pull request once; the next read is a poll interval (PT1M) away.
+      await().atMost(Events.TIMEOUT).until(() -> gitHub.reads() >= 1);
+      String mergeCommit = mergeOnServer(name, proposed.promoteCommit());
+      gitHub.merged(mergeCommit, "gina");
+
+      Object sent = input.apply(key);
+      send(sent, CLI);
+
+      ManifestApproved approved =
+          (ManifestApproved) events.await(key.rotationId(), EventType.MANIFEST_APPROVED).data();
+      assertThat(approved.mergeCommit()).isEqualTo(mergeCommit);
+      assertThat(approved.approvers()).containsExactly("gina");
+      ManifestRolledBack rolledBack =
+          (ManifestRolledBack)
+              events.await(key.rotationId(), EventType.MANIFEST_ROLLED_BACK).data();
+      assertThat(rolledBack.cause())
+          .isEqualTo(
+              sent instanceof RotationReviewRejected
+                  ? "bob rejected the change before Rotor saw it merged: wrong window"
+                  : "rollback requested by carol: stop");
+      assertThat(rolledBack.clusters()).containsExactlyElementsOf(Rotations.CLUSTERS);
+      List<RevCommit> history = remote.history(name, "main");
+      assertThat(history.get(0).name()).isEqualTo(rolledBack.rollbackCommit());
+      assertThat(history.get(1).name()).isEqualTo(mergeCommit);
+      assertThat(Trailers.of(history.get(0)))
+          .containsEntry("Rotor-Phase", "rollback")
+          .containsEntry("Rotor-Keyring-Primary", "aaaaaaaa");
+      assertThat(events.manifests(key.rotationId()))
+          .noneMatch(e -> e.type() == EventType.ROTATION_FAILED);
+    }
+  }
+
+  /** What GitHub does on a merge in its UI: a merge commit of main and the pull request's head. */
+  private String mergeOnServer(String name, String head) throws Exception {
+    try (org.eclipse.jgit.lib.Repository repository = remote.server().open(name + ".git");
+        org.eclipse.jgit.revwalk.RevWalk walk = new org.eclipse.jgit.revwalk.RevWalk(repository);
+        org.eclipse.jgit.lib.ObjectInserter inserter = repository.newObjectInserter()) {
+      RevCommit main = walk.parseCommit(repository.resolve("refs/heads/main"));
+      RevCommit pr = walk.parseCommit(org.eclipse.jgit.lib.ObjectId.fromString(head));
+      org.eclipse.jgit.lib.CommitBuilder merge = new org.eclipse.jgit.lib.CommitBuilder();
+      merge.setTreeId(pr.getTree());
+      merge.setParentIds(main, pr);
+      merge.setAuthor(new org.eclipse.jgit.lib.PersonIdent("gina", "gina@example.com"));
+      merge.setCommitter(new org.eclipse.jgit.lib.PersonIdent("GitHub", "noreply@github.com"));
+      merge.setMessage("Merge pull request #7\n");
+      org.eclipse.jgit.lib.ObjectId id = inserter.insert(merge);
+      inserter.flush();
+      org.eclipse.jgit.lib.RefUpdate update = repository.updateRef("refs/heads/main");
+      update.setNewObjectId(id);
+      update.setExpectedOldObjectId(main);
+      assertThat(update.update()).isEqualTo(org.eclipse.jgit.lib.RefUpdate.Result.FAST_FORWARD);
+      return id.name();
+    }
   }
 
   @Test

@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import org.jboss.logging.Logger;
 
 /**
@@ -123,12 +124,7 @@ public class GitHubReview implements ReviewGateway {
     GitHubClient.PullRequest pr = client.pullRequest(repo, number);
     int required = key.plan().approvals().required();
     if (pr.merged()) {
-      List<ApprovalCount.Vote> votes = new ArrayList<>(approvals(repo, pr));
-      if (pr.mergedBy() != null) {
-        votes.add(new ApprovalCount.Vote(pr.mergedBy(), false));
-      }
-      ApprovalCount.Result result = count(repo, key, votes);
-      return new Decision.MergedElsewhere(pr.mergeCommitSha(), result.approvers(), required);
+      return mergedElsewhere(repo, key, pr);
     }
     if (!"open".equals(pr.state())) {
       return new Decision.Rejected(
@@ -149,6 +145,31 @@ public class GitHubReview implements ReviewGateway {
       return new Decision.Approved(result.approvers(), result.forced());
     }
     return new Decision.Pending(clock.instant().plus(pollInterval));
+  }
+
+  @Override
+  public Optional<Decision.MergedElsewhere> mergedElsewhere(
+      RotationRecord rotation, KeyGenerated key) {
+    if (client == null || rotation.changeRequestNumber == null) {
+      return Optional.empty();
+    }
+    GitHubClient.PullRequest pr =
+        client.pullRequest(rotation.changeRequestRepo, rotation.changeRequestNumber);
+    return pr.merged()
+        ? Optional.of(mergedElsewhere(rotation.changeRequestRepo, key, pr))
+        : Optional.empty();
+  }
+
+  /** A merged pull request: the person who merged it counts as an approver. */
+  private Decision.MergedElsewhere mergedElsewhere(
+      String repo, KeyGenerated key, GitHubClient.PullRequest pr) {
+    List<ApprovalCount.Vote> votes = new ArrayList<>(approvals(repo, pr));
+    if (pr.mergedBy() != null) {
+      votes.add(new ApprovalCount.Vote(pr.mergedBy(), false));
+    }
+    ApprovalCount.Result result = count(repo, key, votes);
+    return new Decision.MergedElsewhere(
+        pr.mergeCommitSha(), result.approvers(), key.plan().approvals().required());
   }
 
   /** The people whose latest review approves the pull request's current head. */

@@ -7,6 +7,7 @@ import dev.rotor.manifest.git.ManifestChanges;
 import dev.rotor.manifest.rotation.RotationInputRecord;
 import dev.rotor.manifest.rotation.RotationRecord;
 import java.util.List;
+import java.util.Optional;
 
 /** A place where a rotation's change is reviewed and merged. */
 public interface ReviewGateway {
@@ -26,6 +27,16 @@ public interface ReviewGateway {
 
   /** Reads the review: approvals from {@code inputs} (local) or from the hosting service. */
   Decision decide(RotationRecord rotation, KeyGenerated key, List<RotationInputRecord> inputs);
+
+  /**
+   * Whether someone merged the change request on the hosting service already, asked before Rotor
+   * honours a rejection or rollback of a proposal: a merged change is applied, and only a rollback
+   * undoes it. Empty for a provider where only Rotor merges.
+   */
+  default Optional<Decision.MergedElsewhere> mergedElsewhere(
+      RotationRecord rotation, KeyGenerated key) {
+    return Optional.empty();
+  }
 
   /** Merges an approved proposal into the default branch. */
   ManifestChanges.Merged merge(RotationRecord rotation, KeyGenerated key, List<String> approvers);

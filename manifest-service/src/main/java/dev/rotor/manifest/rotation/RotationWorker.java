@@ -70,6 +70,9 @@ public class RotationWorker {
   private static final Logger LOG = Logger.getLogger(RotationWorker.class);
   private static final String SOURCE = Sources.of("manifest-service");
 
+  /** Passed as the inputs seen when an input still awaits action: the rotation is due at once. */
+  private static final long NOT_ACTED_ON = -1;
+
   private final RotationStore store;
   private final ManifestChanges changes;
   private final Reviews reviews;
@@ -529,6 +532,16 @@ public class RotationWorker {
     List<RotationInputRecord> inputs = store.inputs(rotation.rotationId, rotation.targetId);
     ReviewGateway review = reviews.of(key.plan());
     Optional<RotationInputRecord> rollback = first(inputs, InputKind.ROLLBACK);
+    Optional<RotationInputRecord> rejected = first(inputs, InputKind.REJECTED);
+    if (rollback.isPresent() || rejected.isPresent()) {
+      // A person may have merged the pull request before Rotor saw this: then the change is
+      // applied, and only a rollback undoes it. Record the merge; the next round rolls it back.
+      Optional<Decision.MergedElsewhere> merged = review.mergedElsewhere(rotation, key);
+      if (merged.isPresent()) {
+        mergedElsewhere(rotation, key, merged.get(), NOT_ACTED_ON);
+        return;
+      }
+    }
     if (rollback.isPresent()) {
       String message =
           rollback.get().detail
@@ -536,7 +549,6 @@ public class RotationWorker {
               + " applied";
       throw new RotationFailedException(Reasons.RotationFailure.REVIEW_REJECTED, message);
     }
-    Optional<RotationInputRecord> rejected = first(inputs, InputKind.REJECTED);
     if (rejected.isPresent()) {
       String message =
           CommitText.flat(rejected.get().actor)
@@ -558,22 +570,7 @@ public class RotationWorker {
       ManifestChanges.Merged merged = review.merge(rotation, key, approved.approvers());
       now(merged(rotation, key, merged, approved.approvers(), approved.forced(), seen));
     } else if (decision instanceof Decision.MergedElsewhere elsewhere) {
-      if (elsewhere.approvers().size() < elsewhere.required()) {
-        throw new RotationFailedException(
-            Reasons.RotationFailure.REVIEW_REJECTED,
-            "the change request was merged with "
-                + elsewhere.approvers().size()
-                + " of the "
-                + elsewhere.required()
-                + " approvals the policy requires (counted: "
-                + elsewhere.approvers()
-                + "); Rotor does not roll it out: revert merge "
-                + elsewhere.mergeCommit()
-                + " and request a new rotation");
-      }
-      ManifestChanges.Merged merged =
-          changes.locateMerged(ReviewGateway.proposed(rotation, key), elsewhere.mergeCommit());
-      now(merged(rotation, key, merged, elsewhere.approvers(), false, seen));
+      mergedElsewhere(rotation, key, elsewhere, seen);
     } else if (decision instanceof Decision.Rejected rejectedDecision) {
       throw new RotationFailedException(
           Reasons.RotationFailure.REVIEW_REJECTED, rejectedDecision.message());
@@ -590,6 +587,26 @@ public class RotationWorker {
               : pending.nextCheck();
       store.waitUntil(rotation.rotationId, next, seen, clock.instant());
     }
+  }
+
+  private void mergedElsewhere(
+      RotationRecord rotation, KeyGenerated key, Decision.MergedElsewhere elsewhere, long seen) {
+    if (elsewhere.approvers().size() < elsewhere.required()) {
+      throw new RotationFailedException(
+          Reasons.RotationFailure.REVIEW_REJECTED,
+          "the change request was merged with "
+              + elsewhere.approvers().size()
+              + " of the "
+              + elsewhere.required()
+              + " approvals the policy requires (counted: "
+              + elsewhere.approvers()
+              + "); Rotor does not roll it out: revert merge "
+              + elsewhere.mergeCommit()
+              + " and request a new rotation");
+    }
+    ManifestChanges.Merged merged =
+        changes.locateMerged(ReviewGateway.proposed(rotation, key), elsewhere.mergeCommit());
+    now(merged(rotation, key, merged, elsewhere.approvers(), false, seen));
   }
 
   /** Writes a step's outcome in its own transaction, then logs it. */
@@ -638,6 +655,9 @@ public class RotationWorker {
     List<RotationInputRecord> inputs = store.inputs(rotation.rotationId, rotation.targetId);
     Optional<RotationInputRecord> trigger = first(inputs, InputKind.ROLLBACK);
     if (trigger.isEmpty()) {
+      trigger = rejectedBeforeTheMerge(rotation, inputs);
+    }
+    if (trigger.isEmpty()) {
       store.waitUntil(rotation.rotationId, null, seen, clock.instant());
       return;
     }
@@ -681,6 +701,40 @@ public class RotationWorker {
         rolledBack.commit(),
         cause.detail,
         ordered);
+  }
+
+  /**
+   * A rejection Rotor had not acted on when the change was merged (a pull request merged on GitHub
+   * before Rotor saw the rejection, or a rejection that arrived while Rotor merged): it asked for
+   * the change not to be applied, so it rolls the merge back, as a rollback request would.
+   */
+  private static Optional<RotationInputRecord> rejectedBeforeTheMerge(
+      RotationRecord rotation, List<RotationInputRecord> inputs) {
+    return inputs.stream()
+        .filter(i -> i.kind == InputKind.REJECTED)
+        .filter(
+            i ->
+                rotation.mergedAt == null
+                    || i.receivedAt == null
+                    || !i.receivedAt.isAfter(rotation.mergedAt))
+        .findFirst()
+        .map(
+            i -> {
+              RotationInputRecord asRollback = new RotationInputRecord();
+              asRollback.eventId = i.eventId;
+              asRollback.rotationId = i.rotationId;
+              asRollback.targetId = i.targetId;
+              asRollback.kind = InputKind.ROLLBACK;
+              asRollback.actor = i.actor;
+              asRollback.receivedAt = i.receivedAt;
+              asRollback.detail =
+                  CommitText.flat(i.actor)
+                      + " rejected the change before Rotor saw it merged"
+                      + (i.detail == null || i.detail.isBlank()
+                          ? ""
+                          : ": " + CommitText.flat(i.detail));
+              return asRollback;
+            });
   }
 
   /** The clusters a rollback is for: those that applied the rotation, or else every stage. */
@@ -780,7 +834,10 @@ public class RotationWorker {
                 rotation,
                 key,
                 rollbackClusters(rotation, key.plan(), inputs),
-                first(inputs, InputKind.ROLLBACK).map(i -> i.detail).orElse(null),
+                first(inputs, InputKind.ROLLBACK)
+                    .or(() -> rejectedBeforeTheMerge(rotation, inputs))
+                    .map(i -> i.detail)
+                    .orElse(null),
                 new RotationFailedException(Reasons.RotationFailure.ROLLBACK_FAILED, gaveUp));
         fail(rotation, key, refused.reason(), refused.getMessage());
       } else {

@@ -483,6 +483,23 @@ class GitHubReviewTest {
   }
 
   @Test
+  void beforeARejectionOrRollbackIsHonouredAMergeOnGitHubIsFound() {
+    github.stubFor(
+        get(urlPathEqualTo("/repos/" + repo + "/pulls/7/reviews")).willReturn(json(200, "[]")));
+    stubMembership("gina", true);
+
+    stubPullRequest(pullRequest("open", false, null, null));
+    assertThat(review.mergedElsewhere(rotation(), key)).isEmpty();
+
+    stubPullRequest(
+        pullRequest("closed", true, "0123456789012345678901234567890123456789", "gina"));
+    assertThat(review.mergedElsewhere(rotation(), key))
+        .contains(
+            new Decision.MergedElsewhere(
+                "0123456789012345678901234567890123456789", List.of("gina"), 2));
+  }
+
+  @Test
   void someoneElsesCommitOnTheRotationBranchIsAConflict() {
     stubPullRequest(
         pullRequest("open", false, null, null)

@@ -24,6 +24,12 @@ public class GitServerResource implements QuarkusTestResourceLifecycleManager {
   /** The webhook secret the application is started with. */
   public static final String WEBHOOK_SECRET = "test-webhook-secret-" + UUID.randomUUID();
 
+  /**
+   * The system property naming the port configured as {@code github.api-url}, where a test starts
+   * its {@link FakeGitHub}.
+   */
+  public static final String GITHUB_PORT_PROPERTY = "rotor.test.github-port";
+
   /** Marks the test field that receives the {@link GitRemote}. */
   @Retention(RetentionPolicy.RUNTIME)
   @Target(ElementType.FIELD)
@@ -70,6 +76,17 @@ public class GitServerResource implements QuarkusTestResourceLifecycleManager {
     config.put(prefix + "git.author-email-domain", "users.example.com");
     config.put(prefix + "local.teams.security", "bob,carol,dave");
     config.put(prefix + "github.webhook-secret", WEBHOOK_SECRET);
+    int githubPort;
+    try (java.net.ServerSocket socket =
+        new java.net.ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
+      githubPort = socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    System.setProperty(GITHUB_PORT_PROPERTY, Integer.toString(githubPort));
+    config.put(prefix + "github.api-url", "http://127.0.0.1:" + githubPort);
+    config.put(
+        prefix + "github.token", "ghp_test_" + UUID.randomUUID().toString().replace("-", ""));
     config.put(prefix + "worker.interval", "PT0.5S");
     config.put(prefix + "worker.initial-backoff", "PT0.5S");
     config.put(prefix + "worker.max-attempts", "3");
