@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The model of {@code common} stays pure: events, the plan, crypto and the keyring can be used (and
  * tested) without a broker, a cluster, a repository or a Quarkus runtime. Only the messaging
- * package bridges to Kafka and SmallRye.
+ * package bridges to Kafka and SmallRye, and only the git package to JGit and sshd.
  */
 class ArchitectureTest {
   private static final JavaClasses COMMON =
@@ -23,6 +23,7 @@ class ArchitectureTest {
     "org.apache.kafka..",
     "io.fabric8..",
     "org.eclipse.jgit..",
+    "org.apache.sshd..",
     "io.quarkus..",
     "io.smallrye..",
     "io.vertx..",
@@ -78,6 +79,18 @@ class ArchitectureTest {
         .should()
         .dependOnClassesThat()
         .resideInAPackage("dev.rotor.common.messaging..")
+        .check(COMMON);
+  }
+
+  @Test
+  void onlyTheGitPackageUsesJGitAndSshd() {
+    // JGit and sshd are optional dependencies of common: a service without Git does not have them.
+    noClasses()
+        .that()
+        .resideOutsideOfPackage("dev.rotor.common.git..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("org.eclipse.jgit..", "org.apache.sshd..")
         .check(COMMON);
   }
 }
