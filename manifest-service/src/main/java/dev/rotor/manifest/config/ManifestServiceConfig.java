@@ -86,9 +86,26 @@ public interface ManifestServiceConfig {
 
     /** Credentials per repository URL prefix; the longest matching prefix wins. */
     Optional<List<RepositoryCredentials>> repositories();
+
+    /** Git over SSH ({@code ssh://} and {@code git@host:path} URLs). */
+    Ssh ssh();
   }
 
-  /** HTTPS credentials: a user and a password, or a token. */
+  /** Settings of every SSH repository. */
+  interface Ssh {
+    /**
+     * known_hosts file (OpenSSH format, e.g. {@code ssh-keyscan github.com} output whose
+     * fingerprints were checked) with the host keys of the SSH Git servers. Required for SSH
+     * repositories: a server whose host key is not in it, or differs, is refused. Nothing else (no
+     * {@code ~/.ssh}) is consulted, and the file is never written.
+     */
+    Optional<Path> knownHostsFile();
+  }
+
+  /**
+   * HTTPS credentials (a user and a password, or a token) or, for SSH URLs, a private key (a deploy
+   * key) from a mounted file.
+   */
   interface Credentials {
     /** User name; with a token it defaults to {@code x-access-token} (GitHub's convention). */
     Optional<String> username();
@@ -98,11 +115,23 @@ public interface ManifestServiceConfig {
 
     /** Access token, sent as the password; never logged. */
     Optional<String> token();
+
+    /**
+     * Private key file (OpenSSH or PEM) for SSH repositories, e.g. a deploy key mounted from a
+     * Secret; public-key authentication only. Its content is never logged.
+     */
+    Optional<Path> sshKeyFile();
+
+    /** File holding the passphrase of {@code ssh-key-file}, if the key is encrypted. */
+    Optional<Path> sshKeyPassphraseFile();
   }
 
   /** Credentials for the repositories whose clone URL starts with {@code url-prefix}. */
   interface RepositoryCredentials extends Credentials {
-    /** URL prefix, e.g. {@code https://github.com/aether/}. */
+    /**
+     * URL prefix, e.g. {@code https://github.com/aether/}, or for an SSH key {@code
+     * ssh://git@github.com/aether/gitops} or {@code git@github.com:aether/gitops}.
+     */
     String urlPrefix();
   }
 

@@ -2,6 +2,8 @@ package dev.rotor.manifest.config;
 
 import dev.rotor.common.crypto.AgeIdentity;
 import dev.rotor.common.crypto.CryptoException;
+import dev.rotor.common.git.GitSsh;
+import dev.rotor.common.git.SshIdentity;
 import dev.rotor.manifest.git.GitCredentials;
 import dev.rotor.manifest.git.GitRepositories;
 import dev.rotor.manifest.git.ManifestChanges;
@@ -21,6 +23,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import org.eclipse.jgit.api.TransportConfigCallback;
 import org.jboss.logging.Logger;
 
 /**
@@ -37,8 +40,13 @@ public class ServiceSetup {
   private final List<AgeIdentity> identities;
   private final List<Entry> credentials;
   private final GitCredentials defaultCredentials;
+  private final List<SshEntry> sshEntries = new ArrayList<>();
+  private final GitSsh defaultSsh;
+  private final List<GitSsh> sshTransports = new ArrayList<>();
 
   private record Entry(String prefix, GitCredentials credentials) {}
+
+  private record SshEntry(String prefix, String key, GitSsh ssh) {}
 
   public ServiceSetup(ManifestServiceConfig config) {
     this.config = config;
@@ -49,20 +57,38 @@ public class ServiceSetup {
         credentials(
             config.git().defaultCredentials(), PREFIX + "git.default-credentials", problems);
     this.credentials = new ArrayList<>();
+    Optional<Path> knownHosts = config.git().ssh().knownHostsFile();
+    knownHosts.ifPresent(
+        f -> problems.addAll(GitSsh.knownHostsProblems(PREFIX + "git.ssh.known-hosts-file", f)));
+    this.defaultSsh =
+        ssh(config.git().defaultCredentials(), PREFIX + "git.default-credentials", problems);
     List<ManifestServiceConfig.RepositoryCredentials> entries =
         config.git().repositories().orElse(List.of());
     for (int i = 0; i < entries.size(); i++) {
       String key = PREFIX + "git.repositories[" + i + "]";
       ManifestServiceConfig.RepositoryCredentials entry = entries.get(i);
+      if (entry.sshKeyFile().isPresent()) {
+        checkSshUrlPrefix(entry, key, problems);
+        GitSsh ssh = ssh(entry, key, problems);
+        if (ssh != null) {
+          sshEntries.add(new SshEntry(entry.urlPrefix(), key + ".ssh-key-file", ssh));
+        }
+        continue;
+      }
+      entry
+          .sshKeyPassphraseFile()
+          .ifPresent(
+              p -> problems.add(key + ".ssh-key-passphrase-file: given without ssh-key-file"));
       checkUrlPrefix(entry.urlPrefix(), key + ".url-prefix", problems);
       GitCredentials c = credentials(entry, key, problems);
       if (c == null) {
-        problems.add(key + ": give password (with username) or token");
+        problems.add(key + ": give password (with username), token, or ssh-key-file");
       } else {
         credentials.add(new Entry(entry.urlPrefix(), c));
       }
     }
     credentials.sort(Comparator.comparingInt((Entry e) -> e.prefix().length()).reversed());
+    sshEntries.sort(Comparator.comparingInt((SshEntry e) -> e.prefix().length()).reversed());
     String method = config.github().mergeMethod();
     if (!method.equals("merge") && !method.equals("rebase")) {
       problems.add(
@@ -99,16 +125,20 @@ public class ServiceSetup {
     }
     if (!problems.isEmpty()) {
       identities.forEach(AgeIdentity::close);
+      sshTransports.forEach(GitSsh::close);
       throw new IllegalStateException(
           "the manifest-service configuration is invalid:\n  " + String.join("\n  ", problems));
     }
     LOG.infof(
-        "ROTOR-2000 manifest-service ready: working copies in %s, %d credential entr%s%s, age"
-            + " identity %s, GitHub %s, webhook %s",
+        "ROTOR-2000 manifest-service ready: working copies in %s, %d credential entr%s%s, %d SSH"
+            + " key entr%s%s, age identity %s, GitHub %s, webhook %s",
         config.cacheDir(),
         credentials.size(),
         credentials.size() == 1 ? "y" : "ies",
         defaultCredentials == null ? "" : " and default credentials",
+        sshEntries.size(),
+        sshEntries.size() == 1 ? "y" : "ies",
+        defaultSsh == null ? "" : " and a default SSH key",
         identities.isEmpty() ? "none" : identities.get(0).recipient().value(),
         config.github().token().isPresent() ? "configured" : "not configured",
         config.github().webhookSecret().isPresent() ? "on" : "off");
@@ -119,14 +149,55 @@ public class ServiceSetup {
     return identities;
   }
 
-  /** The credentials for a clone URL: the longest matching prefix, else the default. */
+  /**
+   * The HTTPS credentials for a clone URL: the longest matching prefix, else the default; none for
+   * an SSH URL (it authenticates with a key, see {@link #transportFor}).
+   */
   public Optional<GitCredentials> credentialsFor(String url) {
+    if (GitSsh.isSshUrl(url)) {
+      return Optional.empty();
+    }
     for (Entry e : credentials) {
       if (url.startsWith(e.prefix())) {
         return Optional.of(e.credentials());
       }
     }
     return Optional.ofNullable(defaultCredentials);
+  }
+
+  /**
+   * How JGit's transport to a clone URL is set up: nothing for HTTPS and {@code file://}; for an
+   * SSH URL the key of the longest matching {@code repositories[i]} prefix with an {@code
+   * ssh-key-file}, else the default one, with the known_hosts file. An SSH URL without a key or
+   * known_hosts fails with {@code GIT_REFUSED} naming the missing key; it never falls back to the
+   * process user's {@code ~/.ssh}.
+   */
+  public TransportConfigCallback transportFor(String url) {
+    if (!GitSsh.isSshUrl(url)) {
+      return null;
+    }
+    GitSsh ssh = defaultSsh;
+    for (SshEntry e : sshEntries) {
+      if (url.startsWith(e.prefix())) {
+        ssh = e.ssh();
+        break;
+      }
+    }
+    if (ssh == null) {
+      return GitSsh.refusing(
+          "no SSH key is configured for this repository: set "
+              + PREFIX
+              + "git.repositories[i].ssh-key-file with a matching url-prefix, or "
+              + PREFIX
+              + "git.default-credentials.ssh-key-file");
+    }
+    if (config.git().ssh().knownHostsFile().isEmpty()) {
+      return GitSsh.refusing(
+          "no known_hosts file is configured for SSH repositories: set "
+              + PREFIX
+              + "git.ssh.known-hosts-file");
+    }
+    return ssh.transportConfig();
   }
 
   @Produces
@@ -138,7 +209,8 @@ public class ServiceSetup {
   @Produces
   @Singleton
   GitRepositories gitRepositories() {
-    return new GitRepositories(config.cacheDir(), this::credentialsFor, config.git().timeout());
+    return new GitRepositories(
+        config.cacheDir(), this::credentialsFor, this::transportFor, config.git().timeout());
   }
 
   @Produces
@@ -160,6 +232,56 @@ public class ServiceSetup {
   @PreDestroy
   void close() {
     identities.forEach(AgeIdentity::close);
+    sshTransports.forEach(GitSsh::close);
+  }
+
+  /**
+   * The SSH transport of an entry's {@code ssh-key-file}, checked now (readable, loadable with its
+   * passphrase); null without one or when it has problems. It needs the known_hosts file.
+   */
+  private GitSsh ssh(ManifestServiceConfig.Credentials c, String key, List<String> problems) {
+    if (c.sshKeyFile().isEmpty()) {
+      c.sshKeyPassphraseFile()
+          .ifPresent(
+              p -> problems.add(key + ".ssh-key-passphrase-file: given without ssh-key-file"));
+      return null;
+    }
+    SshIdentity identity = new SshIdentity(c.sshKeyFile().get(), c.sshKeyPassphraseFile());
+    List<String> found = identity.problems(key + ".ssh-key-file", key + ".ssh-key-passphrase-file");
+    problems.addAll(found);
+    Optional<Path> knownHosts = config.git().ssh().knownHostsFile();
+    if (knownHosts.isEmpty()) {
+      problems.add(
+          PREFIX
+              + "git.ssh.known-hosts-file: is required with "
+              + key
+              + ".ssh-key-file (host keys are always checked)");
+      return null;
+    }
+    if (!found.isEmpty()) {
+      return null;
+    }
+    GitSsh ssh = GitSsh.of(identity, knownHosts.get());
+    sshTransports.add(ssh);
+    return ssh;
+  }
+
+  private static void checkSshUrlPrefix(
+      ManifestServiceConfig.RepositoryCredentials entry, String key, List<String> problems) {
+    if (!GitSsh.isSshUrl(entry.urlPrefix())) {
+      problems.add(
+          key
+              + ".url-prefix: an ssh-key-file is for SSH URLs (ssh://git@host/path or"
+              + " git@host:path); got '"
+              + entry.urlPrefix().replaceAll("//[^/@]*@", "//")
+              + "'");
+    }
+    if (entry.urlPrefix().matches("(?i)^[a-z][a-z0-9+.-]*://[^/@]*:[^/@]*@.*")) {
+      problems.add(key + ".url-prefix: must not contain a password");
+    }
+    if (entry.password().isPresent() || entry.token().isPresent()) {
+      problems.add(key + ": give ssh-key-file or password/token, not both");
+    }
   }
 
   private static void checkCacheDir(Path dir, List<String> problems) {

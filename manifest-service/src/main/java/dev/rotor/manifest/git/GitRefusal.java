@@ -1,8 +1,10 @@
 package dev.rotor.manifest.git;
 
+import dev.rotor.common.git.GitSsh;
 import dev.rotor.manifest.RotationFailedException;
 import dev.rotor.manifest.TransientException;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import org.eclipse.jgit.errors.NoRemoteRepositoryException;
 
@@ -21,12 +23,34 @@ final class GitRefusal {
 
   static RuntimeException of(String url, String operation, Exception e) {
     String detail = redact(messageChain(e));
-    // Status codes are looked for outside URLs: a port such as 40135 is not a 401.
+    if (GitSsh.isSshUrl(url)) {
+      Optional<String> notConfigured = notConfigured(e);
+      if (notConfigured.isPresent()) {
+        return RotationFailedException.refused(
+            "Git over SSH to " + redact(url) + " (" + operation + "): " + notConfigured.get());
+      }
+      Optional<GitSsh.Refusal> refusal = GitSsh.refusalOf(e);
+      if (refusal.isPresent()) {
+        return RotationFailedException.refused(
+            "Git over SSH to "
+                + redact(url)
+                + " refused ("
+                + operation
+                + "): "
+                + refusal.get().description()
+                + (refusal.get() == GitSsh.Refusal.HOST_KEY
+                    ? "; rotor.manifest-service.git.ssh.known-hosts-file"
+                    : "; the ssh-key-file for this repository in rotor.manifest-service.git"));
+      }
+    }
     String lower = URL.matcher(detail).replaceAll(" ").toLowerCase(Locale.ROOT);
     if (lower.contains("not authorized")
         || lower.contains("authentication is required")
         || lower.contains("authentication not supported")
         || lower.contains("forbidden")
+        || lower.contains("not permitted")
+        || lower.contains("read only")
+        || lower.contains("read-only")
         || AUTH_STATUS.matcher(lower).find()) {
       return RotationFailedException.refused(
           "Git refused the credentials for "
@@ -46,6 +70,16 @@ final class GitRefusal {
           "Git URL " + redact(url) + " is not supported (" + operation + "): " + detail);
     }
     return new TransientException("Git " + operation + " of " + redact(url) + " failed: " + detail);
+  }
+
+  /** The message of a refusing SSH transport (no key or known_hosts configured), if that failed. */
+  private static Optional<String> notConfigured(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof GitSsh.NotConfiguredException n) {
+        return Optional.of(n.reason());
+      }
+    }
+    return Optional.empty();
   }
 
   /** Removes {@code user:password@} from URLs in a text. */

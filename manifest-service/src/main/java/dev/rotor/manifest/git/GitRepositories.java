@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.stream.Stream;
+import org.eclipse.jgit.api.TransportConfigCallback;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.lib.StoredConfig;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
@@ -32,12 +33,26 @@ public final class GitRepositories {
 
   private final Path cacheDirectory;
   private final GitCredentials.Source credentials;
+  private final Function<String, TransportConfigCallback> transports;
   private final Duration timeout;
   private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
 
   public GitRepositories(Path cacheDirectory, GitCredentials.Source credentials, Duration timeout) {
+    this(cacheDirectory, credentials, url -> null, timeout);
+  }
+
+  /**
+   * @param transports how the transport to a URL is set up (SSH identity and known_hosts); null for
+   *     none
+   */
+  public GitRepositories(
+      Path cacheDirectory,
+      GitCredentials.Source credentials,
+      Function<String, TransportConfigCallback> transports,
+      Duration timeout) {
     this.cacheDirectory = cacheDirectory;
     this.credentials = credentials;
+    this.transports = transports;
     this.timeout = timeout;
   }
 
@@ -52,7 +67,7 @@ public final class GitRepositories {
               .<CredentialsProvider>map(
                   c -> new UsernamePasswordCredentialsProvider(c.username(), c.secret()))
               .orElse(null);
-      return work.apply(new WorkingCopy(repository, url, provider, timeout));
+      return work.apply(new WorkingCopy(repository, url, provider, transports.apply(url), timeout));
     } finally {
       lock.unlock();
     }

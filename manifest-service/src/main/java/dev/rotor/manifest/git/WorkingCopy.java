@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.TransportConfigCallback;
 import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.lib.CommitBuilder;
 import org.eclipse.jgit.lib.Constants;
@@ -49,14 +50,31 @@ public final class WorkingCopy {
   private final Repository repository;
   private final String url;
   private final CredentialsProvider credentials;
+  private final TransportConfigCallback transport;
   private final Duration timeout;
 
   WorkingCopy(
-      Repository repository, String url, CredentialsProvider credentials, Duration timeout) {
+      Repository repository,
+      String url,
+      CredentialsProvider credentials,
+      TransportConfigCallback transport,
+      Duration timeout) {
     this.repository = repository;
     this.url = url;
     this.credentials = credentials;
+    this.transport = transport;
     this.timeout = timeout;
+  }
+
+  /** Opens a transport to the remote with the credentials, SSH settings and timeout. */
+  private Transport open() throws java.net.URISyntaxException, IOException {
+    Transport opened = Transport.open(repository, new URIish(url));
+    opened.setCredentialsProvider(credentials);
+    opened.setTimeout(timeoutSeconds());
+    if (transport != null) {
+      transport.configure(opened);
+    }
+    return opened;
   }
 
   public Repository repository() {
@@ -82,6 +100,7 @@ public final class WorkingCopy {
           .setRefSpecs(specs)
           .setRemoveDeletedRefs(true)
           .setCredentialsProvider(credentials)
+          .setTransportConfigCallback(transport)
           .setTimeout(timeoutSeconds())
           .call();
     } catch (GitAPIException | RuntimeException e) {
@@ -360,9 +379,7 @@ public final class WorkingCopy {
     if (updates.isEmpty()) {
       return results;
     }
-    try (Transport transport = Transport.open(repository, new URIish(url))) {
-      transport.setCredentialsProvider(credentials);
-      transport.setTimeout(timeoutSeconds());
+    try (Transport transport = open()) {
       List<RemoteRefUpdate> refUpdates = new ArrayList<>();
       for (BranchUpdate u : updates) {
         String ref = "refs/heads/" + u.branch();
@@ -444,9 +461,7 @@ public final class WorkingCopy {
   /** Deletes a remote branch if it still points at {@code expected}; a failure is only logged. */
   public boolean deleteBranch(String branch, ObjectId expected) {
     String ref = "refs/heads/" + branch;
-    try (Transport transport = Transport.open(repository, new URIish(url))) {
-      transport.setCredentialsProvider(credentials);
-      transport.setTimeout(timeoutSeconds());
+    try (Transport transport = open()) {
       RemoteRefUpdate update =
           new RemoteRefUpdate(repository, (String) null, ref, false, null, expected);
       PushResult result = transport.push(NullProgressMonitor.INSTANCE, List.of(update));

@@ -68,7 +68,7 @@ class WorkingCopyTest {
         inserter.flush();
         base = repo.parseCommit(id);
       }
-      WorkingCopy wc = new WorkingCopy(repo, "file:///unused", null, Duration.ofSeconds(5));
+      WorkingCopy wc = new WorkingCopy(repo, "file:///unused", null, null, Duration.ofSeconds(5));
 
       for (String path :
           List.of(

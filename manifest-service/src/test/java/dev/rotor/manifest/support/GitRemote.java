@@ -1,6 +1,7 @@
 package dev.rotor.manifest.support;
 
 import dev.rotor.testsupport.git.GitServer;
+import dev.rotor.testsupport.git.SshGitServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -27,7 +28,8 @@ import org.eclipse.jgit.treewalk.TreeWalk;
 
 /**
  * A real Git remote over HTTP with basic auth (test-support's {@link GitServer}) and what tests
- * read from it: branches, history, file contents, every object.
+ * read from it: branches, history, file contents, every object; and two Git servers over SSH
+ * ({@link SshGitServer}), one trusted by the service's known_hosts file and one not.
  */
 public final class GitRemote implements AutoCloseable {
   public static final String WRITER = "rotor";
@@ -37,6 +39,8 @@ public final class GitRemote implements AutoCloseable {
 
   private final Path root;
   private final GitServer server;
+  private final SshGitServer ssh;
+  private final SshGitServer untrustedSsh;
 
   public GitRemote() {
     this.root =
@@ -45,10 +49,22 @@ public final class GitRemote implements AutoCloseable {
             .resolve("git-remote-" + UUID.randomUUID().toString().substring(0, 8));
     this.server = GitServer.start(root, WRITER, PASSWORD);
     server.addReader(READER, READER_PASSWORD);
+    this.ssh = SshGitServer.start(root.resolve("ssh"));
+    this.untrustedSsh = SshGitServer.start(root.resolve("ssh-untrusted"));
   }
 
   public GitServer server() {
     return server;
+  }
+
+  /** A Git server over SSH whose host key the service trusts (its known_hosts has it). */
+  public SshGitServer ssh() {
+    return ssh;
+  }
+
+  /** A Git server over SSH whose host key is in no known_hosts file of the service. */
+  public SshGitServer untrustedSsh() {
+    return untrustedSsh;
   }
 
   /** A new repository holding {@code files} in one commit on {@code main}; its clone URL. */
@@ -186,6 +202,8 @@ public final class GitRemote implements AutoCloseable {
   @Override
   public void close() {
     server.close();
+    ssh.close();
+    untrustedSsh.close();
     try (Stream<Path> paths = Files.walk(root)) {
       paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException e) {

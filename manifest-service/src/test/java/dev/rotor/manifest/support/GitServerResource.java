@@ -1,5 +1,6 @@
 package dev.rotor.manifest.support;
 
+import dev.rotor.testsupport.git.SshGitServer;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -45,8 +46,20 @@ public class GitServerResource implements QuarkusTestResourceLifecycleManager {
           + "# public key: age1eacy3jkdw0twfpcmmnpn93agsst7rm9uhpek69478vvgaam0kqyqhn50ws\n"
           + "AGE-SECRET-KEY-1ML9DLFUPA7P60AT8CNU355F8WQ9955TZM2T65NVKSRX0275GG4TQ02FF5C\n";
 
+  /** Passphrase of the SSH key the trusted server does not know (an encrypted key). */
+  public static final String STRANGER_PASSPHRASE = "stranger-passphrase-" + UUID.randomUUID();
+
   private GitRemote remote;
   private Path work;
+
+  private static String writeFile(Path file, String content) {
+    try {
+      Files.writeString(file, content);
+      return file.toString();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
 
   @Override
   public Map<String, String> start() {
@@ -73,6 +86,29 @@ public class GitServerResource implements QuarkusTestResourceLifecycleManager {
     config.put(prefix + "git.repositories[1].url-prefix", base + "locked/");
     config.put(prefix + "git.repositories[1].username", GitRemote.WRITER);
     config.put(prefix + "git.repositories[1].password", "wrong-" + GitRemote.PASSWORD);
+    // SSH: the trusted server with its writer key; its locked/ repositories with a key it does
+    // not know; any other SSH URL (the untrusted server) with the default key, which that server
+    // would accept, but its host key is not in the known_hosts file.
+    String ssh = "ssh://git@127.0.0.1:" + remote.ssh().port() + "/";
+    config.put(
+        prefix + "git.ssh.known-hosts-file",
+        remote.ssh().writeKnownHosts(work.resolve("ssh/known_hosts")).toString());
+    config.put(prefix + "git.repositories[2].url-prefix", ssh);
+    config.put(
+        prefix + "git.repositories[2].ssh-key-file",
+        remote.ssh().writeWriterKey(work.resolve("ssh/id_ecdsa")).toString());
+    config.put(prefix + "git.repositories[3].url-prefix", ssh + "locked/");
+    config.put(
+        prefix + "git.repositories[3].ssh-key-file",
+        SshGitServer.writePrivateKey(
+                work.resolve("ssh/id_stranger"), SshGitServer.generateKey(), STRANGER_PASSPHRASE)
+            .toString());
+    config.put(
+        prefix + "git.repositories[3].ssh-key-passphrase-file",
+        writeFile(work.resolve("ssh/stranger-passphrase"), STRANGER_PASSPHRASE + "\n"));
+    config.put(
+        prefix + "git.default-credentials.ssh-key-file",
+        remote.untrustedSsh().writeWriterKey(work.resolve("ssh/id_default")).toString());
     config.put(prefix + "git.author-email-domain", "users.example.com");
     config.put(prefix + "local.teams.security", "bob,carol,dave");
     config.put(prefix + "github.webhook-secret", WEBHOOK_SECRET);
