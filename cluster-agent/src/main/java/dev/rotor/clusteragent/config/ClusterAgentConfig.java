@@ -88,6 +88,23 @@ public interface ClusterAgentConfig {
     /** Password or access token for HTTPS repositories; needs {@code username}. */
     Optional<String> password();
 
+    /**
+     * Private key file (OpenSSH or PEM; a read-only deploy key mounted from a Secret) for SSH
+     * repositories ({@code ssh://} and {@code git@host:path}); public-key authentication only. Its
+     * content is never logged.
+     */
+    Optional<Path> sshKeyFile();
+
+    /** File holding the passphrase of {@code ssh-key-file}, if the key is encrypted. */
+    Optional<Path> sshKeyPassphraseFile();
+
+    /**
+     * known_hosts file with the host keys of the SSH Git servers (e.g. {@code ssh-keyscan} output
+     * whose fingerprints were checked). Required with {@code ssh-key-file}: an unknown or changed
+     * host key is refused; {@code ~/.ssh} is never consulted and the file is never written.
+     */
+    Optional<Path> sshKnownHostsFile();
+
     /** Local cache of fetched repositories (bare clones; safe to delete). */
     @WithDefault("${java.io.tmpdir}/rotor-cluster-agent/git")
     Path cacheDirectory();

@@ -1,5 +1,7 @@
 package dev.rotor.clusteragent.config;
 
+import dev.rotor.common.git.GitSsh;
+import dev.rotor.common.git.SshIdentity;
 import dev.rotor.common.plan.PolicyException;
 import dev.rotor.common.plan.PolicyLoader;
 import java.time.Duration;
@@ -44,6 +46,31 @@ public final class ConfigValidation {
     if (config.git().password().isPresent() && config.git().username().isEmpty()) {
       problems.add(PREFIX + "git.username: is required when git.password is set");
     }
+    config
+        .git()
+        .sshKeyFile()
+        .ifPresent(
+            key -> {
+              problems.addAll(
+                  new SshIdentity(key, config.git().sshKeyPassphraseFile())
+                      .problems(
+                          PREFIX + "git.ssh-key-file", PREFIX + "git.ssh-key-passphrase-file"));
+              if (config.git().sshKnownHostsFile().isEmpty()) {
+                problems.add(
+                    PREFIX
+                        + "git.ssh-known-hosts-file: is required with git.ssh-key-file (host keys"
+                        + " are always checked)");
+              }
+            });
+    if (config.git().sshKeyPassphraseFile().isPresent() && config.git().sshKeyFile().isEmpty()) {
+      problems.add(PREFIX + "git.ssh-key-passphrase-file: given without git.ssh-key-file");
+    }
+    config
+        .git()
+        .sshKnownHostsFile()
+        .ifPresent(
+            f ->
+                problems.addAll(GitSsh.knownHostsProblems(PREFIX + "git.ssh-known-hosts-file", f)));
     if (config.apply().fieldManager().isBlank()) {
       problems.add(PREFIX + "apply.field-manager: must not be empty");
     }
@@ -74,6 +101,9 @@ public final class ConfigValidation {
                 + cluster
                 + "'; check the cluster name or the policy");
       }
+      if (problems.isEmpty()) {
+        sshRepositoryProblems(config, policy, problems);
+      }
     } catch (PolicyException e) {
       problems.add(PREFIX + "policy-file: " + e.getMessage());
     }
@@ -82,6 +112,37 @@ public final class ConfigValidation {
           "The cluster-agent's configuration is invalid:\n" + String.join("\n", problems));
     }
     return policy;
+  }
+
+  /** The policy names an SSH repository for this cluster: the agent needs a key and known_hosts. */
+  private static void sshRepositoryProblems(
+      ClusterAgentConfig config, AgentPolicy policy, List<String> problems) {
+    List<String> ssh =
+        policy.targetsOnCluster().stream()
+            .map(t -> t.plan().manifest().repository())
+            .filter(GitSsh::isSshUrl)
+            .map(url -> url.replaceAll("//[^/@]*@", "//"))
+            .distinct()
+            .sorted()
+            .toList();
+    if (ssh.isEmpty()) {
+      return;
+    }
+    if (config.git().sshKeyFile().isEmpty()) {
+      problems.add(
+          PREFIX
+              + "git.ssh-key-file: is required: the policy "
+              + config.policyFile()
+              + " names SSH repositories for this cluster ("
+              + String.join(", ", ssh)
+              + ")");
+    }
+    if (config.git().sshKnownHostsFile().isEmpty() && config.git().sshKeyFile().isEmpty()) {
+      problems.add(
+          PREFIX
+              + "git.ssh-known-hosts-file: is required: the policy names SSH repositories for this"
+              + " cluster");
+    }
   }
 
   private static void positive(List<String> problems, String key, Duration value) {

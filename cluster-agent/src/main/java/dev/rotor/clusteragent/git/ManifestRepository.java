@@ -6,9 +6,12 @@ import dev.rotor.clusteragent.work.Pauses;
 import dev.rotor.clusteragent.work.RolloutFailure;
 import dev.rotor.common.crypto.Fingerprints;
 import dev.rotor.common.event.Reasons;
+import dev.rotor.common.git.GitSsh;
+import dev.rotor.common.git.SshIdentity;
 import dev.rotor.common.plan.ManifestSpec;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -70,11 +73,20 @@ public class ManifestRepository {
   private final Counter fetches;
   private final Counter fetchesShared;
 
+  /** The SSH transport of the agent's key, or null without {@code git.ssh-key-file}. */
+  private final GitSsh ssh;
+
   private record Fetched(long startedNanos, ObjectId tip) {}
 
   ManifestRepository(ClusterAgentConfig config, MeterRegistry registry) {
     this.config = config.git();
     this.retry = config.retry();
+    this.ssh =
+        this.config.sshKeyFile().isPresent() && this.config.sshKnownHostsFile().isPresent()
+            ? GitSsh.of(
+                new SshIdentity(this.config.sshKeyFile().get(), this.config.sshKeyPassphraseFile()),
+                this.config.sshKnownHostsFile().get())
+            : null;
     this.fetches =
         Counter.builder("rotor.cluster-agent.git.fetches")
             .description("Fetches of a manifest repository's branch")
@@ -241,7 +253,9 @@ public class ManifestRepository {
       try {
         return withRepositoryOnce(manifest, work);
       } catch (RolloutFailure failure) {
-        if (failure.reason() != Reasons.Rollout.GIT_UNAVAILABLE || attempt >= FETCH_ATTEMPTS) {
+        if (failure.reason() != Reasons.Rollout.GIT_UNAVAILABLE
+            || failure.isRefused()
+            || attempt >= FETCH_ATTEMPTS) {
           throw failure;
         }
         LOG.warnf(
@@ -293,12 +307,23 @@ public class ManifestRepository {
               .setRemote(manifest.repository())
               .setRefSpecs(new RefSpec("+refs/heads/" + manifest.branch() + ":" + remoteRef))
               .setTimeout((int) Math.max(1, config.timeout().toSeconds()));
-      CredentialsProvider credentials = credentials();
+      boolean overSsh = GitSsh.isSshUrl(manifest.repository());
+      CredentialsProvider credentials = overSsh ? null : credentials();
       if (credentials != null) {
         fetch.setCredentialsProvider(credentials);
       }
+      // Never JGit's default SSH session factory (it would read ~/.ssh): the agent's key, or none.
+      fetch.setTransportConfigCallback(
+          ssh != null
+              ? ssh.transportConfig()
+              : GitSsh.refusing(
+                  "no SSH key is configured: set rotor.cluster-agent.git.ssh-key-file and"
+                      + " rotor.cluster-agent.git.ssh-known-hosts-file"));
       fetch.call();
     } catch (GitAPIException e) {
+      if (GitSsh.isSshUrl(manifest.repository())) {
+        refusedOverSsh(manifest, e);
+      }
       throw new RolloutFailure(
           Reasons.Rollout.GIT_UNAVAILABLE,
           "cannot fetch branch "
@@ -327,6 +352,35 @@ public class ManifestRepository {
     LOG.debugf(
         "fetched %s: %s at %s", safeUrl(manifest.repository()), manifest.branch(), tip.name());
     return tip;
+  }
+
+  /** Throws a final GIT_UNAVAILABLE when SSH refused the connection for a reason retries keep. */
+  private static void refusedOverSsh(ManifestSpec manifest, GitAPIException e) {
+    String where =
+        "cannot fetch branch " + manifest.branch() + " of " + safeUrl(manifest.repository()) + ": ";
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof GitSsh.NotConfiguredException n) {
+        throw RolloutFailure.refused(Reasons.Rollout.GIT_UNAVAILABLE, where + n.reason());
+      }
+    }
+    GitSsh.refusalOf(e)
+        .ifPresent(
+            refusal -> {
+              throw RolloutFailure.refused(
+                  Reasons.Rollout.GIT_UNAVAILABLE,
+                  where
+                      + refusal.description()
+                      + (refusal == GitSsh.Refusal.HOST_KEY
+                          ? "; rotor.cluster-agent.git.ssh-known-hosts-file"
+                          : "; rotor.cluster-agent.git.ssh-key-file"));
+            });
+  }
+
+  @PreDestroy
+  void close() {
+    if (ssh != null) {
+      ssh.close();
+    }
   }
 
   private Repository open(String url) throws IOException {

@@ -95,6 +95,38 @@ class ConfigValidationTest {
         .hasMessageContaining("targets[0].stages[0].soak");
   }
 
+  @Test
+  void aMissingSshKeyOrKnownHostsFileFailsTheStartNamingTheKey() {
+    Map<String, String> bad = new HashMap<>();
+    bad.put("rotor.cluster-agent.git.ssh-key-file", directory.resolve("no-key").toString());
+
+    assertThatThrownBy(() -> ConfigValidation.validate(config(bad)))
+        .hasMessageContaining(
+            "rotor.cluster-agent.git.ssh-key-file: "
+                + directory.resolve("no-key")
+                + " is not a readable file")
+        .hasMessageContaining(
+            "rotor.cluster-agent.git.ssh-known-hosts-file: is required with git.ssh-key-file");
+  }
+
+  @Test
+  void aPolicyWithAnSshRepositoryForThisClusterNeedsAnSshKey() throws Exception {
+    Path ssh = directory.resolve("ssh-policy.yaml");
+    Files.writeString(
+        ssh,
+        AgentPolicyTest.POLICY.replaceAll(
+            "repository: \\S+", "repository: git@github.com:aether/gitops.git"));
+    assertThat(Files.readString(ssh)).contains("git@github.com:aether/gitops.git");
+
+    assertThatThrownBy(
+            () ->
+                ConfigValidation.validate(
+                    config(Map.of("rotor.cluster-agent.policy-file", ssh.toString()))))
+        .hasMessageContaining("rotor.cluster-agent.git.ssh-key-file: is required: the policy")
+        .hasMessageContaining("names SSH repositories for this cluster")
+        .hasMessageContaining("git@github.com:aether/gitops.git");
+  }
+
   private static ClusterAgentConfig config(Map<String, String> overrides) {
     Map<String, String> properties = new HashMap<>();
     properties.put("rotor.cluster-agent.cluster", "aether-staging");

@@ -1,16 +1,21 @@
 package dev.rotor.clusteragent.git;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.rotor.clusteragent.config.ClusterAgentConfig;
+import dev.rotor.clusteragent.work.RolloutFailure;
+import dev.rotor.common.event.Reasons;
 import dev.rotor.common.plan.ManifestFormat;
 import dev.rotor.common.plan.ManifestSpec;
+import dev.rotor.testsupport.git.SshGitServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfigBuilder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -119,18 +124,139 @@ class ManifestRepositoryTest {
   }
 
   private static ClusterAgentConfig config(Path cache) {
+    return config(cache, Map.of());
+  }
+
+  private static ClusterAgentConfig config(Path cache, Map<String, String> overrides) {
+    Map<String, String> properties = new java.util.HashMap<>();
+    properties.put("rotor.cluster-agent.cluster", "aether-staging");
+    properties.put("rotor.cluster-agent.policy-file", "unused.yaml");
+    properties.put("rotor.cluster-agent.git.cache-directory", cache.toString());
+    properties.put("rotor.cluster-agent.retry.initial-backoff", "PT0.1S");
+    properties.putAll(overrides);
     return new SmallRyeConfigBuilder()
         .addDefaultInterceptors()
         .withMapping(ClusterAgentConfig.class)
-        .withSources(
-            new PropertiesConfigSource(
-                Map.of(
-                    "rotor.cluster-agent.cluster", "aether-staging",
-                    "rotor.cluster-agent.policy-file", "unused.yaml",
-                    "rotor.cluster-agent.git.cache-directory", cache.toString()),
-                "test",
-                500))
+        .withSources(new PropertiesConfigSource(properties, "test", 500))
         .build()
         .getConfigMapping(ClusterAgentConfig.class);
+  }
+
+  // ---------------------------------------------------------------- over SSH
+
+  @Test
+  void aManifestIsReadOverSshWithAReadOnlyKeyAndTheKnownHostsFile() {
+    try (SshGitServer server = SshGitServer.start(directory.resolve("ssh"))) {
+      KeyPair reader = SshGitServer.generateKey();
+      server.addReader(reader.getPublic());
+      String url = server.createRepository("platform/gitops.git");
+      String commit =
+          server.commit("platform/gitops.git", "main", Map.of(PATH, "over ssh"), "Add manifest");
+      ManifestSpec overSsh = new ManifestSpec(url, "main", PATH, ManifestFormat.SECRET, true);
+      Path key =
+          SshGitServer.writePrivateKey(directory.resolve("keys/id_reader"), reader, "pass-" + PATH);
+      ManifestRepository agent =
+          new ManifestRepository(
+              config(
+                  directory.resolve("ssh-cache"),
+                  Map.of(
+                      "rotor.cluster-agent.git.ssh-key-file", key.toString(),
+                      "rotor.cluster-agent.git.ssh-key-passphrase-file",
+                          writeFile(directory.resolve("keys/passphrase"), "pass-" + PATH + "\n"),
+                      "rotor.cluster-agent.git.ssh-known-hosts-file",
+                          server
+                              .writeKnownHosts(directory.resolve("keys/known_hosts"))
+                              .toString())),
+              new SimpleMeterRegistry());
+      try {
+        assertThat(text(agent.read(overSsh, commit))).isEqualTo("over ssh");
+      } finally {
+        agent.close();
+      }
+    }
+  }
+
+  @Test
+  void anUnknownHostKeyOrAKeyTheServerRefusesFailsAtOnceWithWhatToCheck() {
+    try (SshGitServer server = SshGitServer.start(directory.resolve("ssh"))) {
+      String url = server.createRepository("platform/gitops.git");
+      String commit = server.commit("platform/gitops.git", "main", Map.of(PATH, "x"), "Add");
+      ManifestSpec overSsh = new ManifestSpec(url, "main", PATH, ManifestFormat.SECRET, true);
+      Path writerKey = server.writeWriterKey(directory.resolve("keys/id_writer"));
+      Path otherHost =
+          server.writeKnownHosts(
+              directory.resolve("keys/other_known_hosts"), SshGitServer.generateKey().getPublic());
+      ManifestRepository untrusting =
+          new ManifestRepository(
+              config(
+                  directory.resolve("cache-1"),
+                  Map.of(
+                      "rotor.cluster-agent.git.ssh-key-file", writerKey.toString(),
+                      "rotor.cluster-agent.git.ssh-known-hosts-file", otherHost.toString())),
+              new SimpleMeterRegistry());
+      try {
+        assertThatThrownBy(() -> untrusting.read(overSsh, commit))
+            .isInstanceOfSatisfying(
+                RolloutFailure.class,
+                f -> {
+                  assertThat(f.reason()).isEqualTo(Reasons.Rollout.GIT_UNAVAILABLE);
+                  assertThat(f.isRefused()).isTrue();
+                  assertThat(f.getMessage())
+                      .contains("host key is not in the configured known_hosts file")
+                      .endsWith("rotor.cluster-agent.git.ssh-known-hosts-file");
+                });
+      } finally {
+        untrusting.close();
+      }
+      assertThat(server.servedRepositories()).isEmpty();
+
+      Path stranger =
+          SshGitServer.writePrivateKey(
+              directory.resolve("keys/id_stranger"), SshGitServer.generateKey(), null);
+      ManifestRepository refused =
+          new ManifestRepository(
+              config(
+                  directory.resolve("cache-2"),
+                  Map.of(
+                      "rotor.cluster-agent.git.ssh-key-file", stranger.toString(),
+                      "rotor.cluster-agent.git.ssh-known-hosts-file",
+                          server
+                              .writeKnownHosts(directory.resolve("keys/known_hosts"))
+                              .toString())),
+              new SimpleMeterRegistry());
+      try {
+        assertThatThrownBy(() -> refused.read(overSsh, commit))
+            .isInstanceOfSatisfying(
+                RolloutFailure.class,
+                f -> {
+                  assertThat(f.isRefused()).isTrue();
+                  assertThat(f.getMessage())
+                      .contains("the server refused the SSH key")
+                      .doesNotContain(SshGitServer.privateKeyLines(stranger).get(1));
+                });
+      } finally {
+        refused.close();
+      }
+
+      ManifestRepository keyless =
+          new ManifestRepository(config(directory.resolve("cache-3")), new SimpleMeterRegistry());
+      assertThatThrownBy(() -> keyless.read(overSsh, commit))
+          .isInstanceOfSatisfying(
+              RolloutFailure.class,
+              f -> {
+                assertThat(f.isRefused()).isTrue();
+                assertThat(f.getMessage())
+                    .contains("no SSH key is configured: set rotor.cluster-agent.git.ssh-key-file");
+              });
+    }
+  }
+
+  private static String writeFile(Path file, String content) {
+    try {
+      Files.createDirectories(file.getParent());
+      return Files.writeString(file, content).toString();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 }

@@ -123,12 +123,8 @@ public abstract class AgentScenario {
           .create();
       org.awaitility.Awaitility.await().atMost(TIMEOUT).until(() -> secret(target) != null);
     }
-    env.git()
-        .commit(
-            AgentEnvironment.REPOSITORY,
-            "main",
-            Map.of(target.path(), manifest(target, old.keyId(), keys)),
-            "Add " + target.id());
+    commitTo(
+        target, Map.of(target.path(), manifest(target, old.keyId(), keys)), "Add " + target.id());
     return old;
   }
 
@@ -165,24 +161,29 @@ public abstract class AgentScenario {
 
   private String commit(
       Targets.Target target, String rotationId, String phase, TestKey key, String manifest) {
-    return env.git()
-        .commit(
-            AgentEnvironment.REPOSITORY,
-            "main",
-            Map.of(target.path(), manifest),
-            "Rotate "
-                + target.id()
-                + ": "
-                + phase
-                + " "
-                + key.keyId()
-                + "\n\nRotor-Rotation-Id: "
-                + rotationId
-                + "\nRotor-Phase: "
-                + phase
-                + "\nRotor-Key-Fingerprint: "
-                + key.fingerprint()
-                + "\n");
+    return commitTo(
+        target,
+        Map.of(target.path(), manifest),
+        "Rotate "
+            + target.id()
+            + ": "
+            + phase
+            + " "
+            + key.keyId()
+            + "\n\nRotor-Rotation-Id: "
+            + rotationId
+            + "\nRotor-Phase: "
+            + phase
+            + "\nRotor-Key-Fingerprint: "
+            + key.fingerprint()
+            + "\n");
+  }
+
+  /** Commits on {@code main} of the target's repository (over SSH for {@link Targets#OVER_SSH}). */
+  private String commitTo(Targets.Target target, Map<String, String> files, String message) {
+    return target == Targets.OVER_SSH
+        ? env.ssh().commit(AgentEnvironment.REPOSITORY, "main", files, message)
+        : env.git().commit(AgentEnvironment.REPOSITORY, "main", files, message);
   }
 
   /** The manifest of {@code target}'s keyring in its format. */
@@ -458,8 +459,8 @@ public abstract class AgentScenario {
   // ---------------------------------------------------------------- leak checks
 
   /**
-   * Asserts that no key the tests made, and not the agent's Git password, appears in any record of
-   * the agent's topics or in the log.
+   * Asserts that no key the tests made, not the agent's Git password and no line of its SSH private
+   * key, appears in any record of the agent's topics or in the log.
    */
   protected void assertNothingLeaked() throws Exception {
     List<String> secrets = new java.util.ArrayList<>();
@@ -468,6 +469,10 @@ public abstract class AgentScenario {
       secrets.add(key.hex());
     }
     secrets.add(env.gitPassword());
+    secrets.addAll(
+        dev.rotor.testsupport.git.SshGitServer.privateKeyLines(env.sshKeyFile()).stream()
+            .filter(line -> line.length() >= 20)
+            .toList());
     for (String topic : List.of(Topics.ROLLOUTS, Topics.DLQ)) {
       for (ConsumerRecord<byte[], byte[]> record : kafka.readAll(topic)) {
         StringBuilder text =

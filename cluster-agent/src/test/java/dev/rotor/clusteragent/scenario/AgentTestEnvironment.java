@@ -2,6 +2,7 @@ package dev.rotor.clusteragent.scenario;
 
 import dev.rotor.common.plan.ManifestFormat;
 import dev.rotor.testsupport.git.GitServer;
+import dev.rotor.testsupport.git.SshGitServer;
 import dev.rotor.testsupport.kubernetes.SealingKeyPair;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
@@ -10,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.security.KeyPair;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -52,16 +54,27 @@ public class AgentTestEnvironment implements QuarkusTestResourceLifecycleManager
     git.addReader(reader, readerPassword);
     String repository = git.createRepository(AgentEnvironment.REPOSITORY);
     git.commit(AgentEnvironment.REPOSITORY, "main", Map.of("README.md", "GitOps\n"), "Start");
+    SshGitServer ssh = SshGitServer.start(root.resolve("ssh-repos"));
+    KeyPair sshReader = SshGitServer.generateKey();
+    ssh.addReader(sshReader.getPublic());
+    String sshRepository = ssh.createRepository(AgentEnvironment.REPOSITORY);
+    ssh.commit(AgentEnvironment.REPOSITORY, "main", Map.of("README.md", "GitOps\n"), "Start");
+    Path sshKey = SshGitServer.writePrivateKey(root.resolve("ssh/id_reader"), sshReader, null);
+    Path knownHosts = ssh.writeKnownHosts(root.resolve("ssh/known_hosts"));
     Path policy = root.resolve("policy/rotor-policy.yaml");
     SealingKeyPair.shared().writeCertificate(root.resolve("policy/certs/sealed-secrets.pem"));
-    write(policy, policy(repository));
-    environment = new AgentEnvironment(git, repository, policy, reader, readerPassword);
+    write(policy, policy(repository, sshRepository));
+    environment =
+        new AgentEnvironment(
+            git, repository, policy, reader, readerPassword, ssh, sshRepository, sshKey);
 
     Map<String, String> config = new HashMap<>();
     config.put("rotor.cluster-agent.cluster", Targets.CLUSTER);
     config.put("rotor.cluster-agent.policy-file", policy.toString());
     config.put("rotor.cluster-agent.git.username", reader);
     config.put("rotor.cluster-agent.git.password", readerPassword);
+    config.put("rotor.cluster-agent.git.ssh-key-file", sshKey.toString());
+    config.put("rotor.cluster-agent.git.ssh-known-hosts-file", knownHosts.toString());
     config.put("rotor.cluster-agent.git.cache-directory", root.resolve("git-cache").toString());
     config.put("rotor.cluster-agent.git.timeout", "PT5S");
     config.put("rotor.cluster-agent.state.namespace", "rotor");
@@ -89,10 +102,11 @@ public class AgentTestEnvironment implements QuarkusTestResourceLifecycleManager
   public void stop() {
     if (environment != null) {
       environment.git().close();
+      environment.ssh().close();
     }
   }
 
-  private static String policy(String repository) {
+  private static String policy(String repository, String sshRepository) {
     StringBuilder yaml =
         new StringBuilder(
             """
@@ -115,6 +129,9 @@ public class AgentTestEnvironment implements QuarkusTestResourceLifecycleManager
       yaml.append("    manifest:\n");
       if (target.unreachableRepository()) {
         yaml.append("      repository: http://127.0.0.1:9/git/gitops.git\n");
+      }
+      if (target == Targets.OVER_SSH) {
+        yaml.append("      repository: ").append(sshRepository).append('\n');
       }
       yaml.append("      path: ").append(target.path()).append('\n');
       if (target.format() == ManifestFormat.SECRET) {

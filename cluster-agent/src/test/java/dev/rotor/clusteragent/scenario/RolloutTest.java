@@ -197,6 +197,26 @@ class RolloutTest extends AgentScenario {
   }
 
   @Test
+  void aManifestInAnSshRepositoryIsReadOverSshWithTheAgentsReadOnlyKey() {
+    Targets.Target target = Targets.OVER_SSH;
+    TestKey old = seed(target);
+    Rotation rotation = rotate(target, old);
+
+    send(approved(rotation));
+
+    awaitEvent(rotation.id(), ROLLOUT_COMPLETED, Phase.PROMOTE);
+    assertThat(events(rotation.id()))
+        .extracting(e -> e.type().eventName() + " " + phaseOf(e.data()).id())
+        .containsExactly(
+            "rollout.started distribute",
+            "rollout.completed distribute",
+            "rollout.started promote",
+            "rollout.completed promote");
+    assertThat(primaryOf(target)).isEqualTo(rotation.newKey().keyId());
+    assertThat(env.ssh().servedRepositories()).contains(AgentEnvironment.REPOSITORY);
+  }
+
+  @Test
   @Order(Integer.MAX_VALUE)
   void noKeyOrGitCredentialLeakedAndEveryRequestWasWithinTheAgentsRole() throws Exception {
     assertNothingLeaked();

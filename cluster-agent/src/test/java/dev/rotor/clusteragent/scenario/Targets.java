@@ -73,6 +73,10 @@ public final class Targets {
   public static final Target GITLESS =
       new Target("gitless", ManifestFormat.SECRET, List.of("app"), List.of(CLUSTER), false, true);
   public static final Target WATCH = plain("watch", List.of("app"), List.of(CLUSTER));
+
+  /** Its manifest is in a repository reached over SSH (the agent's read-only deploy key). */
+  public static final Target OVER_SSH = plain("over-ssh", List.of("app"), List.of(CLUSTER));
+
   public static final Target CRASH = plain("crash", List.of("app", "worker"), List.of(CLUSTER));
   public static final Target IDLE = plain("idle", List.of("app"), List.of(CLUSTER));
   public static final Target REPLAY = plain("replay", List.of("app"), List.of(CLUSTER));
@@ -110,6 +114,7 @@ public final class Targets {
   public static final List<Target> ALL =
       List.of(
           PAYMENTS,
+          OVER_SSH,
           VAULT,
           UNSEALED,
           UNSEALING,
