@@ -19,6 +19,7 @@ import dev.rotor.common.keyring.KeyringLayout;
 import dev.rotor.testsupport.KafkaTestClient;
 import dev.rotor.testsupport.kubernetes.KubernetesApiServer;
 import dev.rotor.testsupport.kubernetes.RolloutSimulator;
+import dev.rotor.verifier.store.RotationRecord;
 import dev.rotor.verifier.store.SoakKind;
 import dev.rotor.verifier.store.SoakRecord;
 import dev.rotor.verifier.store.SoakStatus;
@@ -243,6 +244,16 @@ final class Rig implements AutoCloseable {
                     .firstResultOptional()
                     .map(s -> s.status)
                     .orElse(null));
+  }
+
+  /** The rollback commit the verifier holds for {@code rotation}, if it has one. */
+  String rollbackCommitOf(Rotation rotation) {
+    return QuarkusTransaction.requiringNew()
+        .call(
+            () -> {
+              RotationRecord record = RotationRecord.findById(rotation.id());
+              return record == null ? null : record.rollbackCommit;
+            });
   }
 
   /**

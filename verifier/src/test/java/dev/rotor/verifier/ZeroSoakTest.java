@@ -1,6 +1,7 @@
 package dev.rotor.verifier;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.rotor.common.crypto.GeneratedKey;
 import dev.rotor.common.event.EventEnvelope;
@@ -16,6 +17,7 @@ import dev.rotor.testsupport.PrometheusResource;
 import dev.rotor.testsupport.kubernetes.InjectKubernetesApi;
 import dev.rotor.testsupport.kubernetes.KubernetesApiServer;
 import dev.rotor.testsupport.kubernetes.KubernetesApiTestResource;
+import dev.rotor.verifier.store.SoakKind;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -54,6 +56,7 @@ import org.junit.jupiter.api.TestInstance;
 class ZeroSoakTest {
   static final String PROM = "prom";
   static final String ZERO = "zero-soak";
+  static final String LATE = "late-promote";
 
   /** A tick far longer than the test waits for anything. */
   public static class HourlyTick implements QuarkusTestProfile {
@@ -126,5 +129,63 @@ class ZeroSoakTest {
             EventType.VERIFICATION_STARTED,
             EventType.VERIFICATION_PASSED,
             EventType.ROTATION_COMPLETED);
+  }
+
+  /**
+   * A person rolls the rotation back while its promote runs: the promote that finishes after the
+   * rollback was committed is not soaked, so a zero soak cannot pass the stage or complete a
+   * rotation that is rolled back; the rotation ends rolled back once its rollback is verified.
+   */
+  @Test
+  void aPromoteThatFinishesAfterTheRollbackWasCommittedIsNotSoakedNorCompleted() {
+    rig.deployment(LATE, 1, List.of(String.format(Rig.SELF_TEST, newKey.keyId(), oldKey.keyId())));
+    rig.secret(LATE + "-config", newKey, newKey, oldKey);
+    VerificationSpec quick = Rotation.QUICK;
+    Rotation rotation =
+        Rotation.of(
+            LATE,
+            LATE + "-config",
+            newKey.fingerprint(),
+            oldKey.keyId(),
+            new VerificationSpec(
+                "vector(0)",
+                "vector(0.001)",
+                "vector(0)",
+                quick.baselineWindow(),
+                quick.requiredLogPatterns(),
+                quick.forbiddenLogPatterns()),
+            Rotation.stage(PROM, Duration.ZERO, Rotation.everySecond(3), LATE));
+    Instant start = Instant.now();
+    rotation.admitted(start).forEach(rig::send);
+    rig.send(rotation.rolloutStarted(PROM, Phase.DISTRIBUTE, start));
+    rig.send(rotation.rolloutStarted(PROM, Phase.PROMOTE, start));
+    rig.send(rotation.rollbackCommitted(List.of(PROM), Instant.now()));
+    await("the verifier has the rollback")
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> rig.rollbackCommitOf(rotation), c -> Rotation.ROLLBACK_COMMIT.equals(c));
+    List<PodStatus> promoted = rig.restart(LATE);
+
+    rig.send(rotation.promoted(PROM, promoted, Instant.now()));
+    // The rollback, read after the promote on the same partition: once its check has started,
+    // the promote before it has been processed. (Had the promote completed the rotation, the
+    // rollback would not be checked at all.)
+    rig.secret(LATE + "-config", oldKey, newKey, oldKey);
+    rig.send(rotation.rolloutStarted(PROM, Phase.ROLLBACK, Instant.now()));
+    List<PodStatus> rolledBack = rig.restart(LATE);
+    rig.send(rotation.rolledBack(PROM, oldKey.keyId(), rolledBack, Instant.now()));
+    await("the rollback's check starts")
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> rig.soakStatus(rotation, SoakKind.ROLLBACK), s -> s != null);
+
+    assertThat(rig.soakStatus(rotation, SoakKind.STAGE))
+        .as("no soak of the promote that finished after the rollback")
+        .isNull();
+    assertThat(rig.events(rotation))
+        .as("nothing started, passed or completed for it")
+        .noneMatch(
+            e ->
+                e.type() == EventType.VERIFICATION_STARTED
+                    || e.type() == EventType.VERIFICATION_PASSED
+                    || e.type() == EventType.ROTATION_COMPLETED);
   }
 }

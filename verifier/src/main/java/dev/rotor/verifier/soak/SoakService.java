@@ -121,6 +121,15 @@ public class SoakService {
           done.rotationId(), rotation.outcome, done.cluster());
       return;
     }
+    if (rotation.rollbackCommit != null) {
+      // A promote that finished after the rollback was committed (a person's rollback during the
+      // phase): soaking it could pass a stage, or complete a rotation, that is rolled back.
+      LOG.warnf(
+          "ROTOR-4017 rotation %s is being rolled back (commit %s): the promote on %s that"
+              + " finished after it is not soaked",
+          done.rotationId(), rotation.rollbackCommit, done.cluster());
+      return;
+    }
     if (soakOf(done.rotationId(), done.cluster(), SoakKind.STAGE).isPresent()) {
       LOG.infof(
           "ROTOR-4014 rotation %s is soaked on %s already; %s changes nothing",
@@ -330,7 +339,10 @@ public class SoakService {
                 SoakStatus.INCONCLUSIVE)
             .withLock(LockModeType.PESSIMISTIC_WRITE)
             .list();
-    if (rotation == null || rotation.outcome != null || waiting.isEmpty()) {
+    if (rotation == null
+        || rotation.outcome != null
+        || rotation.rollbackCommit != null
+        || waiting.isEmpty()) {
       LOG.infof(
           "ROTOR-4024 %s forces rotation %s, but no stage of it is inconclusive: nothing to force",
           approved.approver(), approved.rotationId());
@@ -556,7 +568,9 @@ public class SoakService {
   /** rotation.completed when {@code soak} was the plan's last stage. */
   private void completeIfLastStage(
       RotationRecord rotation, SoakRecord soak, Plan plan, String causeId) {
-    if (!plan.isLastStage(soak.stageIndex) || rotation.outcome != null) {
+    if (!plan.isLastStage(soak.stageIndex)
+        || rotation.outcome != null
+        || rotation.rollbackCommit != null) {
       return;
     }
     List<StageVerdict> verdicts = new ArrayList<>();
