@@ -105,6 +105,16 @@ public class Intake {
     if (isDuplicate(event)) {
       return;
     }
+    if (journal.isRolledBack(event.rotationId())) {
+      // Read after the rotation's manifest.rolled-back (another topic, so in any order): the
+      // rotation is over, and a rollout now would put its key back where it was rolled back.
+      LOG.warnf(
+          "ROTOR-3055 skipping %s %s: rotation %s is rolled back, so no stage of it starts on %s",
+          event.type().eventName(), event.id(), event.rotationId(), config.cluster());
+      metrics.skipped("rolled-back");
+      journal.done(event.id(), Job.Kind.ROLLOUT, "skipped: the rotation is rolled back");
+      return;
+    }
     Optional<String> refusal = policy.refusal(plan);
     if (refusal.isPresent()) {
       refuse(event, Job.Kind.ROLLOUT, refusal.get());
@@ -142,6 +152,7 @@ public class Intake {
       metrics.skipped("other-stage");
       return;
     }
+    journal.rolledBack(rolledBack.rotationId(), event.id());
     coordinator.cancelRotation(rolledBack.rotationId());
     if (!rolledBack.clusters().contains(config.cluster())) {
       LOG.infof(

@@ -55,6 +55,9 @@ public class JobJournal {
   private static final ObjectMapper JSON = EventCodec.mapper();
   private static final String KEY_PREFIX = "job.";
 
+  /** The id of the entry that records a rotation as rolled back. */
+  private static final String ROLLED_BACK = "rolled-back:";
+
   private final KubernetesClient client;
   private final ClusterAgentConfig config;
   private final Clock clock;
@@ -113,6 +116,19 @@ public class JobJournal {
       }
       pending.sort(Comparator.comparing(job -> job.cause().time()));
       prune();
+      // A rollout of a rotation that was rolled back while it waited or ran (the cancellation
+      // was held in memory only): it must not resume after a restart.
+      List<Job> cancelled =
+          pending.stream()
+              .filter(job -> job.kind() == Job.Kind.ROLLOUT && isRolledBack(job.rotationId()))
+              .toList();
+      for (Job job : cancelled) {
+        LOG.infof(
+            "ROTOR-3054 rotation %s was rolled back: its pending rollout (%s) does not resume",
+            job.rotationId(), job.id());
+        done(job.id(), job.kind(), "cancelled: the rotation is rolled back");
+      }
+      pending.removeAll(cancelled);
       loaded = true;
       return pending;
     } finally {
@@ -128,6 +144,29 @@ public class JobJournal {
     } finally {
       lock.unlock();
     }
+  }
+
+  /**
+   * Records that rotation {@code rotationId} is rolled back (its {@code manifest.rolled-back} was
+   * read), whether or not this cluster has anything to roll back, so that none of its rollouts
+   * starts or resumes here later, after a restart too. Kept as long as an ended job.
+   */
+  public void rolledBack(String rotationId, String eventId) {
+    if (!isRolledBack(rotationId)) {
+      write(
+          new Entry(
+              ROLLED_BACK + rotationId,
+              Job.Kind.ROLLBACK,
+              config.cluster(),
+              "rolled back by " + eventId,
+              clock.instant(),
+              null));
+    }
+  }
+
+  /** Whether rotation {@code rotationId} was recorded as rolled back. */
+  public boolean isRolledBack(String rotationId) {
+    return knows(ROLLED_BACK + rotationId);
   }
 
   /** The pending job of event {@code eventId}, if any. */

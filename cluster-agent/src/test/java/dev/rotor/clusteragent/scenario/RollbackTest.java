@@ -6,6 +6,7 @@ import static dev.rotor.common.event.EventType.ROLLOUT_COMPLETED;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.rotor.clusteragent.work.JobJournal;
 import dev.rotor.common.event.EventEnvelope;
 import dev.rotor.common.event.Phase;
 import dev.rotor.common.event.PodStatus;
@@ -13,10 +14,13 @@ import dev.rotor.common.event.Reasons;
 import dev.rotor.common.event.RollbackCompleted;
 import dev.rotor.common.event.RollbackFailed;
 import dev.rotor.testsupport.KafkaResource;
+import dev.rotor.testsupport.kubernetes.ApiFault;
+import dev.rotor.testsupport.kubernetes.KubernetesApiDispatcher.InjectedFault;
 import dev.rotor.testsupport.kubernetes.KubernetesApiTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.MethodOrderer;
@@ -35,6 +39,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 @WithTestResource(AgentTestEnvironment.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RollbackTest extends AgentScenario {
+  @Inject JobJournal journal;
 
   @Test
   @Order(1)
@@ -95,6 +100,62 @@ class RollbackTest extends AgentScenario {
         .contains("commit " + offBranch + " is not on branch main")
         .contains("applies only what was merged");
     assertThat(restarts(target, "app")).isEqualTo(before);
+  }
+
+  /**
+   * The rollback of a rotation whose next stage is this cluster's, read before the previous stage's
+   * verification.passed (two topics, so in any order): nothing of it starts here.
+   */
+  @Test
+  @Order(3)
+  void aStageOfARotationRolledBackBeforeItStartedHereNeverStarts() {
+    Targets.Target target = Targets.SECOND_STAGE;
+    TestKey old = seed(target);
+    Rotation rotation = rotate(target, old);
+    double notApplied = skipped("not-applied");
+    double skippedRolledBack = skipped("rolled-back");
+    send(rolledBack(rotation, commitRollback(rotation), List.of(Targets.CANARY)));
+    await().atMost(TIMEOUT).until(() -> skipped("not-applied") > notApplied);
+
+    send(passed(rotation, Targets.CANARY));
+
+    await().atMost(TIMEOUT).until(() -> skipped("rolled-back") > skippedRolledBack);
+    assertThat(restarts(target, "app")).isZero();
+    assertThat(events(rotation.id())).as("no rollout.* of the rolled-back rotation").isEmpty();
+    assertThat(primaryOf(target)).isEqualTo(old.keyId());
+  }
+
+  /**
+   * A rollback read while the rotation's rollout runs here, then the agent restarts: the rollout
+   * does not resume (its promote would make the rolled-back key primary again); the rollback runs.
+   */
+  @Test
+  @Order(4)
+  void aRolloutCancelledByARollbackDoesNotResumeAfterARestart() {
+    Targets.Target target = Targets.IDLE;
+    TestKey old = seed(target);
+    Rotation rotation = rotate(target, old);
+    InjectedFault hang =
+        api.dispatcher()
+            .inject("PATCH", "/apis/apps/v1/namespaces/idle/deployments/app", ApiFault.hang(), 1);
+    send(approved(rotation));
+    await().atMost(TIMEOUT).until(() -> hang.hits() == 1);
+    String commit = commitRollback(rotation);
+    send(rolledBack(rotation, commit, List.of(Targets.CLUSTER)));
+    await().atMost(TIMEOUT).until(() -> journal.isRolledBack(rotation.id()));
+
+    coordinator.stop();
+    coordinator.start();
+
+    RollbackCompleted completed =
+        (RollbackCompleted) awaitEvent(rotation.id(), ROLLBACK_COMPLETED).data();
+    assertThat(completed.observedPrimaryKeyId()).isEqualTo(old.keyId());
+    assertThat(api.rollouts().rollouts(target.namespace(), "app"))
+        .extracting(r -> r.templateAnnotations().get("rotor.dev/rotation"))
+        .as("the cancelled rollout's promote never ran")
+        .containsExactly(rotation.id() + "/rollback");
+    assertThat(events(rotation.id())).noneMatch(e -> e.type() == ROLLOUT_COMPLETED);
+    assertThat(primaryOf(target)).isEqualTo(old.keyId());
   }
 
   @Test
