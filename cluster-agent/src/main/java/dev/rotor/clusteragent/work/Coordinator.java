@@ -190,15 +190,19 @@ public class Coordinator {
   /**
    * Cancels the rollouts of {@code rotationId} that have not started (they end as cancelled in the
    * journal) and stops a running one before its next phase.
+   *
+   * @return whether a rollout of the rotation was running here: it may have applied a phase
    */
-  public void cancelRotation(String rotationId) {
+  public boolean cancelRotation(String rotationId) {
     List<Job> dropped = new ArrayList<>();
+    boolean wasRunning;
     synchronized (monitor) {
       waiting.values().removeIf(job -> isRolloutOf(job, rotationId) && dropped.add(job));
       queued.removeIf(job -> isRolloutOf(job, rotationId) && dropped.add(job));
-      running.values().stream()
-          .filter(job -> isRolloutOf(job, rotationId))
-          .forEach(job -> cancelled.add(job.id()));
+      List<Job> stopping =
+          running.values().stream().filter(job -> isRolloutOf(job, rotationId)).toList();
+      stopping.forEach(job -> cancelled.add(job.id()));
+      wasRunning = !stopping.isEmpty();
     }
     for (Job job : dropped) {
       LOG.infof(
@@ -206,6 +210,7 @@ public class Coordinator {
           rotationId, config.cluster());
       journal.done(job.id(), job.kind(), "cancelled");
     }
+    return wasRunning;
   }
 
   /** Jobs held by a maintenance window. */

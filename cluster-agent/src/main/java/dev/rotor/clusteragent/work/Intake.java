@@ -153,8 +153,15 @@ public class Intake {
       return;
     }
     journal.rolledBack(rolledBack.rotationId(), event.id());
-    coordinator.cancelRotation(rolledBack.rotationId());
-    if (!rolledBack.clusters().contains(config.cluster())) {
+    boolean wasRunning = coordinator.cancelRotation(rolledBack.rotationId());
+    if (wasRunning && !rolledBack.clusters().contains(config.cluster())) {
+      // The manifest-service lists the clusters it knew had started; this one's rollout was
+      // running when the rollback came and may have applied a phase: roll it back too.
+      LOG.warnf(
+          "ROTOR-3056 %s %s does not list %s, but the rotation's rollout was running here: rolling"
+              + " it back here too",
+          event.type().eventName(), event.id(), config.cluster());
+    } else if (!rolledBack.clusters().contains(config.cluster())) {
       LOG.infof(
           "ROTOR-3003 %s %s does not list %s: nothing to roll back here",
           event.type().eventName(), event.id(), config.cluster());

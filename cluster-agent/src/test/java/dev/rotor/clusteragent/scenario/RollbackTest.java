@@ -17,6 +17,7 @@ import dev.rotor.testsupport.KafkaResource;
 import dev.rotor.testsupport.kubernetes.ApiFault;
 import dev.rotor.testsupport.kubernetes.KubernetesApiDispatcher.InjectedFault;
 import dev.rotor.testsupport.kubernetes.KubernetesApiTestResource;
+import dev.rotor.testsupport.kubernetes.RolloutSimulator.Behaviour;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -155,6 +156,37 @@ class RollbackTest extends AgentScenario {
         .as("the cancelled rollout's promote never ran")
         .containsExactly(rotation.id() + "/rollback");
     assertThat(events(rotation.id())).noneMatch(e -> e.type() == ROLLOUT_COMPLETED);
+    assertThat(primaryOf(target)).isEqualTo(old.keyId());
+  }
+
+  /**
+   * The manifest-service lists the clusters it knew had started; a rollback read while this
+   * cluster's rollout runs, and not listing it, still rolls it back here once the running phase
+   * ends, before the promote.
+   */
+  @Test
+  @Order(5)
+  void aRollbackThatDoesNotListThisClusterRollsItBackWhenItsRolloutWasRunningHere() {
+    Targets.Target target = Targets.REPLAY;
+    TestKey old = seed(target);
+    Rotation rotation = rotate(target, old);
+    api.rollouts().behave(target.namespace(), "app", Behaviour.STALL);
+    send(approved(rotation));
+    await().atMost(TIMEOUT).until(() -> restarts(target, "app") == 1);
+    String commit = commitRollback(rotation);
+
+    send(rolledBack(rotation, commit, List.of()));
+    await().atMost(TIMEOUT).until(() -> journal.isRolledBack(rotation.id()));
+    api.rollouts().behave(target.namespace(), "app", Behaviour.HEALTHY);
+    api.rollouts().complete(target.namespace(), "app");
+
+    RollbackCompleted completed =
+        (RollbackCompleted) awaitEvent(rotation.id(), ROLLBACK_COMPLETED).data();
+    assertThat(completed.cluster()).isEqualTo(Targets.CLUSTER);
+    assertThat(completed.observedPrimaryKeyId()).isEqualTo(old.keyId());
+    assertThat(api.rollouts().rollouts(target.namespace(), "app"))
+        .extracting(r -> r.templateAnnotations().get("rotor.dev/rotation"))
+        .containsExactly(rotation.id() + "/distribute", rotation.id() + "/rollback");
     assertThat(primaryOf(target)).isEqualTo(old.keyId());
   }
 
