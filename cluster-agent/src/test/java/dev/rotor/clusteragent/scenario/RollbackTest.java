@@ -110,7 +110,7 @@ class RollbackTest extends AgentScenario {
   @Test
   @Order(3)
   void aStageOfARotationRolledBackBeforeItStartedHereNeverStarts() {
-    Targets.Target target = Targets.SECOND_STAGE;
+    Targets.Target target = Targets.ROLLED_BACK_FIRST;
     TestKey old = seed(target);
     Rotation rotation = rotate(target, old);
     double notApplied = skipped("not-applied");
@@ -133,12 +133,16 @@ class RollbackTest extends AgentScenario {
   @Test
   @Order(4)
   void aRolloutCancelledByARollbackDoesNotResumeAfterARestart() {
-    Targets.Target target = Targets.IDLE;
+    Targets.Target target = Targets.ROLLBACK_RESTART;
     TestKey old = seed(target);
     Rotation rotation = rotate(target, old);
     InjectedFault hang =
         api.dispatcher()
-            .inject("PATCH", "/apis/apps/v1/namespaces/idle/deployments/app", ApiFault.hang(), 1);
+            .inject(
+                "PATCH",
+                "/apis/apps/v1/namespaces/rollback-restart/deployments/app",
+                ApiFault.hang(),
+                1);
     send(approved(rotation));
     await().atMost(TIMEOUT).until(() -> hang.hits() == 1);
     String commit = commitRollback(rotation);
@@ -167,7 +171,7 @@ class RollbackTest extends AgentScenario {
   @Test
   @Order(5)
   void aRollbackThatDoesNotListThisClusterRollsItBackWhenItsRolloutWasRunningHere() {
-    Targets.Target target = Targets.REPLAY;
+    Targets.Target target = Targets.ROLLBACK_UNLISTED;
     TestKey old = seed(target);
     Rotation rotation = rotate(target, old);
     api.rollouts().behave(target.namespace(), "app", Behaviour.STALL);

@@ -106,6 +106,15 @@ public final class Targets {
   public static final Target ELSEWHERE =
       plain("elsewhere", List.of("app"), List.of(CANARY, PRODUCTION));
 
+  /** A rotation rolled back before its stage here starts; the agent serves the second stage. */
+  public static final Target ROLLED_BACK_FIRST =
+      plain("rolled-back-first", List.of("app"), List.of(CANARY, CLUSTER, PRODUCTION));
+
+  public static final Target ROLLBACK_RESTART =
+      plain("rollback-restart", List.of("app"), List.of(CLUSTER));
+  public static final Target ROLLBACK_UNLISTED =
+      plain("rollback-unlisted", List.of("app"), List.of(CLUSTER));
+
   public static final Target TRACED = plain("traced", List.of("app"), List.of(CLUSTER));
   public static final Target TRACED_RESUME =
       plain("traced-resume", List.of("app", "worker"), List.of(CLUSTER));
@@ -140,6 +149,9 @@ public final class Targets {
           SHARED_B,
           POISON,
           ELSEWHERE,
+          ROLLED_BACK_FIRST,
+          ROLLBACK_RESTART,
+          ROLLBACK_UNLISTED,
           TRACED,
           TRACED_RESUME,
           UNTRACED);
