@@ -16,8 +16,9 @@ public class NotifierStartup {
 
   void onStart(@Observes StartupEvent event, NotifierSettings settings) {
     LOG.infof(
-        "ROTOR-6001 notifier ready: mode %s, channels %s; an event waits up to %d attempts (about"
-            + " %s of backoff) before it goes to the dead-letter topic",
+        "ROTOR-6001 notifier ready: mode %s, channels %s; each channel has its own queue: a message"
+            + " gets up to %d attempts (about %s of backoff), and one queued behind a failing"
+            + " message gets at least one, before it goes to the dead-letter topic",
         settings.mode().name().toLowerCase(Locale.ROOT).replace('_', '-'),
         settings.channels().stream()
             .map(ChannelSettings::toString)

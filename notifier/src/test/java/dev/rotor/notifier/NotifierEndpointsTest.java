@@ -72,6 +72,8 @@ class NotifierEndpointsTest extends ServiceEndpointsContract {
         .body(
             containsString(
                 "rotor_notifier_delivery_latency_seconds_count{channel=\"security-ops\"}"))
-        .body(containsString("rotor_notifier_delivery_held_seconds"));
+        .body(containsString("rotor_notifier_delivery_held_seconds"))
+        .body(containsString("rotor_notifier_queue_pending{channel=\"security-ops\"}"))
+        .body(containsString("rotor_notifier_queue_oldest_age_seconds{channel=\"security-ops\"}"));
   }
 }

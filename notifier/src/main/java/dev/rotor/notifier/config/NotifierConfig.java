@@ -152,6 +152,14 @@ public interface NotifierConfig {
      */
     @WithDefault("PT5M")
     Duration maxRetryAfter();
+
+    /**
+     * How often an idle channel's delivery loop looks at its queue without being woken (a row
+     * queued is announced at once; this is the fallback, and how a replica that does not deliver a
+     * channel finds out that the one that did has stopped).
+     */
+    @WithDefault("PT5S")
+    Duration pollInterval();
   }
 
   /** What the messages contain besides the event. */

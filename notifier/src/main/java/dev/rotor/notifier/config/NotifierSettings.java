@@ -33,6 +33,7 @@ import java.util.regex.Pattern;
  * @param retry retries and backoff
  * @param ledgerBaseUrl where rotation records are, without a trailing slash
  * @param pageMention who is mentioned on {@code PAGE} events
+ * @param pollInterval how often an idle channel's loop looks at its queue without being woken
  */
 public record NotifierSettings(
     Mode mode,
@@ -45,7 +46,8 @@ public record NotifierSettings(
     List<ChannelSettings> channels,
     RetrySettings retry,
     Optional<String> ledgerBaseUrl,
-    Optional<String> pageMention) {
+    Optional<String> pageMention,
+    Duration pollInterval) {
 
   static final String PREFIX = "rotor.notifier.";
 
@@ -136,6 +138,7 @@ public record NotifierSettings(
       problems.add(PREFIX + "delivery.max-backoff: must not be shorter than initial-backoff");
     }
     positive(delivery.maxRetryAfter(), PREFIX + "delivery.max-retry-after", problems);
+    positive(delivery.pollInterval(), PREFIX + "delivery.poll-interval", problems);
 
     Optional<String> ledger = config.message().ledgerBaseUrl().map(NotifierSettings::stripSlash);
     ledger.ifPresent(url -> checkUrl(url, PREFIX + "message.ledger-base-url", problems, false));
@@ -165,7 +168,8 @@ public record NotifierSettings(
             delivery.maxBackoff(),
             delivery.maxRetryAfter()),
         ledger,
-        mention);
+        mention,
+        delivery.pollInterval());
   }
 
   /** Every secret, for {@link Secrets}. */

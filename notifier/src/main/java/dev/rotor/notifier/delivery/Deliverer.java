@@ -1,8 +1,9 @@
 package dev.rotor.notifier.delivery;
 
+import dev.rotor.common.event.EventDecodingException;
 import dev.rotor.common.event.EventEnvelope;
 import dev.rotor.common.messaging.DeadLetterException;
-import dev.rotor.common.messaging.IncomingEvents;
+import dev.rotor.common.messaging.KafkaEvents;
 import dev.rotor.common.messaging.Spans;
 import dev.rotor.common.messaging.TraceContext;
 import dev.rotor.notifier.config.ChannelSettings;
@@ -17,6 +18,7 @@ import dev.rotor.notifier.slack.SlackDeliveryException.Kind;
 import dev.rotor.notifier.slack.SlackTransport;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
@@ -26,34 +28,29 @@ import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.record.TimestampType;
 import org.jboss.logging.Logger;
 
 /**
- * Delivers one event to its channels, each exactly once, in the calling thread: it returns when
- * every channel has the message, and until then it retries, so the consumer does not acknowledge
- * the record and the offset does not move past it.
+ * Delivers the message at the head of one channel's queue, one attempt at a time; the channel's
+ * {@link ChannelLoop} waits between attempts and holds the rest of the queue meanwhile.
  *
- * <p>Per channel: if the delivery is on record, nothing is sent again. Otherwise the message is
- * posted (as a reply in the rotation's thread when it has one) and the delivery recorded. A 5xx, a
- * network error, a retryable Slack error or a database error is retried with exponential backoff; a
- * 429 or {@code ratelimited} after {@code Retry-After}. Once Slack took a message, only the
- * recording is retried, never the post.
+ * <p>If the delivery is on record, nothing is sent again. Otherwise the message is posted (as a
+ * reply in the rotation's thread when it has one) and the delivery recorded, with the queue row, in
+ * one transaction. A 5xx, a network error, a retryable Slack error or a database error is retried
+ * with exponential backoff; a 429 or {@code ratelimited} after {@code Retry-After}. Once Slack took
+ * a message, only the recording is retried, never the post.
  *
- * <p>The channels are tried in turn, each on its own schedule: first one attempt each, in order;
- * then, until every channel finished, the channel whose next attempt is due first is tried again,
- * so a channel in trouble delays neither the first attempt nor the retries of the others. One wait
- * at a time, on the {@link Pauser}, which shutdown interrupts.
- *
- * <p>A permanent Slack error, or {@code max-attempts} failed attempts, ends the delivery to that
- * channel only: every other channel of the event is still tried, because one broken channel must
- * not keep a failure or a rollback from the others. Once all finished, the event goes to {@code
- * rotor.dlq} once, with a reason that names each channel that lacks the message and why; channels
- * that have it keep it and are skipped if the event is replayed.
+ * <p>Giving up: a permanent Slack error ends the message in that channel at once ({@code
+ * SLACK_REJECTED}). A retryable failure ends it ({@code UNDELIVERABLE}) after {@code max-attempts}
+ * attempts, or, for a message that was queued behind a failing one, after its first failed attempt
+ * once it has waited longer than the retry budget ({@link RetrySettings#longestHold()}) since it
+ * was queued or since the channel started failing, whichever is later. The backoff belongs to the
+ * channel: a failure streak goes on from one message to the next and ends with Slack's first
+ * answer. A message given up goes to {@code rotor.dlq} once, with a reason that names the channel,
+ * and its row is kept as {@code given-up}.
  */
 @ApplicationScoped
 public class Deliverer {
@@ -65,170 +62,58 @@ public class Deliverer {
   /** Dead-letter reason code: no attempt succeeded. */
   public static final String UNDELIVERABLE = "UNDELIVERABLE";
 
+  /** Dead-letter reason code: the notifier failed on an event for a reason of its own (a bug). */
+  public static final String INTERNAL_ERROR = "INTERNAL_ERROR";
+
+  private static final AttributeKey<String> CHANNEL =
+      AttributeKey.stringKey("rotor.notifier.channel");
+
   private final DeliveryStore store;
+  private final DeliveryQueue queue;
+  private final DeadLetters deadLetters;
   private final SlackTransport transport;
   private final MessageComposer composer;
   private final RetrySettings retry;
   private final NotifierSettings settings;
   private final DeliveryMetrics metrics;
-  private final Pauser pauser;
   private final Secrets secrets;
   private final Clock clock;
 
   /** A span per delivery to a channel, in the event's trace (none when tracing is off). */
   @Inject Tracer tracer;
 
-  private static final AttributeKey<String> CHANNEL =
-      AttributeKey.stringKey("rotor.notifier.channel");
-
   /**
    * Why a channel did not get the message.
    *
-   * @param code {@link #SLACK_REJECTED} or {@link #UNDELIVERABLE}
-   * @param reason {@code channel <name>: <why>}, not yet redacted
+   * @param code {@link #SLACK_REJECTED}, {@link #UNDELIVERABLE} or another reason code
+   * @param reason {@code channel <name>: <why>}, redacted
    */
-  private record Failure(String code, String reason) {}
+  record Failure(String code, String reason) {}
 
-  @Inject
-  public Deliverer(
-      DeliveryStore store,
-      SlackTransport transport,
-      MessageComposer composer,
-      NotifierSettings settings,
-      DeliveryMetrics metrics,
-      Pauser pauser,
-      Secrets secrets,
-      Clock clock) {
-    this.store = store;
-    this.transport = transport;
-    this.composer = composer;
-    this.retry = settings.retry();
-    this.settings = settings;
-    this.metrics = metrics;
-    this.pauser = pauser;
-    this.secrets = secrets;
-    this.clock = clock;
-  }
+  /** A channel's failure streak: since when its attempts fail, and how many did in a row. */
+  static final class ChannelState {
+    Instant failingSince;
+    int failures;
 
-  /**
-   * Delivers {@code event}, read from {@code record}, to each of {@code channels}: first one
-   * attempt for each, in order, then the retries of the channels still pending, each at its own
-   * next-attempt time, earliest first. A channel that fails, refuses the message or runs out of
-   * attempts neither stops nor delays the others.
-   *
-   * @throws DeadLetterException after every channel finished, when one or more of them refused it
-   *     or ran out of attempts: the consumer sends the record to the dead-letter topic, once
-   * @throws InterruptedException when the application shuts down while the event waits: the record
-   *     stays unacknowledged (the channels that have the message are on record)
-   */
-  public void deliver(
-      ConsumerRecord<?, ?> record, EventEnvelope event, List<ChannelSettings> channels)
-      throws InterruptedException {
-    TraceContext.Stored parent = TraceContext.current();
-    List<ChannelDelivery> deliveries = new ArrayList<>();
-    try {
-      for (ChannelSettings channel : channels) {
-        ChannelDelivery delivery =
-            new ChannelDelivery(
-                channel,
-                Spans.startChildOf(
-                    tracer, "rotor.notifier.delivery", attributes(event, channel), parent));
-        deliveries.add(delivery);
-        attempt(event, delivery);
+    void failed(Instant at) {
+      if (failingSince == null) {
+        failingSince = at;
       }
-      for (Optional<ChannelDelivery> next = nextDue(deliveries);
-          next.isPresent();
-          next = nextDue(deliveries)) {
-        pauser.pause(next.get().remainingWait(clock.instant()));
-        attempt(event, next.get());
-      }
-    } catch (RuntimeException | InterruptedException e) {
-      for (ChannelDelivery delivery : deliveries) {
-        if (!delivery.finished) {
-          delivery.span.setStatus(StatusCode.ERROR, e.getClass().getSimpleName());
-        }
-      }
-      throw e;
-    } finally {
-      for (ChannelDelivery delivery : deliveries) {
-        if (!delivery.finished) {
-          delivery.span.end();
-        }
-      }
-      metrics.released();
+      failures++;
     }
-    List<String> reached = new ArrayList<>();
-    List<String> missed = new ArrayList<>();
-    List<Failure> failures = new ArrayList<>();
-    for (ChannelDelivery delivery : deliveries) {
-      if (delivery.failure.isPresent()) {
-        failures.add(delivery.failure.get());
-        missed.add(delivery.channel.name());
-      } else {
-        reached.add(delivery.channel.name());
-      }
-    }
-    if (!failures.isEmpty()) {
-      throw deadLetter(record, event, reached, missed, failures);
+
+    void answered() {
+      failingSince = null;
+      failures = 0;
     }
   }
 
-  /** The pending channel whose next attempt is due first (the first in order on a tie). */
-  private static Optional<ChannelDelivery> nextDue(List<ChannelDelivery> deliveries) {
-    return deliveries.stream()
-        .filter(delivery -> !delivery.finished)
-        .min(Comparator.comparing(delivery -> delivery.due));
-  }
-
-  /**
-   * The one dead-letter of an event that some channels lack. Its code is {@link #SLACK_REJECTED}
-   * when any channel refused the message (that needs a person), else {@link #UNDELIVERABLE}; its
-   * reason lists each failed channel and why, in channel order.
-   */
-  private DeadLetterException deadLetter(
-      ConsumerRecord<?, ?> record,
-      EventEnvelope event,
-      List<String> reached,
-      List<String> missed,
-      List<Failure> failures) {
-    String code =
-        failures.stream().anyMatch(f -> f.code().equals(SLACK_REJECTED))
-            ? SLACK_REJECTED
-            : UNDELIVERABLE;
-    String reason =
-        secrets.redact(String.join("; ", failures.stream().map(Failure::reason).toList()));
-    if (!reached.isEmpty()) {
-      LOG.warnf(
-          "ROTOR-6017 %s %s is partly delivered: channels %s have it, channels %s do not; the"
-              + " event goes to the dead-letter topic once, and a replay sends it only to the"
-              + " channels that lack it",
-          event.type().eventName(), event.id(), reached, missed);
-    }
-    return IncomingEvents.deadLetter(record, new DeadLetterException(code, reason));
-  }
-
-  private static Attributes attributes(EventEnvelope event, ChannelSettings channel) {
-    Attributes attributes =
-        Attributes.of(
-            Spans.EVENT_TYPE,
-            event.type().cloudEventType(),
-            Spans.EVENT_ID,
-            event.id(),
-            Spans.TARGET_ID,
-            event.subject(),
-            CHANNEL,
-            channel.name());
-    return event.rotationId() == null
-        ? attributes
-        : attributes.toBuilder().put(Spans.ROTATION_ID, event.rotationId()).build();
-  }
-
-  /**
-   * One channel's delivery of the event in hand: its span (ended when the channel finishes), its
-   * attempts so far and, while it is pending, when the next one is due.
-   */
-  private static final class ChannelDelivery {
-    final ChannelSettings channel;
+  /** The message at the head of a channel's queue, while the channel's loop works on it. */
+  static final class Head {
+    final long seq;
+    final Instant enqueuedAt;
+    final ConsumerRecord<String, byte[]> record;
+    final EventEnvelope event;
     final Span span;
     int attempts;
     Instant firstAttempt;
@@ -239,18 +124,26 @@ public class Deliverer {
     Optional<String> threadTs = Optional.empty();
     Instant due;
     Duration wait;
+
+    /** Why the channel will not get the message; the give-up is being completed. */
+    Failure failure;
+
+    boolean deadLettered;
     boolean finished;
 
-    /** Why the channel lacks the message, once it finished without it. */
-    Optional<Failure> failure = Optional.empty();
-
-    ChannelDelivery(ChannelSettings channel, Span span) {
-      this.channel = channel;
+    Head(
+        QueuedMessage row,
+        ConsumerRecord<String, byte[]> record,
+        EventEnvelope event,
+        Span span,
+        Failure failure) {
+      this.seq = row.seq;
+      this.enqueuedAt = row.enqueuedAt;
+      this.record = record;
+      this.event = event;
       this.span = span;
-    }
-
-    void finish(Optional<Failure> failure) {
-      this.finished = true;
+      this.attempts = row.attempts;
+      this.firstAttempt = row.firstAttemptAt;
       this.failure = failure;
     }
 
@@ -259,61 +152,175 @@ public class Deliverer {
      * the wait that was decided (should the clock be set back meanwhile).
      */
     Duration remainingWait(Instant now) {
+      if (due == null) {
+        return Duration.ZERO;
+      }
       Duration left = Duration.between(now, due);
       if (left.isNegative()) {
         return Duration.ZERO;
       }
-      return left.compareTo(wait) > 0 ? wait : left;
+      return wait != null && left.compareTo(wait) > 0 ? wait : left;
+    }
+  }
+
+  @Inject
+  public Deliverer(
+      DeliveryStore store,
+      DeliveryQueue queue,
+      DeadLetters deadLetters,
+      SlackTransport transport,
+      MessageComposer composer,
+      NotifierSettings settings,
+      DeliveryMetrics metrics,
+      Secrets secrets,
+      Clock clock) {
+    this.store = store;
+    this.queue = queue;
+    this.deadLetters = deadLetters;
+    this.transport = transport;
+    this.composer = composer;
+    this.retry = settings.retry();
+    this.settings = settings;
+    this.metrics = metrics;
+    this.secrets = secrets;
+    this.clock = clock;
+  }
+
+  /** Takes up the queue row {@code row} of {@code channel}: its record, event and span. */
+  Head open(QueuedMessage row, ChannelSettings channel, ChannelState state) {
+    ConsumerRecord<String, byte[]> record =
+        new ConsumerRecord<>(
+            row.recordTopic,
+            row.recordPartition,
+            row.recordOffset,
+            row.recordTimestamp,
+            TimestampType.CREATE_TIME,
+            -1,
+            -1,
+            row.recordKey,
+            row.recordValue,
+            RecordHeadersJson.read(row.recordHeaders),
+            Optional.empty());
+    TraceContext.Stored parent = TraceContext.of(row.traceparent, row.tracestate);
+    EventEnvelope event = null;
+    Failure failure = null;
+    try {
+      event = KafkaEvents.fromRecord(record);
+    } catch (EventDecodingException e) {
+      // It was read when it was queued; only a change of the contract can make it unreadable.
+      failure =
+          new Failure(
+              e.reason().name(),
+              "channel " + channel.name() + ": " + secrets.redact(e.getMessage()));
+    }
+    Span span =
+        Spans.startChildOf(
+            tracer, "rotor.notifier.delivery", attributes(row, event, channel), parent);
+    if (state.failingSince == null && row.attempts > 0 && row.firstAttemptAt != null) {
+      // Taken up again (a restart, another replica): the channel was failing on this message.
+      state.failingSince = row.firstAttemptAt;
+      state.failures = row.attempts;
+    }
+    return new Head(row, record, event, span, failure);
+  }
+
+  /** Ends the span of a head that is left unfinished (shutdown, or another replica took it). */
+  void abandon(Head head, String why) {
+    if (!head.finished) {
+      head.span.setStatus(StatusCode.ERROR, why);
+      head.span.end();
     }
   }
 
   /**
-   * Makes the next attempt to deliver to one channel, in its span. Afterwards the channel has
-   * either finished (and its span ended) or is due again.
+   * The next step for {@code head} in {@code channel}: an attempt, or the completion of a give-up.
+   * Afterwards the head is finished (its span ended) or due again.
+   *
+   * @throws RuntimeException when the dead-letter topic or the database cannot complete a give-up;
+   *     the loop tries the step again later
    */
-  private void attempt(EventEnvelope event, ChannelDelivery delivery) throws InterruptedException {
-    try (Scope ignored = delivery.span.makeCurrent()) {
-      tryOnce(event, delivery);
+  void step(ChannelSettings channel, Head head, ChannelState state) throws InterruptedException {
+    if (head.failure == null) {
+      try (Scope ignored = head.span.makeCurrent()) {
+        tryOnce(channel, head, state);
+      } catch (StoreUnavailableException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        LOG.errorf(
+            e,
+            "ROTOR-6016 %s %s failed in the notifier for channel %s",
+            head.event.type().eventName(),
+            head.event.id(),
+            channel.name());
+        head.failure =
+            new Failure(
+                INTERNAL_ERROR,
+                "channel "
+                    + channel.name()
+                    + ": the notifier failed: "
+                    + e.getClass().getSimpleName());
+      }
     }
-    if (delivery.finished) {
-      delivery.failure.ifPresent(f -> delivery.span.setStatus(StatusCode.ERROR, f.code()));
-      delivery.span.end();
+    if (head.failure != null) {
+      giveUp(head);
+    }
+    if (head.finished) {
+      if (head.failure != null) {
+        head.span.setStatus(StatusCode.ERROR, head.failure.code());
+      }
+      head.span.end();
     }
   }
 
+  /** Dead-letters the head once, then marks its row given up. */
+  private void giveUp(Head head) {
+    if (!head.deadLettered) {
+      deadLetters.send(
+          head.record, new DeadLetterException(head.failure.code(), head.failure.reason()));
+      head.deadLettered = true;
+    }
+    queue.markGivenUp(head.seq, head.attempts, head.failure.code() + " " + head.failure.reason());
+    head.finished = true;
+  }
+
   /**
-   * One attempt for one channel: it finishes the channel (delivered, a duplicate, refused, or out
-   * of attempts), or schedules its next attempt after the backoff or Slack's {@code Retry-After}.
+   * One attempt: it finishes the head (delivered, a duplicate, refused, or given up), or schedules
+   * its next attempt after the channel's backoff or Slack's {@code Retry-After}.
    */
-  private void tryOnce(EventEnvelope event, ChannelDelivery delivery) throws InterruptedException {
-    ChannelSettings channel = delivery.channel;
+  private void tryOnce(ChannelSettings channel, Head head, ChannelState state)
+      throws InterruptedException {
+    EventEnvelope event = head.event;
     String slackChannel = channel.slackChannel();
-    int attempt = ++delivery.attempts;
-    if (attempt == 1) {
-      delivery.firstAttempt = clock.instant();
+    int attempt = ++head.attempts;
+    Instant started = clock.instant();
+    if (head.firstAttempt == null) {
+      head.firstAttempt = started;
     }
     String cause;
     String detail;
     Optional<Duration> retryAfter = Optional.empty();
     try {
-      if (delivery.posted == null) {
+      if (head.posted == null) {
         DeliveryStore.Prior prior = store.prepare(event, slackChannel);
         if (prior.delivered()) {
+          store.recordDelivery(head.seq, event, slackChannel, null, Optional.empty(), attempt);
           metrics.message(channel.name(), "duplicate");
           LOG.debugf(
               "ROTOR-6008 %s %s was delivered to channel %s before; not sent again",
               event.type().eventName(), event.id(), channel.name());
-          delivery.finish(Optional.empty());
+          head.finished = true;
           return;
         }
-        delivery.threadTs = transport.supportsThreads() ? prior.threadTs() : Optional.empty();
+        head.threadTs = transport.supportsThreads() ? prior.threadTs() : Optional.empty();
         SlackMessage message = composer.compose(event, prior.context());
         boolean broadcast =
-            delivery.threadTs.isPresent()
+            head.threadTs.isPresent()
                 && event.type().severity().compareTo(settings.broadcastSeverity()) >= 0;
-        delivery.posted = transport.post(channel, message, delivery.threadTs, broadcast);
+        head.posted = transport.post(channel, message, head.threadTs, broadcast);
       }
-      store.recordDelivery(event, slackChannel, delivery.posted, delivery.threadTs, attempt);
+      store.recordDelivery(head.seq, event, slackChannel, head.posted, head.threadTs, attempt);
+      state.answered();
+      metrics.released(channel.name());
       metrics.message(channel.name(), "sent");
       metrics.delivered(channel.name(), event.time());
       if (attempt > 1) {
@@ -323,58 +330,58 @@ public class Deliverer {
             event.id(),
             channel.name(),
             attempt,
-            seconds(Duration.between(delivery.firstAttempt, clock.instant())));
+            seconds(Duration.between(head.firstAttempt, clock.instant())));
       } else {
         LOG.debugf(
             "ROTOR-6003 %s %s delivered to channel %s%s",
             event.type().eventName(),
             event.id(),
             channel.name(),
-            delivery.threadTs.isPresent() ? " in the rotation's thread" : "");
+            head.threadTs.isPresent() ? " in the rotation's thread" : "");
       }
-      delivery.finish(Optional.empty());
+      head.finished = true;
       return;
     } catch (SlackDeliveryException e) {
       if (!e.kind().retryable()) {
+        state.answered();
+        metrics.released(channel.name());
         metrics.message(channel.name(), "rejected");
-        String reason = "channel " + channel.name() + ": Slack refused the message: " + e.detail();
+        String reason =
+            secrets.redact(
+                "channel " + channel.name() + ": Slack refused the message: " + e.detail());
         LOG.errorf(
-            "ROTOR-6006 %s %s: %s; its other channels are still tried, then the event goes to"
-                + " the dead-letter topic",
-            event.type().eventName(), event.id(), secrets.redact(reason));
-        delivery.finish(Optional.of(new Failure(SLACK_REJECTED, reason)));
+            "ROTOR-6006 %s %s: %s; it goes to the dead-letter topic, the channel goes on with its"
+                + " next message",
+            event.type().eventName(), event.id(), reason);
+        head.failure = new Failure(SLACK_REJECTED, reason);
         return;
       }
       cause = e.kind().tag();
       detail = e.detail();
       retryAfter = e.kind() == Kind.RATE_LIMITED ? e.retryAfter() : Optional.empty();
-      if (e.kind() == Kind.RATE_LIMITED && retryAfter.isEmpty()) {
-        retryAfter = Optional.of(retry.waitAfter(attempt, Optional.empty()));
-      }
     } catch (StoreUnavailableException e) {
       cause = "database";
       detail = "database: " + e.getMessage();
     }
-    metrics.holding();
-    if (attempt >= retry.maxAttempts()) {
+    Instant now = clock.instant();
+    state.failed(started);
+    metrics.holding(channel.name(), state.failingSince);
+    Optional<String> giveUp = giveUpReason(head, state, attempt, now);
+    if (giveUp.isPresent()) {
       metrics.message(channel.name(), "undeliverable");
       String reason =
-          "channel "
-              + channel.name()
-              + ": no success in "
-              + attempt
-              + " attempts over "
-              + seconds(Duration.between(delivery.firstAttempt, clock.instant()))
-              + "; last: "
-              + detail;
+          secrets.redact("channel " + channel.name() + ": " + giveUp.get() + "; last: " + detail);
       LOG.errorf(
-          "ROTOR-6007 %s %s: %s; its other channels are still tried, then the event goes to the"
-              + " dead-letter topic",
-          event.type().eventName(), event.id(), secrets.redact(reason));
-      delivery.finish(Optional.of(new Failure(UNDELIVERABLE, reason)));
+          "ROTOR-6007 %s %s: %s; it goes to the dead-letter topic, the channel goes on with its"
+              + " next message",
+          event.type().eventName(), event.id(), reason);
+      head.failure = new Failure(UNDELIVERABLE, reason);
       return;
     }
-    Duration wait = retry.waitAfter(attempt, retryAfter);
+    if (cause.equals(Kind.RATE_LIMITED.tag()) && retryAfter.isEmpty()) {
+      retryAfter = Optional.of(retry.waitAfter(state.failures, Optional.empty()));
+    }
+    Duration wait = retry.waitAfter(state.failures, retryAfter);
     metrics.retry(channel.name(), cause);
     if (cause.equals(Kind.RATE_LIMITED.tag())) {
       metrics.rateLimitWait(channel.name(), wait);
@@ -396,13 +403,65 @@ public class Deliverer {
           attempt,
           retry.maxAttempts(),
           secrets.redact(detail),
-          delivery.posted != null
-              ? " after Slack took the message; only recording it is retried"
-              : "",
+          head.posted != null ? " after Slack took the message; only recording it is retried" : "",
           seconds(wait));
     }
-    delivery.wait = wait;
-    delivery.due = clock.instant().plus(wait);
+    head.wait = wait;
+    head.due = now.plus(wait);
+    try {
+      queue.noteAttempt(
+          head.seq, attempt, head.firstAttempt, head.due, secrets.redact(cause + ": " + detail));
+    } catch (StoreUnavailableException e) {
+      // Bookkeeping only: the attempts are counted in memory; the next attempt tells the database.
+      LOG.debugf(
+          "could not note attempt %d on queue row %d: %s", attempt, head.seq, e.getMessage());
+    }
+  }
+
+  /**
+   * Why the head is given up after a failed attempt, if it is: {@code max-attempts} attempts, or,
+   * for a message that did not start the channel's failure streak, a wait longer than the retry
+   * budget since it was queued or since the channel started failing, whichever is later.
+   */
+  private Optional<String> giveUpReason(Head head, ChannelState state, int attempt, Instant now) {
+    if (attempt >= retry.maxAttempts()) {
+      return Optional.of(
+          "no success in "
+              + attempt
+              + " attempts over "
+              + seconds(Duration.between(head.firstAttempt, now)));
+    }
+    Duration budget = retry.longestHold();
+    Instant waitingSince =
+        head.enqueuedAt.isAfter(state.failingSince) ? head.enqueuedAt : state.failingSince;
+    if (head.firstAttempt.isAfter(state.failingSince)
+        && Duration.between(waitingSince, now).compareTo(budget) >= 0) {
+      return Optional.of(
+          "no success in "
+              + attempt
+              + (attempt == 1 ? " attempt" : " attempts")
+              + "; it waited "
+              + seconds(Duration.between(waitingSince, now))
+              + " behind a failing channel, longer than the retry budget of "
+              + seconds(budget));
+    }
+    return Optional.empty();
+  }
+
+  private static Attributes attributes(
+      QueuedMessage row, EventEnvelope event, ChannelSettings channel) {
+    AttributesBuilder attributes =
+        Attributes.builder()
+            .put(Spans.EVENT_ID, row.eventId)
+            .put(CHANNEL, channel.name())
+            .put(Spans.EVENT_TYPE, event == null ? row.eventType : event.type().cloudEventType());
+    if (event != null) {
+      attributes.put(Spans.TARGET_ID, event.subject());
+    }
+    if (row.rotationId != null) {
+      attributes.put(Spans.ROTATION_ID, row.rotationId);
+    }
+    return attributes.build();
   }
 
   /** A duration for people: {@code 0.4 s}, {@code 61.2 s}. */

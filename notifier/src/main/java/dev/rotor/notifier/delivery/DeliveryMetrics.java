@@ -10,7 +10,9 @@ import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * The notifier's metrics (Prometheus names in brackets):
@@ -32,7 +34,12 @@ import java.util.concurrent.atomic.AtomicReference;
  *       rotor_notifier_delivery_latency_seconds}]: from the event's time to Slack taking the
  *       message;
  *   <li>{@code rotor.notifier.delivery.held} [{@code rotor_notifier_delivery_held_seconds}]: how
- *       long the event in hand has been waiting for Slack; above zero for long means an outage;
+ *       long the longest-failing channel has been failing (its queue held); above zero for long
+ *       means an outage;
+ *   <li>{@code rotor.notifier.queue.pending{channel}} [{@code rotor_notifier_queue_pending}]: rows
+ *       of the channel's queue not yet delivered nor given up;
+ *   <li>{@code rotor.notifier.queue.oldest.age{channel}} [{@code
+ *       rotor_notifier_queue_oldest_age_seconds}]: how long the oldest of them has been queued;
  * </ul>
  *
  * <p>Records sent to the dead-letter topic are also counted by {@code rotor_dlq_records_total}.
@@ -41,7 +48,7 @@ import java.util.concurrent.atomic.AtomicReference;
 public class DeliveryMetrics {
   private final MeterRegistry registry;
   private final Clock clock;
-  private final AtomicReference<Instant> heldSince = new AtomicReference<>();
+  private final Map<String, Instant> heldSince = new ConcurrentHashMap<>();
 
   @Inject
   public DeliveryMetrics(MeterRegistry registry, Clock clock) {
@@ -49,7 +56,7 @@ public class DeliveryMetrics {
     this.clock = clock;
     Gauge.builder("rotor.notifier.delivery.held", this, DeliveryMetrics::heldSeconds)
         .baseUnit("seconds")
-        .description("How long the event in hand has been waiting for Slack; 0 when none")
+        .description("How long the longest-failing channel has been failing; 0 when none")
         .register(registry);
   }
 
@@ -67,6 +74,19 @@ public class DeliveryMetrics {
         .description("Messages per channel and outcome")
         .tag("channel", channel)
         .tag("outcome", outcome)
+        .register(registry)
+        .increment();
+  }
+
+  /** A redelivered event found already queued (or delivered) for {@code channel}. */
+  public void duplicate(String channel) {
+    message(channel, "duplicate");
+  }
+
+  /** The consumer could not queue a record (the database is away) and tries again. */
+  public void queueRetry() {
+    Counter.builder("rotor.notifier.queue.retries")
+        .description("Records the consumer could not queue yet (database unavailable)")
         .register(registry)
         .increment();
   }
@@ -97,16 +117,43 @@ public class DeliveryMetrics {
         .record(latency.isNegative() ? Duration.ZERO : latency);
   }
 
-  void holding() {
-    heldSince.compareAndSet(null, clock.instant());
+  /** {@code channel}'s attempts have been failing since {@code since}. */
+  void holding(String channel, Instant since) {
+    heldSince.put(channel, since);
   }
 
-  void released() {
-    heldSince.set(null);
+  /** {@code channel} is not failing (Slack answered, or its queue is empty). */
+  void released(String channel) {
+    heldSince.remove(channel);
+  }
+
+  /** The gauges of one channel's queue, read from {@code backlog} (kept fresh by its loop). */
+  void queue(String channel, Supplier<DeliveryQueue.Backlog> backlog) {
+    Gauge.builder("rotor.notifier.queue.pending", backlog, b -> b.get().pending())
+        .description("Rows of the channel's queue not yet delivered nor given up")
+        .tag("channel", channel)
+        .register(registry);
+    Gauge.builder(
+            "rotor.notifier.queue.oldest.age",
+            backlog,
+            b ->
+                b.get()
+                    .oldest()
+                    .map(
+                        at ->
+                            Math.max(0, Duration.between(at, clock.instant()).toMillis()) / 1000.0)
+                    .orElse(0.0))
+        .description("How long the oldest pending row of the channel's queue has been queued")
+        .baseUnit("seconds")
+        .tag("channel", channel)
+        .register(registry);
   }
 
   private double heldSeconds() {
-    Instant since = heldSince.get();
-    return since == null ? 0 : Duration.between(since, clock.instant()).toMillis() / 1000.0;
+    Instant now = clock.instant();
+    return heldSince.values().stream()
+        .mapToDouble(since -> Math.max(0, Duration.between(since, now).toMillis()) / 1000.0)
+        .max()
+        .orElse(0);
   }
 }

@@ -63,16 +63,30 @@ public class DeliveryStore {
   }
 
   /**
-   * Records that {@code event} went to {@code channel}; the first message of a rotation with a
-   * {@code ts} starts the rotation's thread there. Recording twice is harmless.
+   * Records that {@code event} went to {@code channel} and finishes its queue row {@code seq}, in
+   * one transaction; the first message of a rotation with a {@code ts} starts the rotation's thread
+   * there. Recording twice is harmless. With {@code posted} null, only the row is finished (the
+   * delivery was on record already).
    */
   public void recordDelivery(
-      EventEnvelope event, String channel, Posted posted, Optional<String> threadTs, int attempts) {
+      long seq,
+      EventEnvelope event,
+      String channel,
+      Posted posted,
+      Optional<String> threadTs,
+      int attempts) {
     try {
       QuarkusTransaction.requiringNew()
           .run(
               () -> {
-                if (Delivery.exists(event.id(), channel)) {
+                QueuedMessage.update(
+                    "state = ?1, attempts = ?2, finishedAt = ?3, nextAttemptAt = null"
+                        + " where seq = ?4",
+                    QueuedMessage.DELIVERED,
+                    attempts,
+                    clock.instant(),
+                    seq);
+                if (posted == null || Delivery.exists(event.id(), channel)) {
                   return;
                 }
                 Delivery delivery = new Delivery();

@@ -12,12 +12,12 @@ import java.util.concurrent.RejectedExecutionException;
 import org.jboss.logging.Logger;
 
 /**
- * The one thread that talks to Slack. The consumer hands it one record at a time and waits for the
- * returned stage before it takes the next, so events are delivered in the order they are read,
- * however long one of them waits.
+ * The thread that queues records. The consumer hands it one record at a time and waits for the
+ * returned stage before it takes the next, so rows are queued in the order records are read, and a
+ * record waits here (unacknowledged) while the database is away.
  *
- * <p>On shutdown the thread stops waiting and the stage of the event in hand never completes: its
- * record is neither acknowledged nor dead-lettered, and is delivered after the restart.
+ * <p>On shutdown the thread stops waiting and the stage of the record in hand never completes: it
+ * is neither acknowledged nor dead-lettered, and is read again after the restart.
  */
 @ApplicationScoped
 public class DeliveryWorker {
@@ -32,7 +32,7 @@ public class DeliveryWorker {
   private final ExecutorService executor =
       Executors.newSingleThreadExecutor(
           runnable -> {
-            Thread thread = new Thread(runnable, "rotor-notifier-delivery");
+            Thread thread = new Thread(runnable, "rotor-notifier-queue");
             thread.setDaemon(true);
             return thread;
           });
@@ -48,8 +48,8 @@ public class DeliveryWorker {
               done.complete(null);
             } catch (InterruptedException e) {
               LOG.infof(
-                  "ROTOR-6010 shutting down while %s waits for Slack; it stays unacknowledged and"
-                      + " is delivered after the restart",
+                  "ROTOR-6010 shutting down while %s waits for the database; it stays"
+                      + " unacknowledged and is read again after the restart",
                   what);
             } catch (RuntimeException | Error e) {
               done.completeExceptionally(e);
@@ -57,7 +57,7 @@ public class DeliveryWorker {
           });
     } catch (RejectedExecutionException e) {
       LOG.infof(
-          "ROTOR-6010 shutting down: %s stays unacknowledged and is delivered after the restart",
+          "ROTOR-6010 shutting down: %s stays unacknowledged and is read again after the restart",
           what);
     }
     return done;

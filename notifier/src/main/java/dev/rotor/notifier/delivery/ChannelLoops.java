@@ -1,0 +1,96 @@
+package dev.rotor.notifier.delivery;
+
+import dev.rotor.notifier.config.ChannelSettings;
+import dev.rotor.notifier.config.NotifierSettings;
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Starts one {@link ChannelLoop} thread per enabled channel, and wakes them when rows are queued.
+ */
+@ApplicationScoped
+public class ChannelLoops {
+  private final Map<String, ChannelLoop> loops = new LinkedHashMap<>();
+  private final List<ChannelLoop> extra = new ArrayList<>();
+  private final List<Thread> threads = new ArrayList<>();
+
+  @Inject NotifierSettings settings;
+  @Inject Deliverer deliverer;
+  @Inject DeliveryQueue queue;
+  @Inject AgroalDataSource dataSource;
+  @Inject Pauser pauser;
+  @Inject DeliveryMetrics metrics;
+  @Inject Clock clock;
+
+  void start(@Observes StartupEvent event) {
+    for (ChannelSettings channel : settings.channels()) {
+      ChannelLoop loop = newLoop(channel);
+      loops.put(channel.name(), loop);
+      metrics.queue(channel.name(), loop::backlog);
+      start(loop, "rotor-notifier-" + channel.name());
+    }
+  }
+
+  /**
+   * Starts another loop for the channel named {@code name}, as another replica would run: it
+   * delivers only while it holds the channel's lock. For tests of the locking.
+   */
+  public synchronized Runnable startAnotherLoop(String name) {
+    ChannelLoop loop = newLoop(loops.get(name).channel());
+    extra.add(loop);
+    start(loop, "rotor-notifier-" + name + "-" + extra.size());
+    return loop::stop;
+  }
+
+  /** Wakes the loops of {@code channels}: rows were queued for them. */
+  public void wake(List<ChannelSettings> channels) {
+    for (ChannelSettings channel : channels) {
+      ChannelLoop loop = loops.get(channel.name());
+      if (loop != null) {
+        loop.wake();
+      }
+    }
+  }
+
+  private ChannelLoop newLoop(ChannelSettings channel) {
+    return new ChannelLoop(
+        channel,
+        deliverer,
+        queue,
+        dataSource,
+        pauser,
+        settings.retry(),
+        settings.pollInterval(),
+        metrics,
+        clock);
+  }
+
+  private synchronized void start(ChannelLoop loop, String name) {
+    Thread thread = new Thread(loop, name);
+    thread.setDaemon(true);
+    threads.add(thread);
+    thread.start();
+  }
+
+  synchronized void stop(@Observes ShutdownEvent event) {
+    loops.values().forEach(ChannelLoop::stop);
+    extra.forEach(ChannelLoop::stop);
+    for (Thread thread : threads) {
+      try {
+        thread.join(5000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+}
