@@ -134,7 +134,10 @@ final class ChannelLoop implements Runnable {
           troubles = 0;
         } catch (RuntimeException | SQLException e) {
           troubles++;
-          releaseLock();
+          // Keep the lock while its session lives: the head (and a post Slack took) stays ours.
+          if (!sessionAlive()) {
+            releaseLock();
+          }
           Duration wait = retry.waitAfter(troubles, Optional.empty());
           LOG.warnf(
               "ROTOR-6019 channel %s: the delivery loop cannot go on (%s); it tries again in %s,"
@@ -255,15 +258,19 @@ final class ChannelLoop implements Runnable {
 
   /** Whether the lock's connection, and so the lock, is still alive; if not, lets it go. */
   private boolean lockAlive() {
-    try {
-      if (lock != null && lock.isValid(5)) {
-        return true;
-      }
-    } catch (SQLException e) {
-      // as not valid
+    if (sessionAlive()) {
+      return true;
     }
     lostLock();
     return false;
+  }
+
+  private boolean sessionAlive() {
+    try {
+      return lock != null && lock.isValid(5);
+    } catch (SQLException e) {
+      return false;
+    }
   }
 
   private void releaseLock() {

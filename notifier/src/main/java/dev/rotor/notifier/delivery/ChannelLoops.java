@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Starts one {@link ChannelLoop} thread per enabled channel, and wakes them when rows are queued.
@@ -84,9 +85,11 @@ public class ChannelLoops {
   synchronized void stop(@Observes ShutdownEvent event) {
     loops.values().forEach(ChannelLoop::stop);
     extra.forEach(ChannelLoop::stop);
+    // Each loop ends at its next wait; an attempt in flight ends with Slack's answer or timeout.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     for (Thread thread : threads) {
       try {
-        thread.join(5000);
+        thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;

@@ -116,20 +116,6 @@ public class DeliveryQueue {
     }
   }
 
-  /** Whether row {@code seq} is still pending (not finished by another replica meanwhile). */
-  public boolean pending(long seq) {
-    try {
-      return QuarkusTransaction.requiringNew()
-          .call(
-              () -> {
-                QueuedMessage row = QueuedMessage.findById(seq);
-                return row != null && QueuedMessage.PENDING.equals(row.state);
-              });
-    } catch (RuntimeException e) {
-      throw new StoreUnavailableException(e);
-    }
-  }
-
   /** Records a failed attempt on row {@code seq} and when the next one is due. */
   public void noteAttempt(
       long seq, int attempts, Instant firstAttempt, Instant nextAttempt, String lastError) {
