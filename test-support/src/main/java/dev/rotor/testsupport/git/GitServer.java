@@ -1,10 +1,8 @@
 package dev.rotor.testsupport.git;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -21,14 +19,9 @@ import org.eclipse.jetty.security.authentication.BasicAuthenticator;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.security.Credential;
-import org.eclipse.jgit.api.Git;
-import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.http.server.GitServlet;
 import org.eclipse.jgit.http.server.resolver.DefaultReceivePackFactory;
-import org.eclipse.jgit.lib.ObjectId;
-import org.eclipse.jgit.lib.PersonIdent;
 import org.eclipse.jgit.lib.Repository;
-import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 import org.eclipse.jgit.transport.AdvertiseRefsHook;
 import org.eclipse.jgit.transport.CredentialsProvider;
 import org.eclipse.jgit.transport.ReceivePack;
@@ -49,6 +42,7 @@ public final class GitServer implements AutoCloseable {
   private static final String READER_ROLE = "git-reader";
 
   private final Path root;
+  private final ServedRepositories repositories;
   private final Server server;
   private final UserStore users = new UserStore();
   private final String writer;
@@ -58,6 +52,7 @@ public final class GitServer implements AutoCloseable {
 
   private GitServer(Path root, String writer, String writerPassword) {
     this.root = root;
+    this.repositories = new ServedRepositories(root);
     this.writer = writer;
     this.writerPassword = writerPassword;
     this.server = new Server(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
@@ -189,13 +184,8 @@ public final class GitServer implements AutoCloseable {
 
   /** Creates an empty bare repository {@code name} and returns its clone URL. */
   public String createRepository(String name) {
-    Path dir = directory(name);
-    try (Git git =
-        Git.init().setBare(true).setDirectory(dir.toFile()).setInitialBranch("main").call()) {
-      return url(name);
-    } catch (GitAPIException e) {
-      throw new IllegalStateException("cannot create repository " + name, e);
-    }
+    repositories.create(name);
+    return url(name);
   }
 
   /**
@@ -205,57 +195,12 @@ public final class GitServer implements AutoCloseable {
    * @return the new commit id
    */
   public String commit(String name, String branch, Map<String, String> files, String message) {
-    Path work;
-    try {
-      work = Files.createTempDirectory(root, "work-");
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    try (Git git =
-        Git.cloneRepository()
-            .setURI(url(name))
-            .setCredentialsProvider(writerCredentials())
-            .setDirectory(work.toFile())
-            .call()) {
-      boolean branchExists = git.getRepository().resolve("refs/remotes/origin/" + branch) != null;
-      if (branchExists) {
-        git.checkout()
-            .setName(branch)
-            .setCreateBranch(!branch.equals(git.getRepository().getBranch()))
-            .setStartPoint("origin/" + branch)
-            .call();
-      }
-      for (Map.Entry<String, String> file : files.entrySet()) {
-        Path target = work.resolve(file.getKey());
-        Files.createDirectories(target.getParent());
-        Files.writeString(target, file.getValue(), StandardCharsets.UTF_8);
-        git.add().addFilepattern(file.getKey()).call();
-      }
-      PersonIdent person = new PersonIdent("Platform Engineer", "platform@example.com");
-      ObjectId id =
-          git.commit().setMessage(message).setAuthor(person).setCommitter(person).call().getId();
-      git.push()
-          .setCredentialsProvider(writerCredentials())
-          .setRefSpecs(new org.eclipse.jgit.transport.RefSpec("HEAD:refs/heads/" + branch))
-          .call();
-      return id.name();
-    } catch (GitAPIException | IOException e) {
-      throw new IllegalStateException("cannot commit to " + name, e);
-    } finally {
-      deleteRecursively(work);
-    }
+    return repositories.commit(name, url(name), writerCredentials(), branch, files, message);
   }
 
   /** Opens the bare repository {@code name} for inspection (close it after use). */
   public Repository open(String name) {
-    try {
-      return new FileRepositoryBuilder()
-          .setGitDir(directory(name).toFile())
-          .setMustExist(true)
-          .build();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return repositories.open(name);
   }
 
   /** The name of a served repository, relative to the root ({@code aether/gitops.git}). */
@@ -265,22 +210,6 @@ public final class GitServer implements AutoCloseable {
         .relativize(repository.getDirectory().toPath().toAbsolutePath().normalize())
         .toString()
         .replace('\\', '/');
-  }
-
-  private Path directory(String name) {
-    Path dir = root.resolve(name).normalize();
-    if (!dir.startsWith(root)) {
-      throw new IllegalArgumentException("repository name escapes the server root");
-    }
-    return dir;
-  }
-
-  private static void deleteRecursively(Path dir) {
-    try (var paths = Files.walk(dir)) {
-      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   @Override

@@ -31,14 +31,8 @@ import org.apache.sshd.server.channel.ChannelSession;
 import org.apache.sshd.server.command.Command;
 import org.apache.sshd.server.command.CommandFactory;
 import org.apache.sshd.server.session.ServerSession;
-import org.eclipse.jgit.api.Git;
-import org.eclipse.jgit.api.errors.GitAPIException;
-import org.eclipse.jgit.lib.ObjectId;
-import org.eclipse.jgit.lib.PersonIdent;
 import org.eclipse.jgit.lib.Repository;
-import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 import org.eclipse.jgit.transport.ReceivePack;
-import org.eclipse.jgit.transport.RefSpec;
 import org.eclipse.jgit.transport.UploadPack;
 
 /**
@@ -51,6 +45,7 @@ import org.eclipse.jgit.transport.UploadPack;
  */
 public final class SshGitServer implements AutoCloseable {
   private final Path root;
+  private final ServedRepositories repositories;
   private final SshServer server;
   private final KeyPair hostKey;
   private final KeyPair writerKey;
@@ -61,6 +56,7 @@ public final class SshGitServer implements AutoCloseable {
 
   private SshGitServer(Path root) {
     this.root = root.toAbsolutePath().normalize();
+    this.repositories = new ServedRepositories(this.root);
     this.hostKey = generateKey();
     this.writerKey = generateKey();
     this.writers.add(writerKey.getPublic());
@@ -220,16 +216,8 @@ public final class SshGitServer implements AutoCloseable {
 
   /** Creates an empty bare repository {@code name} (branch {@code main}) and returns its URL. */
   public String createRepository(String name) {
-    try (Git git =
-        Git.init()
-            .setBare(true)
-            .setDirectory(directory(name).toFile())
-            .setInitialBranch("main")
-            .call()) {
-      return url(name);
-    } catch (GitAPIException e) {
-      throw new IllegalStateException("cannot create repository " + name, e);
-    }
+    repositories.create(name);
+    return url(name);
   }
 
   /**
@@ -239,65 +227,13 @@ public final class SshGitServer implements AutoCloseable {
    * @return the new commit id
    */
   public String commit(String name, String branch, Map<String, String> files, String message) {
-    Path work;
-    try {
-      work = Files.createTempDirectory(root, "work-");
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    String remote = directory(name).toUri().toString();
-    try (Git git = Git.cloneRepository().setURI(remote).setDirectory(work.toFile()).call()) {
-      if (git.getRepository().resolve("refs/remotes/origin/" + branch) != null) {
-        git.checkout()
-            .setName(branch)
-            .setCreateBranch(!branch.equals(git.getRepository().getBranch()))
-            .setStartPoint("origin/" + branch)
-            .call();
-      }
-      for (Map.Entry<String, String> file : files.entrySet()) {
-        Path target = work.resolve(file.getKey());
-        Files.createDirectories(target.getParent());
-        Files.writeString(target, file.getValue(), StandardCharsets.UTF_8);
-        git.add().addFilepattern(file.getKey()).call();
-      }
-      PersonIdent person = new PersonIdent("Platform Engineer", "platform@example.com");
-      ObjectId id =
-          git.commit().setMessage(message).setAuthor(person).setCommitter(person).call().getId();
-      git.push().setRefSpecs(new RefSpec("HEAD:refs/heads/" + branch)).call();
-      return id.name();
-    } catch (GitAPIException | IOException e) {
-      throw new IllegalStateException("cannot commit to " + name, e);
-    } finally {
-      deleteRecursively(work);
-    }
+    String remote = repositories.directory(name).toUri().toString();
+    return repositories.commit(name, remote, null, branch, files, message);
   }
 
   /** Opens the bare repository {@code name} for inspection (close it after use). */
   public Repository open(String name) {
-    try {
-      return new FileRepositoryBuilder()
-          .setGitDir(directory(name).toFile())
-          .setMustExist(true)
-          .build();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private Path directory(String name) {
-    Path dir = root.resolve(name).normalize();
-    if (!dir.startsWith(root) || dir.equals(root)) {
-      throw new IllegalArgumentException("repository name escapes the server root");
-    }
-    return dir;
-  }
-
-  private static void deleteRecursively(Path dir) {
-    try (var paths = Files.walk(dir)) {
-      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return repositories.open(name);
   }
 
   @Override
@@ -381,7 +317,7 @@ public final class SshGitServer implements AutoCloseable {
         if (message == null) {
           Path dir;
           try {
-            dir = directory(name);
+            dir = repositories.directory(name);
           } catch (IllegalArgumentException e) {
             dir = null;
           }
