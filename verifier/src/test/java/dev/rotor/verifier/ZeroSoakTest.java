@@ -84,28 +84,7 @@ class ZeroSoakTest {
 
   @Test
   void aZeroSoakIsDecidedAtItsRolloutCompletedWithoutWaitingForTheTick() {
-    rig.deployment(ZERO, 1, List.of(String.format(Rig.SELF_TEST, newKey.keyId(), oldKey.keyId())));
-    rig.secret(ZERO + "-config", newKey, newKey, oldKey);
-    // Constant metrics (as the benchmarks use): the stage passes on the cluster's evidence.
-    VerificationSpec quick = Rotation.QUICK;
-    Rotation rotation =
-        Rotation.of(
-            ZERO,
-            ZERO + "-config",
-            newKey.fingerprint(),
-            oldKey.keyId(),
-            new VerificationSpec(
-                "vector(0)",
-                "vector(0.001)",
-                "vector(0)",
-                quick.baselineWindow(),
-                quick.requiredLogPatterns(),
-                quick.forbiddenLogPatterns()),
-            Rotation.stage(PROM, Duration.ZERO, Rotation.everySecond(3), ZERO));
-    Instant start = Instant.now();
-    rotation.admitted(start).forEach(rig::send);
-    rig.send(rotation.rolloutStarted(PROM, Phase.DISTRIBUTE, start));
-    rig.send(rotation.rolloutStarted(PROM, Phase.PROMOTE, start));
+    Rotation rotation = admittedOnAZeroSoak(ZERO);
     List<PodStatus> pods = rig.restart(ZERO);
 
     rig.send(rotation.promoted(PROM, pods, Instant.now()));
@@ -138,27 +117,7 @@ class ZeroSoakTest {
    */
   @Test
   void aPromoteThatFinishesAfterTheRollbackWasCommittedIsNotSoakedNorCompleted() {
-    rig.deployment(LATE, 1, List.of(String.format(Rig.SELF_TEST, newKey.keyId(), oldKey.keyId())));
-    rig.secret(LATE + "-config", newKey, newKey, oldKey);
-    VerificationSpec quick = Rotation.QUICK;
-    Rotation rotation =
-        Rotation.of(
-            LATE,
-            LATE + "-config",
-            newKey.fingerprint(),
-            oldKey.keyId(),
-            new VerificationSpec(
-                "vector(0)",
-                "vector(0.001)",
-                "vector(0)",
-                quick.baselineWindow(),
-                quick.requiredLogPatterns(),
-                quick.forbiddenLogPatterns()),
-            Rotation.stage(PROM, Duration.ZERO, Rotation.everySecond(3), LATE));
-    Instant start = Instant.now();
-    rotation.admitted(start).forEach(rig::send);
-    rig.send(rotation.rolloutStarted(PROM, Phase.DISTRIBUTE, start));
-    rig.send(rotation.rolloutStarted(PROM, Phase.PROMOTE, start));
+    Rotation rotation = admittedOnAZeroSoak(LATE);
     rig.send(rotation.rollbackCommitted(List.of(PROM), Instant.now()));
     await("the verifier has the rollback")
         .atMost(Duration.ofSeconds(60))
@@ -187,5 +146,36 @@ class ZeroSoakTest {
                 e.type() == EventType.VERIFICATION_STARTED
                     || e.type() == EventType.VERIFICATION_PASSED
                     || e.type() == EventType.ROTATION_COMPLETED);
+  }
+
+  /**
+   * A rotation of {@code deployment}'s Secret, its one stage on {@link #PROM} with a zero soak and
+   * constant metrics (as the benchmarks use: the stage passes on the cluster's evidence), admitted
+   * and with its distribute and promote rollouts started.
+   */
+  private Rotation admittedOnAZeroSoak(String deployment) {
+    rig.deployment(
+        deployment, 1, List.of(String.format(Rig.SELF_TEST, newKey.keyId(), oldKey.keyId())));
+    rig.secret(deployment + "-config", newKey, newKey, oldKey);
+    VerificationSpec quick = Rotation.QUICK;
+    Rotation rotation =
+        Rotation.of(
+            deployment,
+            deployment + "-config",
+            newKey.fingerprint(),
+            oldKey.keyId(),
+            new VerificationSpec(
+                "vector(0)",
+                "vector(0.001)",
+                "vector(0)",
+                quick.baselineWindow(),
+                quick.requiredLogPatterns(),
+                quick.forbiddenLogPatterns()),
+            Rotation.stage(PROM, Duration.ZERO, Rotation.everySecond(3), deployment));
+    Instant start = Instant.now();
+    rotation.admitted(start).forEach(rig::send);
+    rig.send(rotation.rolloutStarted(PROM, Phase.DISTRIBUTE, start));
+    rig.send(rotation.rolloutStarted(PROM, Phase.PROMOTE, start));
+    return rotation;
   }
 }
