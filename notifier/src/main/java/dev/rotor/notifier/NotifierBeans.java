@@ -13,6 +13,7 @@ import dev.rotor.notifier.slack.WebhookTransport;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.time.Clock;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /** How the notifier's parts are made from its configuration. */
 public class NotifierBeans {
@@ -20,8 +21,13 @@ public class NotifierBeans {
   /** The checked configuration; a wrong one fails start-up naming every wrong key. */
   @Produces
   @Singleton
-  NotifierSettings settings(NotifierConfig config) {
-    return NotifierSettings.from(config);
+  NotifierSettings settings(
+      NotifierConfig config,
+      @ConfigProperty(name = "quarkus.datasource.jdbc.max-size", defaultValue = "20")
+          int poolMaxSize) {
+    NotifierSettings settings = NotifierSettings.from(config);
+    settings.requirePool(poolMaxSize);
+    return settings;
   }
 
   @Produces

@@ -172,6 +172,33 @@ public record NotifierSettings(
         delivery.pollInterval());
   }
 
+  /** Connections the notifier needs from its pool besides the channels' own (queueing, health). */
+  public static final int SPARE_CONNECTIONS = 4;
+
+  /**
+   * Checks that the database pool can lend each channel its own connection for the channel's lock
+   * (docs/notifier.md) and still serve the queueing and the health checks: a pool that is too small
+   * would let the delivery loops take every connection and stall the consumer.
+   *
+   * @param poolMaxSize {@code quarkus.datasource.jdbc.max-size}
+   * @throws NotifierConfigException naming the key when it is too small
+   */
+  public void requirePool(int poolMaxSize) {
+    int needed = channels.size() + SPARE_CONNECTIONS;
+    if (poolMaxSize < needed) {
+      throw new NotifierConfigException(
+          List.of(
+              "quarkus.datasource.jdbc.max-size: "
+                  + poolMaxSize
+                  + " is too small for "
+                  + channels.size()
+                  + " channels: each holds one connection for its lock, and "
+                  + SPARE_CONNECTIONS
+                  + " more are needed; set it to at least "
+                  + needed));
+    }
+  }
+
   /** Every secret, for {@link Secrets}. */
   public List<SecretValue> secrets() {
     List<SecretValue> all = new ArrayList<>();

@@ -37,6 +37,18 @@ class NotifierSettingsTest {
   }
 
   @Test
+  void aDatabasePoolTooSmallForOneConnectionPerChannelFailsStartUpNamingTheKey() {
+    NotifierSettings settings = ConfigFixtures.settings(Map.of());
+
+    assertThatThrownBy(() -> settings.requirePool(6))
+        .isInstanceOf(NotifierConfigException.class)
+        .hasMessageContaining("quarkus.datasource.jdbc.max-size: 6 is too small for 3 channels")
+        .hasMessageContaining("set it to at least 7");
+    settings.requirePool(7);
+    settings.requirePool(20);
+  }
+
+  @Test
   void failsWithoutATokenInWebApiModeNamingBothKeys() {
     assertThatThrownBy(() -> NotifierSettings.from(ConfigFixtures.config(Map.of())))
         .isInstanceOf(NotifierConfigException.class)
