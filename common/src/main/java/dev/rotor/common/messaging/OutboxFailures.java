@@ -1,6 +1,8 @@
 package dev.rotor.common.messaging;
 
 import dev.rotor.common.event.EventDecodingException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.KafkaException;
@@ -26,8 +28,8 @@ import org.apache.kafka.common.errors.UnsupportedVersionException;
  *       the database away, the sender's credentials or ACLs, an unknown topic name or broker
  *       version, or the sender's own state (a closed or cancelled emitter or producer), all of
  *       which refuse every row alike. The sender tries again later, however often.
- *   <li>{@link Kind#UNKNOWN}: anything else. The sender tries again, but counts the attempts and
- *       quarantines the row after its configured maximum.
+ *   <li>{@link Kind#UNKNOWN}: anything else. The sender tries again, but counts the failures and
+ *       quarantines the row once they are {@linkplain #exhausted both many and old enough}.
  * </ul>
  */
 public final class OutboxFailures {
@@ -80,6 +82,21 @@ public final class OutboxFailures {
       }
     }
     return Kind.UNKNOWN;
+  }
+
+  /**
+   * Whether a row whose sends failed {@code attempts} times in a row for an {@link Kind#UNKNOWN}
+   * reason, the first of them at {@code firstFailedAt}, is quarantined now: once it failed at least
+   * {@code maxAttempts} times and the first failure is at least {@code quarantineAfter} before
+   * {@code now}. Senders try a row after every record or round, so a count alone is reached within
+   * seconds; the age keeps a short failure of a kind not yet classified, which every row meets
+   * alike, from quarantining the rows at the head of the outbox. A null {@code firstFailedAt} (not
+   * recorded) counts as {@code now}.
+   */
+  public static boolean exhausted(
+      int attempts, int maxAttempts, Instant firstFailedAt, Duration quarantineAfter, Instant now) {
+    Instant since = firstFailedAt == null ? now : firstFailedAt;
+    return attempts >= maxAttempts && !since.plus(quarantineAfter).isAfter(now);
   }
 
   /**

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.rotor.common.event.EventDecodingException;
 import dev.rotor.common.messaging.OutboxFailures.Kind;
 import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.CompletionException;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.KafkaException;
@@ -78,6 +80,27 @@ class OutboxFailuresTest {
   void anythingElseIsUnknownAndCountedByTheSender() {
     assertThat(OutboxFailures.classify(new KafkaException("something"))).isEqualTo(Kind.UNKNOWN);
     assertThat(OutboxFailures.classify(new NullPointerException())).isEqualTo(Kind.UNKNOWN);
+  }
+
+  @Test
+  void anUnknownFailureQuarantinesOnlyWhenItRepeatedEnoughTimesAndTheFirstIsOldEnough() {
+    Instant first = Instant.parse("2024-05-01T10:00:00Z");
+    Duration fiveMinutes = Duration.ofMinutes(5);
+
+    // Many quick failures: not yet.
+    assertThat(OutboxFailures.exhausted(50, 10, first, fiveMinutes, first.plusSeconds(20)))
+        .isFalse();
+    // Old enough, but too few.
+    assertThat(OutboxFailures.exhausted(9, 10, first, fiveMinutes, first.plusSeconds(3600)))
+        .isFalse();
+    // Both.
+    assertThat(OutboxFailures.exhausted(10, 10, first, fiveMinutes, first.plus(fiveMinutes)))
+        .isTrue();
+    // No minimum time: the count alone.
+    assertThat(OutboxFailures.exhausted(10, 10, first, Duration.ZERO, first)).isTrue();
+    // A first failure not recorded counts as now.
+    assertThat(OutboxFailures.exhausted(10, 10, null, fiveMinutes, first)).isFalse();
+    assertThat(OutboxFailures.exhausted(10, 10, null, Duration.ZERO, first)).isTrue();
   }
 
   @Test
