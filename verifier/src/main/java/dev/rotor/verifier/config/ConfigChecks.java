@@ -85,6 +85,9 @@ public class ConfigChecks {
     if (config.outbox().maxAttempts() < 1) {
       problems.add(P + "outbox.max-attempts: must be at least 1");
     }
+    if (config.outbox().quarantineAfter().isNegative()) {
+      problems.add(P + "outbox.quarantine-after: must not be negative");
+    }
     if (config.clusters().isEmpty()) {
       problems.add(
           P

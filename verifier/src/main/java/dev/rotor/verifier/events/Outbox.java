@@ -11,6 +11,7 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 import org.eclipse.microprofile.reactive.messaging.Message;
@@ -25,11 +26,12 @@ import org.jboss.logging.Logger;
  *
  * <p>An event that can never be sent does not hold up the others: one that no longer decodes, that
  * Kafka refuses for good ({@link OutboxFailures.Kind#PERMANENT}), or that failed {@code
- * rotor.verifier.outbox.max-attempts} times in a row for a reason not known to be transient, is
- * quarantined ({@code ROTOR-4052}) and the next one is sent. So that no consumer sees a rotation's
- * later events without it, the later events of the same rotation are quarantined behind it ({@code
- * ROTOR-4053}); other rotations' events go out. A transient failure (a timeout, the broker away)
- * quarantines nothing: every event waits, in order, as before.
+ * rotor.verifier.outbox.max-attempts} times in a row for a reason not known to be transient, the
+ * first of them at least {@code rotor.verifier.outbox.quarantine-after} ago, is quarantined ({@code
+ * ROTOR-4052}) and the next one is sent. So that no consumer sees a rotation's later events without
+ * it, the later events of the same rotation are quarantined behind it ({@code ROTOR-4053}); other
+ * rotations' events go out. A transient failure (a timeout, the broker away) quarantines nothing:
+ * every event waits, in order, as before.
  */
 @ApplicationScoped
 public class Outbox {
@@ -136,21 +138,40 @@ public class Outbox {
         }
         case TRANSIENT -> throw e;
         default -> {
+          Instant now = clock.instant();
           row.attempts++;
-          if (row.attempts >= config.outbox().maxAttempts()) {
+          if (row.attempts == 1 || row.firstFailedAt == null) {
+            row.firstFailedAt = now;
+          }
+          VerifierConfig.Outbox limits = config.outbox();
+          if (OutboxFailures.exhausted(
+              row.attempts,
+              limits.maxAttempts(),
+              row.firstFailedAt,
+              limits.quarantineAfter(),
+              now)) {
             quarantineForGood(
-                row, "failed " + row.attempts + " times, last: " + OutboxFailures.describe(e));
+                row,
+                "failed "
+                    + row.attempts
+                    + " times since "
+                    + row.firstFailedAt
+                    + ", last: "
+                    + OutboxFailures.describe(e));
             return true;
           }
           LOG.warnf(
               "ROTOR-4050 outbox row %d (%s, rotation %s) could not be sent to Kafka (%s, attempt"
-                  + " %d of %d); it is sent again on the next tick",
+                  + " %d since %s; quarantined after %d attempts and %s); it is sent again on the"
+                  + " next tick",
               row.seq,
               row.type,
               row.rotationId,
               OutboxFailures.describe(e),
               row.attempts,
-              config.outbox().maxAttempts());
+              row.firstFailedAt,
+              limits.maxAttempts(),
+              limits.quarantineAfter());
           return false; // the attempt is counted: this transaction commits
         }
       }

@@ -57,6 +57,7 @@ class ConfigChecksTest {
                 "rotor.verifier.scrape.port", "0",
                 "rotor.verifier.scrape.scheme", "ftp",
                 "rotor.verifier.rollback.interval", "PT0S",
+                "rotor.verifier.outbox.quarantine-after", "-PT1M",
                 "rotor.verifier.clusters.Staging_1.in-cluster", "true"));
 
     assertThat(problems)
@@ -64,6 +65,7 @@ class ConfigChecksTest {
         .anySatisfy(p -> assertThat(p).startsWith("rotor.verifier.scrape.port:"))
         .anySatisfy(p -> assertThat(p).startsWith("rotor.verifier.scrape.scheme:"))
         .anySatisfy(p -> assertThat(p).startsWith("rotor.verifier.rollback.interval:"))
+        .anySatisfy(p -> assertThat(p).startsWith("rotor.verifier.outbox.quarantine-after:"))
         .anySatisfy(p -> assertThat(p).startsWith("rotor.verifier.clusters.Staging_1:"));
   }
 

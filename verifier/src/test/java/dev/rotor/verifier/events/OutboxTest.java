@@ -211,7 +211,7 @@ class OutboxTest {
   }
 
   @Test
-  void anEventThatKeepsFailingForAnUnknownReasonIsQuarantinedAfterTheMaximumAttempts() {
+  void anEventThatKeepsFailingForAnUnknownReasonIsQuarantinedOnlyOnceItsFirstFailureIsOldEnough() {
     Rotation failing = rotation("unknown");
     EventEnvelope stuck = failed(failing, "distribute");
     Rotation other = rotation("after-unknown");
@@ -220,10 +220,39 @@ class OutboxTest {
 
     write(stuck, next);
 
+    // More failures than outbox.max-attempts (3 here), all within outbox.quarantine-after (5
+    // minutes by default): a short failure of a kind not yet classified quarantines nothing, and
+    // the event after it waits, in order.
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () -> {
+              OutboxRecord row = row(stuck.id());
+              return row.attempts >= 5 || row.quarantinedAt != null;
+            });
+    OutboxRecord failed = row(stuck.id());
+    assertThat(failed.quarantinedAt).isNull();
+    assertThat(failed.firstFailedAt).isNotNull();
+    assertThat(row(next.id()).sentAt).isNull();
+    assertThat(logs.containing("ROTOR-4050 outbox row " + failed.seq + " "))
+        .anySatisfy(line -> assertThat(line).startsWith("WARN").contains("attempt 4 since"));
+
+    // The failure lasts: its first occurrence is now outbox.quarantine-after old.
+    QuarkusTransaction.requiringNew()
+        .run(
+            () ->
+                OutboxRecord.update(
+                    "firstFailedAt = ?1 where seq = ?2",
+                    failed.firstFailedAt.minus(Duration.ofMinutes(5)),
+                    failed.seq));
+
     assertThat(sentIds(Set.of(failing.id(), other.id()), 1)).containsExactly(next.id());
     OutboxRecord row = row(stuck.id());
-    assertThat(row.attempts).isEqualTo(3);
-    assertThat(row.quarantineReason).isEqualTo("failed 3 times, last: KafkaException: strange");
+    assertThat(row.quarantinedAt).isNotNull();
+    assertThat(row.attempts).isGreaterThan(5);
+    assertThat(row.quarantineReason)
+        .startsWith("failed " + row.attempts + " times since ")
+        .endsWith(", last: KafkaException: strange");
   }
 
   @Test
@@ -321,7 +350,8 @@ class OutboxTest {
                 OutboxRecord.getEntityManager()
                     .createNativeQuery(
                         "UPDATE outbox SET quarantined_at = NULL, quarantine_reason = NULL,"
-                            + " attempts = 0 WHERE rotation_id = ?1 AND sent_at IS NULL")
+                            + " attempts = 0, first_failed_at = NULL WHERE rotation_id = ?1 AND"
+                            + " sent_at IS NULL")
                     .setParameter(1, rotationId)
                     .executeUpdate());
   }
