@@ -215,11 +215,19 @@ public interface ManifestServiceConfig {
   interface Outbox {
     /**
      * Failed sends of one event in a row, for a reason not known to be transient, after which it is
-     * quarantined so that the events after it go out (a timeout or an unreachable broker never
-     * counts; an event that cannot be decoded or that Kafka refuses for good is quarantined at
-     * once).
+     * quarantined so that the events after it go out, once {@code quarantine-after} has passed too
+     * (a timeout or an unreachable broker never counts; an event that cannot be decoded or that
+     * Kafka refuses for good is quarantined at once).
      */
     @WithDefault("10")
     int maxAttempts();
+
+    /**
+     * How long after the first of those failures an event is quarantined at the earliest, so that a
+     * short failure every event meets alike (the outbox is sent every round) does not quarantine
+     * the first ones; {@code PT0S} quarantines on the count alone.
+     */
+    @WithDefault("PT5M")
+    Duration quarantineAfter();
   }
 }

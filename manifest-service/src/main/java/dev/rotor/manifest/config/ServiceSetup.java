@@ -123,6 +123,9 @@ public class ServiceSetup {
     if (config.outbox().maxAttempts() < 1) {
       problems.add(PREFIX + "outbox.max-attempts: must be at least 1");
     }
+    if (config.outbox().quarantineAfter().isNegative()) {
+      problems.add(PREFIX + "outbox.quarantine-after: must not be negative");
+    }
     if (!problems.isEmpty()) {
       identities.forEach(AgeIdentity::close);
       sshTransports.forEach(GitSsh::close);

@@ -8,11 +8,13 @@ import dev.rotor.manifest.rotation.OutboxEntry;
 import dev.rotor.manifest.rotation.RotationStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -27,9 +29,10 @@ import org.jboss.logging.Logger;
  * <p>An event that can never be sent does not hold up the others: one that no longer decodes, that
  * Kafka refuses for good ({@link OutboxFailures.Kind#PERMANENT}), or that failed {@code
  * rotor.manifest-service.outbox.max-attempts} times in a row for a reason not known to be
- * transient, is quarantined ({@code ROTOR-2062}) and the events after it go out. Later events of
- * the same rotation are quarantined behind it ({@code ROTOR-2063}), so that no consumer sees them
- * without it. A transient failure (a timeout, the broker away) quarantines nothing.
+ * transient, the first of them at least {@code rotor.manifest-service.outbox.quarantine-after} ago,
+ * is quarantined ({@code ROTOR-2062}) and the events after it go out. Later events of the same
+ * rotation are quarantined behind it ({@code ROTOR-2063}), so that no consumer sees them without
+ * it. A transient failure (a timeout, the broker away) quarantines nothing.
  */
 @ApplicationScoped
 public class OutboxSender {
@@ -139,16 +142,28 @@ public class OutboxSender {
         return true;
       }
       case UNKNOWN -> {
-        int attempts = store.failedAttempt(failed.id);
-        int max = config.outbox().maxAttempts();
-        if (attempts >= max) {
-          quarantine(failed, "failed " + attempts + " times, last: " + reason);
+        Instant now = clock.instant();
+        Optional<OutboxEntry> counted = store.failedAttempt(failed.id, now);
+        int attempts = counted.map(e -> e.attempts).orElse(0);
+        Instant since = counted.map(e -> e.firstFailedAt).orElse(now);
+        ManifestServiceConfig.Outbox limits = config.outbox();
+        if (counted.isPresent()
+            && OutboxFailures.exhausted(
+                attempts, limits.maxAttempts(), since, limits.quarantineAfter(), now)) {
+          quarantine(failed, "failed " + attempts + " times since " + since + ", last: " + reason);
           return true;
         }
         LOG.warnf(
-            "ROTOR-2060 event %s (%s, rotation %s) not sent yet: %s (attempt %d of %d); it is sent"
-                + " again on the next round",
-            failed.eventId, failed.eventType, failed.rotationId, reason, attempts, max);
+            "ROTOR-2060 event %s (%s, rotation %s) not sent yet: %s (attempt %d since %s;"
+                + " quarantined after %d attempts and %s); it is sent again on the next round",
+            failed.eventId,
+            failed.eventType,
+            failed.rotationId,
+            reason,
+            attempts,
+            since,
+            limits.maxAttempts(),
+            limits.quarantineAfter());
         return false;
       }
       default -> {

@@ -55,6 +55,10 @@ public class OutboxEntry extends PanacheEntityBase {
   /** Failed sends in a row whose cause was not known to be transient. */
   public int attempts;
 
+  /** When the first of those {@link #attempts} failed; null while there are none. */
+  @Column(name = "first_failed_at")
+  public Instant firstFailedAt;
+
   /** When it was set aside for good ({@code OutboxSender}); null while it is sent normally. */
   @Column(name = "quarantined_at")
   public Instant quarantinedAt;

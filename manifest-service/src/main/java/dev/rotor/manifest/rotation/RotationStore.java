@@ -384,15 +384,20 @@ public class RotationStore {
     }
   }
 
-  /** Counts a failed send of the event; the failed sends in a row so far. */
+  /**
+   * Counts a failed send of the event, noting {@code now} as the first failure when it is; the
+   * event with its failed sends in a row so far and the first one's time, or empty when it is gone.
+   * One statement, so that it neither loses a count nor overwrites the time.
+   */
   @Transactional
-  public int failedAttempt(long id) {
-    OutboxEntry entry = OutboxEntry.findById(id);
-    if (entry == null) {
-      return 0;
-    }
-    entry.attempts++;
-    return entry.attempts;
+  public Optional<OutboxEntry> failedAttempt(long id, Instant now) {
+    em.createQuery(
+            "update OutboxEntry set attempts = attempts + 1, firstFailedAt = case when attempts ="
+                + " 0 or firstFailedAt is null then :now else firstFailedAt end where id = :id")
+        .setParameter("now", now)
+        .setParameter("id", id)
+        .executeUpdate();
+    return Optional.ofNullable(em.find(OutboxEntry.class, id));
   }
 
   /** Marks the events sent, in one transaction. */

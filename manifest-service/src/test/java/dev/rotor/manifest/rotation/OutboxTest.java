@@ -177,7 +177,7 @@ class OutboxTest {
   }
 
   @Test
-  void anEventThatKeepsFailingForAnUnknownReasonIsQuarantinedAfterTheMaximumAttempts() {
+  void anEventThatKeepsFailingForAnUnknownReasonIsQuarantinedOnlyOnceItsFirstFailureIsOldEnough() {
     String stuckRotation = rotationId();
     String other = rotationId();
     EventEnvelope stuck = failed(stuckRotation, "alice");
@@ -185,6 +185,31 @@ class OutboxTest {
     failing(id -> id.equals(stuck.id()) ? new KafkaException("strange") : null);
 
     QuarkusTransaction.requiringNew().run(() -> List.of(stuck, next).forEach(this::write));
+    // More rounds than outbox.max-attempts (10 by default), all within outbox.quarantine-after (5
+    // minutes by default): a short failure of a kind not yet classified quarantines nothing.
+    await()
+        .atMost(TIMEOUT)
+        .pollInterval(Duration.ofMillis(50))
+        .until(
+            () -> {
+              sender.sendUnsent();
+              OutboxEntry entry = entry(stuck.id());
+              return entry.attempts >= 12 || entry.quarantinedAt != null;
+            });
+    OutboxEntry failed = entry(stuck.id());
+    assertThat(failed.quarantinedAt).isNull();
+    assertThat(failed.firstFailedAt).isNotNull();
+    assertThat(logs.containing("ROTOR-2060 event " + stuck.id()))
+        .anySatisfy(line -> assertThat(line).startsWith("WARN").contains("attempt 11 since"));
+
+    // The failure lasts: its first occurrence is now outbox.quarantine-after old.
+    QuarkusTransaction.requiringNew()
+        .run(
+            () ->
+                OutboxEntry.update(
+                    "firstFailedAt = ?1 where id = ?2",
+                    failed.firstFailedAt.minus(Duration.ofMinutes(5)),
+                    failed.id));
     await()
         .atMost(TIMEOUT)
         .pollInterval(Duration.ofMillis(50))
@@ -195,10 +220,11 @@ class OutboxTest {
             });
 
     assertThat(sentIds(Set.of(stuckRotation, other), 1)).containsExactly(next.id());
-    // rotor.manifest-service.outbox.max-attempts, by default
-    assertThat(entry(stuck.id()).attempts).isEqualTo(10);
-    assertThat(entry(stuck.id()).quarantineReason)
-        .isEqualTo("failed 10 times, last: KafkaException: strange");
+    OutboxEntry quarantined = entry(stuck.id());
+    assertThat(quarantined.attempts).isGreaterThan(12);
+    assertThat(quarantined.quarantineReason)
+        .startsWith("failed " + quarantined.attempts + " times since ")
+        .endsWith(", last: KafkaException: strange");
   }
 
   @Test
@@ -303,8 +329,8 @@ class OutboxTest {
                 OutboxEntry.getEntityManager()
                     .createNativeQuery(
                         "UPDATE outbox SET quarantined_at = NULL, quarantine_reason = NULL,"
-                            + " attempts = 0 WHERE rotation_id = ?1 AND sent_at IS NULL AND"
-                            + " quarantined_at IS NOT NULL")
+                            + " attempts = 0, first_failed_at = NULL WHERE rotation_id = ?1 AND"
+                            + " sent_at IS NULL AND quarantined_at IS NOT NULL")
                     .setParameter(1, rotationId)
                     .executeUpdate());
   }
