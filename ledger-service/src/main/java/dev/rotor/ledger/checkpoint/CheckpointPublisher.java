@@ -10,13 +10,16 @@ import dev.rotor.ledger.config.LedgerConfig;
 import dev.rotor.ledger.metrics.LedgerMetrics;
 import dev.rotor.ledger.store.CheckpointEntity;
 import dev.rotor.ledger.store.CheckpointStore;
+import dev.rotor.ledger.store.OutboxEntity;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -31,9 +34,10 @@ import org.jboss.logging.Logger;
  * <p>A checkpoint that can never be published does not hold up the ones after it: one whose event
  * cannot be built, that Kafka refuses for good ({@link OutboxFailures.Kind#PERMANENT}), or that
  * failed {@code rotor.ledger.checkpoint.publish-max-attempts} times in a row for a reason not known
- * to be transient, is quarantined ({@code ROTOR-5023}) and the next one is published. Nothing is
- * held behind it: every checkpoint covers the whole log up to its size, so the next one stands in
- * for it. A transient failure (a timeout, the broker away) quarantines nothing.
+ * to be transient, the first of them at least {@code rotor.ledger.checkpoint.quarantine-after} ago,
+ * is quarantined ({@code ROTOR-5023}) and the next one is published. Nothing is held behind it:
+ * every checkpoint covers the whole log up to its size, so the next one stands in for it. A
+ * transient failure (a timeout, the broker away) quarantines nothing.
  */
 @ApplicationScoped
 public class CheckpointPublisher {
@@ -123,19 +127,36 @@ public class CheckpointPublisher {
         }
         case UNKNOWN -> {
           metrics.checkpointPublishFailed();
-          int attempts =
+          Instant now = clock.instant();
+          Optional<OutboxEntity> counted =
               QuarkusTransaction.requiringNew()
-                  .call(() -> checkpoints.failedAttempt(checkpoint.id));
-          int max = config.checkpoint().publishMaxAttempts();
-          if (attempts >= max) {
+                  .call(() -> checkpoints.failedAttempt(checkpoint.id, now));
+          int attempts = counted.map(o -> o.attempts).orElse(0);
+          Instant since = counted.map(o -> o.firstFailedAt).orElse(now);
+          LedgerConfig.CheckpointConfig limits = config.checkpoint();
+          if (counted.isPresent()
+              && OutboxFailures.exhausted(
+                  attempts, limits.publishMaxAttempts(), since, limits.quarantineAfter(), now)) {
             quarantine(
-                checkpoint, "failed " + attempts + " times, last: " + OutboxFailures.describe(e));
+                checkpoint,
+                "failed "
+                    + attempts
+                    + " times since "
+                    + since
+                    + ", last: "
+                    + OutboxFailures.describe(e));
             return true;
           }
           LOG.warnf(
-              "ROTOR-5021 checkpoint %d not published on rotor.ledger yet (%s, attempt %d of %d);"
-                  + " it stays queued and is retried at the next checkpoint or interval",
-              checkpoint.id, OutboxFailures.describe(e), attempts, max);
+              "ROTOR-5021 checkpoint %d not published on rotor.ledger yet (%s, attempt %d since %s;"
+                  + " quarantined after %d attempts and %s); it stays queued and is retried at the"
+                  + " next checkpoint or interval",
+              checkpoint.id,
+              OutboxFailures.describe(e),
+              attempts,
+              since,
+              limits.publishMaxAttempts(),
+              limits.quarantineAfter());
           return false;
         }
         default -> throw e;

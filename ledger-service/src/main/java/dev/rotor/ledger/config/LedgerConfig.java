@@ -70,11 +70,20 @@ public interface LedgerConfig {
 
     /**
      * Failed publications of one checkpoint in a row, for a reason not known to be transient, after
-     * which it is quarantined so that the checkpoints after it are published (a timeout or an
-     * unreachable broker never counts; a record Kafka refuses for good is quarantined at once).
+     * which it is quarantined so that the checkpoints after it are published, once {@code
+     * quarantine-after} has passed too (a timeout or an unreachable broker never counts; a record
+     * Kafka refuses for good is quarantined at once).
      */
     @WithDefault("10")
     int publishMaxAttempts();
+
+    /**
+     * How long after the first of those failures a checkpoint is quarantined at the earliest, so
+     * that a short failure every checkpoint meets alike does not quarantine one; {@code 0s}
+     * quarantines on the count alone.
+     */
+    @WithDefault("5m")
+    Duration quarantineAfter();
   }
 
   /** Reading events from Kafka into the store. */

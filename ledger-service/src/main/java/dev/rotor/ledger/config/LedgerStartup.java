@@ -31,6 +31,11 @@ public class LedgerStartup {
             "rotor.ledger.checkpoint.publish-max-attempts",
             "must be at least 1, is " + config.checkpoint().publishMaxAttempts());
       }
+      if (config.checkpoint().quarantineAfter().isNegative()) {
+        throw new LedgerConfigurationException(
+            "rotor.ledger.checkpoint.quarantine-after",
+            "must not be negative, is " + config.checkpoint().quarantineAfter());
+      }
       keys.load();
       if (config.store().requireAppendOnlyRole()) {
         List<String> problems = guards.appendOnlyProblems();

@@ -80,14 +80,22 @@ public class CheckpointStore {
         .getResultList();
   }
 
-  /** Counts a failed publication of the checkpoint; the failed ones in a row so far. */
-  public int failedAttempt(long checkpointId) {
-    OutboxEntity entry = entityManager.find(OutboxEntity.class, checkpointId);
-    if (entry == null) {
-      return 0;
-    }
-    entry.attempts++;
-    return entry.attempts;
+  /**
+   * Counts a failed publication of the checkpoint, noting {@code now} as the first failure when it
+   * is; its outbox row with the failed publications in a row so far and the first one's time, or
+   * empty when it left the outbox. One statement, so that it neither loses a count nor overwrites
+   * the time.
+   */
+  public Optional<OutboxEntity> failedAttempt(long checkpointId, Instant now) {
+    entityManager
+        .createQuery(
+            "update OutboxEntity o set o.attempts = o.attempts + 1, o.firstFailedAt = case when"
+                + " o.attempts = 0 or o.firstFailedAt is null then :now else o.firstFailedAt end"
+                + " where o.checkpointId = :id")
+        .setParameter("now", now)
+        .setParameter("id", checkpointId)
+        .executeUpdate();
+    return Optional.ofNullable(entityManager.find(OutboxEntity.class, checkpointId));
   }
 
   /** Sets the checkpoint aside: it stays in the outbox, not published until re-queued. */

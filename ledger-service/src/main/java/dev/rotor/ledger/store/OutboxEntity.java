@@ -18,6 +18,10 @@ public class OutboxEntity extends PanacheEntityBase {
   /** Failed publications in a row whose cause was not known to be transient. */
   public int attempts;
 
+  /** When the first of those {@link #attempts} failed; null while there are none. */
+  @Column(name = "first_failed_at")
+  public Instant firstFailedAt;
+
   /** When it was set aside ({@code CheckpointPublisher}); null while it is published normally. */
   @Column(name = "quarantined_at")
   public Instant quarantinedAt;

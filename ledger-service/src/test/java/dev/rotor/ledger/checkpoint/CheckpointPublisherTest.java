@@ -116,20 +116,23 @@ class CheckpointPublisherTest {
         .run(
             () ->
                 OutboxEntity.update(
-                    "quarantinedAt = null, quarantineReason = null, attempts = 0"
-                        + " where checkpointId = ?1",
+                    "quarantinedAt = null, quarantineReason = null, attempts = 0,"
+                        + " firstFailedAt = null where checkpointId = ?1",
                     tooLarge.id));
     publisher.signal();
     assertThat(published(Set.of(tooLarge.eventId), 1)).containsExactly(tooLarge.eventId);
   }
 
   @Test
-  void aCheckpointThatKeepsFailingForAnUnknownReasonIsQuarantinedAfterTheMaximumAttempts() {
+  void
+      aCheckpointThatKeepsFailingForAnUnknownReasonIsQuarantinedOnlyOnceItsFirstFailureIsOldEnough() {
     Set<String> strange = ConcurrentHashMap.newKeySet();
     failing(id -> strange.contains(id) ? new KafkaException("strange") : null);
 
     List<CheckpointEntity> issued = issue(2, first -> strange.add(first.eventId));
     CheckpointEntity stuck = issued.get(0);
+    // More attempts than publish-max-attempts (10 by default), all within quarantine-after (5
+    // minutes by default): a short failure of a kind not yet classified quarantines nothing.
     await()
         .atMost(TIMEOUT)
         .pollInterval(Duration.ofMillis(100))
@@ -137,15 +140,39 @@ class CheckpointPublisherTest {
             () -> {
               publisher.signal();
               OutboxEntity row = outbox(stuck.id);
-              return row != null && row.quarantinedAt != null;
+              return row != null && (row.attempts >= 12 || row.quarantinedAt != null);
+            });
+    OutboxEntity failed = outbox(stuck.id);
+    assertThat(failed.quarantinedAt).isNull();
+    assertThat(failed.firstFailedAt).isNotNull();
+    assertThat(outbox(issued.get(1).id)).isNotNull();
+    assertThat(logs.containing("ROTOR-5021 checkpoint " + stuck.id + " "))
+        .anySatisfy(line -> assertThat(line).startsWith("WARN").contains("attempt 11 since"));
+
+    // The failure lasts: its first occurrence is now quarantine-after old.
+    QuarkusTransaction.requiringNew()
+        .run(
+            () ->
+                OutboxEntity.update(
+                    "firstFailedAt = ?1 where checkpointId = ?2",
+                    failed.firstFailedAt.minus(Duration.ofMinutes(5)),
+                    stuck.id));
+    await()
+        .atMost(TIMEOUT)
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> {
+              publisher.signal();
+              return outbox(stuck.id).quarantinedAt != null;
             });
 
     assertThat(published(Set.of(stuck.eventId, issued.get(1).eventId), 1))
         .containsExactly(issued.get(1).eventId);
-    // rotor.ledger.checkpoint.publish-max-attempts, by default
-    assertThat(outbox(stuck.id).attempts).isEqualTo(10);
-    assertThat(outbox(stuck.id).quarantineReason)
-        .isEqualTo("failed 10 times, last: KafkaException: strange");
+    OutboxEntity quarantined = outbox(stuck.id);
+    assertThat(quarantined.attempts).isGreaterThan(12);
+    assertThat(quarantined.quarantineReason)
+        .startsWith("failed " + quarantined.attempts + " times since ")
+        .endsWith(", last: KafkaException: strange");
   }
 
   @Test

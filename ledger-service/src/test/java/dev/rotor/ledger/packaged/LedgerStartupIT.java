@@ -92,6 +92,18 @@ class LedgerStartupIT {
   }
 
   @Test
+  void aNegativeQuarantineTimeStopsTheStartNamingTheKey() throws Exception {
+    Map<String, String> config = goodConfig();
+    config.put("rotor.ledger.checkpoint.quarantine-after", "-PT5M");
+
+    Run run = startAndWaitForExit(config);
+    assertThat(run.exitCode).isNotZero();
+    assertThat(run.output)
+        .contains("ROTOR-5040")
+        .contains("rotor.ledger.checkpoint.quarantine-after: must not be negative, is PT-5M");
+  }
+
+  @Test
   void aMissingOriginStopsTheStartNamingTheKey() throws Exception {
     Map<String, String> config = goodConfig();
     config.remove("rotor.ledger.origin");
