@@ -27,6 +27,8 @@ import dev.rotor.common.plan.ManifestFormat;
 import dev.rotor.common.plan.Plan;
 import dev.rotor.common.plan.ReviewProvider;
 import dev.rotor.manifest.git.Trailers;
+import dev.rotor.manifest.review.ReviewGateway;
+import dev.rotor.manifest.review.Reviews;
 import dev.rotor.manifest.support.Events;
 import dev.rotor.manifest.support.FakeGitHub;
 import dev.rotor.manifest.support.GitRemote;
@@ -39,9 +41,11 @@ import dev.rotor.testsupport.CapturedLogs;
 import dev.rotor.testsupport.KafkaResource;
 import dev.rotor.testsupport.KafkaTestClient;
 import dev.rotor.testsupport.PostgresResource;
+import io.quarkus.arc.ClientProxy;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusMock;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.sql.Connection;
@@ -87,6 +91,7 @@ class RotationFlowTest {
   @GitServerResource.InjectGitRemote GitRemote remote;
   private static AgeIdentity manifestServiceIdentity;
   @Inject DataSource database;
+  @Inject Reviews reviews;
 
   private final Events events = new Events();
   private final List<Rotations.Generated> keys = new ArrayList<>();
@@ -717,6 +722,69 @@ class RotationFlowTest {
       assertThat(update.update()).isEqualTo(org.eclipse.jgit.lib.RefUpdate.Result.FAST_FORWARD);
       return id.name();
     }
+  }
+
+  @Test
+  void aStepThatEndsWithAnErrorIsAFailedAttemptOfItsRotationAloneAndTheWorkerGoesOn() {
+    String brokenName = repository("error-");
+    String brokenUrl = seed(brokenName, Rotations.sealedManifest(controller, "aaaaaaaa"));
+    KeyGenerated broken =
+        key(
+                Rotations.plan(
+                    brokenUrl,
+                    ManifestFormat.SEALED_SECRET,
+                    controller,
+                    ReviewProvider.LOCAL,
+                    1,
+                    List.of(),
+                    2),
+                "alice")
+            .event();
+    String healthyName = repository("healthy-");
+    String healthyUrl = seed(healthyName, Rotations.sealedManifest(controller, "aaaaaaaa"));
+    KeyGenerated healthy =
+        key(
+                Rotations.plan(
+                    healthyUrl,
+                    ManifestFormat.SEALED_SECRET,
+                    controller,
+                    ReviewProvider.LOCAL,
+                    1,
+                    List.of(),
+                    2),
+                "alice")
+            .event();
+    // The proposing step of the broken rotation ends with an Error, every time, as one whose
+    // manifest is nested too deep would.
+    Reviews real = ClientProxy.unwrap(reviews);
+    QuarkusMock.installMockForType(
+        new Reviews(null, null) {
+          @Override
+          public ReviewGateway of(Plan plan) {
+            if (plan.manifest().repository().equals(brokenUrl)) {
+              throw new StackOverflowError("test: a manifest nested too deep");
+            }
+            return real.of(plan);
+          }
+        },
+        Reviews.class);
+
+    send(broken, KEY_GENERATOR);
+    send(healthy, KEY_GENERATOR);
+
+    events.await(healthy.rotationId(), EventType.MANIFEST_PROPOSED);
+    // Retried by the worker's schedule after each backoff (no new event wakes it), counted, and
+    // failed after worker.max-attempts (3 here).
+    RotationFailed failed =
+        (RotationFailed) events.await(broken.rotationId(), EventType.ROTATION_FAILED).data();
+    assertThat(failed.reason()).isEqualTo(Reasons.RotationFailure.GIT_REFUSED);
+    assertThat(failed.message())
+        .isEqualTo(
+            "gave up after 3 attempts: StackOverflowError: test: a manifest nested too deep");
+    assertThat(logs.containing("ROTOR-2091 rotation " + broken.rotationId() + ", step proposing"))
+        .hasSize(3)
+        .allSatisfy(line -> assertThat(line).startsWith("ERROR").contains("StackOverflowError"));
+    assertThat(remote.branches(brokenName)).containsExactly("main");
   }
 
   @Test

@@ -98,9 +98,11 @@ public final class ManifestChanges {
 
   /**
    * What one rotation of a batch got: a result, or the failure that concerns this rotation alone
-   * ({@link RotationFailedException} ends it, anything else is retried).
+   * ({@link RotationFailedException} ends it, anything else is retried). An {@link Error} that one
+   * rotation's work ended with (a {@code StackOverflowError} on a manifest nested too deep) is that
+   * rotation's failure too.
    */
-  public record Outcome<T>(T result, RuntimeException failure) {
+  public record Outcome<T>(T result, Throwable failure) {
     public static <T> Outcome<T> of(T result) {
       return new Outcome<>(result, null);
     }
@@ -109,10 +111,17 @@ public final class ManifestChanges {
       return new Outcome<>(null, failure);
     }
 
+    public static <T> Outcome<T> failed(Error failure) {
+      return new Outcome<>(null, failure);
+    }
+
     /** The result, or the failure thrown. */
     public T get() {
-      if (failure != null) {
-        throw failure;
+      if (failure instanceof RuntimeException e) {
+        throw e;
+      }
+      if (failure instanceof Error e) {
+        throw e;
       }
       return result;
     }
@@ -222,6 +231,9 @@ public final class ManifestChanges {
                   toPush.put(i, prepareProposal(wc, request.key(), request.values(), base, branch));
                 }
               } catch (RuntimeException e) {
+                outcomes.set(i, Outcome.failed(e));
+              } catch (Error e) {
+                // This rotation's alone (its manifest): the others of the batch go on.
                 outcomes.set(i, Outcome.failed(e));
               }
             }
@@ -501,6 +513,9 @@ public final class ManifestChanges {
                     .filter(t -> t.equals(p))
                     .ifPresent(t -> branches.put(proposed.branch(), t));
               } catch (RuntimeException e) {
+                outcomes.set(i, Outcome.failed(e));
+              } catch (Error e) {
+                // This rotation's alone (its manifest): the others of the batch go on.
                 outcomes.set(i, Outcome.failed(e));
               }
             }

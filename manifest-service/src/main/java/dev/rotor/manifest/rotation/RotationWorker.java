@@ -64,6 +64,14 @@ import org.jboss.logging.Logger;
  * <p>A step reads the rotation, works on Git and the review provider without a transaction, then
  * writes its result and the events it causes in one transaction. A crash in between is harmless:
  * the step runs again and finds in Git what it already wrote, and the events get the same ids.
+ *
+ * <p>A step that ends with an {@link Error} (a {@code StackOverflowError} on a manifest nested too
+ * deep, an {@code ExceptionInInitializerError}) is a failed attempt of that rotation like any
+ * other: logged ({@code ROTOR-2091}), retried after a backoff and failed after {@code
+ * worker.max-attempts}; the worker and its schedule go on. After an {@link OutOfMemoryError} the
+ * worker goes on too, but its liveness check reports down from then on: the error may have hit any
+ * thread of the service, and only a restart gives a clean heap. The rotation is recorded first, so
+ * that the restarted instance does not take it up again at once.
  */
 @ApplicationScoped
 public class RotationWorker {
@@ -86,6 +94,7 @@ public class RotationWorker {
   private final String owner = "manifest-service-" + UUID.randomUUID().toString().substring(0, 8);
   private final AtomicBoolean wakeQueued = new AtomicBoolean();
   private final AtomicReference<Instant> lastTick = new AtomicReference<>();
+  private final AtomicReference<String> outOfMemory = new AtomicReference<>();
   private ScheduledExecutorService executor;
 
   /** Keeps the leases of the rotations the worker is working on (the worker's thread is busy). */
@@ -170,6 +179,11 @@ public class RotationWorker {
     return Optional.ofNullable(lastTick.get());
   }
 
+  /** What ran out of memory in the worker, once something did: the service needs a restart. */
+  public Optional<String> outOfMemory() {
+    return Optional.ofNullable(outOfMemory.get());
+  }
+
   private void drain() {
     try {
       outbox.sendUnsent();
@@ -192,8 +206,21 @@ public class RotationWorker {
       metrics.gauges(gauges[0], gauges[1], gauges[2]);
     } catch (RuntimeException e) {
       LOG.errorf(e, "ROTOR-2090 the worker's round failed: %s", e.getMessage());
+    } catch (Error e) {
+      // Not thrown on: the scheduled executor would drop the schedule for good, silently.
+      LOG.errorf(
+          e,
+          "ROTOR-2091 the worker's round ended with %s; the worker goes on at its next round",
+          e.getClass().getSimpleName());
+      noteIfOutOfMemory(e, "the worker's round");
     } finally {
       lastTick.set(clock.instant());
+    }
+  }
+
+  private void noteIfOutOfMemory(Error e, String where) {
+    if (e instanceof OutOfMemoryError) {
+      outOfMemory.compareAndSet(null, where + ": " + e.getMessage());
     }
   }
 
@@ -262,6 +289,14 @@ public class RotationWorker {
         LOG.errorf(
             e, "ROTOR-2090 rotation %s cannot be read: %s", rotation.rotationId, e.getMessage());
         continue;
+      } catch (Error e) {
+        LOG.errorf(
+            e,
+            "ROTOR-2091 rotation %s cannot be read: %s; it is looked at again when its lease ends",
+            rotation.rotationId,
+            e.getClass().getSimpleName());
+        noteIfOutOfMemory(e, "rotation " + rotation.rotationId);
+        continue;
       }
       run(
           step,
@@ -302,6 +337,13 @@ public class RotationWorker {
       step.batched = false;
       outcome = "retry";
       unrecorded(step, () -> retry(step.rotation, step.key, step.name, e, step.seen));
+    } catch (Error e) {
+      // One rotation's Error (its manifest, a class that failed to initialise) is a failed attempt
+      // of that rotation: backed off and counted like any other, never a hot loop or a dead worker.
+      step.batched = false;
+      outcome = "retry";
+      unrecorded(step, () -> retry(step.rotation, step.key, step.name, e, step.seen));
+      noteIfOutOfMemory(e, "rotation " + step.rotation.rotationId + ", step " + step.name);
     } finally {
       if (!step.batched) {
         metrics.stepDone(step.sample, step.name, outcome);
@@ -411,6 +453,12 @@ public class RotationWorker {
     try {
       return batch.get();
     } catch (RuntimeException e) {
+      List<ManifestChanges.Outcome<T>> failed = new ArrayList<>();
+      for (int i = 0; i < size; i++) {
+        failed.add(ManifestChanges.Outcome.failed(e));
+      }
+      return failed;
+    } catch (Error e) {
       List<ManifestChanges.Outcome<T>> failed = new ArrayList<>();
       for (int i = 0; i < size; i++) {
         failed.add(ManifestChanges.Outcome.failed(e));
@@ -819,12 +867,23 @@ public class RotationWorker {
   }
 
   private void retry(
-      RotationRecord rotation, KeyGenerated key, String step, RuntimeException e, long seen) {
+      RotationRecord rotation, KeyGenerated key, String step, Throwable e, long seen) {
     int attempts = rotation.attempts + 1;
     String message =
         e instanceof TransientException
             ? e.getMessage()
             : e.getClass().getSimpleName() + ": " + e.getMessage();
+    if (e instanceof Error) {
+      LOG.errorf(
+          e,
+          "ROTOR-2091 rotation %s, step %s, attempt %d ended with %s; it counts as a failed"
+              + " attempt (of %d) and the worker goes on",
+          rotation.rotationId,
+          step,
+          attempts,
+          e.getClass().getSimpleName(),
+          settings.maxAttempts());
+    }
     if (attempts >= settings.maxAttempts()) {
       String gaveUp = "gave up after " + attempts + " attempts: " + message;
       if (rotation.status == RotationStatus.MERGED) {
@@ -851,7 +910,7 @@ public class RotationWorker {
             : clock.instant().plus(backoff(attempts));
     store.retryAt(rotation.rotationId, attempts, next, message, seen, clock.instant());
     metrics.retried(step);
-    if (e instanceof TransientException) {
+    if (e instanceof TransientException || e instanceof Error) {
       LOG.warnf(
           "ROTOR-2005 rotation %s, step %s, attempt %d: %s; next attempt at %s",
           rotation.rotationId, step, attempts, message, next);

@@ -20,7 +20,9 @@ import org.eclipse.microprofile.health.Readiness;
 public final class WorkerHealthCheck {
   private WorkerHealthCheck() {}
 
-  /** The worker finished a round recently. */
+  /**
+   * The worker finished a round recently, and never ran out of memory (then it needs a restart).
+   */
   @Liveness
   @ApplicationScoped
   public static class WorkerAlive implements HealthCheck {
@@ -41,12 +43,17 @@ public final class WorkerHealthCheck {
     @Override
     public HealthCheckResponse call() {
       Optional<Instant> last = worker.lastRound();
+      Optional<String> outOfMemory = worker.outOfMemory();
       boolean up =
-          last.isEmpty() || Duration.between(last.get(), clock.instant()).compareTo(allowed) < 0;
-      return HealthCheckResponse.named("rotor-manifest-worker")
-          .status(up)
-          .withData("lastRound", last.map(Instant::toString).orElse("not yet"))
-          .build();
+          outOfMemory.isEmpty()
+              && (last.isEmpty()
+                  || Duration.between(last.get(), clock.instant()).compareTo(allowed) < 0);
+      var response =
+          HealthCheckResponse.named("rotor-manifest-worker")
+              .status(up)
+              .withData("lastRound", last.map(Instant::toString).orElse("not yet"));
+      outOfMemory.ifPresent(where -> response.withData("outOfMemory", where));
+      return response.build();
     }
   }
 
