@@ -15,6 +15,7 @@ import dev.rotor.common.event.ManifestRolledBack;
 import dev.rotor.common.event.Phase;
 import dev.rotor.common.event.Reasons;
 import dev.rotor.common.event.RolloutCompleted;
+import dev.rotor.common.event.RolloutFailed;
 import dev.rotor.common.event.RolloutStarted;
 import dev.rotor.common.event.RotationApproved;
 import dev.rotor.common.event.RotationFailed;
@@ -271,6 +272,81 @@ class RotationFlowTest {
         .contains("rotor_manifest_service_merges_total{mode=\"fast_forward\"}")
         .contains("rotor_manifest_service_rollbacks_total");
     assertNoPlaintextAnywhere(generated);
+  }
+
+  @Test
+  void
+      anUnsealTimeoutAtTheFirstDistributeRollsBackWithoutTheNewKeyButOneAfterAPromotedStageKeepsIt() {
+    String unsealable = rolledBackAfterUnsealTimeout("unsealable-", false);
+    assertThat(unsealable)
+        .doesNotContain("keyring.key." + keys.get(keys.size() - 1).event().keyId());
+
+    // Staging completed its promote before production's distribute failed: the key may have
+    // encrypted data there, so it stays.
+    String promotedElsewhere = rolledBackAfterUnsealTimeout("unsealable-later-", true);
+    assertThat(promotedElsewhere)
+        .contains("keyring.key." + keys.get(keys.size() - 1).event().keyId() + ":");
+  }
+
+  private static String unsealedPrimary(String manifest) {
+    for (String line : manifest.split("\n")) {
+      String trimmed = line.strip();
+      if (trimmed.startsWith("keyring.primary:")) {
+        return new String(
+            dev.rotor.common.crypto.SealedSecretSealer.unseal(
+                controller.keyPair().getPrivate(),
+                Rotations.NAMESPACE,
+                Rotations.SECRET,
+                trimmed.substring("keyring.primary:".length()).strip()),
+            java.nio.charset.StandardCharsets.US_ASCII);
+      }
+    }
+    throw new AssertionError("no keyring.primary in the manifest");
+  }
+
+  /** Merges a sealed rotation, fails a distribute with UNSEAL_TIMEOUT; the rolled-back manifest. */
+  private String rolledBackAfterUnsealTimeout(String prefix, boolean stagingPromoted) {
+    String name = repository(prefix);
+    String url = seed(name, Rotations.sealedManifest(controller, "aaaaaaaa"));
+    Plan plan =
+        Rotations.plan(
+            url, ManifestFormat.SEALED_SECRET, controller, ReviewProvider.LOCAL, 0, List.of(), 2);
+    KeyGenerated key = key(plan, "alice").event();
+    send(key, KEY_GENERATOR);
+    ManifestApproved approved =
+        (ManifestApproved) events.await(key.rotationId(), EventType.MANIFEST_APPROVED).data();
+    String failing = "aether-staging";
+    if (stagingPromoted) {
+      send(
+          new RolloutCompleted(
+              key.rotationId(),
+              key.targetId(),
+              plan,
+              "aether-staging",
+              Phase.PROMOTE,
+              approved.promoteCommit(),
+              key.fingerprint(),
+              key.keyId(),
+              List.of(),
+              Instant.now()),
+          STAGING_AGENT);
+      failing = "aether-production";
+    }
+    send(
+        new RolloutFailed(
+            key.rotationId(),
+            key.targetId(),
+            plan,
+            failing,
+            Phase.DISTRIBUTE,
+            Reasons.Rollout.UNSEAL_TIMEOUT,
+            "the sealed-secrets controller did not write Secret " + key.targetId()),
+        Sources.of("cluster-agent", failing));
+    ManifestRolledBack rolledBack =
+        (ManifestRolledBack) events.await(key.rotationId(), EventType.MANIFEST_ROLLED_BACK).data();
+    String manifest = remote.file(name, rolledBack.rollbackCommit(), PATH);
+    assertThat(unsealedPrimary(manifest)).isEqualTo("aaaaaaaa");
+    return manifest;
   }
 
   @Test

@@ -248,6 +248,25 @@ public record KeyringState(String primaryKeyId, List<String> keyIds) {
         new KeyringState(oldPrimaryId, keyIds), set(), set(KeyringLayout.PRIMARY_DATA_KEY), set());
   }
 
+  /**
+   * Undoes a rotation whose new key never reached a Secret in usable form: like {@link #rollback},
+   * and the new key's entry goes too. Only for a key nothing can have encrypted with (it was never
+   * primary in any Secret); a sealed entry no controller can open would otherwise keep the whole
+   * SealedSecret from being unsealed.
+   *
+   * @throws KeyringException as {@link #rollback}
+   */
+  public KeyringUpdate withdraw(String oldPrimaryId, String newKeyId) {
+    KeyringUpdate rolledBack = rollback(oldPrimaryId, newKeyId);
+    List<String> kept = new ArrayList<>(keyIds);
+    kept.remove(newKeyId);
+    return new KeyringUpdate(
+        new KeyringState(oldPrimaryId, kept),
+        set(),
+        rolledBack.changed(),
+        set(KeyringLayout.dataKeyOf(newKeyId)));
+  }
+
   private static SortedSet<String> set(String... values) {
     return new TreeSet<>(List.of(values));
   }

@@ -94,6 +94,19 @@ class KeyringStateTest {
   }
 
   @Test
+  void withdrawingAKeyThatNeverReachedASecretRestoresTheOldPrimaryAndRemovesTheNewKey() {
+    KeyringState promoted = KeyringState.initial(A).distribute(B).state().promote(B, 1).state();
+
+    KeyringUpdate update = promoted.withdraw(A, B);
+
+    assertThat(update.state()).isEqualTo(KeyringState.initial(A));
+    assertThat(update.changed()).containsExactly("keyring.primary");
+    assertThat(update.removed()).containsExactly("keyring.key." + B);
+    assertThat(update.added()).isEmpty();
+    assertKeyringError(() -> promoted.withdraw(C, B), KeyringException.Reason.NOT_IN_KEYRING);
+  }
+
+  @Test
   void aSequenceOfRotationsWithARollbackKeepsEveryKeyThatMayHaveWrittenData() {
     KeyringState state = KeyringState.initial(A);
     state = state.distribute(B).state().promote(B, 2).state(); // rotation 1

@@ -1,6 +1,8 @@
 package dev.rotor.manifest.events;
 
 import dev.rotor.common.event.EventEnvelope;
+import dev.rotor.common.event.Phase;
+import dev.rotor.common.event.Reasons;
 import dev.rotor.common.event.RolloutCompleted;
 import dev.rotor.common.event.RolloutFailed;
 import dev.rotor.common.event.RolloutStarted;
@@ -63,10 +65,20 @@ public class InputConsumers {
           approved.approver(),
           approved.force(),
           null,
-          approved.comment());
+          approved.comment(),
+          null,
+          null);
     } else if (event.data() instanceof RotationReviewRejected rejected) {
       record(
-          record, event, InputKind.REJECTED, rejected.reviewer(), false, null, rejected.comment());
+          record,
+          event,
+          InputKind.REJECTED,
+          rejected.reviewer(),
+          false,
+          null,
+          rejected.comment(),
+          null,
+          null);
     } else if (event.data() instanceof RotationRollbackRequested rollback) {
       record(
           record,
@@ -79,7 +91,9 @@ public class InputConsumers {
               + rollback.requestedBy()
               + (rollback.reason() == null || rollback.reason().isBlank()
                   ? ""
-                  : ": " + rollback.reason()));
+                  : ": " + rollback.reason()),
+          null,
+          null);
     } else {
       skip(event);
     }
@@ -113,7 +127,9 @@ public class InputConsumers {
               + ", "
               + failed.reason()
               + "): "
-              + failed.message());
+              + failed.message(),
+          failed.phase(),
+          failed.reason());
     } else {
       skip(event);
     }
@@ -140,7 +156,9 @@ public class InputConsumers {
               + " ("
               + failed.reason()
               + "): "
-              + failed.message());
+              + failed.message(),
+          null,
+          null);
     } else {
       skip(event);
     }
@@ -153,7 +171,9 @@ public class InputConsumers {
       String actor,
       boolean force,
       String cluster,
-      String detail) {
+      String detail,
+      Phase phase,
+      Reasons.Rollout reason) {
     metrics.received(event.type().eventName());
     Optional<RotationRecord> rotation = store.find(event.rotationId());
     requireSameTarget(record, event, rotation);
@@ -167,6 +187,8 @@ public class InputConsumers {
             force,
             cluster,
             detail,
+            phase,
+            reason,
             clock.instant());
     if (!recorded) {
       LOG.debugf("ROTOR-2023 %s %s was processed before: nothing to do", event.type(), event.id());

@@ -103,14 +103,20 @@ final class CommitMessages {
       String keyId,
       String fingerprint,
       String oldPrimary,
-      String cause) {
+      String cause,
+      boolean withdrawn) {
     return message(
         "Rotor: roll back " + target + " to key " + oldPrimary,
         "Key "
             + oldPrimary
             + " is the primary again; "
             + keyId
-            + " stays decrypt-only so what was written with it stays readable.",
+            + (withdrawn
+                ? " is removed: the sealed-secrets controller did not unseal it where it was"
+                    + " distributed, so it never reached a Secret and nothing was encrypted with"
+                    + " it, and an entry the controller cannot unseal keeps the whole"
+                    + " SealedSecret from being unsealed."
+                : " stays decrypt-only so what was written with it stays readable."),
         "Rotation " + flat(rotationId) + ". Cause: " + flat(cause),
         List.of(
             new Trailer(Trailers.TARGET, target),

@@ -82,7 +82,12 @@ public final class ManifestChanges {
   public record Merged(
       String mergeCommit, String distributeCommit, String promoteCommit, MergeMode mode) {}
 
-  /** What a rollback starts from. */
+  /**
+   * What a rollback starts from.
+   *
+   * @param withdrawNewKey remove the new key's entry instead of keeping it decrypt-only: only for a
+   *     key that never reached any cluster's Secret in usable form (see RotationWorker)
+   */
   public record RollbackRequest(
       Plan plan,
       String rotationId,
@@ -91,7 +96,8 @@ public final class ManifestChanges {
       String previousKeyId,
       String mergedPromoteCommit,
       String author,
-      String cause) {}
+      String cause,
+      boolean withdrawNewKey) {}
 
   /** One rotation of a batch proposal: its key and the values its manifest gets. */
   public record ProposalRequest(KeyGenerated key, EntryValues values) {}
@@ -670,7 +676,8 @@ public final class ManifestChanges {
 
   /**
    * Commits the rollback state on the default branch (the old primary again, the new key kept
-   * decrypt-only), or finds the rollback commit this rotation already has.
+   * decrypt-only, or removed when {@link RollbackRequest#withdrawNewKey()}), or finds the rollback
+   * commit this rotation already has.
    *
    * <p>Only the target's own keyring must be as Rotor's promote commit left it: other documents of
    * the file (another target's rotation, another Secret), comments and the Secret's other entries
@@ -729,7 +736,11 @@ public final class ManifestChanges {
                                 spec.path() + " has no keyring any more"));
             KeyringTransition transition =
                 KeyringTransition.rollback(
-                    current, request.previousKeyId(), request.keyId(), values);
+                    current,
+                    request.previousKeyId(),
+                    request.keyId(),
+                    request.withdrawNewKey(),
+                    values);
             String message =
                 CommitMessages.rollback(
                     plan.targetId(),
@@ -737,7 +748,8 @@ public final class ManifestChanges {
                     request.keyId(),
                     request.fingerprint(),
                     request.previousKeyId(),
-                    request.cause());
+                    request.cause(),
+                    request.withdrawNewKey());
             PersonIdent author = request.author() == null ? rotor() : requester(request.author());
             ObjectId commit;
             if (transition.changes().isEmpty()) {

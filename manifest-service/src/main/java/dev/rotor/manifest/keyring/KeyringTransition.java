@@ -59,12 +59,22 @@ public record KeyringTransition(KeyringState before, KeyringState after, List<Da
     return new KeyringTransition(distributed, update.state(), changes(update, values));
   }
 
-  /** Makes the old primary primary again and keeps the new key decrypt-only. */
+  /**
+   * Makes the old primary primary again and keeps the new key decrypt-only; with {@code
+   * withdrawNewKey} (a key that never reached a Secret in usable form) its entry goes instead.
+   */
   public static KeyringTransition rollback(
-      KeyringState current, String oldPrimaryId, String newKeyId, EntryValues values) {
+      KeyringState current,
+      String oldPrimaryId,
+      String newKeyId,
+      boolean withdrawNewKey,
+      EntryValues values) {
     KeyringUpdate update;
     try {
-      update = current.rollback(oldPrimaryId, newKeyId);
+      update =
+          withdrawNewKey
+              ? current.withdraw(oldPrimaryId, newKeyId)
+              : current.rollback(oldPrimaryId, newKeyId);
     } catch (KeyringException e) {
       throw new RotationFailedException(
           Reasons.RotationFailure.ROLLBACK_FAILED, "keyring: " + e.getMessage());

@@ -34,6 +34,12 @@ public class RotationInputRecord extends PanacheEntityBase {
   public String cluster;
   public String detail;
 
+  /** For a {@code rollout.failed}: the phase that failed ({@code Phase} name); else null. */
+  public String phase;
+
+  /** For a {@code rollout.failed}: its reason ({@code Reasons.Rollout} name); else null. */
+  public String reason;
+
   @Column(name = "received_at")
   public Instant receivedAt;
 }

@@ -3,6 +3,7 @@ package dev.rotor.manifest.rotation;
 import dev.rotor.common.event.EventCodec;
 import dev.rotor.common.event.EventEnvelope;
 import dev.rotor.common.event.KeyGenerated;
+import dev.rotor.common.event.Phase;
 import dev.rotor.common.event.Reasons;
 import dev.rotor.common.event.Topics;
 import dev.rotor.common.messaging.TraceContext;
@@ -68,7 +69,8 @@ public class RotationStore {
   }
 
   /**
-   * Records an approval, a rejection or a rollback trigger.
+   * Records an approval, a rejection or a rollback trigger; {@code phase} and {@code reason} are a
+   * {@code rollout.failed}'s, null for every other input.
    *
    * @return false when this event was recorded before
    */
@@ -82,12 +84,16 @@ public class RotationStore {
       boolean force,
       String cluster,
       String detail,
+      Phase phase,
+      Reasons.Rollout reason,
       Instant now) {
     int inserted =
         em.createNativeQuery(
                 "insert into rotation_input (event_id, rotation_id, target_id, kind, actor, force,"
-                    + " cluster, detail, received_at) values (:eventId, :rotationId, :target,"
-                    + " :kind, :actor, :force, :cluster, :detail, :now) on conflict do nothing")
+                    + " cluster, detail, phase, reason, received_at) values (:eventId,"
+                    + " :rotationId, :target, :kind, :actor, :force, :cluster, :detail,"
+                    + " cast(:phase as varchar), cast(:reason as varchar), :now) on conflict do"
+                    + " nothing")
             .setParameter("eventId", eventId)
             .setParameter("rotationId", rotationId)
             .setParameter("target", targetId)
@@ -96,6 +102,8 @@ public class RotationStore {
             .setParameter("force", force)
             .setParameter("cluster", cluster)
             .setParameter("detail", truncate(detail, 2000))
+            .setParameter("phase", phase == null ? null : phase.name())
+            .setParameter("reason", reason == null ? null : reason.name())
             .setParameter("now", now)
             .executeUpdate();
     return inserted == 1;

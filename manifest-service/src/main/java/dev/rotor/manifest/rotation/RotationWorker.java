@@ -5,6 +5,7 @@ import dev.rotor.common.event.KeyGenerated;
 import dev.rotor.common.event.ManifestApproved;
 import dev.rotor.common.event.ManifestProposed;
 import dev.rotor.common.event.ManifestRolledBack;
+import dev.rotor.common.event.Phase;
 import dev.rotor.common.event.Reasons;
 import dev.rotor.common.event.RotationFailed;
 import dev.rotor.common.event.RotorEvent;
@@ -728,7 +729,8 @@ public class RotationWorker {
                   rotation.previousKeyId,
                   rotation.mergedPromoteCommit,
                   cause.actor,
-                  cause.detail),
+                  cause.detail,
+                  neverUnsealed(rotation, plan, inputs)),
               values);
     } catch (RotationFailedException e) {
       throw rollbackRefused(rotation, key, ordered, cause.detail, e);
@@ -783,6 +785,36 @@ public class RotationWorker {
                           : ": " + CommitText.flat(i.detail));
               return asRollback;
             });
+  }
+
+  /**
+   * Whether the new key of a sealed-secret rotation certainly never reached any cluster's Secret in
+   * usable form, so that the rollback removes its entry instead of keeping it decrypt-only: the
+   * sealed-secrets controller unseals a SealedSecret whole or not at all, and an entry it cannot
+   * open would make the rollback time out too, and every later rotation of the target.
+   *
+   * <p>True only when some cluster failed the distribute phase with {@code UNSEAL_TIMEOUT} and
+   * every cluster that reported any rollout of the rotation is such a cluster: none completed a
+   * phase or started another (stages run one after the other, so a later stage never started). The
+   * key was then never primary anywhere, and nothing can have been encrypted with it. Any other
+   * evidence, or none (inputs recorded before their phase was), keeps the entry.
+   */
+  private boolean neverUnsealed(
+      RotationRecord rotation, Plan plan, List<RotationInputRecord> inputs) {
+    if (plan.manifest().format() != ManifestFormat.SEALED_SECRET) {
+      return false;
+    }
+    Set<String> unsealTimedOut = new LinkedHashSet<>();
+    for (RotationInputRecord input : inputs) {
+      if (input.kind == InputKind.ROLLBACK
+          && input.cluster != null
+          && Phase.DISTRIBUTE.name().equals(input.phase)
+          && Reasons.Rollout.UNSEAL_TIMEOUT.name().equals(input.reason)) {
+        unsealTimedOut.add(input.cluster);
+      }
+    }
+    return !unsealTimedOut.isEmpty()
+        && unsealTimedOut.containsAll(store.appliedClusters(rotation.rotationId));
   }
 
   /** The clusters a rollback is for: those that applied the rotation, or else every stage. */

@@ -122,6 +122,20 @@ class ManifestChangesTest {
 
   private ManifestChanges.RolledBack rollback(
       KeyGenerated key, ManifestChanges.Proposal proposal, ManifestChanges.Merged merged) {
+    return rollback(
+        key,
+        proposal,
+        merged,
+        "verification.failed on aether-staging (ERROR_RATE): 5xx share 4.2% above 1%",
+        false);
+  }
+
+  private ManifestChanges.RolledBack rollback(
+      KeyGenerated key,
+      ManifestChanges.Proposal proposal,
+      ManifestChanges.Merged merged,
+      String cause,
+      boolean withdrawNewKey) {
     return changes.rollback(
         new ManifestChanges.RollbackRequest(
             key.plan(),
@@ -131,7 +145,8 @@ class ManifestChangesTest {
             proposal.previousKeyId(),
             merged.promoteCommit(),
             null,
-            "verification.failed on aether-staging (ERROR_RATE): 5xx share 4.2% above 1%"),
+            cause,
+            withdrawNewKey),
         SealedEntryValues.forPrimaryOnly(key.plan()));
   }
 
@@ -309,6 +324,39 @@ class ManifestChangesTest {
     assertThat(again.reused()).isTrue();
     assertThat(again.commit()).isEqualTo(rolledBack.commit());
     assertThat(remote.history(name, "main").get(0).name()).isEqualTo(rolledBack.commit());
+  }
+
+  @Test
+  void aRollbackOfAKeyNoControllerUnsealedRemovesItsEntrySoTheRestoredSealedSecretUnseals() {
+    KeyGenerated key = key(plan(ManifestFormat.SEALED_SECRET), "rot-unsealable");
+    ManifestChanges.Proposal proposal = propose(key);
+    ManifestChanges.Merged merged = merge(key, proposal);
+    String base = remote.history(name, "main").get(2).name();
+
+    ManifestChanges.RolledBack rolledBack =
+        rollback(
+            key,
+            proposal,
+            merged,
+            "rollout.failed on aether-staging (DISTRIBUTE, UNSEAL_TIMEOUT): not unsealed",
+            true);
+
+    String restored = file(rolledBack.commit());
+    assertThat(restored).doesNotContain("keyring.key." + key.keyId());
+    assertThat(unsealedPrimary(restored, Rotations.SECRET)).isEqualTo("aaaaaaaa");
+    LineDiff diff = LineDiff.of(file(merged.promoteCommit()), restored);
+    assertThat(diff.removed())
+        .hasSize(2)
+        .anySatisfy(line -> assertThat(line).startsWith("    keyring.primary: "))
+        .anySatisfy(line -> assertThat(line).startsWith("    keyring.key." + key.keyId() + ": "));
+    assertThat(diff.added()).singleElement().asString().startsWith("    keyring.primary: ");
+    // Every entry but the primary (sealed again, with fresh randomness) is as before the rotation.
+    LineDiff fromBase = LineDiff.of(file(base), restored);
+    assertThat(fromBase.removed()).singleElement().asString().startsWith("    keyring.primary: ");
+    assertThat(fromBase.added()).singleElement().asString().startsWith("    keyring.primary: ");
+    assertThat(remote.history(name, "main").get(0).getFullMessage())
+        .contains(key.keyId() + " is removed")
+        .contains("Cause: rollout.failed on aether-staging");
   }
 
   @Test

@@ -209,6 +209,10 @@ public final class SealedSecretsController implements AutoCloseable {
             SealedSecretSealer.unseal(
                 keys.privateKey(), namespace, name, String.valueOf(entry.getValue()));
       } catch (CryptoException e) {
+        // All or nothing, as the real controller: SealedSecret.Unseal collects every entry's error
+        // and returns no Secret if there is one (sealed-secrets
+        // pkg/apis/sealedsecrets/v1alpha1/sealedsecret_expansion.go), and Controller.unseal then
+        // leaves the Secret untouched (pkg/controller/controller.go).
         reportStatus(
             sealed, generation, false, "no key could decrypt secret (" + entry.getKey() + ")");
         return;
