@@ -78,6 +78,8 @@ class ClusterEvidenceTest {
   static final String MISMATCH = "mismatch";
   static final String ROLLBACK_OK = "rollback-ok";
   static final String ROLLBACK_BAD = "rollback-bad";
+  static final String NEVER_UNSEALED = "never-unsealed";
+  static final String KEY_LOST = "key-lost";
   static final String ELSEWHERE = "elsewhere";
   static final String REDELIVERED = "redelivered";
   static final String BAD_QUERY = "bad-query";
@@ -355,6 +357,65 @@ class ClusterEvidenceTest {
     assertThat(rig.events(rotation)).noneMatch(e -> e.type() == EventType.ROTATION_ROLLED_BACK);
   }
 
+  /**
+   * The distribute failed (the controller could not unseal the new entry), and the rollback removed
+   * the new key, as the manifest-service does for a key that reached no Secret: the rollback is
+   * verified without it, and the rotation ends rolled back.
+   */
+  @Test
+  @Order(12)
+  void aRollbackAfterADistributeThatNeverCompletedIsVerifiedWithoutTheNewKey() {
+    Rotation rotation = rollbackOnly(NEVER_UNSEALED);
+    Instant start = Instant.now();
+    rotation.admitted(start).forEach(rig::send);
+    rig.send(rotation.rolloutStarted(PROM, Phase.DISTRIBUTE, start));
+    rig.send(
+        rotation.rolloutFailed(
+            PROM,
+            Phase.DISTRIBUTE,
+            Reasons.Rollout.UNSEAL_TIMEOUT,
+            "the sealed-secrets controller did not unseal the new entry",
+            Instant.now()));
+
+    rig.send(rotation.rollbackCommitted(List.of(PROM), Instant.now()));
+    rig.secret(NEVER_UNSEALED + "-config", oldKey, oldKey);
+    rig.send(rotation.rolloutStarted(PROM, Phase.ROLLBACK, Instant.now()));
+    List<PodStatus> pods = rig.restart(NEVER_UNSEALED);
+    rig.send(rotation.rolledBack(PROM, oldKey.keyId(), pods, Instant.now()));
+
+    RotationRolledBack rolledBack =
+        (RotationRolledBack) rig.await(rotation, EventType.ROTATION_ROLLED_BACK).data();
+    assertThat(rolledBack.clusters()).containsExactly(PROM);
+    assertThat(rig.events(rotation))
+        .extracting(EventEnvelope::type)
+        .containsExactly(EventType.ROTATION_ROLLED_BACK);
+  }
+
+  /** Once the distribute completed the key was in the Secret: a rollback must keep it. */
+  @Test
+  @Order(13)
+  void aRollbackThatLostTheNewKeyAfterItsDistributeCompletedFailsTheRotation() {
+    Rotation rotation = rollbackOnly(KEY_LOST);
+    Instant start = Instant.now();
+    rotation.admitted(start).forEach(rig::send);
+    rig.send(rotation.rolloutStarted(PROM, Phase.DISTRIBUTE, start));
+    rig.secret(KEY_LOST + "-config", oldKey, oldKey, newKey);
+    rig.send(rotation.distributed(PROM, rig.restart(KEY_LOST), Instant.now()));
+
+    rig.send(rotation.rollbackCommitted(List.of(PROM), Instant.now()));
+    rig.secret(KEY_LOST + "-config", oldKey, oldKey);
+    rig.send(rotation.rolloutStarted(PROM, Phase.ROLLBACK, Instant.now()));
+    List<PodStatus> pods = rig.restart(KEY_LOST);
+    rig.send(rotation.rolledBack(PROM, oldKey.keyId(), pods, Instant.now()));
+
+    RotationFailed failed = (RotationFailed) rig.await(rotation, EventType.ROTATION_FAILED).data();
+    assertThat(failed.reason()).isEqualTo(Reasons.RotationFailure.ROLLBACK_FAILED);
+    assertThat(failed.message())
+        .contains("FINGERPRINT_MISMATCH")
+        .contains("key " + newKey.keyId() + " is no longer in the ring");
+    assertThat(rig.events(rotation)).noneMatch(e -> e.type() == EventType.ROTATION_ROLLED_BACK);
+  }
+
   @Test
   @Order(99)
   void theKeysAppearInNoRecordRowLogLineOrResponse() throws Exception {
@@ -368,6 +429,13 @@ class ClusterEvidenceTest {
     for (String form : Rig.forms(oldKey, newKey, otherKey)) {
       assertThat(written.indexOf(form)).as("a key in what the verifier wrote").isEqualTo(-1);
     }
+  }
+
+  /** A rotation of a Deployment of its own, on {@code prom}, that will be rolled back. */
+  private Rotation rollbackOnly(String name) {
+    rig.deployment(name, 1, List.of(String.format(Rig.SELF_TEST, oldKey.keyId(), newKey.keyId())));
+    rig.secret(name + "-config", oldKey, oldKey);
+    return rotation(name, PROM, Duration.ofMinutes(5), name);
   }
 
   private Rotation rotation(String name, String cluster, Duration soak, String... deployments) {

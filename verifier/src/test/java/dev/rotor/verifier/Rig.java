@@ -281,6 +281,7 @@ final class Rig implements AutoCloseable {
           List.of(
               "SELECT t::text FROM rotation t",
               "SELECT t::text FROM rollout_start t",
+              "SELECT t::text FROM rollout_completion t",
               "SELECT t::text FROM soak t",
               "SELECT t::text FROM verdict t",
               "SELECT t::text FROM processed_event t",

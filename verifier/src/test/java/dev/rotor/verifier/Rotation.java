@@ -8,8 +8,10 @@ import dev.rotor.common.event.ManifestProposed;
 import dev.rotor.common.event.ManifestRolledBack;
 import dev.rotor.common.event.Phase;
 import dev.rotor.common.event.PodStatus;
+import dev.rotor.common.event.Reasons;
 import dev.rotor.common.event.RollbackCompleted;
 import dev.rotor.common.event.RolloutCompleted;
+import dev.rotor.common.event.RolloutFailed;
 import dev.rotor.common.event.RolloutStarted;
 import dev.rotor.common.event.RotationApproved;
 import dev.rotor.common.event.RotorEvent;
@@ -197,6 +199,32 @@ public final class Rotation {
     String commit = phase == Phase.DISTRIBUTE ? DISTRIBUTE_COMMIT : PROMOTE_COMMIT;
     return event(
         new RolloutStarted(id, target(), plan, cluster, phase, commit),
+        Sources.of("cluster-agent", cluster),
+        at);
+  }
+
+  /** The distribute rollout completed: the new key is in the Secret, the old one still primary. */
+  public EventEnvelope distributed(String cluster, List<PodStatus> pods, Instant at) {
+    return event(
+        new RolloutCompleted(
+            id,
+            target(),
+            plan,
+            cluster,
+            Phase.DISTRIBUTE,
+            DISTRIBUTE_COMMIT,
+            newFingerprint,
+            previousKeyId,
+            pods,
+            at),
+        Sources.of("cluster-agent", cluster),
+        at);
+  }
+
+  public EventEnvelope rolloutFailed(
+      String cluster, Phase phase, Reasons.Rollout reason, String message, Instant at) {
+    return event(
+        new RolloutFailed(id, target(), plan, cluster, phase, reason, message),
         Sources.of("cluster-agent", cluster),
         at);
   }

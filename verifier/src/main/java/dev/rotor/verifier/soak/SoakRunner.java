@@ -259,7 +259,10 @@ public class SoakRunner {
     }
   }
 
-  /** What the cluster must show: after a promote the new key, after a rollback the old one. */
+  /**
+   * What the cluster must show: after a promote the new key, after a rollback the old one, and the
+   * new key kept where it had reached the Secret.
+   */
   private static ProofSpec proofSpec(SoakSnapshot soak) {
     Plan plan = soak.plan();
     List<String> deployments = plan.stages().get(soak.stageIndex()).deployments();
@@ -284,7 +287,7 @@ public class SoakRunner {
         plan.secretName(),
         oldPrimary,
         null,
-        soak.newKeyId(),
+        soak.newKeyRequired() ? soak.newKeyId() : null,
         null,
         deployments,
         soak.secretChangedAt());

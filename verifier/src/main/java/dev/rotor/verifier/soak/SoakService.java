@@ -31,6 +31,7 @@ import dev.rotor.verifier.config.VerifierConfig;
 import dev.rotor.verifier.events.EventRefused;
 import dev.rotor.verifier.events.Outbox;
 import dev.rotor.verifier.store.ProcessedEvent;
+import dev.rotor.verifier.store.RolloutCompletionRecord;
 import dev.rotor.verifier.store.RolloutStartRecord;
 import dev.rotor.verifier.store.RotationRecord;
 import dev.rotor.verifier.store.SoakKind;
@@ -98,11 +99,25 @@ public class SoakService {
     }
   }
 
-  /** Starts the soak of a stage after its promote rollout, and says so (verification.started). */
+  /**
+   * Records that a phase completed on a cluster (the new key reached its Secret); starts the soak
+   * of a stage after its promote rollout, and says so (verification.started).
+   */
   @Transactional
   public void rolloutCompleted(EventEnvelope event, RolloutCompleted done) {
     if (!firstTime(event)) {
       return;
+    }
+    // Recorded whatever follows (also a promote that finished after the rollback was committed):
+    // a rollback check requires the new key only where it reached the Secret.
+    if (!RolloutCompletionRecord.completed(done.rotationId(), done.cluster(), done.phase().id())) {
+      RolloutCompletionRecord record = new RolloutCompletionRecord();
+      record.rotationId = done.rotationId();
+      record.cluster = done.cluster();
+      record.phase = done.phase().id();
+      record.completedAt = done.completedAt();
+      record.eventId = event.id();
+      record.persist();
     }
     if (done.phase() != Phase.PROMOTE) {
       LOG.debugf(
@@ -191,6 +206,12 @@ public class SoakService {
           "ROTOR-4014 the rollback of %s on %s is checked already; %s changes nothing",
           done.rotationId(), done.cluster(), event.id());
       return;
+    }
+    if (!newKeyReached(done.rotationId(), done.cluster())) {
+      LOG.infof(
+          "ROTOR-4036 no distribute of rotation %s completed on %s: its rollback is checked"
+              + " without requiring the new key in the Secret (the rollback may have removed it)",
+          done.rotationId(), done.cluster());
     }
     SoakRecord soak =
         newSoak(
@@ -417,6 +438,8 @@ public class SoakService {
         RolloutStartRecord.startOf(soak.rotationId, soak.cluster, Phase.DISTRIBUTE.id())
             .or(() -> RolloutStartRecord.startOf(soak.rotationId, soak.cluster, Phase.PROMOTE.id()))
             .orElse(earliestPod != null ? earliestPod : soak.rolloutCompletedAt);
+    boolean newKeyRequired =
+        soak.kind == SoakKind.STAGE || newKeyReached(soak.rotationId, soak.cluster);
     return Optional.of(
         new SoakSnapshot(
             soak.id,
@@ -435,6 +458,7 @@ public class SoakService {
             expected,
             newKeyId,
             rotation == null ? null : rotation.previousKeyId,
+            newKeyRequired,
             baselineEnd,
             changed,
             soak.traceContext()));
@@ -770,6 +794,19 @@ public class SoakService {
     soak.nextCheckAt = now; // the first round reads the cluster at once
     soak.status = SoakStatus.RUNNING;
     return soak;
+  }
+
+  /**
+   * Whether the new key reached {@code cluster}'s Secret: a distribute or promote of the rotation
+   * completed there, or a promote started there (it starts only after the distribute completed;
+   * this also covers completions from before the verifier recorded them). A cluster whose
+   * distribute failed never had it: the manifest-service's rollback may remove a key no cluster
+   * could unseal (docs/manifest-service.md, "Rollback").
+   */
+  private static boolean newKeyReached(String rotationId, String cluster) {
+    return RolloutCompletionRecord.completed(rotationId, cluster, Phase.DISTRIBUTE.id())
+        || RolloutCompletionRecord.completed(rotationId, cluster, Phase.PROMOTE.id())
+        || RolloutStartRecord.startOf(rotationId, cluster, Phase.PROMOTE.id()).isPresent();
   }
 
   private static int stageIndex(Plan plan, String cluster) {

@@ -16,6 +16,9 @@ import java.util.List;
  *     cluster-agent's claim
  * @param newKeyId the new key's id
  * @param previousKeyId the key that was primary before the rotation, if known
+ * @param newKeyRequired whether the Secret must hold the new key: always for a stage; for a
+ *     rollback only when the new key reached this cluster's Secret (a phase of the rotation
+ *     completed there)
  * @param baselineEnd when the cluster's rotation began (its distribute rollout started)
  * @param secretChangedAt when the Secret changed for this soak's phase
  * @param trace the trace context the soak was started in, or null
@@ -37,6 +40,7 @@ public record SoakSnapshot(
     String expectedFingerprint,
     String newKeyId,
     String previousKeyId,
+    boolean newKeyRequired,
     Instant baselineEnd,
     Instant secretChangedAt,
     TraceContext.Stored trace) {}
