@@ -7,7 +7,9 @@ import java.util.List;
 
 /**
  * {@code manifest.rolled-back}: The rollback state is committed on the default branch: the old key
- * is primary again and the new key stays decrypt-only, so data written with it stays readable.
+ * is primary again and the new key stays decrypt-only, so data written with it stays readable. Only
+ * a SealedSecret's new key that reached no cluster's Secret (its distribute failed to unseal on
+ * every cluster that tried it) is removed instead: nothing can have been encrypted with it.
  *
  * @param rotationId the rotation this event belongs to
  * @param targetId the target, {@code <namespace>/<secret name>}
