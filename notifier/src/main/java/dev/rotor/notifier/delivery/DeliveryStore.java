@@ -11,6 +11,7 @@ import dev.rotor.notifier.slack.Posted;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import jakarta.persistence.LockModeType;
 import java.time.Clock;
 import java.util.Objects;
 import java.util.Optional;
@@ -118,14 +119,18 @@ public class DeliveryStore {
   }
 
   private RotationContext remember(EventEnvelope event) {
-    RotationRecord record = RotationRecord.findById(event.rotationId());
-    if (record == null) {
-      record = new RotationRecord();
-      record.rotationId = event.rotationId();
-      record.targetId = event.data().targetId();
-      record.updatedAt = clock.instant();
-      record.persist();
-    }
+    // Every channel's loop prepares its own attempts, so two may record the same new rotation at
+    // once: insert-if-absent in the database, then take the row's lock for the updates below.
+    RotationRecord.getEntityManager()
+        .createNativeQuery(
+            "insert into notifier_rotation (rotation_id, target_id, updated_at)"
+                + " values (?1, ?2, ?3) on conflict (rotation_id) do nothing")
+        .setParameter(1, event.rotationId())
+        .setParameter(2, event.data().targetId())
+        .setParameter(3, clock.instant())
+        .executeUpdate();
+    RotationRecord record =
+        RotationRecord.findById(event.rotationId(), LockModeType.PESSIMISTIC_WRITE);
     String fingerprint = fingerprintOf(event.data());
     if (fingerprint != null && !fingerprint.equals(record.fingerprint)) {
       record.fingerprint = fingerprint;
