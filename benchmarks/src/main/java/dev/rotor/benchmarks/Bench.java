@@ -48,6 +48,8 @@ public final class Bench {
           "  --verifier-tick D    the verifier's tick (default PT1S, its own default)",
           "  --agent-concurrency N  the cluster-agents' rollout.concurrency (default: theirs, 4)",
           "  --heap SIZE          each service's -Xmx (default 384m)",
+          "  --jfr SETTINGS       record each service with Java Flight Recorder (default or",
+          "                       profile) into bench-run/jfr/<service>.jfr, written at its exit",
           "  --timeout D          give up after (default PT15M)",
           "");
 
@@ -133,6 +135,7 @@ public final class Bench {
     Duration tick = Duration.ofSeconds(1);
     int concurrency = 0;
     String heap = "384m";
+    String jfr = "";
     Duration timeout = Duration.ofMinutes(15);
     for (int i = 0; i < args.size(); i++) {
       String option = args.get(i);
@@ -156,6 +159,13 @@ public final class Bench {
           }
           heap = value;
         }
+        case "--jfr" -> {
+          if (!List.of("default", "profile").contains(value)) {
+            throw new IllegalArgumentException(
+                option + ": expected default or profile, got '" + value + "'");
+          }
+          jfr = value;
+        }
         case "--timeout" -> timeout = duration(option, value);
         default -> throw new IllegalArgumentException("unknown option " + option);
       }
@@ -174,6 +184,7 @@ public final class Bench {
         tick,
         concurrency,
         heap,
+        jfr,
         // One at a time: start-up figures without the others' start-up in them, and no service
         // timing out on its database while five others run their migrations on a busy machine.
         true,

@@ -16,6 +16,8 @@ import java.time.Duration;
  * @param verifierTick the verifier's {@code rotor.verifier.tick}
  * @param agentConcurrency the cluster-agents' {@code rollout.concurrency}; 0 keeps its default
  * @param serviceHeap each service's {@code -Xmx}
+ * @param jfr the Flight Recorder settings each service records with ({@code default} or {@code
+ *     profile}), or empty for none
  * @param sequentialStart start the services one at a time (clean start-up figures)
  * @param timeout how long the rotations may take before the run gives up
  */
@@ -29,5 +31,6 @@ record BenchOptions(
     Duration verifierTick,
     int agentConcurrency,
     String serviceHeap,
+    String jfr,
     boolean sequentialStart,
     Duration timeout) {}

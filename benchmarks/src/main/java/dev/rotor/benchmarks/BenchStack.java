@@ -13,6 +13,7 @@ import dev.rotor.devstack.process.Ports;
 import dev.rotor.devstack.process.Tasks;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -564,6 +565,19 @@ final class BenchStack implements AutoCloseable {
     command.add("-Xmx" + options.serviceHeap());
     command.add("-XX:+UseSerialGC");
     command.add("-Djava.net.preferIPv4Stack=true");
+    if (!options.jfr().isEmpty()) {
+      Path recording = layout.home().resolve("jfr").resolve(service.name() + ".jfr");
+      try {
+        Files.createDirectories(recording.getParent());
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      command.add(
+          "-XX:StartFlightRecording=settings="
+              + options.jfr()
+              + ",dumponexit=true,filename="
+              + recording);
+    }
     service.properties().forEach((key, value) -> command.add("-D" + key + "=" + value));
     command.add("-jar");
     command.add(layout.quarkusApp(service.module()).toString());
