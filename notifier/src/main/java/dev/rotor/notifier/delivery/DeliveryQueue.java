@@ -63,8 +63,7 @@ public class DeliveryQueue {
                 String headers = RecordHeadersJson.write(record.headers());
                 for (ChannelSettings channel : channels) {
                   String slackChannel = channel.slackChannel();
-                  if (QueuedMessage.count("eventId = ?1 and channel = ?2", event.id(), slackChannel)
-                          > 0
+                  if (QueuedMessage.holds(event.id(), slackChannel)
                       || Delivery.exists(event.id(), slackChannel)) {
                     duplicates.add(channel);
                     continue;

@@ -95,4 +95,20 @@ public class QueuedMessage extends PanacheEntityBase {
 
   @Column(name = "outcome")
   public String outcome;
+
+  /**
+   * Whether {@code channel}'s queue holds {@code eventId}, in any state. A query of its own rather
+   * than Panache's {@code count(...)}: Hibernate builds and translates a count query anew on every
+   * call, a tenth of the notifier's CPU in the fleet benchmark; this one's plan is cached.
+   */
+  static boolean holds(String eventId, String channel) {
+    return !getEntityManager()
+        .createQuery(
+            "select q.seq from QueuedMessage q where q.eventId = ?1 and q.channel = ?2", Long.class)
+        .setParameter(1, eventId)
+        .setParameter(2, channel)
+        .setMaxResults(1)
+        .getResultList()
+        .isEmpty();
+  }
 }
