@@ -105,4 +105,18 @@ public class OutboxEntry extends PanacheEntityBase {
         eventTime,
         EventCodec.decode(type, data.getBytes(StandardCharsets.UTF_8)));
   }
+
+  /**
+   * Whether the outbox already holds {@code eventId}. A query of its own rather than Panache's
+   * {@code count(...)}: Hibernate builds and translates a count query anew on every call; this
+   * one's plan is cached.
+   */
+  static boolean holds(String eventId) {
+    return !getEntityManager()
+        .createQuery("select o.id from OutboxEntry o where o.eventId = ?1", Long.class)
+        .setParameter(1, eventId)
+        .setMaxResults(1)
+        .getResultList()
+        .isEmpty();
+  }
 }

@@ -457,8 +457,7 @@ public class RotationStore {
   }
 
   private void outbox(EventEnvelope event, Instant now) {
-    boolean exists = OutboxEntry.count("eventId", event.id()) > 0;
-    if (!exists) {
+    if (!OutboxEntry.holds(event.id())) {
       OutboxEntry.of(event, Topics.MANIFESTS, now).persist();
     }
   }
