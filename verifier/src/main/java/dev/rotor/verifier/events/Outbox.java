@@ -46,7 +46,7 @@ public class Outbox {
 
   /** Adds {@code event} to the outbox, in the caller's transaction. */
   public void add(EventEnvelope event) {
-    if (OutboxRecord.count("eventId", event.id()) == 0) {
+    if (OutboxRecord.countWhere("o.eventId = ?1", event.id()) == 0) {
       OutboxRecord.of(event, clock.instant()).persist();
     }
   }
@@ -70,8 +70,8 @@ public class Outbox {
               .call(
                   () ->
                       new long[] {
-                        OutboxRecord.count("sentAt is null and quarantinedAt is null"),
-                        OutboxRecord.count("sentAt is null and quarantinedAt is not null")
+                        OutboxRecord.countWhere("o.sentAt is null and o.quarantinedAt is null"),
+                        OutboxRecord.countWhere("o.sentAt is null and o.quarantinedAt is not null")
                       });
       metrics.outbox(counts[0], counts[1]);
     } finally {
@@ -106,7 +106,9 @@ public class Outbox {
       return false;
     }
     OutboxRecord row = rows.get(0);
-    if (OutboxRecord.count("sentAt is null and quarantinedAt is null and seq < ?1", row.seq) > 0) {
+    if (OutboxRecord.countWhere(
+            "o.sentAt is null and o.quarantinedAt is null and o.seq < ?1", row.seq)
+        > 0) {
       return false; // an older event is being sent by someone else: keep the order
     }
     Long blocker = quarantinedBefore(row);

@@ -102,4 +102,20 @@ public class OutboxRecord extends PanacheEntityBase {
         eventTime,
         EventCodec.decode(eventType, data));
   }
+
+  /**
+   * Counts the rows matching {@code where} (on alias {@code o}). A query of its own rather than
+   * Panache's {@code count(...)}: Hibernate builds and translates a new SQL count query on each of
+   * those calls (17% of the verifier's CPU in the fleet benchmark), while this one's plan is cached
+   * by its text.
+   */
+  public static long countWhere(String where, Object... parameters) {
+    var query =
+        getEntityManager()
+            .createQuery("select count(o) from OutboxRecord o where " + where, Long.class);
+    for (int i = 0; i < parameters.length; i++) {
+      query.setParameter(i + 1, parameters[i]);
+    }
+    return query.getSingleResult();
+  }
 }
