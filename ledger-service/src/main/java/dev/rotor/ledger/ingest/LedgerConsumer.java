@@ -172,14 +172,36 @@ public class LedgerConsumer {
         tracer, "rotor.ledger.record", attributes, TraceContext.ofRecord(record));
   }
 
-  private static PreparedEvent prepare(ConsumerRecord<String, byte[]> record) {
-    EventEnvelope event = IncomingEvents.decode(record);
+  /**
+   * Reads one record into an event and its canonical bytes. Whatever goes wrong here is a property
+   * of that record, so it goes to rotor.dlq, never stops the channel: a failure-strategy=fail
+   * channel that throws would stop ingest for good, and read the same record again at every
+   * restart. The reason names the exception's class only, never its message, which may quote the
+   * value.
+   */
+  static PreparedEvent prepare(ConsumerRecord<String, byte[]> record) {
+    EventEnvelope event;
+    try {
+      event = IncomingEvents.decode(record);
+    } catch (DeadLetterException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw IncomingEvents.deadLetter(
+          record,
+          new DeadLetterException(
+              "UNREADABLE", "record: cannot be decoded (" + e.getClass().getSimpleName() + ")"));
+    }
     byte[] canonical;
     try {
       canonical = CanonicalEvent.bytes(event);
     } catch (IllegalArgumentException e) {
       throw IncomingEvents.deadLetter(
           record, new DeadLetterException("UNCANONICAL", "data " + e.getMessage()));
+    } catch (RuntimeException e) {
+      throw IncomingEvents.deadLetter(
+          record,
+          new DeadLetterException(
+              "UNCANONICAL", "data: has no canonical form (" + e.getClass().getSimpleName() + ")"));
     }
     return new PreparedEvent(
         event,

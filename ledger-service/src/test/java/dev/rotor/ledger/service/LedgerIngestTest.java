@@ -240,6 +240,68 @@ class LedgerIngestTest {
   }
 
   @Test
+  void aRecordBeyondTheParserLimitsGoesToTheDeadLetterTopicAndTheEventsAfterItAreStored() {
+    RotationEvents rotation = RotationEvents.rejected("parser-limit");
+    EventEnvelope approval =
+        new EventEnvelope(
+            "limit-" + UUID.randomUUID(),
+            EventType.ROTATION_APPROVED,
+            "/rotor/cli",
+            "ns-a/secret-a",
+            "limit-rotation",
+            java.time.Instant.parse("2026-11-26T06:00:00Z"),
+            new dev.rotor.common.event.RotationApproved(
+                "limit-rotation", "ns-a/secret-a", "eve", false, null));
+    String digits = "1".repeat(40);
+    String longNumber =
+        "{\"rotationId\":\"limit-rotation\",\"targetId\":\"ns-a/secret-a\","
+            + "\"approver\":\"eve\",\"force\":"
+            + digits
+            + "}";
+    Map<String, String> nestedHeaders = new LinkedHashMap<>(CloudEventBinding.headers(approval));
+    String nestedId = "nested-" + UUID.randomUUID();
+    nestedHeaders.put("ce_id", nestedId);
+    String nested = "{\"extra\":" + "{\"a\":".repeat(40) + "1" + "}".repeat(41);
+
+    try (KafkaTestClient kafka = new KafkaTestClient()) {
+      long offset =
+          kafka
+              .produce(
+                  "rotor.approvals",
+                  approval.subject(),
+                  CloudEventBinding.headers(approval),
+                  longNumber.getBytes(StandardCharsets.UTF_8))
+              .offset();
+      kafka.produce(
+          "rotor.approvals",
+          approval.subject(),
+          nestedHeaders,
+          nested.getBytes(StandardCharsets.UTF_8));
+      RotationEvents.produce(kafka, rotation.events());
+
+      awaitRecord(rotation, "REJECTED");
+      List<ConsumerRecord<byte[], byte[]>> dead =
+          kafka.readUntil(
+              "rotor.dlq",
+              records -> find(records, approval.id()) != null && find(records, nestedId) != null,
+              TIMEOUT);
+      ConsumerRecord<byte[], byte[]> poison = find(dead, approval.id());
+      assertThat(KafkaTestClient.headerValue(poison, "dead-letter-reason"))
+          .startsWith("TOO_LARGE data: holds a number longer than 32 characters")
+          .doesNotContain(digits);
+      assertThat(KafkaTestClient.headerValue(poison, "dead-letter-offset"))
+          .isEqualTo(Long.toString(offset));
+      assertThat(KafkaTestClient.headerValue(find(dead, nestedId), "dead-letter-reason"))
+          .startsWith("TOO_LARGE data: is nested deeper than 32 levels");
+    }
+    assertThat(Api.entry(approval.id())).isNull();
+    assertThat(Api.entry(nestedId)).isNull();
+    for (RotationEvents.Sent sent : rotation.events()) {
+      assertThat(Api.entry(sent.event().id())).isNotNull();
+    }
+  }
+
+  @Test
   void theEndOfARotationIsCheckpointedSignedPublishedAndItselfRecorded() {
     RotationEvents rotation = RotationEvents.completed("checkpoint");
     produce(rotation.events());
