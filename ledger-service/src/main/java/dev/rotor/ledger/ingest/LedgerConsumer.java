@@ -23,6 +23,8 @@ import jakarta.inject.Inject;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -31,6 +33,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
+import org.postgresql.util.PSQLException;
+import org.postgresql.util.ServerErrorMessage;
 
 /**
  * Reads every event topic in batches and appends each event to the log once. A record that is not a
@@ -331,16 +335,53 @@ public class LedgerConsumer {
     }
   }
 
-  /** What went wrong, for a log line and the readiness check: the database's state code first. */
+  /**
+   * What went wrong, for a log line and the readiness check: the database's state code and the
+   * server's primary message only. The driver's own messages are not used: a BatchUpdateException
+   * quotes the whole rewritten INSERT with every parameter (canonical bytes, escrow copies), and a
+   * server error's detail quotes key values.
+   */
   static String describe(Throwable failure) {
     for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
       if (cause instanceof SQLException sql && sql.getSQLState() != null) {
-        String kind =
-            sql.getSQLState().startsWith("08") ? "database unavailable" : "database error";
-        return kind + " (SQLState " + sql.getSQLState() + ": " + firstLine(sql.getMessage()) + ")";
+        boolean unavailable = sql.getSQLState().startsWith("08");
+        String kind = unavailable ? "database unavailable" : "database error";
+        String message = serverMessage(sql);
+        if (message == null && unavailable && sql instanceof PSQLException) {
+          // The driver's own connection failure (refused, reset, timed out): no data in it.
+          message = firstLine(sql.getMessage());
+        }
+        return kind
+            + " (SQLState "
+            + sql.getSQLState()
+            + (message == null ? "" : ": " + message)
+            + ")";
       }
     }
     return "database error (" + rootCause(failure) + ")";
+  }
+
+  /** The primary message PostgreSQL sent with {@code failure}, from it or its causes, or null. */
+  private static String serverMessage(SQLException failure) {
+    Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+    List<Throwable> pending = new ArrayList<>(List.of(failure));
+    while (!pending.isEmpty()) {
+      Throwable next = pending.remove(0);
+      if (next == null || !seen.add(next)) {
+        continue;
+      }
+      if (next instanceof PSQLException psql) {
+        ServerErrorMessage server = psql.getServerErrorMessage();
+        if (server != null && server.getMessage() != null) {
+          return firstLine(server.getMessage());
+        }
+      }
+      pending.add(next.getCause());
+      if (next instanceof SQLException sql) {
+        pending.add(sql.getNextException());
+      }
+    }
+    return null;
   }
 
   /** The innermost cause's class and the first line of its message. */
