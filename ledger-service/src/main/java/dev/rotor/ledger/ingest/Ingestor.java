@@ -1,5 +1,6 @@
 package dev.rotor.ledger.ingest;
 
+import dev.rotor.common.event.EventType;
 import dev.rotor.ledger.chain.LogTip;
 import dev.rotor.ledger.checkpoint.CheckpointIssuer;
 import dev.rotor.ledger.config.LedgerConfig;
@@ -33,6 +34,7 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class Ingestor {
   private static final Logger LOG = Logger.getLogger(Ingestor.class);
+  private static final String CHECKPOINT_TYPE = EventType.LEDGER_CHECKPOINT.cloudEventType();
 
   @Inject EntryStore entries;
   @Inject RotationStore rotations;
@@ -126,8 +128,11 @@ public class Ingestor {
 
     CheckpointEntity checkpoint = null;
     if (!appended.isEmpty()) {
-      long sinceLast = tip.size() - checkpoints.latestSize();
-      if (sinceLast >= config.checkpoint().everyEntries()) {
+      long last = checkpoints.latestSize();
+      int every = config.checkpoint().everyEntries();
+      // Only entries other than the ledger's own checkpoints count: a checkpoint's entry must not
+      // make the next checkpoint due (with every-entries=1 that would never end).
+      if (tip.size() - last >= every && entries.countOtherThan(CHECKPOINT_TYPE, last) >= every) {
         checkpoint = issuer.issue(tip.size(), tip.root(), CheckpointIssuer.ENTRIES);
       } else if (rotationEnded && config.checkpoint().atRotationEnd()) {
         checkpoint = issuer.issue(tip.size(), tip.root(), CheckpointIssuer.ROTATION_END);

@@ -188,4 +188,16 @@ public class EntryStore implements NodeSource {
         .getResultList()
         .isEmpty();
   }
+
+  /** How many entries at or after {@code leafIndex} are of another type than {@code eventType}. */
+  public long countOtherThan(String eventType, long fromIndex) {
+    return entityManager
+        .createQuery(
+            "select count(e) from EntryEntity e where e.leafIndex >= :from"
+                + " and e.eventType <> :type",
+            Long.class)
+        .setParameter("from", fromIndex)
+        .setParameter("type", eventType)
+        .getSingleResult();
+  }
 }
