@@ -29,6 +29,20 @@ public final class CanonicalEvent {
 
   private CanonicalEvent() {}
 
+  /**
+   * The event time as the {@code event_time} column holds it: PostgreSQL's timestamptz keeps
+   * microseconds, and the JDBC driver rounds the nanoseconds half up. The canonical bytes keep the
+   * time as the event gave it; the column and verification both use this.
+   */
+  public static Instant columnTime(Instant time) {
+    if (time == null) {
+      return null;
+    }
+    int belowMicro = time.getNano() % 1_000;
+    Instant truncated = time.minusNanos(belowMicro);
+    return belowMicro >= 500 ? truncated.plusNanos(1_000) : truncated;
+  }
+
   /** The canonical bytes of {@code event}. */
   public static byte[] bytes(EventEnvelope event) {
     ObjectNode root = EventCodec.mapper().createObjectNode();

@@ -1,6 +1,7 @@
 package dev.rotor.ledger.ingest;
 
 import dev.rotor.common.event.EventType;
+import dev.rotor.ledger.canonical.CanonicalEvent;
 import dev.rotor.ledger.chain.LogTip;
 import dev.rotor.ledger.checkpoint.CheckpointIssuer;
 import dev.rotor.ledger.config.LedgerConfig;
@@ -151,7 +152,7 @@ public class Ingestor {
     entry.source = prepared.event().source();
     entry.subject = prepared.event().subject();
     entry.rotationId = prepared.event().rotationId();
-    entry.eventTime = prepared.event().time();
+    entry.eventTime = CanonicalEvent.columnTime(prepared.event().time());
     entry.canonical = prepared.canonical();
     entry.leafHash = hashes.leafHash();
     entry.prevHash = hashes.prevHash();

@@ -302,6 +302,32 @@ class LedgerIngestTest {
   }
 
   @Test
+  void anEventWhoseTimeHasNanosecondsIsStoredWithThemAndVerifies() {
+    RotationEvents.Sent due = RotationEvents.rejected("nanos").due();
+    EventEnvelope original = due.event();
+    EventEnvelope nanos =
+        new EventEnvelope(
+            original.id(),
+            original.type(),
+            original.source(),
+            original.subject(),
+            original.rotationId(),
+            java.time.Instant.parse("2026-11-26T06:00:00.123456789Z"),
+            original.data());
+    produce(List.of(new RotationEvents.Sent(nanos, due.topic())));
+
+    JsonNode entry = awaitEntry(nanos.id());
+    assertThat(entry.get("time").asText()).isEqualTo("2026-11-26T06:00:00.123457Z");
+    assertThat(new String(Base64.getDecoder().decode(entry.get("canonical").asText())))
+        .contains("\"time\":\"2026-11-26T06:00:00.123456789Z\"");
+    long index = entry.get("leafIndex").asLong();
+    JsonNode report = Api.verify();
+    assertThat(report.get("findings").findValues("entry"))
+        .as(report.toString())
+        .noneMatch(e -> e.asLong() == index);
+  }
+
+  @Test
   void theEndOfARotationIsCheckpointedSignedPublishedAndItselfRecorded() {
     RotationEvents rotation = RotationEvents.completed("checkpoint");
     produce(rotation.events());
