@@ -11,6 +11,7 @@ import dev.rotor.ledger.store.CheckpointEntity;
 import dev.rotor.ledger.store.CheckpointStore;
 import dev.rotor.ledger.store.EntryEntity;
 import dev.rotor.ledger.store.EntryStore;
+import dev.rotor.ledger.store.EntryStore.EventKey;
 import dev.rotor.ledger.store.RotationStore;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -27,10 +28,10 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.jboss.logging.Logger;
 
 /**
- * Appends a batch of events to the log in one transaction: under the append lock, events whose id
- * the log already holds are skipped, the others become entries chained and hashed into the tree,
- * their rotations' records are folded, and a checkpoint is signed when one is due. Nothing of a
- * batch is stored unless all of it is.
+ * Appends a batch of events to the log in one transaction: under the append lock, events whose
+ * source and id the log already holds are skipped, the others become entries chained and hashed
+ * into the tree, their rotations' records are folded, and a checkpoint is signed when one is due.
+ * Nothing of a batch is stored unless all of it is.
  */
 @ApplicationScoped
 public class Ingestor {
@@ -52,15 +53,16 @@ public class Ingestor {
    * What one batch did.
    *
    * @param appended the events appended, in log order
-   * @param duplicates events skipped because the log holds their id
-   * @param conflicting event ids that came again with other content (kept: the first)
+   * @param duplicates events skipped because the log holds their source and id
+   * @param conflicting events whose source and id the log holds with other content: not stored (the
+   *     log keeps the first), to be dead-lettered so that an auditor sees them
    * @param treeSize the log's size after the batch
    * @param checkpoint the checkpoint signed in the batch's transaction, or null
    */
   public record Outcome(
       List<PreparedEvent> appended,
       int duplicates,
-      List<String> conflicting,
+      List<PreparedEvent> conflicting,
       long treeSize,
       CheckpointEntity checkpoint) {}
 
@@ -80,9 +82,15 @@ public class Ingestor {
     }
     metrics.duplicates(false, outcome.duplicates() - outcome.conflicting().size());
     metrics.duplicates(true, outcome.conflicting().size());
-    for (String id : outcome.conflicting()) {
+    for (PreparedEvent event : outcome.conflicting()) {
       LOG.warnf(
-          "ROTOR-5003 event %s arrived again with other content; the log keeps the first one", id);
+          "ROTOR-5003 event %s from %s (record %s-%d@%d) arrived again with other content; the log"
+              + " keeps the first one, this one goes to the dead-letter topic",
+          event.event().id(),
+          event.event().source(),
+          event.topic(),
+          event.partition(),
+          event.offset());
     }
     if (outcome.checkpoint() != null) {
       metrics.checkpointIssued(outcome.checkpoint().reason, outcome.checkpoint().treeSize);
@@ -96,29 +104,29 @@ public class Ingestor {
     LogTip cached = committedTip.get();
     LogTip tip = cached != null && cached.size() == size ? cached.copy() : entries.loadTip(size);
 
-    Set<String> ids = new LinkedHashSet<>();
-    batch.forEach(event -> ids.add(event.event().id()));
-    Map<String, byte[]> known = entries.leafHashesOf(ids);
+    Set<EventKey> keys = new LinkedHashSet<>();
+    batch.forEach(event -> keys.add(keyOf(event)));
+    Map<EventKey, byte[]> known = entries.leafHashesOf(keys);
 
     Instant now = clock.instant();
     List<PreparedEvent> appended = new ArrayList<>();
     List<RotationStore.Recorded> recorded = new ArrayList<>();
-    List<String> conflicting = new ArrayList<>();
+    List<PreparedEvent> conflicting = new ArrayList<>();
     int duplicates = 0;
     boolean rotationEnded = false;
     for (PreparedEvent prepared : batch) {
-      String id = prepared.event().id();
-      byte[] existing = known.get(id);
+      EventKey key = keyOf(prepared);
+      byte[] existing = known.get(key);
       if (existing != null) {
         duplicates++;
         if (!Arrays.equals(existing, prepared.leafHash())) {
-          conflicting.add(id);
+          conflicting.add(prepared);
         }
         continue;
       }
       LogTip.Appended hashes = tip.append(prepared.leafHash());
       entries.insert(entry(prepared, hashes, now));
-      known.put(id, prepared.leafHash());
+      known.put(key, prepared.leafHash());
       appended.add(prepared);
       if (prepared.event().rotationId() != null) {
         recorded.add(new RotationStore.Recorded(hashes.leafIndex(), prepared.event()));
@@ -142,6 +150,10 @@ public class Ingestor {
     entries.flush();
     after[0] = tip;
     return new Outcome(appended, duplicates, conflicting, tip.size(), checkpoint);
+  }
+
+  private static EventKey keyOf(PreparedEvent prepared) {
+    return new EventKey(prepared.event().source(), prepared.event().id());
   }
 
   private static EntryEntity entry(PreparedEvent prepared, LogTip.Appended hashes, Instant now) {

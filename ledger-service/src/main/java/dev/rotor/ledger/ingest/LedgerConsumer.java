@@ -243,7 +243,7 @@ public class LedgerConsumer {
         if (outcome.checkpoint() != null) {
           publisher.signal();
         }
-        return List.of();
+        return conflicting(outcome.conflicting(), records);
       } catch (RuntimeException e) {
         String sqlState = sqlState(e);
         if (sqlState != null && UNSTORABLE_DATA.contains(sqlState)) {
@@ -302,6 +302,37 @@ public class LedgerConsumer {
                 record,
                 new DeadLetterException(
                     "UNSTORABLE", "data: the database refuses it (SQLState " + sqlState + ")"))));
+  }
+
+  /**
+   * Events whose source and id the log holds with other content: the log keeps the first, and each
+   * other one goes to rotor.dlq with CONFLICTING_DUPLICATE, so the auditor sees it (a forged event,
+   * a producer that reused an id, or a reprocessing that gave the same id a new time).
+   */
+  private static List<Refused> conflicting(
+      List<PreparedEvent> events, ConsumerRecords<String, byte[]> records) {
+    List<Refused> refused = new ArrayList<>();
+    for (PreparedEvent event : events) {
+      ConsumerRecord<String, byte[]> record = recordOf(event, records);
+      refused.add(
+          new Refused(
+              record,
+              IncomingEvents.deadLetter(
+                  record,
+                  new DeadLetterException(
+                      "CONFLICTING_DUPLICATE",
+                      "ce_id: the log holds an event of this source and id with other content"
+                          + " (entry kept: the first)"))));
+    }
+    return refused;
+  }
+
+  private static ConsumerRecord<String, byte[]> recordOf(
+      PreparedEvent event, ConsumerRecords<String, byte[]> records) {
+    return records.records(new TopicPartition(event.topic(), event.partition())).stream()
+        .filter(r -> r.offset() == event.offset())
+        .findFirst()
+        .orElseThrow();
   }
 
   /** The first SQLState in the causes of {@code failure}, or null. */

@@ -111,6 +111,98 @@ class LedgerIngestTest {
   }
 
   @Test
+  void anEventPublishedFirstUnderAnotherProducersIdDoesNotKeepThatProducersEventOut() {
+    RotationEvents rotation = RotationEvents.completed("censor");
+    EventEnvelope keyGenerated = rotation.events().get(1).event();
+    assertThat(keyGenerated.type()).isEqualTo(EventType.KEY_GENERATED);
+    EventEnvelope squatter =
+        new EventEnvelope(
+            keyGenerated.id(),
+            EventType.ROTATION_APPROVED,
+            "/rotor/cli",
+            keyGenerated.subject(),
+            keyGenerated.rotationId(),
+            keyGenerated.time(),
+            new dev.rotor.common.event.RotationApproved(
+                rotation.rotationId, rotation.targetId, "mallory", false, null));
+    produce(List.of(new RotationEvents.Sent(squatter, "rotor.approvals")));
+    awaitEntry(squatter.id());
+
+    produce(rotation.events());
+    JsonNode record = awaitRecord(rotation, "COMPLETED");
+
+    assertThat(record.get("keyId").asText())
+        .isEqualTo(((dev.rotor.common.event.KeyGenerated) keyGenerated.data()).keyId());
+    assertThat(record.get("escrow").get("armored").asText()).isEqualTo(RotationEvents.ESCROW);
+    JsonNode timeline = Api.get("/ledger/rotations/" + rotation.rotationId + "/timeline");
+    assertThat(timeline.toString())
+        .contains("\"eventName\":\"key.generated\",\"source\":\"/rotor/key-generator\"")
+        .contains("\"eventName\":\"rotation.approved\",\"source\":\"/rotor/cli\"");
+  }
+
+  @Test
+  void anEventIdOfTheSameSourceWithOtherContentGoesToTheDeadLetterTopic() {
+    RotationEvents rotation = RotationEvents.rejected("conflict-dlq");
+    RotationEvents.Sent first = rotation.events().get(0);
+    RotationRequested original = (RotationRequested) first.event().data();
+    EventEnvelope impostor =
+        new EventEnvelope(
+            first.event().id(),
+            first.event().type(),
+            first.event().source(),
+            first.event().subject(),
+            first.event().rotationId(),
+            first.event().time(),
+            new RotationRequested(
+                original.rotationId(),
+                original.targetId(),
+                "mallory",
+                original.reason(),
+                original.stages(),
+                original.requestedAt()));
+    produce(List.of(first));
+    awaitEntry(first.event().id());
+
+    try (KafkaTestClient kafka = new KafkaTestClient()) {
+      long offset =
+          kafka
+              .produce(
+                  first.topic(),
+                  impostor.subject(),
+                  CloudEventBinding.headers(impostor),
+                  EventCodec.encode(impostor.data()))
+              .offset();
+      List<ConsumerRecord<byte[], byte[]>> dead =
+          kafka.readUntil(
+              "rotor.dlq",
+              records ->
+                  records.stream()
+                      .anyMatch(
+                          r ->
+                              first.event().id().equals(KafkaTestClient.headerValue(r, "ce_id"))
+                                  && Long.toString(offset)
+                                      .equals(
+                                          KafkaTestClient.headerValue(r, "dead-letter-offset"))),
+              TIMEOUT);
+      ConsumerRecord<byte[], byte[]> refused =
+          dead.stream()
+              .filter(r -> first.event().id().equals(KafkaTestClient.headerValue(r, "ce_id")))
+              .filter(
+                  r ->
+                      Long.toString(offset)
+                          .equals(KafkaTestClient.headerValue(r, "dead-letter-offset")))
+              .findFirst()
+              .orElseThrow();
+      assertThat(KafkaTestClient.headerValue(refused, "dead-letter-reason"))
+          .startsWith("CONFLICTING_DUPLICATE ce_id:");
+      assertThat(KafkaTestClient.headerValue(refused, "dead-letter-topic"))
+          .isEqualTo(first.topic());
+    }
+    assertThat(Base64.getDecoder().decode(Api.entry(first.event().id()).get("canonical").asText()))
+        .isEqualTo(CanonicalEvent.bytes(first.event()));
+  }
+
+  @Test
   void theRotationRecordShowsRequesterApproversFingerprintsCommitClustersVerdictsAndEscrow() {
     RotationEvents rotation = RotationEvents.completed("record");
     produce(rotation.events());
