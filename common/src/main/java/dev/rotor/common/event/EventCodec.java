@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
@@ -19,7 +20,6 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.rotor.common.event.EventDecodingException.Reason;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 
 /**
  * JSON mapping of event data. Decoding is strict: unknown fields, duplicate keys, trailing data,
@@ -29,6 +29,12 @@ import java.io.UncheckedIOException;
 public final class EventCodec {
   /** The largest event data accepted, in bytes. */
   public static final int MAX_DATA_BYTES = 64 * 1024;
+
+  /** The deepest nesting of arrays and objects accepted in event data. */
+  public static final int MAX_NESTING_DEPTH = 32;
+
+  /** The longest number accepted in event data, in characters. */
+  public static final int MAX_NUMBER_DIGITS = 32;
 
   private static final ObjectMapper MAPPER = newMapper();
 
@@ -58,9 +64,9 @@ public final class EventCodec {
         .getFactory()
         .setStreamReadConstraints(
             StreamReadConstraints.builder()
-                .maxNestingDepth(32)
+                .maxNestingDepth(MAX_NESTING_DEPTH)
                 .maxStringLength(MAX_DATA_BYTES)
-                .maxNumberLength(32)
+                .maxNumberLength(MAX_NUMBER_DIGITS)
                 .build());
     return mapper;
   }
@@ -96,6 +102,8 @@ public final class EventCodec {
       }
       requireNoNul(MAPPER.readTree(data), "");
       return event;
+    } catch (StreamConstraintsException e) {
+      throw tooLarge(e);
     } catch (UnrecognizedPropertyException e) {
       String field = JsonPaths.of(e);
       throw new EventDecodingException(
@@ -112,12 +120,22 @@ public final class EventCodec {
       throw new EventDecodingException(
           Reason.INVALID_FIELD, path, "has the wrong type (" + expected(e) + " expected)");
     } catch (JsonMappingException e) {
+      if (e.getCause() instanceof StreamConstraintsException limit) {
+        throw tooLarge(limit);
+      }
       throw invalid(e, e.getCause());
     } catch (StreamReadException e) {
       throw new EventDecodingException(
           Reason.NOT_JSON, "data", "is not well-formed JSON (" + JsonPaths.problem(e) + ")");
+    } catch (JsonProcessingException e) {
+      // Any other refusal of the parser is a property of the record, not of this service: it must
+      // reach the dead-letter topic like the rest, never stop a consumer.
+      throw new EventDecodingException(
+          Reason.NOT_JSON, "data", "cannot be read (" + JsonPaths.problem(e) + ")");
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      // Reading a byte array does no I/O; this is a parser failure all the same.
+      throw new EventDecodingException(
+          Reason.NOT_JSON, "data", "cannot be read (" + e.getClass().getSimpleName() + ")");
     }
   }
 
@@ -142,6 +160,33 @@ public final class EventCodec {
         requireNoNul(field.getValue(), path.isEmpty() ? name : path + "." + name);
       }
     }
+  }
+
+  /**
+   * A parser limit the data exceeds (number length, nesting depth, string length), named by kind
+   * and limit; Jackson's message holds only lengths, and the value itself is never repeated.
+   */
+  private static EventDecodingException tooLarge(StreamConstraintsException e) {
+    String message = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
+    String what;
+    if (message.startsWith("Number")) {
+      what = "holds a number longer than " + MAX_NUMBER_DIGITS + " characters";
+    } else if (message.contains("nesting depth") || message.contains("Nesting depth")) {
+      what = "is nested deeper than " + MAX_NESTING_DEPTH + " levels";
+    } else if (message.startsWith("String")) {
+      what = "holds a string longer than " + MAX_DATA_BYTES + " characters";
+    } else {
+      what = "exceeds a limit of the parser";
+    }
+    String at =
+        e.getLocation() == null
+            ? ""
+            : " (at line "
+                + e.getLocation().getLineNr()
+                + ", column "
+                + e.getLocation().getColumnNr()
+                + ")";
+    return new EventDecodingException(Reason.TOO_LARGE, "data", what + at);
   }
 
   private static EventDecodingException invalid(JsonMappingException e, Throwable cause) {

@@ -175,6 +175,50 @@ class EventCodecTest {
         .isInstanceOf(EventDecodingException.class);
   }
 
+  @Test
+  void aNumberLongerThanThirtyTwoDigitsIsRefusedWithoutEchoingIt() {
+    String digits = "7".repeat(40);
+    String known =
+        "{\"rotationId\":\"r-1\",\"targetId\":\"ns-a/secret-a\",\"approver\":\"eve\","
+            + "\"force\":"
+            + digits
+            + "}";
+    String unknown = "{\"extra\":" + digits + "}";
+
+    for (String data : new String[] {known, unknown}) {
+      assertThatThrownBy(() -> EventCodec.decode(EventType.ROTATION_APPROVED, bytes(data)))
+          .isInstanceOfSatisfying(
+              EventDecodingException.class,
+              e -> {
+                assertThat(e.reason()).isEqualTo(Reason.TOO_LARGE);
+                assertThat(e.field()).isEqualTo("data");
+                assertThat(e.getMessage()).contains("number").doesNotContain(digits);
+              });
+    }
+  }
+
+  @Test
+  void dataNestedDeeperThanThirtyTwoLevelsIsRefusedAsTooLarge() {
+    String nested = "{\"a\":".repeat(40) + "1" + "}".repeat(40);
+    String underUnknown = "{\"extra\":" + nested + "}";
+    String underKnown = "{\"reason\":" + nested + "}";
+    String topLevel = "[".repeat(40) + "]".repeat(40);
+
+    for (String data : new String[] {nested, underUnknown, underKnown, topLevel}) {
+      assertThatThrownBy(() -> EventCodec.decode(EventType.ROTATION_APPROVED, bytes(data)))
+          .as(data)
+          .isInstanceOf(EventDecodingException.class)
+          .isNotInstanceOf(java.io.UncheckedIOException.class);
+    }
+    assertThatThrownBy(() -> EventCodec.decode(EventType.ROTATION_APPROVED, bytes(nested)))
+        .isInstanceOfSatisfying(
+            EventDecodingException.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo(Reason.TOO_LARGE);
+              assertThat(e.getMessage()).contains("nested deeper than 32");
+            });
+  }
+
   private static ObjectNode json(EventType type) {
     return EventCodec.mapper().valueToTree(SampleEvents.of(type));
   }

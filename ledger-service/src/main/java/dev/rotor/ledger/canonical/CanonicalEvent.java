@@ -3,10 +3,13 @@ package dev.rotor.ledger.canonical;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rotor.common.event.CloudEventBinding;
 import dev.rotor.common.event.EventCodec;
 import dev.rotor.common.event.EventEnvelope;
+import dev.rotor.common.event.EventType;
+import dev.rotor.common.event.RotorEvent;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
@@ -29,6 +32,20 @@ public final class CanonicalEvent {
 
   private CanonicalEvent() {}
 
+  /**
+   * The event time as the {@code event_time} column holds it: PostgreSQL's timestamptz keeps
+   * microseconds, and the JDBC driver rounds the nanoseconds half up. The canonical bytes keep the
+   * time as the event gave it; the column and verification both use this.
+   */
+  public static Instant columnTime(Instant time) {
+    if (time == null) {
+      return null;
+    }
+    int belowMicro = time.getNano() % 1_000;
+    Instant truncated = time.minusNanos(belowMicro);
+    return belowMicro >= 500 ? truncated.plusNanos(1_000) : truncated;
+  }
+
   /** The canonical bytes of {@code event}. */
   public static byte[] bytes(EventEnvelope event) {
     ObjectNode root = EventCodec.mapper().createObjectNode();
@@ -46,6 +63,43 @@ public final class CanonicalEvent {
     root.put("datacontenttype", CloudEventBinding.CONTENT_TYPE);
     root.set("data", EventCodec.mapper().valueToTree(event.data()));
     return CanonicalJson.bytes(root);
+  }
+
+  /**
+   * Reads the event back from its canonical bytes, data included (to rebuild a rotation's record
+   * from its entries).
+   *
+   * @throws IllegalArgumentException when the bytes are not an event of the contract
+   */
+  public static EventEnvelope event(byte[] canonical) {
+    try {
+      JsonNode root = EventCodec.mapper().readTree(canonical);
+      if (root == null || !root.isObject()) {
+        throw new IllegalArgumentException("entry: not a JSON object");
+      }
+      String cloudEventType = root.path("type").asText(null);
+      EventType type =
+          cloudEventType == null ? null : EventType.fromCloudEventType(cloudEventType).orElse(null);
+      if (type == null) {
+        throw new IllegalArgumentException("entry: not an event type of the contract");
+      }
+      RotorEvent data =
+          EventCodec.decode(type, EventCodec.mapper().writeValueAsBytes(root.path("data")));
+      return new EventEnvelope(
+          root.path("id").asText(null),
+          type,
+          root.path("source").asText(null),
+          root.path("subject").asText(null),
+          root.path(CloudEventBinding.EXT_ROTATION_ID).asText(null),
+          Instant.parse(root.path("time").asText()),
+          data);
+    } catch (IOException | RuntimeException e) {
+      if (e instanceof IllegalArgumentException iae && iae.getMessage().startsWith("entry:")) {
+        throw iae;
+      }
+      throw new IllegalArgumentException(
+          "entry: not a readable event (" + e.getClass().getSimpleName() + ")");
+    }
   }
 
   /**

@@ -7,6 +7,7 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.time.Duration;
 import java.util.List;
 import org.jboss.logging.Logger;
 
@@ -26,6 +27,33 @@ public class LedgerStartup {
 
   void onStart(@Observes StartupEvent event) {
     try {
+      if (config.checkpoint().everyEntries() < 1) {
+        throw new LedgerConfigurationException(
+            "rotor.ledger.checkpoint.every-entries",
+            "must be at least 1, is " + config.checkpoint().everyEntries());
+      }
+      requirePositive("rotor.ledger.checkpoint.interval", config.checkpoint().interval());
+      requirePositive(
+          "rotor.ledger.checkpoint.publish-timeout", config.checkpoint().publishTimeout());
+      requirePositive("rotor.ledger.ingest.retry-backoff", config.ingest().retryBackoff());
+      if (config.ingest().maxRetryBackoff().compareTo(config.ingest().retryBackoff()) < 0) {
+        throw new LedgerConfigurationException(
+            "rotor.ledger.ingest.max-retry-backoff",
+            "must not be shorter than rotor.ledger.ingest.retry-backoff ("
+                + config.ingest().retryBackoff()
+                + "), is "
+                + config.ingest().maxRetryBackoff());
+      }
+      if (config.api().maxPageSize() < 1) {
+        throw new LedgerConfigurationException(
+            "rotor.ledger.api.max-page-size",
+            "must be at least 1, is " + config.api().maxPageSize());
+      }
+      if (config.verification().maxFindings() < 1) {
+        throw new LedgerConfigurationException(
+            "rotor.ledger.verification.max-findings",
+            "must be at least 1, is " + config.verification().maxFindings());
+      }
       if (config.checkpoint().publishMaxAttempts() < 1) {
         throw new LedgerConfigurationException(
             "rotor.ledger.checkpoint.publish-max-attempts",
@@ -63,5 +91,11 @@ public class LedgerStartup {
         "ROTOR-5001 ledger %s ready; checkpoints signed by %s",
         keys.origin(), keys.verifier().verifierKey());
     publisher.signal();
+  }
+
+  private static void requirePositive(String key, Duration value) {
+    if (value.isZero() || value.isNegative()) {
+      throw new LedgerConfigurationException(key, "must be longer than 0, is " + value);
+    }
   }
 }

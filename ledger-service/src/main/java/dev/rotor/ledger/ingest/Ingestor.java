@@ -1,5 +1,7 @@
 package dev.rotor.ledger.ingest;
 
+import dev.rotor.common.event.EventType;
+import dev.rotor.ledger.canonical.CanonicalEvent;
 import dev.rotor.ledger.chain.LogTip;
 import dev.rotor.ledger.checkpoint.CheckpointIssuer;
 import dev.rotor.ledger.config.LedgerConfig;
@@ -9,6 +11,7 @@ import dev.rotor.ledger.store.CheckpointEntity;
 import dev.rotor.ledger.store.CheckpointStore;
 import dev.rotor.ledger.store.EntryEntity;
 import dev.rotor.ledger.store.EntryStore;
+import dev.rotor.ledger.store.EntryStore.EventKey;
 import dev.rotor.ledger.store.RotationStore;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -25,14 +28,15 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.jboss.logging.Logger;
 
 /**
- * Appends a batch of events to the log in one transaction: under the append lock, events whose id
- * the log already holds are skipped, the others become entries chained and hashed into the tree,
- * their rotations' records are folded, and a checkpoint is signed when one is due. Nothing of a
- * batch is stored unless all of it is.
+ * Appends a batch of events to the log in one transaction: under the append lock, events whose
+ * source and id the log already holds are skipped, the others become entries chained and hashed
+ * into the tree, their rotations' records are folded, and a checkpoint is signed when one is due.
+ * Nothing of a batch is stored unless all of it is.
  */
 @ApplicationScoped
 public class Ingestor {
   private static final Logger LOG = Logger.getLogger(Ingestor.class);
+  private static final String CHECKPOINT_TYPE = EventType.LEDGER_CHECKPOINT.cloudEventType();
 
   @Inject EntryStore entries;
   @Inject RotationStore rotations;
@@ -49,15 +53,16 @@ public class Ingestor {
    * What one batch did.
    *
    * @param appended the events appended, in log order
-   * @param duplicates events skipped because the log holds their id
-   * @param conflicting event ids that came again with other content (kept: the first)
+   * @param duplicates events skipped because the log holds their source and id
+   * @param conflicting events whose source and id the log holds with other content: not stored (the
+   *     log keeps the first), to be dead-lettered so that an auditor sees them
    * @param treeSize the log's size after the batch
    * @param checkpoint the checkpoint signed in the batch's transaction, or null
    */
   public record Outcome(
       List<PreparedEvent> appended,
       int duplicates,
-      List<String> conflicting,
+      List<PreparedEvent> conflicting,
       long treeSize,
       CheckpointEntity checkpoint) {}
 
@@ -77,9 +82,15 @@ public class Ingestor {
     }
     metrics.duplicates(false, outcome.duplicates() - outcome.conflicting().size());
     metrics.duplicates(true, outcome.conflicting().size());
-    for (String id : outcome.conflicting()) {
+    for (PreparedEvent event : outcome.conflicting()) {
       LOG.warnf(
-          "ROTOR-5003 event %s arrived again with other content; the log keeps the first one", id);
+          "ROTOR-5003 event %s from %s (record %s-%d@%d) arrived again with other content; the log"
+              + " keeps the first one, this one goes to the dead-letter topic",
+          event.event().id(),
+          event.event().source(),
+          event.topic(),
+          event.partition(),
+          event.offset());
     }
     if (outcome.checkpoint() != null) {
       metrics.checkpointIssued(outcome.checkpoint().reason, outcome.checkpoint().treeSize);
@@ -93,29 +104,29 @@ public class Ingestor {
     LogTip cached = committedTip.get();
     LogTip tip = cached != null && cached.size() == size ? cached.copy() : entries.loadTip(size);
 
-    Set<String> ids = new LinkedHashSet<>();
-    batch.forEach(event -> ids.add(event.event().id()));
-    Map<String, byte[]> known = entries.leafHashesOf(ids);
+    Set<EventKey> keys = new LinkedHashSet<>();
+    batch.forEach(event -> keys.add(keyOf(event)));
+    Map<EventKey, byte[]> known = entries.leafHashesOf(keys);
 
     Instant now = clock.instant();
     List<PreparedEvent> appended = new ArrayList<>();
     List<RotationStore.Recorded> recorded = new ArrayList<>();
-    List<String> conflicting = new ArrayList<>();
+    List<PreparedEvent> conflicting = new ArrayList<>();
     int duplicates = 0;
     boolean rotationEnded = false;
     for (PreparedEvent prepared : batch) {
-      String id = prepared.event().id();
-      byte[] existing = known.get(id);
+      EventKey key = keyOf(prepared);
+      byte[] existing = known.get(key);
       if (existing != null) {
         duplicates++;
         if (!Arrays.equals(existing, prepared.leafHash())) {
-          conflicting.add(id);
+          conflicting.add(prepared);
         }
         continue;
       }
       LogTip.Appended hashes = tip.append(prepared.leafHash());
       entries.insert(entry(prepared, hashes, now));
-      known.put(id, prepared.leafHash());
+      known.put(key, prepared.leafHash());
       appended.add(prepared);
       if (prepared.event().rotationId() != null) {
         recorded.add(new RotationStore.Recorded(hashes.leafIndex(), prepared.event()));
@@ -126,8 +137,11 @@ public class Ingestor {
 
     CheckpointEntity checkpoint = null;
     if (!appended.isEmpty()) {
-      long sinceLast = tip.size() - checkpoints.latestSize();
-      if (sinceLast >= config.checkpoint().everyEntries()) {
+      long last = checkpoints.latestSize();
+      int every = config.checkpoint().everyEntries();
+      // Only entries other than the ledger's own checkpoints count: a checkpoint's entry must not
+      // make the next checkpoint due (with every-entries=1 that would never end).
+      if (tip.size() - last >= every && entries.countOtherThan(CHECKPOINT_TYPE, last) >= every) {
         checkpoint = issuer.issue(tip.size(), tip.root(), CheckpointIssuer.ENTRIES);
       } else if (rotationEnded && config.checkpoint().atRotationEnd()) {
         checkpoint = issuer.issue(tip.size(), tip.root(), CheckpointIssuer.ROTATION_END);
@@ -138,6 +152,10 @@ public class Ingestor {
     return new Outcome(appended, duplicates, conflicting, tip.size(), checkpoint);
   }
 
+  private static EventKey keyOf(PreparedEvent prepared) {
+    return new EventKey(prepared.event().source(), prepared.event().id());
+  }
+
   private static EntryEntity entry(PreparedEvent prepared, LogTip.Appended hashes, Instant now) {
     EntryEntity entry = new EntryEntity();
     entry.leafIndex = hashes.leafIndex();
@@ -146,7 +164,7 @@ public class Ingestor {
     entry.source = prepared.event().source();
     entry.subject = prepared.event().subject();
     entry.rotationId = prepared.event().rotationId();
-    entry.eventTime = prepared.event().time();
+    entry.eventTime = CanonicalEvent.columnTime(prepared.event().time());
     entry.canonical = prepared.canonical();
     entry.leafHash = hashes.leafHash();
     entry.prevHash = hashes.prevHash();

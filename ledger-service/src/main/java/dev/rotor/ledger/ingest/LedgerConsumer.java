@@ -23,6 +23,8 @@ import jakarta.inject.Inject;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -31,6 +33,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
+import org.postgresql.util.PSQLException;
+import org.postgresql.util.ServerErrorMessage;
 
 /**
  * Reads every event topic in batches and appends each event to the log once. A record that is not a
@@ -172,14 +176,36 @@ public class LedgerConsumer {
         tracer, "rotor.ledger.record", attributes, TraceContext.ofRecord(record));
   }
 
-  private static PreparedEvent prepare(ConsumerRecord<String, byte[]> record) {
-    EventEnvelope event = IncomingEvents.decode(record);
+  /**
+   * Reads one record into an event and its canonical bytes. Whatever goes wrong here is a property
+   * of that record, so it goes to rotor.dlq, never stops the channel: a failure-strategy=fail
+   * channel that throws would stop ingest for good, and read the same record again at every
+   * restart. The reason names the exception's class only, never its message, which may quote the
+   * value.
+   */
+  static PreparedEvent prepare(ConsumerRecord<String, byte[]> record) {
+    EventEnvelope event;
+    try {
+      event = IncomingEvents.decode(record);
+    } catch (DeadLetterException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw IncomingEvents.deadLetter(
+          record,
+          new DeadLetterException(
+              "UNREADABLE", "record: cannot be decoded (" + e.getClass().getSimpleName() + ")"));
+    }
     byte[] canonical;
     try {
       canonical = CanonicalEvent.bytes(event);
     } catch (IllegalArgumentException e) {
       throw IncomingEvents.deadLetter(
           record, new DeadLetterException("UNCANONICAL", "data " + e.getMessage()));
+    } catch (RuntimeException e) {
+      throw IncomingEvents.deadLetter(
+          record,
+          new DeadLetterException(
+              "UNCANONICAL", "data: has no canonical form (" + e.getClass().getSimpleName() + ")"));
     }
     return new PreparedEvent(
         event,
@@ -217,7 +243,7 @@ public class LedgerConsumer {
         if (outcome.checkpoint() != null) {
           publisher.signal();
         }
-        return List.of();
+        return conflicting(outcome.conflicting(), records);
       } catch (RuntimeException e) {
         String sqlState = sqlState(e);
         if (sqlState != null && UNSTORABLE_DATA.contains(sqlState)) {
@@ -278,6 +304,37 @@ public class LedgerConsumer {
                     "UNSTORABLE", "data: the database refuses it (SQLState " + sqlState + ")"))));
   }
 
+  /**
+   * Events whose source and id the log holds with other content: the log keeps the first, and each
+   * other one goes to rotor.dlq with CONFLICTING_DUPLICATE, so the auditor sees it (a forged event,
+   * a producer that reused an id, or a reprocessing that gave the same id a new time).
+   */
+  private static List<Refused> conflicting(
+      List<PreparedEvent> events, ConsumerRecords<String, byte[]> records) {
+    List<Refused> refused = new ArrayList<>();
+    for (PreparedEvent event : events) {
+      ConsumerRecord<String, byte[]> record = recordOf(event, records);
+      refused.add(
+          new Refused(
+              record,
+              IncomingEvents.deadLetter(
+                  record,
+                  new DeadLetterException(
+                      "CONFLICTING_DUPLICATE",
+                      "ce_id: the log holds an event of this source and id with other content"
+                          + " (entry kept: the first)"))));
+    }
+    return refused;
+  }
+
+  private static ConsumerRecord<String, byte[]> recordOf(
+      PreparedEvent event, ConsumerRecords<String, byte[]> records) {
+    return records.records(new TopicPartition(event.topic(), event.partition())).stream()
+        .filter(r -> r.offset() == event.offset())
+        .findFirst()
+        .orElseThrow();
+  }
+
   /** The first SQLState in the causes of {@code failure}, or null. */
   private static String sqlState(Throwable failure) {
     for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
@@ -309,16 +366,53 @@ public class LedgerConsumer {
     }
   }
 
-  /** What went wrong, for a log line and the readiness check: the database's state code first. */
+  /**
+   * What went wrong, for a log line and the readiness check: the database's state code and the
+   * server's primary message only. The driver's own messages are not used: a BatchUpdateException
+   * quotes the whole rewritten INSERT with every parameter (canonical bytes, escrow copies), and a
+   * server error's detail quotes key values.
+   */
   static String describe(Throwable failure) {
     for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
       if (cause instanceof SQLException sql && sql.getSQLState() != null) {
-        String kind =
-            sql.getSQLState().startsWith("08") ? "database unavailable" : "database error";
-        return kind + " (SQLState " + sql.getSQLState() + ": " + firstLine(sql.getMessage()) + ")";
+        boolean unavailable = sql.getSQLState().startsWith("08");
+        String kind = unavailable ? "database unavailable" : "database error";
+        String message = serverMessage(sql);
+        if (message == null && unavailable && sql instanceof PSQLException) {
+          // The driver's own connection failure (refused, reset, timed out): no data in it.
+          message = firstLine(sql.getMessage());
+        }
+        return kind
+            + " (SQLState "
+            + sql.getSQLState()
+            + (message == null ? "" : ": " + message)
+            + ")";
       }
     }
     return "database error (" + rootCause(failure) + ")";
+  }
+
+  /** The primary message PostgreSQL sent with {@code failure}, from it or its causes, or null. */
+  private static String serverMessage(SQLException failure) {
+    Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+    List<Throwable> pending = new ArrayList<>(List.of(failure));
+    while (!pending.isEmpty()) {
+      Throwable next = pending.remove(0);
+      if (next == null || !seen.add(next)) {
+        continue;
+      }
+      if (next instanceof PSQLException psql) {
+        ServerErrorMessage server = psql.getServerErrorMessage();
+        if (server != null && server.getMessage() != null) {
+          return firstLine(server.getMessage());
+        }
+      }
+      pending.add(next.getCause());
+      if (next instanceof SQLException sql) {
+        pending.add(sql.getNextException());
+      }
+    }
+    return null;
   }
 
   /** The innermost cause's class and the first line of its message. */

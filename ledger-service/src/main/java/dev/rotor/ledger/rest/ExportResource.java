@@ -20,7 +20,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
@@ -164,18 +163,16 @@ public class ExportResource {
         text(r.endedAt()),
         nz(r.requestedBy()),
         text(r.requestedAt()),
-        String.join(";", r.approvers()),
+        Csv.list(r.approvers()),
         nz(r.previousKeyId()),
         nz(r.previousFingerprint()),
         nz(r.keyId()),
         nz(r.fingerprint()),
         nz(r.commit()),
         nz(r.rollbackCommit()),
-        String.join(";", r.clusters()),
-        r.verdicts().stream()
-            .map(v -> v.cluster() + "=" + v.verdict())
-            .collect(Collectors.joining(";")),
-        r.escrow() == null ? "" : String.join(";", r.escrow().recipients()),
+        Csv.list(r.clusters()),
+        Csv.list(r.verdicts().stream().map(v -> v.cluster() + "=" + v.verdict()).toList()),
+        r.escrow() == null ? "" : Csv.list(r.escrow().recipients()),
         r.escrow() == null ? "" : sha256(r.escrow().armored()),
         r.escrow() == null ? "" : Long.toString(r.escrow().entry()),
         nz(r.outcome()),

@@ -6,6 +6,7 @@ import dev.rotor.common.event.ManifestApproved;
 import dev.rotor.common.event.ManifestProposed;
 import dev.rotor.common.event.ManifestRolledBack;
 import dev.rotor.common.event.PlanCarrying;
+import dev.rotor.common.event.Reasons;
 import dev.rotor.common.event.RollbackCompleted;
 import dev.rotor.common.event.RollbackFailed;
 import dev.rotor.common.event.RolloutCompleted;
@@ -34,8 +35,11 @@ import java.util.List;
 /**
  * Folds a rotation's events into its {@link RotationRecord}, one entry at a time, in any order:
  * facts fill in as they arrive, the status only moves forward, and the final event's own fields
- * ({@code rotation.completed}'s approvers, fingerprints, commit and verdicts) are authoritative.
- * Pure, so the projection can be rebuilt from the entries at any time.
+ * ({@code rotation.completed}'s approvers, fingerprints, commit and verdicts) are authoritative
+ * (they replace what earlier events said; approvals after the end are not added). The first end is
+ * final, except that a completed rotation rolled back afterwards ({@code rotation.rolled-back}, or
+ * {@code rotation.failed} with {@code ROLLBACK_FAILED}) takes that status and keeps its completion
+ * facts. Pure, so the projection can be rebuilt from the entries at any time.
  */
 public final class RotationProjection {
   private RotationProjection() {}
@@ -76,10 +80,14 @@ public final class RotationProjection {
       b.branch = m.branch();
       b.changeRequestUrl = first(b.changeRequestUrl, m.changeRequestUrl());
     } else if (data instanceof RotationApproved a) {
-      b.approvers.add(a.approver());
+      if (!b.status.terminal()) {
+        b.approvers.add(a.approver()); // an approval after the end approves nothing
+      }
     } else if (data instanceof ManifestApproved m) {
       b.status(RotationStatus.APPROVED);
-      b.approvers.addAll(m.approvers());
+      if (!b.status.terminal()) {
+        b.approvers.addAll(m.approvers());
+      }
       b.commit = first(b.commit, m.mergeCommit());
     } else if (data instanceof RolloutWaiting
         || data instanceof RolloutStarted
@@ -109,6 +117,9 @@ public final class RotationProjection {
       b.previousFingerprint = c.previousFingerprint();
       b.fingerprint = c.fingerprint();
       b.requestedBy = c.requestedBy();
+      b.completedAt = event.time();
+      // rotation.completed names the approvers that counted: it replaces, not adds to, the list.
+      b.approvers.clear();
       b.approvers.addAll(c.approvers());
       b.commit = c.commit();
       b.verdicts.clear();
@@ -118,11 +129,17 @@ public final class RotationProjection {
                 verdict.cluster(), verdict.verdict().name(), verdict.decidedAt()));
       }
     } else if (data instanceof RotationRolledBack r) {
-      if (b.end(RotationStatus.ROLLED_BACK, event.time(), "ROLLED_BACK", r.cause())) {
+      if (b.end(RotationStatus.ROLLED_BACK, event.time(), "ROLLED_BACK", r.cause())
+          || b.reopenCompleted(
+              RotationStatus.ROLLED_BACK, event.time(), "ROLLED_BACK", r.cause())) {
         b.rollbackCommit = r.commit();
       }
     } else if (data instanceof RotationFailed f) {
-      b.end(RotationStatus.FAILED, event.time(), f.reason().name(), f.message());
+      if (!b.end(RotationStatus.FAILED, event.time(), f.reason().name(), f.message())
+          && f.reason() == Reasons.RotationFailure.ROLLBACK_FAILED) {
+        // A rollback of a completed rotation that failed: it is no longer simply completed.
+        b.reopenCompleted(RotationStatus.FAILED, event.time(), f.reason().name(), f.message());
+      }
     }
     return b.build();
   }
@@ -146,6 +163,7 @@ public final class RotationProjection {
     Instant startedAt;
     Instant updatedAt;
     Instant endedAt;
+    Instant completedAt;
     String requestedBy;
     Instant requestedAt;
     String reason;
@@ -187,6 +205,7 @@ public final class RotationProjection {
       startedAt = r.startedAt();
       updatedAt = r.updatedAt();
       endedAt = r.endedAt();
+      completedAt = r.completedAt();
       requestedBy = r.requestedBy();
       requestedAt = r.requestedAt();
       reason = r.reason();
@@ -237,8 +256,25 @@ public final class RotationProjection {
       return true;
     }
 
+    /**
+     * Ends a completed rotation again, for a rollback after its completion: the status says how it
+     * stands now, the completion's facts (completedAt, approvers, verdicts, commit) stay. Whether
+     * it did.
+     */
+    boolean reopenCompleted(
+        RotationStatus terminal, Instant time, String outcomeCode, String message) {
+      if (status != RotationStatus.COMPLETED) {
+        return false;
+      }
+      status = terminal;
+      endedAt = time;
+      outcome = outcomeCode;
+      outcomeMessage = message;
+      return true;
+    }
+
     void verdict(String cluster, String verdict, Instant decidedAt) {
-      if (status == RotationStatus.COMPLETED) {
+      if (status == RotationStatus.COMPLETED || completedAt != null) {
         return; // rotation.completed's verdicts are the record
       }
       verdicts.removeIf(v -> v.cluster().equals(cluster));
@@ -253,6 +289,7 @@ public final class RotationProjection {
           startedAt,
           updatedAt,
           endedAt,
+          completedAt,
           requestedBy,
           requestedAt,
           reason,

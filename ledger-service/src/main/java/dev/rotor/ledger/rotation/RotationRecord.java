@@ -13,7 +13,9 @@ import java.util.List;
  * @param status where it stands
  * @param startedAt the time of its earliest event
  * @param updatedAt the time of its latest event
- * @param endedAt the time of the event that ended it, if it ended
+ * @param endedAt the time of the event that ended it, if it ended (for a rotation rolled back or
+ *     failed after it completed: that event's time)
+ * @param completedAt the time of its {@code rotation.completed}, kept when a rollback follows
  * @param requestedBy who asked (the operator)
  * @param requestedAt when it was asked
  * @param reason why it was asked, in words
@@ -42,6 +44,7 @@ public record RotationRecord(
     Instant startedAt,
     Instant updatedAt,
     Instant endedAt,
+    Instant completedAt,
     String requestedBy,
     Instant requestedAt,
     String reason,

@@ -3,7 +3,9 @@ package dev.rotor.ledger.rotation;
 /**
  * Where a rotation stands, as far as its recorded events tell. A rotation only moves forward: an
  * event that arrives late (events of one rotation come from several topics, so their order across
- * topics is not guaranteed) never moves it back, and the first terminal status is final.
+ * topics is not guaranteed) never moves it back, and the first terminal status is final, except
+ * that a completed rotation rolled back afterwards becomes {@link #ROLLED_BACK} (or {@link #FAILED}
+ * when that rollback failed).
  */
 public enum RotationStatus {
   /** {@code rotation.requested} seen. */

@@ -38,9 +38,12 @@ public class DatabaseGuards {
   public List<String> appendOnlyProblems() {
     List<String> problems = new ArrayList<>();
     String sql =
-        "SELECT c.relname, pg_get_userbyid(c.relowner) = current_user,"
+        // MEMBER, not ownership alone: a role granted the owner role (even NOINHERIT, which
+        // hides the privileges until SET ROLE) can become the owner and change the ledger.
+        "SELECT c.relname, pg_has_role(current_user, c.relowner, 'MEMBER'),"
             + " has_table_privilege(c.oid, 'UPDATE'), has_table_privilege(c.oid, 'DELETE'),"
-            + " has_table_privilege(c.oid, 'TRUNCATE'), current_user"
+            + " has_table_privilege(c.oid, 'TRUNCATE'), current_user,"
+            + " pg_get_userbyid(c.relowner) = current_user, pg_get_userbyid(c.relowner)"
             + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
             + " WHERE n.nspname = ? AND c.relname = ANY (?) ORDER BY c.relname";
     try (Connection connection = dataSource.getConnection();
@@ -53,8 +56,10 @@ public class DatabaseGuards {
           tables++;
           String table = schema + "." + rows.getString(1);
           String role = rows.getString(6);
-          if (rows.getBoolean(2)) {
+          if (rows.getBoolean(7)) {
             problems.add(role + " owns " + table);
+          } else if (rows.getBoolean(2)) {
+            problems.add(role + " is a member of " + rows.getString(8) + ", the owner of " + table);
           }
           List<String> may = new ArrayList<>();
           for (int i = 3; i <= 5; i++) {

@@ -68,20 +68,27 @@ public class EntryStore implements NodeSource {
     return LogTip.of(size, edge.stream().map(found::get).toList(), lastChain);
   }
 
-  /** The leaf hashes of those of {@code eventIds} the log already holds. */
-  public Map<String, byte[]> leafHashesOf(Collection<String> eventIds) {
-    Map<String, byte[]> found = new HashMap<>();
-    List<String> ids = new ArrayList<>(eventIds);
+  /** An event's identity: CloudEvents make source and id together unique, not the id alone. */
+  public record EventKey(String source, String eventId) {}
+
+  /** The leaf hashes of those of {@code keys} the log already holds. */
+  public Map<EventKey, byte[]> leafHashesOf(Collection<EventKey> keys) {
+    Map<EventKey, byte[]> found = new HashMap<>();
+    List<String> ids = keys.stream().map(EventKey::eventId).distinct().toList();
     for (int from = 0; from < ids.size(); from += MAX_IN_LIST) {
       List<Object[]> rows =
           entityManager
               .createQuery(
-                  "select e.eventId, e.leafHash from EntryEntity e where e.eventId in :ids",
+                  "select e.source, e.eventId, e.leafHash from EntryEntity e"
+                      + " where e.eventId in :ids",
                   Object[].class)
               .setParameter("ids", ids.subList(from, Math.min(ids.size(), from + MAX_IN_LIST)))
               .getResultList();
       for (Object[] row : rows) {
-        found.put((String) row[0], (byte[]) row[1]);
+        EventKey key = new EventKey((String) row[0], (String) row[1]);
+        if (keys.contains(key)) {
+          found.put(key, (byte[]) row[2]);
+        }
       }
     }
     return found;
@@ -144,10 +151,14 @@ public class EntryStore implements NodeSource {
     return Optional.ofNullable(entityManager.find(EntryEntity.class, leafIndex));
   }
 
-  /** The entry of event {@code eventId}. */
+  /**
+   * The entry of event {@code eventId}: the first one recorded, when producers of several sources
+   * used the id.
+   */
   public Optional<EntryEntity> byEventId(String eventId) {
     return entityManager
-        .createQuery("from EntryEntity e where e.eventId = :id", EntryEntity.class)
+        .createQuery(
+            "from EntryEntity e where e.eventId = :id order by e.leafIndex", EntryEntity.class)
         .setParameter("id", eventId)
         .getResultStream()
         .findFirst();
@@ -187,5 +198,17 @@ public class EntryStore implements NodeSource {
         .setMaxResults(1)
         .getResultList()
         .isEmpty();
+  }
+
+  /** How many entries at or after {@code leafIndex} are of another type than {@code eventType}. */
+  public long countOtherThan(String eventType, long fromIndex) {
+    return entityManager
+        .createQuery(
+            "select count(e) from EntryEntity e where e.leafIndex >= :from"
+                + " and e.eventType <> :type",
+            Long.class)
+        .setParameter("from", fromIndex)
+        .setParameter("type", eventType)
+        .getSingleResult();
   }
 }

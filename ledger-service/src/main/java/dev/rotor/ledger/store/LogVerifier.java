@@ -1,8 +1,11 @@
 package dev.rotor.ledger.store;
 
+import dev.rotor.ledger.canonical.CanonicalEvent;
 import dev.rotor.ledger.checkpoint.LedgerKeys;
 import dev.rotor.ledger.config.LedgerConfig;
 import dev.rotor.ledger.metrics.LedgerMetrics;
+import dev.rotor.ledger.rotation.RotationProjection;
+import dev.rotor.ledger.rotation.RotationRecord;
 import dev.rotor.ledger.verify.LogVerification;
 import dev.rotor.ledger.verify.StoredCheckpoint;
 import dev.rotor.ledger.verify.StoredEntry;
@@ -23,6 +26,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Semaphore;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
@@ -126,6 +131,7 @@ public class LogVerifier {
                 keys.origin(),
                 config.verification().maxFindings());
         scanEntries(connection, verification);
+        scanRotations(connection, verification);
         VerificationReport report =
             verification.finish(
                 hash -> owner(connection, hash),
@@ -196,6 +202,72 @@ public class LogVerifier {
                   rows.getBytes(11),
                   rows.getBytes(12)));
         }
+      }
+    }
+  }
+
+  /**
+   * Rebuilds every rotation's record from its entries and compares it with the stored one: the
+   * rotations table is derived data the application role may write, and the API serves it.
+   */
+  private void scanRotations(Connection connection, LogVerification verification)
+      throws SQLException {
+    Set<String> stored = new TreeSet<>();
+    try (PreparedStatement statement =
+            connection.prepareStatement("SELECT rotation_id FROM " + schema + ".rotations");
+        ResultSet rows = statement.executeQuery()) {
+      while (rows.next()) {
+        stored.add(rows.getString(1));
+      }
+    }
+    Set<String> withEntries = new TreeSet<>();
+    try (PreparedStatement statement =
+            connection.prepareStatement(
+                "SELECT DISTINCT rotation_id FROM "
+                    + schema
+                    + ".entries WHERE rotation_id IS NOT NULL");
+        ResultSet rows = statement.executeQuery()) {
+      while (rows.next()) {
+        withEntries.add(rows.getString(1));
+      }
+    }
+    Set<String> all = new TreeSet<>(stored);
+    all.addAll(withEntries);
+    try (PreparedStatement entriesOf =
+            connection.prepareStatement(
+                "SELECT leaf_index, canonical FROM "
+                    + schema
+                    + ".entries WHERE rotation_id = ? ORDER BY leaf_index");
+        PreparedStatement recordOf =
+            connection.prepareStatement(
+                "SELECT record::text FROM " + schema + ".rotations WHERE rotation_id = ?")) {
+      for (String rotationId : all) {
+        RotationRecord rebuilt = null;
+        String problem = null;
+        if (withEntries.contains(rotationId)) {
+          entriesOf.setString(1, rotationId);
+          try (ResultSet rows = entriesOf.executeQuery()) {
+            while (rows.next() && problem == null) {
+              try {
+                rebuilt =
+                    RotationProjection.apply(
+                        rebuilt, rows.getLong(1), CanonicalEvent.event(rows.getBytes(2)));
+              } catch (IllegalArgumentException e) {
+                problem = "entry " + rows.getLong(1) + ": " + e.getMessage();
+              }
+            }
+          }
+        }
+        RotationRecord record = null;
+        if (problem == null && stored.contains(rotationId)) {
+          recordOf.setString(1, rotationId);
+          try (ResultSet rows = recordOf.executeQuery()) {
+            record = rows.next() ? RotationStore.read(rows.getString(1)) : null;
+          } catch (IllegalStateException e) {
+            problem = "the stored record is not readable";
+          }
+        }
+        verification.acceptProjection(rotationId, record, rebuilt, problem);
       }
     }
   }

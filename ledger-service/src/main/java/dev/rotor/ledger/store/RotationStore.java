@@ -121,7 +121,8 @@ public class RotationStore {
     }
   }
 
-  private static RotationRecord read(String json) {
+  /** A record as stored in the rotations table's {@code record} column. */
+  public static RotationRecord read(String json) {
     try {
       return JSON.readValue(json, RotationRecord.class);
     } catch (JsonProcessingException e) {

@@ -33,6 +33,11 @@ public record Finding(Kind kind, Long entry, String message, String expected, St
     /** The root of the entries a signed checkpoint covers is not the root it signed. */
     CHECKPOINT_MISMATCH,
     /** A signed checkpoint covers more entries than the log has: entries were removed. */
-    CHECKPOINT_BEYOND_LOG
+    CHECKPOINT_BEYOND_LOG,
+    /**
+     * A stored rotation record (what the rotations API and exports serve) differs from the record
+     * its entries fold to, or exists without entries, or is missing for a rotation with entries.
+     */
+    PROJECTION_MISMATCH
   }
 }

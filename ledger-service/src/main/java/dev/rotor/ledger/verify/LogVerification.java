@@ -7,6 +7,7 @@ import dev.rotor.ledger.merkle.TreeHashes;
 import dev.rotor.ledger.note.Checkpoint;
 import dev.rotor.ledger.note.NoteException;
 import dev.rotor.ledger.note.NoteVerifier;
+import dev.rotor.ledger.rotation.RotationRecord;
 import dev.rotor.ledger.verify.Finding.Kind;
 import java.security.MessageDigest;
 import java.time.Instant;
@@ -219,7 +220,10 @@ public final class LogVerification {
     compare(entry, "source", attributes.source(), entry.source());
     compare(entry, "subject", attributes.subject(), entry.subject());
     compare(entry, "rotation_id", attributes.rotationId(), entry.rotationId());
-    compare(entry, "event_time", attributes.time(), entry.eventTime());
+    // The column holds microseconds (CanonicalEvent.columnTime); the bytes keep the event's time.
+    if (!Objects.equals(CanonicalEvent.columnTime(attributes.time()), entry.eventTime())) {
+      compare(entry, "event_time", attributes.time(), entry.eventTime());
+    }
   }
 
   private void compare(StoredEntry entry, String column, Object inBytes, Object inColumn) {
@@ -263,6 +267,61 @@ public final class LogVerification {
       if (checkpoint == latest) {
         latestMatches = matches;
       }
+    }
+  }
+
+  /**
+   * Compares the stored record of rotation {@code rotationId} with the one its entries fold to
+   * ({@link dev.rotor.ledger.rotation.RotationProjection}); either may be null (no row, no
+   * entries). The rotations table is derived data the application role may write, and the API
+   * serves it: a difference is reported, not trusted.
+   */
+  public void acceptProjection(
+      String rotationId, RotationRecord stored, RotationRecord rebuilt, String problem) {
+    String safeId = rotationId.length() > 80 ? rotationId.substring(0, 80) + "..." : rotationId;
+    if (problem != null) {
+      add(
+          new Finding(
+              Kind.PROJECTION_MISMATCH,
+              null,
+              "rotation "
+                  + safeId
+                  + ": its record cannot be rebuilt from its entries ("
+                  + problem
+                  + ")",
+              null,
+              null));
+      return;
+    }
+    if (stored == null && rebuilt == null) {
+      return;
+    }
+    if (stored == null || rebuilt == null) {
+      add(
+          new Finding(
+              Kind.PROJECTION_MISMATCH,
+              null,
+              "rotation "
+                  + safeId
+                  + (stored == null
+                      ? ": has entries but no stored record"
+                      : ": has a stored record but no entries"),
+              rebuilt == null ? null : rebuilt.status().name(),
+              stored == null ? null : stored.status().name()));
+      return;
+    }
+    List<String> differing = RotationRecords.differingFields(rebuilt, stored);
+    if (!differing.isEmpty()) {
+      add(
+          new Finding(
+              Kind.PROJECTION_MISMATCH,
+              null,
+              "rotation "
+                  + safeId
+                  + ": the stored record differs from its entries in "
+                  + String.join(", ", differing),
+              RotationRecords.describe(rebuilt, differing),
+              RotationRecords.describe(stored, differing)));
     }
   }
 

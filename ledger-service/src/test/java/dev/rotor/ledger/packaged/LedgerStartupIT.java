@@ -92,6 +92,38 @@ class LedgerStartupIT {
   }
 
   @Test
+  void aCheckpointEveryZeroEntriesStopsTheStartNamingTheKey() throws Exception {
+    Map<String, String> config = goodConfig();
+    config.put("rotor.ledger.checkpoint.every-entries", "0");
+
+    Run run = startAndWaitForExit(config);
+    assertThat(run.exitCode).isNotZero();
+    assertThat(run.output)
+        .contains("ROTOR-5040")
+        .contains("rotor.ledger.checkpoint.every-entries: must be at least 1, is 0");
+  }
+
+  @Test
+  void aZeroPageSizeOrRetryBackoffStopsTheStartNamingTheKey() throws Exception {
+    Map<String, String> config = goodConfig();
+    config.put("rotor.ledger.api.max-page-size", "0");
+
+    Run run = startAndWaitForExit(config);
+    assertThat(run.exitCode).isNotZero();
+    assertThat(run.output)
+        .contains("ROTOR-5040")
+        .contains("rotor.ledger.api.max-page-size: must be at least 1, is 0");
+
+    config = goodConfig();
+    config.put("rotor.ledger.ingest.retry-backoff", "0s");
+    run = startAndWaitForExit(config);
+    assertThat(run.exitCode).isNotZero();
+    assertThat(run.output)
+        .contains("ROTOR-5040")
+        .contains("rotor.ledger.ingest.retry-backoff: must be longer than 0, is PT0S");
+  }
+
+  @Test
   void aNegativeQuarantineTimeStopsTheStartNamingTheKey() throws Exception {
     Map<String, String> config = goodConfig();
     config.put("rotor.ledger.checkpoint.quarantine-after", "-PT5M");

@@ -3,9 +3,14 @@ package dev.rotor.ledger.rotation;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rotor.common.event.EventEnvelope;
+import dev.rotor.common.event.EventType;
 import dev.rotor.common.event.Reasons;
+import dev.rotor.common.event.RotationApproved;
 import dev.rotor.common.event.RotationFailed;
+import dev.rotor.common.event.RotationRolledBack;
+import dev.rotor.common.event.RotorEvent;
 import dev.rotor.ledger.support.RotationEvents;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -97,6 +102,101 @@ class RotationProjectionTest {
     assertThat(record.status()).isEqualTo(RotationStatus.COMPLETED);
     assertThat(record.outcome()).isNull();
     assertThat(record.endedAt()).isEqualTo(last.time());
+  }
+
+  @Test
+  void aRotationRolledBackAfterItCompletedIsRolledBackAndKeepsItsCompletion() {
+    RotationEvents rotation = RotationEvents.completed("late-rollback");
+    List<EventEnvelope> events = new ArrayList<>(events(rotation));
+    EventEnvelope completed = events.get(13);
+    Instant later = completed.time().plusSeconds(3600);
+    String rollbackCommit = "0123456789abcdef0123456789abcdef01234567";
+    events.add(
+        late(
+            completed,
+            "late-rolled-back",
+            EventType.ROTATION_ROLLED_BACK,
+            "/rotor/verifier",
+            later,
+            new RotationRolledBack(
+                rotation.rotationId,
+                rotation.targetId,
+                rotation.plan,
+                "rollback requested by dave: decrypt errors",
+                List.of(RotationEvents.STAGING, RotationEvents.PRODUCTION),
+                rollbackCommit)));
+
+    RotationRecord record = fold(events);
+    assertThat(record.status()).isEqualTo(RotationStatus.ROLLED_BACK);
+    assertThat(record.outcome()).isEqualTo("ROLLED_BACK");
+    assertThat(record.outcomeMessage()).isEqualTo("rollback requested by dave: decrypt errors");
+    assertThat(record.rollbackCommit()).isEqualTo(rollbackCommit);
+    assertThat(record.endedAt()).isEqualTo(later);
+    assertThat(record.completedAt()).isEqualTo(completed.time());
+    assertThat(record.commit()).isEqualTo("9c1185a5c5e9fc54612808977ee8f548b2258d31");
+    assertThat(record.verdicts())
+        .extracting(RotationRecord.Verdict::verdict)
+        .containsExactly("PASSED", "PASSED");
+  }
+
+  @Test
+  void aFailedRollbackAfterCompletionIsAFailureThatKeepsTheCompletion() {
+    RotationEvents rotation = RotationEvents.completed("late-rollback-failed");
+    List<EventEnvelope> events = new ArrayList<>(events(rotation));
+    EventEnvelope completed = events.get(13);
+    events.add(
+        late(
+            completed,
+            "late-rollback-failed",
+            EventType.ROTATION_FAILED,
+            "/rotor/manifest-service",
+            completed.time().plusSeconds(3600),
+            new RotationFailed(
+                rotation.rotationId,
+                rotation.targetId,
+                rotation.plan,
+                Reasons.RotationFailure.ROLLBACK_FAILED,
+                "the rollback could not be applied")));
+
+    RotationRecord record = fold(events);
+    assertThat(record.status()).isEqualTo(RotationStatus.FAILED);
+    assertThat(record.outcome()).isEqualTo("ROLLBACK_FAILED");
+    assertThat(record.completedAt()).isEqualTo(completed.time());
+  }
+
+  @Test
+  void theApproversAreTheCompletionsAndALateApprovalAddsNone() {
+    RotationEvents rotation = RotationEvents.completed("late-approval");
+    List<EventEnvelope> events = new ArrayList<>(events(rotation));
+    EventEnvelope completed = events.get(13);
+    events.add(
+        late(
+            completed,
+            "late-approval",
+            EventType.ROTATION_APPROVED,
+            "/rotor/cli",
+            completed.time().plusSeconds(60),
+            new RotationApproved(
+                rotation.rotationId, rotation.targetId, "mallory", false, "me too")));
+    // An approval recorded before the end that rotation.completed does not name did not count.
+    events.add(
+        3,
+        late(
+            completed,
+            "early-extra-approval",
+            EventType.ROTATION_APPROVED,
+            "/rotor/cli",
+            completed.time().minusSeconds(600),
+            new RotationApproved(rotation.rotationId, rotation.targetId, "carol", false, null)));
+
+    RotationRecord record = fold(events);
+    assertThat(record.status()).isEqualTo(RotationStatus.COMPLETED);
+    assertThat(record.approvers()).containsExactly("bob");
+  }
+
+  private static EventEnvelope late(
+      EventEnvelope like, String id, EventType type, String source, Instant time, RotorEvent data) {
+    return new EventEnvelope(id, type, source, like.subject(), like.rotationId(), time, data);
   }
 
   private static List<EventEnvelope> events(RotationEvents rotation) {

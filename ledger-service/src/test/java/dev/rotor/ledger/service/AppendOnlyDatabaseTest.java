@@ -115,6 +115,28 @@ class AppendOnlyDatabaseTest {
   }
 
   @Test
+  void anApplicationRoleThatIsAMemberOfTheOwnerRoleIsNotAppendOnly() throws SQLException {
+    String owner = LedgerDatabaseResource.owner(database);
+    try (Connection c = PostgresServer.superuserConnection(database);
+        Statement sql = c.createStatement()) {
+      // NOINHERIT hides the owner's privileges until SET ROLE: has_table_privilege says no.
+      sql.execute("ALTER ROLE " + appRole + " NOINHERIT");
+      sql.execute("GRANT " + owner + " TO " + appRole);
+    }
+    try {
+      assertThat(guards.appendOnlyProblems())
+          .contains(appRole + " is a member of " + owner + ", the owner of ledger.entries");
+    } finally {
+      try (Connection c = PostgresServer.superuserConnection(database);
+          Statement sql = c.createStatement()) {
+        sql.execute("REVOKE " + owner + " FROM " + appRole);
+        sql.execute("ALTER ROLE " + appRole + " INHERIT");
+      }
+    }
+    assertThat(guards.appendOnlyProblems()).isEmpty();
+  }
+
+  @Test
   void evenTheOwnerOfTheTablesIsRefusedByTheTriggers() throws SQLException {
     try (Connection owner =
         DriverManager.getConnection(

@@ -111,6 +111,98 @@ class LedgerIngestTest {
   }
 
   @Test
+  void anEventPublishedFirstUnderAnotherProducersIdDoesNotKeepThatProducersEventOut() {
+    RotationEvents rotation = RotationEvents.completed("censor");
+    EventEnvelope keyGenerated = rotation.events().get(1).event();
+    assertThat(keyGenerated.type()).isEqualTo(EventType.KEY_GENERATED);
+    EventEnvelope squatter =
+        new EventEnvelope(
+            keyGenerated.id(),
+            EventType.ROTATION_APPROVED,
+            "/rotor/cli",
+            keyGenerated.subject(),
+            keyGenerated.rotationId(),
+            keyGenerated.time(),
+            new dev.rotor.common.event.RotationApproved(
+                rotation.rotationId, rotation.targetId, "mallory", false, null));
+    produce(List.of(new RotationEvents.Sent(squatter, "rotor.approvals")));
+    awaitEntry(squatter.id());
+
+    produce(rotation.events());
+    JsonNode record = awaitRecord(rotation, "COMPLETED");
+
+    assertThat(record.get("keyId").asText())
+        .isEqualTo(((dev.rotor.common.event.KeyGenerated) keyGenerated.data()).keyId());
+    assertThat(record.get("escrow").get("armored").asText()).isEqualTo(RotationEvents.ESCROW);
+    JsonNode timeline = Api.get("/ledger/rotations/" + rotation.rotationId + "/timeline");
+    assertThat(timeline.toString())
+        .contains("\"eventName\":\"key.generated\",\"source\":\"/rotor/key-generator\"")
+        .contains("\"eventName\":\"rotation.approved\",\"source\":\"/rotor/cli\"");
+  }
+
+  @Test
+  void anEventIdOfTheSameSourceWithOtherContentGoesToTheDeadLetterTopic() {
+    RotationEvents rotation = RotationEvents.rejected("conflict-dlq");
+    RotationEvents.Sent first = rotation.events().get(0);
+    RotationRequested original = (RotationRequested) first.event().data();
+    EventEnvelope impostor =
+        new EventEnvelope(
+            first.event().id(),
+            first.event().type(),
+            first.event().source(),
+            first.event().subject(),
+            first.event().rotationId(),
+            first.event().time(),
+            new RotationRequested(
+                original.rotationId(),
+                original.targetId(),
+                "mallory",
+                original.reason(),
+                original.stages(),
+                original.requestedAt()));
+    produce(List.of(first));
+    awaitEntry(first.event().id());
+
+    try (KafkaTestClient kafka = new KafkaTestClient()) {
+      long offset =
+          kafka
+              .produce(
+                  first.topic(),
+                  impostor.subject(),
+                  CloudEventBinding.headers(impostor),
+                  EventCodec.encode(impostor.data()))
+              .offset();
+      List<ConsumerRecord<byte[], byte[]>> dead =
+          kafka.readUntil(
+              "rotor.dlq",
+              records ->
+                  records.stream()
+                      .anyMatch(
+                          r ->
+                              first.event().id().equals(KafkaTestClient.headerValue(r, "ce_id"))
+                                  && Long.toString(offset)
+                                      .equals(
+                                          KafkaTestClient.headerValue(r, "dead-letter-offset"))),
+              TIMEOUT);
+      ConsumerRecord<byte[], byte[]> refused =
+          dead.stream()
+              .filter(r -> first.event().id().equals(KafkaTestClient.headerValue(r, "ce_id")))
+              .filter(
+                  r ->
+                      Long.toString(offset)
+                          .equals(KafkaTestClient.headerValue(r, "dead-letter-offset")))
+              .findFirst()
+              .orElseThrow();
+      assertThat(KafkaTestClient.headerValue(refused, "dead-letter-reason"))
+          .startsWith("CONFLICTING_DUPLICATE ce_id:");
+      assertThat(KafkaTestClient.headerValue(refused, "dead-letter-topic"))
+          .isEqualTo(first.topic());
+    }
+    assertThat(Base64.getDecoder().decode(Api.entry(first.event().id()).get("canonical").asText()))
+        .isEqualTo(CanonicalEvent.bytes(first.event()));
+  }
+
+  @Test
   void theRotationRecordShowsRequesterApproversFingerprintsCommitClustersVerdictsAndEscrow() {
     RotationEvents rotation = RotationEvents.completed("record");
     produce(rotation.events());
@@ -237,6 +329,94 @@ class LedgerIngestTest {
     }
     assertThat(Api.entry(poisonId)).isNull();
     assertThat(Api.entry(forgedId)).isNull();
+  }
+
+  @Test
+  void aRecordBeyondTheParserLimitsGoesToTheDeadLetterTopicAndTheEventsAfterItAreStored() {
+    RotationEvents rotation = RotationEvents.rejected("parser-limit");
+    EventEnvelope approval =
+        new EventEnvelope(
+            "limit-" + UUID.randomUUID(),
+            EventType.ROTATION_APPROVED,
+            "/rotor/cli",
+            "ns-a/secret-a",
+            "limit-rotation",
+            java.time.Instant.parse("2026-11-26T06:00:00Z"),
+            new dev.rotor.common.event.RotationApproved(
+                "limit-rotation", "ns-a/secret-a", "eve", false, null));
+    String digits = "1".repeat(40);
+    String longNumber =
+        "{\"rotationId\":\"limit-rotation\",\"targetId\":\"ns-a/secret-a\","
+            + "\"approver\":\"eve\",\"force\":"
+            + digits
+            + "}";
+    Map<String, String> nestedHeaders = new LinkedHashMap<>(CloudEventBinding.headers(approval));
+    String nestedId = "nested-" + UUID.randomUUID();
+    nestedHeaders.put("ce_id", nestedId);
+    String nested = "{\"extra\":" + "{\"a\":".repeat(40) + "1" + "}".repeat(41);
+
+    try (KafkaTestClient kafka = new KafkaTestClient()) {
+      long offset =
+          kafka
+              .produce(
+                  "rotor.approvals",
+                  approval.subject(),
+                  CloudEventBinding.headers(approval),
+                  longNumber.getBytes(StandardCharsets.UTF_8))
+              .offset();
+      kafka.produce(
+          "rotor.approvals",
+          approval.subject(),
+          nestedHeaders,
+          nested.getBytes(StandardCharsets.UTF_8));
+      RotationEvents.produce(kafka, rotation.events());
+
+      awaitRecord(rotation, "REJECTED");
+      List<ConsumerRecord<byte[], byte[]>> dead =
+          kafka.readUntil(
+              "rotor.dlq",
+              records -> find(records, approval.id()) != null && find(records, nestedId) != null,
+              TIMEOUT);
+      ConsumerRecord<byte[], byte[]> poison = find(dead, approval.id());
+      assertThat(KafkaTestClient.headerValue(poison, "dead-letter-reason"))
+          .startsWith("TOO_LARGE data: holds a number longer than 32 characters")
+          .doesNotContain(digits);
+      assertThat(KafkaTestClient.headerValue(poison, "dead-letter-offset"))
+          .isEqualTo(Long.toString(offset));
+      assertThat(KafkaTestClient.headerValue(find(dead, nestedId), "dead-letter-reason"))
+          .startsWith("TOO_LARGE data: is nested deeper than 32 levels");
+    }
+    assertThat(Api.entry(approval.id())).isNull();
+    assertThat(Api.entry(nestedId)).isNull();
+    for (RotationEvents.Sent sent : rotation.events()) {
+      assertThat(Api.entry(sent.event().id())).isNotNull();
+    }
+  }
+
+  @Test
+  void anEventWhoseTimeHasNanosecondsIsStoredWithThemAndVerifies() {
+    RotationEvents.Sent due = RotationEvents.rejected("nanos").due();
+    EventEnvelope original = due.event();
+    EventEnvelope nanos =
+        new EventEnvelope(
+            original.id(),
+            original.type(),
+            original.source(),
+            original.subject(),
+            original.rotationId(),
+            java.time.Instant.parse("2026-11-26T06:00:00.123456789Z"),
+            original.data());
+    produce(List.of(new RotationEvents.Sent(nanos, due.topic())));
+
+    JsonNode entry = awaitEntry(nanos.id());
+    assertThat(entry.get("time").asText()).isEqualTo("2026-11-26T06:00:00.123457Z");
+    assertThat(new String(Base64.getDecoder().decode(entry.get("canonical").asText())))
+        .contains("\"time\":\"2026-11-26T06:00:00.123456789Z\"");
+    long index = entry.get("leafIndex").asLong();
+    JsonNode report = Api.verify();
+    assertThat(report.get("findings").findValues("entry"))
+        .as(report.toString())
+        .noneMatch(e -> e.asLong() == index);
   }
 
   @Test

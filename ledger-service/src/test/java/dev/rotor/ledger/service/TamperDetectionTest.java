@@ -24,6 +24,7 @@ import io.quarkus.test.junit.TestProfile;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
@@ -57,6 +58,9 @@ class TamperDetectionTest {
 
   @ConfigProperty(name = LedgerDatabaseResource.DATABASE)
   String database;
+
+  @ConfigProperty(name = "quarkus.datasource.jdbc.url")
+  String url;
 
   private static RotationEvents rotation;
   private static String keptNote;
@@ -197,6 +201,60 @@ class TamperDetectionTest {
       tamper(
           c ->
               update(c, k, Map.of("canonical", canonical, "leaf_hash", leaf, "chain_hash", chain)));
+    }
+    assertVerifiesAgain();
+  }
+
+  @Test
+  void aRotationRecordRewrittenByTheApplicationRoleIsFoundByVerification() throws SQLException {
+    String select = "SELECT record::text FROM ledger.rotations WHERE rotation_id = ?";
+    String original;
+    try (Connection app =
+            DriverManager.getConnection(
+                url, LedgerDatabaseResource.app(database), LedgerDatabaseResource.APP_PASSWORD);
+        PreparedStatement read = app.prepareStatement(select)) {
+      read.setString(1, rotation.rotationId);
+      try (ResultSet rows = read.executeQuery()) {
+        assertThat(rows.next()).isTrue();
+        original = rows.getString(1);
+      }
+    }
+    try {
+      try (Connection app =
+              DriverManager.getConnection(
+                  url, LedgerDatabaseResource.app(database), LedgerDatabaseResource.APP_PASSWORD);
+          PreparedStatement rewrite =
+              app.prepareStatement(
+                  "UPDATE ledger.rotations SET record = jsonb_set(record, '{approvers}',"
+                      + " '[\"mallory\"]') WHERE rotation_id = ?")) {
+        rewrite.setString(1, rotation.rotationId);
+        assertThat(rewrite.executeUpdate()).isEqualTo(1);
+      }
+      assertThat(Api.get("/ledger/rotations/" + rotation.rotationId).get("approvers").toString())
+          .isEqualTo("[\"mallory\"]");
+
+      JsonNode report = Api.verify();
+      assertThat(report.get("ok").asBoolean()).as(report.toString()).isFalse();
+      assertThat(report.get("findings"))
+          .as(report.toString())
+          .anySatisfy(
+              f -> {
+                assertThat(f.get("kind").asText()).isEqualTo("PROJECTION_MISMATCH");
+                assertThat(f.get("message").asText())
+                    .contains(rotation.rotationId)
+                    .contains("approvers");
+              });
+    } finally {
+      try (Connection app =
+              DriverManager.getConnection(
+                  url, LedgerDatabaseResource.app(database), LedgerDatabaseResource.APP_PASSWORD);
+          PreparedStatement restore =
+              app.prepareStatement(
+                  "UPDATE ledger.rotations SET record = ?::jsonb WHERE rotation_id = ?")) {
+        restore.setString(1, original);
+        restore.setString(2, rotation.rotationId);
+        restore.executeUpdate();
+      }
     }
     assertVerifiesAgain();
   }

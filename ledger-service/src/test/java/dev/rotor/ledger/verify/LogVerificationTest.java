@@ -38,12 +38,33 @@ class LogVerificationTest {
   private StoredCheckpoint checkpoint;
 
   private void buildLog() {
+    buildLog(null, null);
+  }
+
+  /**
+   * The log, the first event's time replaced by {@code firstTime} (null: unchanged) and its
+   * event_time column holding {@code firstColumn}.
+   */
+  private void buildLog(Instant firstTime, Instant firstColumn) {
     signer = SigningKeys.load(SigningKeyResource.writeNewKey(keys), ORIGIN);
     LogTip tip = LogTip.empty();
     for (RotationEvents rotation :
         List.of(RotationEvents.completed("one"), RotationEvents.completed("two"))) {
       for (RotationEvents.Sent sent : rotation.events()) {
         EventEnvelope event = sent.event();
+        Instant column = event.time();
+        if (firstTime != null && log.isEmpty()) {
+          event =
+              new EventEnvelope(
+                  event.id(),
+                  event.type(),
+                  event.source(),
+                  event.subject(),
+                  event.rotationId(),
+                  firstTime,
+                  event.data());
+          column = firstColumn;
+        }
         byte[] canonical = CanonicalEvent.bytes(event);
         LogTip.Appended a = tip.append(TreeHashes.leaf(canonical));
         log.add(
@@ -54,7 +75,7 @@ class LogVerificationTest {
                 event.source(),
                 event.subject(),
                 event.rotationId(),
-                event.time(),
+                column,
                 canonical,
                 a.leafHash(),
                 a.prevHash(),
@@ -74,6 +95,28 @@ class LogVerificationTest {
     assertThat(report.treeSize()).isEqualTo(28);
     assertThat(report.checkpointsVerified()).isEqualTo(1);
     assertThat(report.latestCheckpoint().matches()).isTrue();
+  }
+
+  @Test
+  void anEventTimeWithNanosecondsVerifiesAgainstTheColumnThatHoldsItInMicroseconds() {
+    // PostgreSQL's timestamptz holds microseconds: the driver rounds the nanoseconds half up.
+    buildLog(
+        Instant.parse("2026-11-26T06:00:00.123456789Z"),
+        Instant.parse("2026-11-26T06:00:00.123457Z"));
+
+    VerificationReport report = verify(log, List.of(checkpoint));
+    assertThat(report.ok()).as(report.toString()).isTrue();
+  }
+
+  @Test
+  void anEventTimeColumnOffByAMicrosecondIsStillFound() {
+    buildLog(
+        Instant.parse("2026-11-26T06:00:00.123456789Z"),
+        Instant.parse("2026-11-26T06:00:00.123458Z"));
+
+    VerificationReport report = verify(log, List.of(checkpoint));
+    assertFirstBad(report, 0, Kind.METADATA_MISMATCH);
+    assertThat(report.findings().get(0).message()).contains("event_time");
   }
 
   @Test
