@@ -242,6 +242,16 @@ class LoadedPolicyTest {
         public Duration sendTimeout() {
           return sendTimeout;
         }
+
+        @Override
+        public int maxAttempts() {
+          return 10;
+        }
+
+        @Override
+        public Duration quarantineAfter() {
+          return Duration.ofMinutes(5);
+        }
       };
     }
   }

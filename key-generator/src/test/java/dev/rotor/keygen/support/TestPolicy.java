@@ -29,6 +29,7 @@ public final class TestPolicy {
   public static final String REDELIVER = "redeliver/app-key";
   public static final String REDELIVER_REJECTED = "redeliver-rejected/app-key";
   public static final String REDELIVER_OUTBOX = "redeliver-outbox/app-key";
+  public static final String OUTBOX_QUARANTINE = "outbox-quarantine/app-key";
   public static final String REJECT_IN_FLIGHT = "reject-in-flight/app-key";
   public static final String REJECT_IN_FLIGHT_BURST = "reject-in-flight-burst/app-key";
   public static final String REJECT_DUPLICATE = "reject-duplicate/app-key";
@@ -69,6 +70,7 @@ public final class TestPolicy {
           REDELIVER,
           REDELIVER_REJECTED,
           REDELIVER_OUTBOX,
+          OUTBOX_QUARANTINE,
           REJECT_IN_FLIGHT,
           REJECT_IN_FLIGHT_BURST,
           REJECT_DUPLICATE,
