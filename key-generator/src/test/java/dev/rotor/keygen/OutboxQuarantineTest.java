@@ -7,12 +7,16 @@ import static dev.rotor.keygen.support.RotorEvents.newRotationId;
 import static dev.rotor.keygen.support.RotorEvents.publish;
 import static dev.rotor.keygen.support.RotorEvents.request;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.rotor.common.event.EventEnvelope;
 import dev.rotor.common.event.EventType;
 import dev.rotor.common.event.KeyGenerated;
+import dev.rotor.common.event.Reasons.Rejection;
+import dev.rotor.common.event.RotationRejected;
 import dev.rotor.common.event.Topics;
+import dev.rotor.keygen.outbox.Outbox;
 import dev.rotor.keygen.support.Database;
 import dev.rotor.keygen.support.RotorEvents;
 import dev.rotor.keygen.support.Scrape;
@@ -22,10 +26,12 @@ import dev.rotor.testsupport.CapturedLogs;
 import dev.rotor.testsupport.KafkaResource;
 import dev.rotor.testsupport.KafkaTestClient;
 import dev.rotor.testsupport.PostgresResource;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,6 +60,7 @@ class OutboxQuarantineTest {
   private static CapturedLogs logs;
 
   @Inject DataSource dataSource;
+  @Inject Outbox outbox;
 
   @BeforeAll
   static void connect() {
@@ -123,6 +130,34 @@ class OutboxQuarantineTest {
         .startsWith("ERROR")
         .doesNotContain("xxxxxxxx");
     assertThat(logs.containing("ROTOR-1031 event " + tooLarge)).isEmpty();
+  }
+
+  @Test
+  void anEventOverTheSizeLimitIsRefusedWhenAddedSoItsDecisionNeverCommits() {
+    Database database = new Database(dataSource);
+    EventEnvelope huge =
+        EventEnvelope.of(
+            new RotationRejected(
+                "too-large-1",
+                TestPolicy.OUTBOX_QUARANTINE,
+                Rejection.INVALID_REQUEST,
+                "x".repeat(70_000),
+                null),
+            RotorEvents.KEY_GENERATOR,
+            Clock.systemUTC());
+
+    assertThatThrownBy(
+            () -> QuarkusTransaction.requiringNew().run(() -> outbox.add(huge, "too-large-cause")))
+        .satisfies(
+            e -> assertThat(e.getClass().getSimpleName()).isEqualTo("EventTooLargeException"))
+        .hasMessage(
+            "rotation.rejected "
+                + huge.id()
+                + " of outbox-quarantine/app-key (rotation too-large-1) would carry 70107 bytes of"
+                + " data, more than the 65536 bytes every consumer accepts; it is not stored and"
+                + " its decision does not commit");
+    assertThat(database.count("SELECT count(*) FROM outbox WHERE event_id = ?", huge.id()))
+        .isZero();
   }
 
   private static String reason(Database database, String eventId) {

@@ -14,6 +14,7 @@ import dev.rotor.common.plan.Stage;
 import dev.rotor.keygen.Instants;
 import dev.rotor.keygen.KeyGeneratorConfig;
 import dev.rotor.keygen.KeyGeneratorMetrics;
+import dev.rotor.keygen.outbox.EventTooLargeException;
 import dev.rotor.keygen.outbox.Outbox;
 import dev.rotor.keygen.policy.LoadedPolicy;
 import dev.rotor.keygen.rotation.Rotation;
@@ -48,6 +49,12 @@ public class RequestProcessor {
   /** The CloudEvents source of everything the key-generator writes. */
   public static final String SOURCE = Sources.of("key-generator");
 
+  /**
+   * The longest message a {@code rotation.rejected} carries, in characters; a longer one is cut.
+   * Admission's messages are shorter; this keeps any answer far below the event size limit.
+   */
+  static final int MAX_REJECTION_MESSAGE = 4096;
+
   private static final Logger LOG = Logger.getLogger(RequestProcessor.class);
 
   @Inject LoadedPolicy policy;
@@ -75,7 +82,7 @@ public class RequestProcessor {
       jitter = 200,
       maxDuration = 10,
       durationUnit = ChronoUnit.MINUTES,
-      abortOn = DeadLetterException.class)
+      abortOn = {DeadLetterException.class, EventTooLargeException.class})
   @ExponentialBackoff(maxDelay = 60, maxDelayUnit = ChronoUnit.SECONDS)
   public List<String> process(EventEnvelope event, RotationRequested request) {
     Outcome outcome = QuarkusTransaction.requiringNew().call(() -> decide(event, request));
@@ -238,7 +245,7 @@ public class RequestProcessor {
             request.rotationId(),
             request.targetId(),
             rejection.reason(),
-            rejection.message(),
+            shortened(rejection.message()),
             rejection.inFlightRotationId());
     String eventId =
         outbox.add(EventEnvelope.causedBy(event.id(), data, SOURCE, clock), event.id());
@@ -255,6 +262,17 @@ public class RequestProcessor {
             + rejection.reason()
             + ": "
             + rejection.message());
+  }
+
+  private static String shortened(String message) {
+    if (message.length() <= MAX_REJECTION_MESSAGE) {
+      return message;
+    }
+    int end = MAX_REJECTION_MESSAGE;
+    if (Character.isHighSurrogate(message.charAt(end - 1))) {
+      end--;
+    }
+    return message.substring(0, end) + " ... (" + (message.length() - end) + " characters cut)";
   }
 
   private static String describe(Rotation rotation) {

@@ -1,5 +1,6 @@
 package dev.rotor.keygen.outbox;
 
+import dev.rotor.common.event.EventCodec;
 import dev.rotor.common.event.EventEnvelope;
 import dev.rotor.common.event.Topics;
 import dev.rotor.common.messaging.KafkaEvents;
@@ -13,6 +14,7 @@ import io.quarkus.scheduler.Scheduled;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -62,10 +64,18 @@ public class Outbox {
   /**
    * Adds {@code event} to the outbox, in the caller's transaction, for the topic its type is
    * written to. Returns its id, for {@link #send(List)} after the commit.
+   *
+   * @throws EventTooLargeException if its data are over the {@value EventCodec#MAX_DATA_BYTES}
+   *     bytes every consumer accepts: it could never be sent, so the decision must not commit
    */
   public String add(EventEnvelope event, String causeEventId) {
     String topic = event.type().topics().get(0);
-    OutboxEvent.of(event, topic, causeEventId, Instants.now(clock)).persist();
+    OutboxEvent row = OutboxEvent.of(event, topic, causeEventId, Instants.now(clock));
+    int size = row.payload.getBytes(StandardCharsets.UTF_8).length;
+    if (size > EventCodec.MAX_DATA_BYTES) {
+      throw new EventTooLargeException(event, size);
+    }
+    row.persist();
     return event.id();
   }
 
