@@ -50,7 +50,10 @@ public class RequestConsumer {
     try {
       toSend = processor.process(event, request);
     } catch (DeadLetterException e) {
-      throw e;
+      LOG.warnf(
+          "ROTOR-1013 request %s (rotation %s of %s from %s) goes to the dead-letter topic: %s",
+          event.id(), request.rotationId(), request.targetId(), event.source(), e.getMessage());
+      throw IncomingEvents.deadLetter(record, e);
     } catch (EventTooLargeException e) {
       // Never expected: admission's answers are short and start-up checks every key.generated.
       LOG.errorf(

@@ -39,10 +39,12 @@ import org.jboss.logging.Logger;
  * key and seals it inside that transaction, so that a key exists exactly when its rotation row and
  * its {@code key.generated} do.
  *
- * <p>Idempotent on the event id: a request whose events are in the outbox already is a redelivery,
- * and only what was not sent yet goes out again. A transaction that fails (the database is
- * unreachable, or another instance took the target's guard first: the partial unique index) is
- * retried with exponential backoff, from the start, so the retry sees what committed in between.
+ * <p>Idempotent on the event id: a request whose events are in the outbox already, from the same
+ * source with the same content, is a redelivery, and only what was not sent yet goes out again.
+ * Another request reusing that id goes to the dead-letter topic ({@code REUSED_EVENT_ID}). A
+ * transaction that fails (the database is unreachable, or another instance took the target's guard
+ * first: the partial unique index) is retried with exponential backoff, from the start, so the
+ * retry sees what committed in between.
  */
 @ApplicationScoped
 public class RequestProcessor {
@@ -107,7 +109,26 @@ public class RequestProcessor {
   }
 
   private Outcome decide(EventEnvelope event, RotationRequested request) {
-    if (outbox.hasEventsCausedBy(event.id())) {
+    Optional<Outbox.EarlierCause> earlierCause = outbox.earlierCause(event.id());
+    if (earlierCause.isPresent() && !earlierCause.get().isSameAs(event)) {
+      // Not a redelivery: another request with an id already answered. Its answer would get the
+      // earlier answer's id (EventEnvelope.causedBy) and be dropped as a duplicate downstream, so
+      // it goes to the dead-letter topic, where the sender sees why.
+      Outbox.EarlierCause earlier = earlierCause.get();
+      throw new DeadLetterException(
+          "REUSED_EVENT_ID",
+          "ce_id: event id "
+              + event.id()
+              + " was already used by "
+              + earlier.source()
+              + " for rotation "
+              + earlier.rotationId()
+              + " of target "
+              + earlier.subject()
+              + ", by a request with other content; nothing is decided: send this request again"
+              + " with a new event id");
+    }
+    if (earlierCause.isPresent()) {
       List<String> unsent = outbox.unsentCausedBy(event.id());
       return new Outcome(
           Kind.REDELIVERED,
@@ -194,7 +215,7 @@ public class RequestProcessor {
     rotation.persistAndFlush();
 
     String eventId =
-        outbox.add(EventEnvelope.causedBy(event.id(), data, SOURCE, clock), event.id());
+        outbox.addAnswer(EventEnvelope.causedBy(event.id(), data, SOURCE, clock), event);
     return new Outcome(
         Kind.ADMITTED,
         List.of(eventId),
@@ -248,7 +269,7 @@ public class RequestProcessor {
             shortened(rejection.message()),
             rejection.inFlightRotationId());
     String eventId =
-        outbox.add(EventEnvelope.causedBy(event.id(), data, SOURCE, clock), event.id());
+        outbox.addAnswer(EventEnvelope.causedBy(event.id(), data, SOURCE, clock), event);
     return new Outcome(
         Kind.REJECTED,
         List.of(eventId),

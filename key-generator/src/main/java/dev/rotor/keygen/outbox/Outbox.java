@@ -15,10 +15,14 @@ import io.smallrye.reactive.messaging.MutinyEmitter;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
@@ -69,8 +73,25 @@ public class Outbox {
    *     bytes every consumer accepts: it could never be sent, so the decision must not commit
    */
   public String add(EventEnvelope event, String causeEventId) {
+    return store(event, causeEventId, null);
+  }
+
+  /**
+   * Adds {@code event}, the answer to {@code cause}, like {@link #add(EventEnvelope, String)},
+   * keeping the cause's source and {@linkplain #digest digest} so that a later event with the same
+   * id can be told apart from a redelivery ({@link #earlierCause}).
+   */
+  public String addAnswer(EventEnvelope event, EventEnvelope cause) {
+    return store(event, cause.id(), cause);
+  }
+
+  private String store(EventEnvelope event, String causeEventId, EventEnvelope cause) {
     String topic = event.type().topics().get(0);
     OutboxEvent row = OutboxEvent.of(event, topic, causeEventId, Instants.now(clock));
+    if (cause != null) {
+      row.causeSource = cause.source();
+      row.causeDigest = digest(cause);
+    }
     int size = row.payload.getBytes(StandardCharsets.UTF_8).length;
     if (size > EventCodec.MAX_DATA_BYTES) {
       throw new EventTooLargeException(event, size);
@@ -79,9 +100,50 @@ public class Outbox {
     return event.id();
   }
 
-  /** Whether events caused by {@code causeEventId} were decided already (in a transaction). */
-  public boolean hasEventsCausedBy(String causeEventId) {
-    return OutboxEvent.count("causeEventId", causeEventId) > 0;
+  /** What was decided earlier for an event id: the cause it was decided for, and the answer. */
+  public record EarlierCause(
+      String source, String digest, String rotationId, String subject, String eventType) {
+    /**
+     * Whether {@code event} is that cause delivered again: the same source and content. A row
+     * written before the source and digest were kept cannot tell, and counts as the same.
+     */
+    public boolean isSameAs(EventEnvelope event) {
+      return source == null
+          || digest == null
+          || (source.equals(event.source()) && digest.equals(Outbox.digest(event)));
+    }
+  }
+
+  /**
+   * What events caused by {@code causeEventId} were decided for, if any were (in a transaction).
+   */
+  public Optional<EarlierCause> earlierCause(String causeEventId) {
+    return OutboxEvent.<OutboxEvent>find("causeEventId = ?1 order by createdAt", causeEventId)
+        .firstResultOptional()
+        .map(
+            e ->
+                new EarlierCause(
+                    e.causeSource, e.causeDigest, e.rotationId, e.subject, e.eventType));
+  }
+
+  /**
+   * SHA-256 (hex) of what makes {@code event} the event it is, besides its id and source: its type,
+   * subject, rotation id and data as encoded. A redelivery has the same; a different request
+   * reusing the id has not.
+   */
+  public static String digest(EventEnvelope event) {
+    try {
+      MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+      for (String part :
+          new String[] {event.type().cloudEventType(), event.subject(), event.rotationId()}) {
+        sha256.update(String.valueOf(part).getBytes(StandardCharsets.UTF_8));
+        sha256.update((byte) 0);
+      }
+      sha256.update(EventCodec.encode(event.data()));
+      return HexFormat.of().formatHex(sha256.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is not available", e);
+    }
   }
 
   /** The ids of events caused by {@code causeEventId} that are not sent yet (in a transaction). */

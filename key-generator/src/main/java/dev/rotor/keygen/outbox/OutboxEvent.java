@@ -29,6 +29,14 @@ public class OutboxEvent extends PanacheEntityBase {
   @Column(name = "cause_event_id")
   public String causeEventId;
 
+  /** The CloudEvents source of the event that caused it (null when none, or written before V4). */
+  @Column(name = "cause_source")
+  public String causeSource;
+
+  /** {@link Outbox#digest} of the event that caused it (null as {@link #causeSource}). */
+  @Column(name = "cause_digest")
+  public String causeDigest;
+
   @Column(name = "topic", nullable = false)
   public String topic;
 

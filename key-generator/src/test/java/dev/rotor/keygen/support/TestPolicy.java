@@ -30,6 +30,7 @@ public final class TestPolicy {
   public static final String REDELIVER_REJECTED = "redeliver-rejected/app-key";
   public static final String REDELIVER_OUTBOX = "redeliver-outbox/app-key";
   public static final String OUTBOX_QUARANTINE = "outbox-quarantine/app-key";
+  public static final String REDELIVER_REUSED_ID = "redeliver-reused-id/app-key";
   public static final String REJECT_IN_FLIGHT = "reject-in-flight/app-key";
   public static final String REJECT_IN_FLIGHT_BURST = "reject-in-flight-burst/app-key";
   public static final String REJECT_DUPLICATE = "reject-duplicate/app-key";
@@ -71,6 +72,7 @@ public final class TestPolicy {
           REDELIVER_REJECTED,
           REDELIVER_OUTBOX,
           OUTBOX_QUARANTINE,
+          REDELIVER_REUSED_ID,
           REJECT_IN_FLIGHT,
           REJECT_IN_FLIGHT_BURST,
           REJECT_DUPLICATE,
