@@ -41,6 +41,7 @@ public final class TestPolicy {
   public static final String RELEASE_FAILED_MANIFEST = "release-failed-manifest/app-key";
   public static final String RELEASE_GUARDED = "release-guarded/app-key";
   public static final String RELEASE_SENTINEL = "release-sentinel/app-key";
+  public static final String RELEASE_MISMATCH = "release-mismatch/app-key";
   public static final String RELEASE_REDELIVERED = "release-redelivered/app-key";
   public static final String HOSTILE = "hostile/app-key";
   public static final String LEAK_SEALED = "leak-sealed/app-key";
@@ -83,6 +84,7 @@ public final class TestPolicy {
           RELEASE_FAILED_MANIFEST,
           RELEASE_GUARDED,
           RELEASE_SENTINEL,
+          RELEASE_MISMATCH,
           RELEASE_REDELIVERED,
           HOSTILE,
           LEAK_SEALED,
