@@ -145,13 +145,21 @@ public class LoadedPolicy {
   }
 
   /**
+   * The longest time {@code generatedAt} can be written as: fractional seconds take up to 10
+   * characters more than a whole second ({@code Instant.EPOCH}).
+   */
+  static final Instant LONGEST_TIME = Instant.parse("2999-12-31T23:59:59.999999999Z");
+
+  /**
    * Seals a throw-away all-zero key for every full plan and measures the {@code key.generated} it
-   * would make: this proves each certificate and recipient seals, and refuses a plan whose event
-   * would exceed the size that every consumer accepts.
+   * would make at its largest: the longest rotation id, a requester of {@code max-requester-length}
+   * characters of 3 bytes each in UTF-8 (no character a requester may use takes more per {@code
+   * char}), and a time with nanoseconds. This proves each certificate and recipient seals, and
+   * refuses a plan whose event could exceed the size that every consumer accepts.
    */
   private void checkEventSizes(int maxRequesterLength) {
     String longestRotationId = "r".repeat(64);
-    String longestRequester = "r".repeat(maxRequesterLength);
+    String longestRequester = "\u20ac".repeat(maxRequesterLength);
     try (GeneratedKey probe = GeneratedKey.fromRaw(new byte[GeneratedKey.RAW_LENGTH])) {
       for (PolicyTarget target : policy.targets()) {
         SealedMaterial material = sealer.seal(probe, target.plan());
@@ -165,7 +173,7 @@ public class LoadedPolicy {
                 probe.fingerprint(),
                 material.sealed(),
                 material.escrow(),
-                Instant.EPOCH);
+                LONGEST_TIME);
         int size = EventCodec.encode(event).length;
         if (size > EventCodec.MAX_DATA_BYTES) {
           throw new ConfigurationException(

@@ -4,13 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.rotor.common.crypto.AgeIdentity;
+import dev.rotor.common.crypto.GeneratedKey;
+import dev.rotor.common.event.EventCodec;
+import dev.rotor.common.event.KeyGenerated;
+import dev.rotor.common.plan.Plan;
 import dev.rotor.keygen.KeyGeneratorConfig;
+import dev.rotor.keygen.sealing.KeySealer.SealedMaterial;
 import dev.rotor.keygen.support.TestKeys;
 import io.quarkus.runtime.configuration.ConfigurationException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -133,6 +139,73 @@ class LoadedPolicyTest {
         .isInstanceOf(ConfigurationException.class)
         .hasMessageContaining("target shop/wide-key: its key.generated event would be")
         .hasMessageContaining("more than the 65536 bytes an event may carry");
+  }
+
+  @Test
+  void everyPlanStartUpAcceptsFitsInAnEventWithTheLongestRequesterInUtf8AndATimeWithNanoseconds()
+      throws IOException {
+    KeyGeneratorConfig config = null;
+    LoadedPolicy loaded = null;
+    // The largest plan start-up accepts, from the existing 60 stages (refused) downwards.
+    for (int count = 59; count > 0 && loaded == null; count--) {
+      config =
+          new FakeConfig(
+              widePolicy(count).toString(),
+              Optional.empty(),
+              1024,
+              1024,
+              Duration.ofMinutes(1),
+              Duration.ofDays(14),
+              Duration.ofSeconds(30),
+              Duration.ofSeconds(30));
+      try {
+        loaded = new LoadedPolicy(config);
+      } catch (ConfigurationException e) {
+        assertThat(e).hasMessageContaining("its key.generated event would be");
+      }
+    }
+    assertThat(loaded).isNotNull();
+    Plan plan = loaded.target("shop/wide-key").orElseThrow().plan();
+
+    try (GeneratedKey key = GeneratedKey.generate()) {
+      SealedMaterial material = loaded.sealer().seal(key, plan);
+      KeyGenerated event =
+          new KeyGenerated(
+              "r".repeat(64),
+              "shop/wide-key",
+              plan,
+              "\u20ac".repeat(1024), // 1,024 characters a requester may use, 3 bytes each
+              key.keyId(),
+              key.fingerprint(),
+              material.sealed(),
+              material.escrow(),
+              Instant.parse("2026-11-27T06:00:00.123456789Z"));
+
+      assertThat(EventCodec.encode(event).length)
+          .as(
+              "a key.generated for the largest plan start-up accepts (%d stages)",
+              plan.stages().size())
+          .isLessThanOrEqualTo(EventCodec.MAX_DATA_BYTES);
+    }
+  }
+
+  private Path widePolicy(int stageCount) throws IOException {
+    StringBuilder stages = new StringBuilder();
+    for (int i = 0; i < stageCount; i++) {
+      stages
+          .append("      - cluster: cluster-")
+          .append(i)
+          .append("\n        soak: PT0S\n        sealingCertificateFile: ")
+          .append(TestKeys.get().directory().resolve(TestKeys.STAGING_CERT))
+          .append('\n');
+    }
+    return policy(
+        "  - id: shop/wide-key\n"
+            + "    deployments: [app]\n"
+            + "    manifest:\n"
+            + "      path: deploy/wide.yaml\n"
+            + "    stages:\n"
+            + stages);
   }
 
   private Path policy(String targets) throws IOException {
