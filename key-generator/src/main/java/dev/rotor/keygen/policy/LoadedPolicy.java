@@ -19,7 +19,9 @@ import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.time.DateTimeException;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -56,6 +58,7 @@ public class LoadedPolicy {
       throw new ConfigurationException(
           POLICY_FILE + ": " + file + ": " + e.getMessage(), Set.of(POLICY_FILE));
     }
+    checkCadences();
     checkEventSizes(config.admission().maxRequesterLength());
     LOG.infof(
         "ROTOR-1000 rotation policy %s loaded: %d target(s), %d with a cadence",
@@ -141,6 +144,42 @@ public class LoadedPolicy {
     } catch (CryptoException e) {
       throw new ConfigurationException(
           MANIFEST_RECIPIENT + ": " + e.getMessage(), Set.of(MANIFEST_RECIPIENT));
+    }
+  }
+
+  /** A time late enough that every cadence must still give a due date after it. */
+  static final Instant CADENCE_CHECKED_FROM = Instant.parse("2100-01-01T00:00:00Z");
+
+  /** The first due date a cadence may not reach: ids and messages write years with 4 digits. */
+  static final Instant CADENCE_LIMIT = Instant.parse("+10000-01-01T00:00:00Z");
+
+  /**
+   * Refuses a cadence so long that the due date one cadence after a rotation cannot be computed, or
+   * lies past the year 9999 (the scheduler would fail on it at every check, naming neither the file
+   * nor the target).
+   */
+  private void checkCadences() {
+    for (PolicyTarget target : cadenceTargets()) {
+      Instant due;
+      try {
+        due = target.nextDueAfter(CADENCE_CHECKED_FROM);
+      } catch (DateTimeException | ArithmeticException e) {
+        due = null;
+      }
+      if (due == null || !due.isBefore(CADENCE_LIMIT)) {
+        throw new ConfigurationException(
+            POLICY_FILE
+                + ": "
+                + file
+                + ": target "
+                + target.id()
+                + ": cadence: "
+                + target.cadence()
+                + " is too long; one cadence after a rotation in "
+                + CADENCE_CHECKED_FROM.atZone(ZoneOffset.UTC).getYear()
+                + " must fall due before the year 10000 (a cadence such as P90D or P1Y)",
+            Set.of(POLICY_FILE));
+      }
     }
   }
 

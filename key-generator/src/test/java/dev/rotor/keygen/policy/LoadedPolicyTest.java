@@ -189,6 +189,26 @@ class LoadedPolicyTest {
     }
   }
 
+  @Test
+  void aCadenceTooLongToComputeADueDateStopsStartUpNamingTheFileTargetAndField()
+      throws IOException {
+    Path file =
+        policy(
+            target("shop/app-key", "sealed-secret", "soak: PT0S")
+                .replace(
+                    "    deployments: [app]\n",
+                    "    deployments: [app]\n    cadence: P999999999Y\n"));
+
+    assertThatThrownBy(() -> new LoadedPolicy(config(file.toString(), null)))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessage(
+            "rotor.key-generator.policy-file: "
+                + file
+                + ": target shop/app-key: cadence: P999999999Y is too long; one cadence after a"
+                + " rotation in 2100 must fall due before the year 10000 (a cadence such as P90D"
+                + " or P1Y)");
+  }
+
   private Path widePolicy(int stageCount) throws IOException {
     StringBuilder stages = new StringBuilder();
     for (int i = 0; i < stageCount; i++) {
