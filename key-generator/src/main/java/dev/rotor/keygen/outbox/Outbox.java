@@ -146,9 +146,13 @@ public class Outbox {
     }
   }
 
-  /** The ids of events caused by {@code causeEventId} that are not sent yet (in a transaction). */
+  /**
+   * The ids of events caused by {@code causeEventId} that are not sent yet and not quarantined (in
+   * a transaction).
+   */
   public List<String> unsentCausedBy(String causeEventId) {
-    return OutboxEvent.<OutboxEvent>find("causeEventId = ?1 and sentAt is null", causeEventId)
+    return OutboxEvent.<OutboxEvent>find(
+            "causeEventId = ?1 and sentAt is null and quarantinedAt is null", causeEventId)
         .stream()
         .map(e -> e.eventId)
         .toList();
