@@ -81,5 +81,22 @@ public interface KeyGeneratorConfig {
     /** How long one send waits for the broker's acknowledgement before it is left for a retry. */
     @WithDefault("PT30S")
     Duration sendTimeout();
+
+    /**
+     * Failed sends of one event in a row, for a reason not known to be transient, after which it is
+     * quarantined so that it no longer holds up the events after it, once {@code quarantine-after}
+     * has passed too (a timeout or an unreachable broker never counts; an event that cannot be
+     * decoded or that Kafka refuses for good is quarantined at once).
+     */
+    @WithDefault("10")
+    int maxAttempts();
+
+    /**
+     * How long after the first of those failures an event is quarantined at the earliest, so that a
+     * short failure every event meets alike does not quarantine the first ones; {@code PT0S}
+     * quarantines on the count alone.
+     */
+    @WithDefault("PT5M")
+    Duration quarantineAfter();
   }
 }

@@ -30,6 +30,7 @@ public class KeyGeneratorMetrics {
   public static final String CADENCE_OVERDUE = "rotor.key-generator.cadence.overdue";
   public static final String OUTBOX_UNSENT = "rotor.key-generator.outbox.unsent";
   public static final String OUTBOX_SEND_FAILURES = "rotor.key-generator.outbox.send.failures";
+  public static final String OUTBOX_QUARANTINED = "rotor.key-generator.outbox.quarantined";
 
   private final MeterRegistry registry;
   private final Counter requests;
@@ -43,6 +44,7 @@ public class KeyGeneratorMetrics {
   private final Counter outboxSendFailures;
   private final AtomicLong overdue = new AtomicLong();
   private final AtomicLong unsent = new AtomicLong();
+  private final AtomicLong quarantined = new AtomicLong();
 
   public KeyGeneratorMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -94,6 +96,11 @@ public class KeyGeneratorMetrics {
     Gauge.builder(OUTBOX_UNSENT, unsent, AtomicLong::get)
         .description("Events decided but not yet acknowledged by Kafka (as of the last outbox run)")
         .register(registry);
+    Gauge.builder(OUTBOX_QUARANTINED, quarantined, AtomicLong::get)
+        .description(
+            "Events set aside because they can never be sent, not re-queued (as of the last outbox"
+                + " run)")
+        .register(registry);
     outboxSendFailures =
         Counter.builder(OUTBOX_SEND_FAILURES)
             .description("Sends that failed or timed out and were left for a retry")
@@ -137,8 +144,9 @@ public class KeyGeneratorMetrics {
     cadenceRequests.increment();
   }
 
-  public void outboxUnsent(long count) {
-    unsent.set(count);
+  public void outbox(long unsentCount, long quarantinedCount) {
+    unsent.set(unsentCount);
+    quarantined.set(quarantinedCount);
   }
 
   public void outboxSendFailed() {

@@ -19,6 +19,7 @@ import dev.rotor.keygen.support.RotorEvents;
 import dev.rotor.keygen.support.TestKeys;
 import dev.rotor.keygen.support.TestPolicy;
 import dev.rotor.keygen.support.TestPolicyResource;
+import dev.rotor.testsupport.CapturedLogs;
 import dev.rotor.testsupport.KafkaResource;
 import dev.rotor.testsupport.KafkaTestClient;
 import dev.rotor.testsupport.PostgresResource;
@@ -79,6 +80,44 @@ class GuardReleaseTest {
     awaitStatus(key.rotationId(), "COMPLETED");
     assertThat(database.endedAt(key.rotationId())).isEqualTo(completed.time());
     assertTargetIsFree(TestPolicy.RELEASE_COMPLETED);
+  }
+
+  @Test
+  void aCompletionReportingAnotherFingerprintIsRecordedAndWarnedAboutAsRotor1024() {
+    CapturedLogs logs = CapturedLogs.install();
+    KeyGenerated key = rotate(TestPolicy.RELEASE_MISMATCH);
+    RotationCompleted completed = (RotationCompleted) RotorEvents.completed(key).data();
+    EventEnvelope otherFingerprint =
+        EventEnvelope.of(
+            new RotationCompleted(
+                completed.rotationId(),
+                completed.targetId(),
+                completed.plan(),
+                completed.previousFingerprint(),
+                "0".repeat(64),
+                completed.requestedBy(),
+                completed.approvers(),
+                completed.commit(),
+                completed.verdicts()),
+            RotorEvents.VERIFIER,
+            Clock.systemUTC());
+
+    publish(kafka, otherFingerprint, Topics.VERIFICATIONS);
+
+    awaitStatus(key.rotationId(), "COMPLETED");
+    await()
+        .atMost(RotorEvents.TIMEOUT)
+        .untilAsserted(
+            () ->
+                assertThat(logs.containing("ROTOR-1024 "))
+                    .filteredOn(line -> line.contains(key.rotationId()))
+                    .singleElement()
+                    .satisfies(
+                        line ->
+                            assertThat(line)
+                                .startsWith("WARN")
+                                .contains("reports fingerprint " + "0".repeat(64))
+                                .contains("has fingerprint " + key.fingerprint())));
   }
 
   @Test

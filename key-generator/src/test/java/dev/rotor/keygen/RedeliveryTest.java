@@ -14,6 +14,7 @@ import static org.awaitility.Awaitility.await;
 import dev.rotor.common.event.EventEnvelope;
 import dev.rotor.common.event.EventType;
 import dev.rotor.common.event.KeyGenerated;
+import dev.rotor.common.event.RotationRequested;
 import dev.rotor.common.event.Topics;
 import dev.rotor.keygen.support.Database;
 import dev.rotor.keygen.support.RotorEvents;
@@ -27,6 +28,7 @@ import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
+import java.time.Instant;
 import java.util.List;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -106,6 +108,81 @@ class RedeliveryTest {
     assertThat(answers(kafka, request))
         .extracting(EventEnvelope::id)
         .containsExactly(causedId(request, EventType.ROTATION_REJECTED));
+  }
+
+  @Test
+  void anotherRequestReusingAnAnsweredEventIdGoesToTheDeadLetterTopicNamingTheEarlierRotation() {
+    EventEnvelope first = request(newRotationId(), "payments/not-in-policy");
+    publish(kafka, first);
+    awaitRejection(kafka, first);
+
+    // Another sender, target and rotation, the same event id.
+    String otherRotation = newRotationId();
+    EventEnvelope elsewhere =
+        new EventEnvelope(
+            first.id(),
+            EventType.ROTATION_REQUESTED,
+            "/some-other-service",
+            TestPolicy.REDELIVER_REUSED_ID,
+            otherRotation,
+            Instant.now(),
+            new RotationRequested(
+                otherRotation,
+                TestPolicy.REDELIVER_REUSED_ID,
+                "carol",
+                "other",
+                List.of(),
+                Instant.now()));
+    // The same sender and target, another rotation, the same event id.
+    String sameSenderRotation = newRotationId();
+    EventEnvelope sameSender =
+        new EventEnvelope(
+            first.id(),
+            EventType.ROTATION_REQUESTED,
+            first.source(),
+            first.subject(),
+            sameSenderRotation,
+            first.time(),
+            new RotationRequested(
+                sameSenderRotation, first.subject(), "alice", "again", List.of(), Instant.now()));
+    long elsewhereOffset = publish(kafka, elsewhere).offset();
+    long sameSenderOffset = publish(kafka, sameSender).offset();
+
+    List<ConsumerRecord<byte[], byte[]>> dead =
+        kafka.readUntil(
+            Topics.DLQ,
+            records ->
+                deadLetterOf(records, elsewhereOffset) != null
+                    && deadLetterOf(records, sameSenderOffset) != null,
+            RotorEvents.TIMEOUT);
+    String expected =
+        "REUSED_EVENT_ID ce_id: event id "
+            + first.id()
+            + " was already used by /rotor/cli for rotation "
+            + first.rotationId()
+            + " of target payments/not-in-policy, by a request with other content";
+    assertThat(
+            KafkaTestClient.headerValue(deadLetterOf(dead, elsewhereOffset), "dead-letter-reason"))
+        .startsWith(expected);
+    assertThat(
+            KafkaTestClient.headerValue(deadLetterOf(dead, sameSenderOffset), "dead-letter-reason"))
+        .startsWith(expected);
+    assertThat(answers(kafka, elsewhere)).isEmpty();
+    assertThat(database.status(otherRotation)).isNull();
+    assertThat(database.status(sameSenderRotation)).isNull();
+    assertThat(answers(kafka, first))
+        .as("the first request's answer stays the only one")
+        .hasSize(1);
+  }
+
+  private static ConsumerRecord<byte[], byte[]> deadLetterOf(
+      List<ConsumerRecord<byte[], byte[]>> records, long offset) {
+    return records.stream()
+        .filter(r -> Topics.REQUESTS.equals(KafkaTestClient.headerValue(r, "dead-letter-topic")))
+        .filter(
+            r -> Long.toString(offset).equals(KafkaTestClient.headerValue(r, "dead-letter-offset")))
+        .findFirst()
+        .orElse(null);
   }
 
   @Test

@@ -8,6 +8,7 @@ import static dev.rotor.keygen.support.RotorEvents.publish;
 import static dev.rotor.keygen.support.RotorEvents.request;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.rotor.common.event.EventCodec;
 import dev.rotor.common.event.EventEnvelope;
 import dev.rotor.common.event.EventType;
 import dev.rotor.common.event.KeyGenerated;
@@ -29,6 +30,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
 import javax.sql.DataSource;
@@ -199,6 +201,63 @@ class RejectionTest {
             "stages: the policy does not rotate reject-stages/app-key on 'other-production';"
                 + " its stages run on test-staging, test-canary, test-production (request a"
                 + " subset of those, in that order, or none for all)");
+    assertOnlyRejected(request);
+  }
+
+  @Test
+  void aRequestNamingThousandsOfClustersOutsideThePolicyGetsAShortPolicyViolationThatIsSent() {
+    // About 10,500 valid cluster names: the request fits in an event, a rejection naming every
+    // one of them would not, and could never be sent.
+    List<String> clusters = new ArrayList<>();
+    String alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+    for (int i = 0; clusters.size() < 10_500; i++) {
+      clusters.add(
+          ""
+              + alphabet.charAt(i / (36 * 36))
+              + alphabet.charAt(i / 36 % 36)
+              + alphabet.charAt(i % 36));
+    }
+    EventEnvelope request =
+        request(newRotationId(), TestPolicy.REJECT_STAGES, "alice", null, clusters);
+    assertThat(EventCodec.encode(request.data()).length).isLessThan(EventCodec.MAX_DATA_BYTES);
+    publish(kafka, request);
+
+    RotationRejected rejection = awaitRejection(kafka, request);
+
+    assertThat(rejection.reason()).isEqualTo(Rejection.POLICY_VIOLATION);
+    assertThat(rejection.message())
+        .startsWith(
+            "stages: the policy does not rotate reject-stages/app-key on 'aaa', 'aab', 'aac',"
+                + " 'aad', 'aae', 'aaf', 'aag', 'aah', 'aai', 'aaj' and 10490 more; its stages run"
+                + " on test-staging, test-canary, test-production");
+    assertThat(rejection.message().length()).isLessThan(1000);
+    assertOnlyRejected(request);
+  }
+
+  @Test
+  void moreStagesThanTheTargetHasAreRejectedAsInvalidRequestSayingHowMany() {
+    EventEnvelope request =
+        request(
+            newRotationId(),
+            TestPolicy.REJECT_STAGES,
+            "alice",
+            null,
+            List.of(
+                TestPolicy.STAGING,
+                TestPolicy.CANARY,
+                TestPolicy.PRODUCTION,
+                TestPolicy.STAGING,
+                TestPolicy.CANARY));
+    publish(kafka, request);
+
+    RotationRejected rejection = awaitRejection(kafka, request);
+
+    assertThat(rejection.reason()).isEqualTo(Rejection.INVALID_REQUEST);
+    assertThat(rejection.message())
+        .isEqualTo(
+            "stages: 5 clusters requested, but the policy gives reject-stages/app-key only 3"
+                + " stage(s), on test-staging, test-canary, test-production (request a subset of"
+                + " those, in that order, each once, or none for all)");
     assertOnlyRejected(request);
   }
 

@@ -514,8 +514,13 @@ final class PolicyReader {
     if (e == null) {
       return base;
     }
+    List<String> listed = e.require("recipients", Section.list(RECIPIENT));
+    // Stored as AgeRecipient reads them (stripped), so that "age1x" and "age1x " are one recipient.
     List<String> recipients =
-        unique(e, "recipients", e.require("recipients", Section.list(RECIPIENT)));
+        unique(
+            e,
+            "recipients",
+            listed == null ? null : listed.stream().map(PolicyReader::normalised).toList());
     if (recipients != null && recipients.isEmpty()) {
       e.problem("recipients", "must list at least one age recipient");
     }
@@ -582,6 +587,15 @@ final class PolicyReader {
       }
     }
     return list;
+  }
+
+  /** {@code recipient} as {@link AgeRecipient} reads it, or as given if it is not one. */
+  private static String normalised(String recipient) {
+    try {
+      return AgeRecipient.parse(recipient).value();
+    } catch (CryptoException e) {
+      return recipient;
+    }
   }
 
   /** What is wrong with an escrow recipient, or {@code null} if it is a valid age recipient. */

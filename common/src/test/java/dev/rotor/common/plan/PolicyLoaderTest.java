@@ -234,6 +234,21 @@ class PolicyLoaderTest {
   }
 
   @Test
+  void anEscrowRecipientIsStoredStrippedAndTheSameRecipientWithSpacesIsADuplicate() {
+    Plan plan =
+        parse(replace("[" + RECIPIENT + "]", "[\" " + RECIPIENT + " \"]"))
+            .target("shop/payments-key")
+            .orElseThrow()
+            .plan();
+    assertThat(plan.escrowRecipients()).containsExactly(RECIPIENT);
+
+    PolicyException e =
+        failure(replace("[" + RECIPIENT + "]", "[" + RECIPIENT + ", \"" + RECIPIENT + " \"]"));
+    assertThat(e.path()).isEqualTo("targets[0].escrow.recipients");
+    assertThat(e.problem()).contains("twice");
+  }
+
+  @Test
   void anEscrowRecipientWithATypoFailsItsChecksum() {
     String typo = RECIPIENT.substring(0, 20) + "q" + RECIPIENT.substring(21);
     assertThat(typo).isNotEqualTo(RECIPIENT);

@@ -5,8 +5,10 @@ import dev.rotor.common.event.RotationRequested;
 import dev.rotor.common.plan.PolicyTarget;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -18,13 +20,15 @@ import java.util.regex.Pattern;
  *       max-requester-length} characters without control characters; a reason of at most {@code
  *       max-reason-length} characters without control characters other than line breaks and tabs;
  *   <li>the target is in the policy ({@code UNKNOWN_TARGET});
- *   <li>the requested stages: clusters the policy gives the target ({@code POLICY_VIOLATION}), each
- *       once and in policy order ({@code INVALID_REQUEST});
+ *   <li>the requested stages: clusters the policy gives the target ({@code POLICY_VIOLATION},
+ *       naming at most {@value #MAX_NAMED_CLUSTERS} of them), no more than the target has stages,
+ *       each once and in policy order ({@code INVALID_REQUEST});
  *   <li>no other rotation of the target in flight ({@code IN_FLIGHT}).
  * </ol>
  *
  * Every problem of the first failing kind is reported in the message. Messages name fields and
- * clusters, never free text from the request.
+ * clusters, never free text from the request, and stay short whatever the request holds: the answer
+ * must fit in an event (64 KiB) even for a request that only just does.
  */
 public final class Admission {
 
@@ -33,6 +37,9 @@ public final class Admission {
 
   /** The rotation that holds a target's in-flight guard. */
   public record InFlight(String rotationId, String requestedBy, Instant since) {}
+
+  /** The most clusters a message names; the rest are counted. */
+  static final int MAX_NAMED_CLUSTERS = 10;
 
   private static final Pattern CLUSTER = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
 
@@ -66,12 +73,11 @@ public final class Admission {
               + " (<namespace>/<secret name>) or add the target to the policy (docs/policy.md)");
     }
     PolicyTarget policyTarget = target.get();
-    List<String> notInPolicy = new ArrayList<>();
+    Set<String> notInPolicy = new LinkedHashSet<>();
     for (String cluster : request.stages()) {
       if (cluster != null
           && CLUSTER.matcher(cluster).matches()
-          && policyTarget.plan().stageIndexOf(cluster) < 0
-          && !notInPolicy.contains(cluster)) {
+          && policyTarget.plan().stageIndexOf(cluster) < 0) {
         notInPolicy.add(cluster);
       }
     }
@@ -85,6 +91,20 @@ public final class Admission {
               + "; its stages run on "
               + String.join(", ", policyTarget.clusters())
               + " (request a subset of those, in that order, or none for all)");
+    }
+    int stageCount = policyTarget.plan().stages().size();
+    if (request.stages().size() > stageCount) {
+      return new Decision.Reject(
+          Rejection.INVALID_REQUEST,
+          "stages: "
+              + request.stages().size()
+              + " clusters requested, but the policy gives "
+              + request.targetId()
+              + " only "
+              + stageCount
+              + " stage(s), on "
+              + String.join(", ", policyTarget.clusters())
+              + " (request a subset of those, in that order, each once, or none for all)");
     }
     var plan = policyTarget.plan();
     try {
@@ -171,7 +191,12 @@ public final class Admission {
         || Character.getType(c) == Character.PARAGRAPH_SEPARATOR;
   }
 
-  private static String quoted(List<String> clusters) {
-    return String.join(", ", clusters.stream().map(c -> "'" + c + "'").toList());
+  /** The first {@value #MAX_NAMED_CLUSTERS} clusters quoted, and how many more there are. */
+  private static String quoted(Set<String> clusters) {
+    String named =
+        String.join(
+            ", ", clusters.stream().limit(MAX_NAMED_CLUSTERS).map(c -> "'" + c + "'").toList());
+    int more = clusters.size() - MAX_NAMED_CLUSTERS;
+    return more > 0 ? named + " and " + more + " more" : named;
   }
 }

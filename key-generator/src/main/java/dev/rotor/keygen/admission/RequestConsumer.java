@@ -4,6 +4,7 @@ import dev.rotor.common.event.EventEnvelope;
 import dev.rotor.common.event.RotationRequested;
 import dev.rotor.common.messaging.DeadLetterException;
 import dev.rotor.common.messaging.IncomingEvents;
+import dev.rotor.keygen.outbox.EventTooLargeException;
 import dev.rotor.keygen.outbox.Outbox;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -49,7 +50,18 @@ public class RequestConsumer {
     try {
       toSend = processor.process(event, request);
     } catch (DeadLetterException e) {
-      throw e;
+      LOG.warnf(
+          "ROTOR-1013 request %s (rotation %s of %s from %s) goes to the dead-letter topic: %s",
+          event.id(), request.rotationId(), request.targetId(), event.source(), e.getMessage());
+      throw IncomingEvents.deadLetter(record, e);
+    } catch (EventTooLargeException e) {
+      // Never expected: admission's answers are short and start-up checks every key.generated.
+      LOG.errorf(
+          "ROTOR-1092 request %s (rotation %s of %s) is not decided: %s; it goes to the"
+              + " dead-letter topic",
+          event.id(), request.rotationId(), request.targetId(), e.getMessage());
+      throw IncomingEvents.deadLetter(
+          record, new DeadLetterException("ANSWER_TOO_LARGE", "answer: " + e.getMessage()));
     } catch (RuntimeException e) {
       LOG.errorf(
           e,

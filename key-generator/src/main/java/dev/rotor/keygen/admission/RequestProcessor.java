@@ -14,6 +14,7 @@ import dev.rotor.common.plan.Stage;
 import dev.rotor.keygen.Instants;
 import dev.rotor.keygen.KeyGeneratorConfig;
 import dev.rotor.keygen.KeyGeneratorMetrics;
+import dev.rotor.keygen.outbox.EventTooLargeException;
 import dev.rotor.keygen.outbox.Outbox;
 import dev.rotor.keygen.policy.LoadedPolicy;
 import dev.rotor.keygen.rotation.Rotation;
@@ -38,15 +39,23 @@ import org.jboss.logging.Logger;
  * key and seals it inside that transaction, so that a key exists exactly when its rotation row and
  * its {@code key.generated} do.
  *
- * <p>Idempotent on the event id: a request whose events are in the outbox already is a redelivery,
- * and only what was not sent yet goes out again. A transaction that fails (the database is
- * unreachable, or another instance took the target's guard first: the partial unique index) is
- * retried with exponential backoff, from the start, so the retry sees what committed in between.
+ * <p>Idempotent on the event id: a request whose events are in the outbox already, from the same
+ * source with the same content, is a redelivery, and only what was not sent yet goes out again.
+ * Another request reusing that id goes to the dead-letter topic ({@code REUSED_EVENT_ID}). A
+ * transaction that fails (the database is unreachable, or another instance took the target's guard
+ * first: the partial unique index) is retried with exponential backoff, from the start, so the
+ * retry sees what committed in between.
  */
 @ApplicationScoped
 public class RequestProcessor {
   /** The CloudEvents source of everything the key-generator writes. */
   public static final String SOURCE = Sources.of("key-generator");
+
+  /**
+   * The longest message a {@code rotation.rejected} carries, in characters; a longer one is cut.
+   * Admission's messages are shorter; this keeps any answer far below the event size limit.
+   */
+  static final int MAX_REJECTION_MESSAGE = 4096;
 
   private static final Logger LOG = Logger.getLogger(RequestProcessor.class);
 
@@ -75,7 +84,7 @@ public class RequestProcessor {
       jitter = 200,
       maxDuration = 10,
       durationUnit = ChronoUnit.MINUTES,
-      abortOn = DeadLetterException.class)
+      abortOn = {DeadLetterException.class, EventTooLargeException.class})
   @ExponentialBackoff(maxDelay = 60, maxDelayUnit = ChronoUnit.SECONDS)
   public List<String> process(EventEnvelope event, RotationRequested request) {
     Outcome outcome = QuarkusTransaction.requiringNew().call(() -> decide(event, request));
@@ -100,7 +109,26 @@ public class RequestProcessor {
   }
 
   private Outcome decide(EventEnvelope event, RotationRequested request) {
-    if (outbox.hasEventsCausedBy(event.id())) {
+    Optional<Outbox.EarlierCause> earlierCause = outbox.earlierCause(event.id());
+    if (earlierCause.isPresent() && !earlierCause.get().isSameAs(event)) {
+      // Not a redelivery: another request with an id already answered. Its answer would get the
+      // earlier answer's id (EventEnvelope.causedBy) and be dropped as a duplicate downstream, so
+      // it goes to the dead-letter topic, where the sender sees why.
+      Outbox.EarlierCause earlier = earlierCause.get();
+      throw new DeadLetterException(
+          "REUSED_EVENT_ID",
+          "ce_id: event id "
+              + event.id()
+              + " was already used by "
+              + earlier.source()
+              + " for rotation "
+              + earlier.rotationId()
+              + " of target "
+              + earlier.subject()
+              + ", by a request with other content; nothing is decided: send this request again"
+              + " with a new event id");
+    }
+    if (earlierCause.isPresent()) {
       List<String> unsent = outbox.unsentCausedBy(event.id());
       return new Outcome(
           Kind.REDELIVERED,
@@ -187,7 +215,7 @@ public class RequestProcessor {
     rotation.persistAndFlush();
 
     String eventId =
-        outbox.add(EventEnvelope.causedBy(event.id(), data, SOURCE, clock), event.id());
+        outbox.addAnswer(EventEnvelope.causedBy(event.id(), data, SOURCE, clock), event);
     return new Outcome(
         Kind.ADMITTED,
         List.of(eventId),
@@ -238,10 +266,10 @@ public class RequestProcessor {
             request.rotationId(),
             request.targetId(),
             rejection.reason(),
-            rejection.message(),
+            shortened(rejection.message()),
             rejection.inFlightRotationId());
     String eventId =
-        outbox.add(EventEnvelope.causedBy(event.id(), data, SOURCE, clock), event.id());
+        outbox.addAnswer(EventEnvelope.causedBy(event.id(), data, SOURCE, clock), event);
     return new Outcome(
         Kind.REJECTED,
         List.of(eventId),
@@ -255,6 +283,17 @@ public class RequestProcessor {
             + rejection.reason()
             + ": "
             + rejection.message());
+  }
+
+  private static String shortened(String message) {
+    if (message.length() <= MAX_REJECTION_MESSAGE) {
+      return message;
+    }
+    int end = MAX_REJECTION_MESSAGE;
+    if (Character.isHighSurrogate(message.charAt(end - 1))) {
+      end--;
+    }
+    return message.substring(0, end) + " ... (" + (message.length() - end) + " characters cut)";
   }
 
   private static String describe(Rotation rotation) {

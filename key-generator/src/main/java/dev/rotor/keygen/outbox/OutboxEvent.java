@@ -29,6 +29,14 @@ public class OutboxEvent extends PanacheEntityBase {
   @Column(name = "cause_event_id")
   public String causeEventId;
 
+  /** The CloudEvents source of the event that caused it (null when none, or written before V4). */
+  @Column(name = "cause_source")
+  public String causeSource;
+
+  /** {@link Outbox#digest} of the event that caused it (null as {@link #causeSource}). */
+  @Column(name = "cause_digest")
+  public String causeDigest;
+
   @Column(name = "topic", nullable = false)
   public String topic;
 
@@ -65,6 +73,22 @@ public class OutboxEvent extends PanacheEntityBase {
 
   @Column(name = "tracestate")
   public String tracestate;
+
+  /** Failed sends in a row for a reason not known to be transient ({@code OutboxFailures}). */
+  @Column(name = "attempts", nullable = false)
+  public int attempts;
+
+  /** When the first of those failures happened; null while there is none. */
+  @Column(name = "first_failed_at")
+  public Instant firstFailedAt;
+
+  /** When it was set aside as unsendable; null unless quarantined. The relay skips it. */
+  @Column(name = "quarantined_at")
+  public Instant quarantinedAt;
+
+  /** Why it was quarantined: what failed, never the payload. */
+  @Column(name = "quarantine_reason")
+  public String quarantineReason;
 
   static OutboxEvent of(EventEnvelope event, String topic, String causeEventId, Instant now) {
     OutboxEvent row = new OutboxEvent();

@@ -47,6 +47,9 @@ final class ConfigChecks {
     if (config.outbox().sendTimeout().compareTo(MAX_SEND_TIMEOUT) > 0) {
       add(problems, keys, "outbox.send-timeout", "must be at most " + MAX_SEND_TIMEOUT);
     }
+    range(problems, keys, "outbox.max-attempts", config.outbox().maxAttempts(), 1, 1_000_000);
+    atLeast(
+        problems, keys, "outbox.quarantine-after", config.outbox().quarantineAfter(), "PT0S", 0);
     if (!problems.isEmpty()) {
       throw new ConfigurationException(String.join("\n", problems), keys);
     }

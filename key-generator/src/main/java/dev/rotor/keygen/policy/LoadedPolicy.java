@@ -19,7 +19,9 @@ import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.time.DateTimeException;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -56,6 +58,7 @@ public class LoadedPolicy {
       throw new ConfigurationException(
           POLICY_FILE + ": " + file + ": " + e.getMessage(), Set.of(POLICY_FILE));
     }
+    checkCadences();
     checkEventSizes(config.admission().maxRequesterLength());
     LOG.infof(
         "ROTOR-1000 rotation policy %s loaded: %d target(s), %d with a cadence",
@@ -144,14 +147,58 @@ public class LoadedPolicy {
     }
   }
 
+  /** A time late enough that every cadence must still give a due date after it. */
+  static final Instant CADENCE_CHECKED_FROM = Instant.parse("2100-01-01T00:00:00Z");
+
+  /** The first due date a cadence may not reach: ids and messages write years with 4 digits. */
+  static final Instant CADENCE_LIMIT = Instant.parse("+10000-01-01T00:00:00Z");
+
+  /**
+   * Refuses a cadence so long that the due date one cadence after a rotation cannot be computed, or
+   * lies past the year 9999 (the scheduler would fail on it at every check, naming neither the file
+   * nor the target).
+   */
+  private void checkCadences() {
+    for (PolicyTarget target : cadenceTargets()) {
+      Instant due;
+      try {
+        due = target.nextDueAfter(CADENCE_CHECKED_FROM);
+      } catch (DateTimeException | ArithmeticException e) {
+        due = null;
+      }
+      if (due == null || !due.isBefore(CADENCE_LIMIT)) {
+        throw new ConfigurationException(
+            POLICY_FILE
+                + ": "
+                + file
+                + ": target "
+                + target.id()
+                + ": cadence: "
+                + target.cadence()
+                + " is too long; one cadence after a rotation in "
+                + CADENCE_CHECKED_FROM.atZone(ZoneOffset.UTC).getYear()
+                + " must fall due before the year 10000 (a cadence such as P90D or P1Y)",
+            Set.of(POLICY_FILE));
+      }
+    }
+  }
+
+  /**
+   * The longest time {@code generatedAt} can be written as: fractional seconds take up to 10
+   * characters more than a whole second ({@code Instant.EPOCH}).
+   */
+  static final Instant LONGEST_TIME = Instant.parse("2999-12-31T23:59:59.999999999Z");
+
   /**
    * Seals a throw-away all-zero key for every full plan and measures the {@code key.generated} it
-   * would make: this proves each certificate and recipient seals, and refuses a plan whose event
-   * would exceed the size that every consumer accepts.
+   * would make at its largest: the longest rotation id, a requester of {@code max-requester-length}
+   * characters of 3 bytes each in UTF-8 (no character a requester may use takes more per {@code
+   * char}), and a time with nanoseconds. This proves each certificate and recipient seals, and
+   * refuses a plan whose event could exceed the size that every consumer accepts.
    */
   private void checkEventSizes(int maxRequesterLength) {
     String longestRotationId = "r".repeat(64);
-    String longestRequester = "r".repeat(maxRequesterLength);
+    String longestRequester = "\u20ac".repeat(maxRequesterLength);
     try (GeneratedKey probe = GeneratedKey.fromRaw(new byte[GeneratedKey.RAW_LENGTH])) {
       for (PolicyTarget target : policy.targets()) {
         SealedMaterial material = sealer.seal(probe, target.plan());
@@ -165,7 +212,7 @@ public class LoadedPolicy {
                 probe.fingerprint(),
                 material.sealed(),
                 material.escrow(),
-                Instant.EPOCH);
+                LONGEST_TIME);
         int size = EventCodec.encode(event).length;
         if (size > EventCodec.MAX_DATA_BYTES) {
           throw new ConfigurationException(

@@ -38,50 +38,64 @@ public class RotationGuard {
       durationUnit = ChronoUnit.MINUTES)
   @ExponentialBackoff(maxDelay = 60, maxDelayUnit = ChronoUnit.SECONDS)
   public boolean release(EventEnvelope event, RotationStatus status) {
-    String message = QuarkusTransaction.requiringNew().call(() -> end(event, status));
+    Outcome outcome = QuarkusTransaction.requiringNew().call(() -> end(event, status));
+    String message = outcome.message();
     boolean ended = message.startsWith("ROTOR-1020");
     if (ended) {
       metrics.rotationEnded(status.name());
       LOG.info(message);
-    } else if (message.startsWith("ROTOR-1022") || message.startsWith("ROTOR-1024")) {
+    } else if (message.startsWith("ROTOR-1022")) {
       LOG.warn(message);
     } else {
       LOG.info(message);
     }
+    if (outcome.mismatch() != null) {
+      LOG.warn(outcome.mismatch());
+    }
     return ended;
   }
 
-  private String end(EventEnvelope event, RotationStatus status) {
+  /** What {@link #end} did, and a ROTOR-1024 warning when the fingerprints differ (else null). */
+  private record Outcome(String message, String mismatch) {
+    Outcome(String message) {
+      this(message, null);
+    }
+  }
+
+  private Outcome end(EventEnvelope event, RotationStatus status) {
     String what = event.type().eventName() + " " + event.id();
     Rotation rotation = Rotation.findById(event.rotationId());
     if (rotation == null) {
-      return "ROTOR-1021 "
-          + what
-          + " ends rotation "
-          + event.rotationId()
-          + ", which this key-generator never admitted; nothing to release";
+      return new Outcome(
+          "ROTOR-1021 "
+              + what
+              + " ends rotation "
+              + event.rotationId()
+              + ", which this key-generator never admitted; nothing to release");
     }
     if (!rotation.targetId.equals(event.subject())) {
-      return "ROTOR-1022 "
-          + what
-          + " names target "
-          + event.subject()
-          + ", but rotation "
-          + rotation.rotationId
-          + " is of target "
-          + rotation.targetId
-          + "; ignored, the guard stays";
+      return new Outcome(
+          "ROTOR-1022 "
+              + what
+              + " names target "
+              + event.subject()
+              + ", but rotation "
+              + rotation.rotationId
+              + " is of target "
+              + rotation.targetId
+              + "; ignored, the guard stays");
     }
     if (rotation.status != RotationStatus.IN_FLIGHT) {
-      return "ROTOR-1023 "
-          + what
-          + ": rotation "
-          + rotation.rotationId
-          + " of "
-          + rotation.targetId
-          + " ended before ("
-          + rotation.status
-          + "); nothing changes";
+      return new Outcome(
+          "ROTOR-1023 "
+              + what
+              + ": rotation "
+              + rotation.rotationId
+              + " of "
+              + rotation.targetId
+              + " ended before ("
+              + rotation.status
+              + "); nothing changes");
     }
     Instant now = Instants.now(clock);
     Instant time = Instants.millis(event.time());
@@ -89,24 +103,32 @@ public class RotationGuard {
     // An event time in the future (clock skew) must not push the next cadence due date out.
     rotation.endedAt = time.isAfter(now) ? now : time;
     rotation.endEventId = event.id();
-    String mismatch = "";
+    String mismatch = null;
     if (event.data() instanceof RotationCompleted completed
         && !completed.fingerprint().equals(rotation.fingerprint)) {
       mismatch =
-          "; ROTOR-1024 it reports fingerprint "
+          "ROTOR-1024 "
+              + what
+              + " of rotation "
+              + rotation.rotationId
+              + " of "
+              + rotation.targetId
+              + " reports fingerprint "
               + completed.fingerprint()
               + ", but the key generated for it has fingerprint "
-              + rotation.fingerprint;
+              + rotation.fingerprint
+              + "; the rotation is recorded as completed: check which key the target holds";
     }
-    return "ROTOR-1020 rotation "
-        + rotation.rotationId
-        + " of "
-        + rotation.targetId
-        + " ended "
-        + status
-        + " ("
-        + what
-        + "): the target may be rotated again"
-        + mismatch;
+    return new Outcome(
+        "ROTOR-1020 rotation "
+            + rotation.rotationId
+            + " of "
+            + rotation.targetId
+            + " ended "
+            + status
+            + " ("
+            + what
+            + "): the target may be rotated again",
+        mismatch);
   }
 }

@@ -4,13 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.rotor.common.crypto.AgeIdentity;
+import dev.rotor.common.crypto.GeneratedKey;
+import dev.rotor.common.event.EventCodec;
+import dev.rotor.common.event.KeyGenerated;
+import dev.rotor.common.plan.Plan;
 import dev.rotor.keygen.KeyGeneratorConfig;
+import dev.rotor.keygen.sealing.KeySealer.SealedMaterial;
 import dev.rotor.keygen.support.TestKeys;
 import io.quarkus.runtime.configuration.ConfigurationException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -135,6 +141,93 @@ class LoadedPolicyTest {
         .hasMessageContaining("more than the 65536 bytes an event may carry");
   }
 
+  @Test
+  void everyPlanStartUpAcceptsFitsInAnEventWithTheLongestRequesterInUtf8AndATimeWithNanoseconds()
+      throws IOException {
+    KeyGeneratorConfig config = null;
+    LoadedPolicy loaded = null;
+    // The largest plan start-up accepts, from the existing 60 stages (refused) downwards.
+    for (int count = 59; count > 0 && loaded == null; count--) {
+      config =
+          new FakeConfig(
+              widePolicy(count).toString(),
+              Optional.empty(),
+              1024,
+              1024,
+              Duration.ofMinutes(1),
+              Duration.ofDays(14),
+              Duration.ofSeconds(30),
+              Duration.ofSeconds(30));
+      try {
+        loaded = new LoadedPolicy(config);
+      } catch (ConfigurationException e) {
+        assertThat(e).hasMessageContaining("its key.generated event would be");
+      }
+    }
+    assertThat(loaded).isNotNull();
+    Plan plan = loaded.target("shop/wide-key").orElseThrow().plan();
+
+    try (GeneratedKey key = GeneratedKey.generate()) {
+      SealedMaterial material = loaded.sealer().seal(key, plan);
+      KeyGenerated event =
+          new KeyGenerated(
+              "r".repeat(64),
+              "shop/wide-key",
+              plan,
+              "\u20ac".repeat(1024), // 1,024 characters a requester may use, 3 bytes each
+              key.keyId(),
+              key.fingerprint(),
+              material.sealed(),
+              material.escrow(),
+              Instant.parse("2026-11-27T06:00:00.123456789Z"));
+
+      assertThat(EventCodec.encode(event).length)
+          .as(
+              "a key.generated for the largest plan start-up accepts (%d stages)",
+              plan.stages().size())
+          .isLessThanOrEqualTo(EventCodec.MAX_DATA_BYTES);
+    }
+  }
+
+  @Test
+  void aCadenceTooLongToComputeADueDateStopsStartUpNamingTheFileTargetAndField()
+      throws IOException {
+    Path file =
+        policy(
+            target("shop/app-key", "sealed-secret", "soak: PT0S")
+                .replace(
+                    "    deployments: [app]\n",
+                    "    deployments: [app]\n    cadence: P999999999Y\n"));
+
+    assertThatThrownBy(() -> new LoadedPolicy(config(file.toString(), null)))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessage(
+            "rotor.key-generator.policy-file: "
+                + file
+                + ": target shop/app-key: cadence: P999999999Y is too long; one cadence after a"
+                + " rotation in 2100 must fall due before the year 10000 (a cadence such as P90D"
+                + " or P1Y)");
+  }
+
+  private Path widePolicy(int stageCount) throws IOException {
+    StringBuilder stages = new StringBuilder();
+    for (int i = 0; i < stageCount; i++) {
+      stages
+          .append("      - cluster: cluster-")
+          .append(i)
+          .append("\n        soak: PT0S\n        sealingCertificateFile: ")
+          .append(TestKeys.get().directory().resolve(TestKeys.STAGING_CERT))
+          .append('\n');
+    }
+    return policy(
+        "  - id: shop/wide-key\n"
+            + "    deployments: [app]\n"
+            + "    manifest:\n"
+            + "      path: deploy/wide.yaml\n"
+            + "    stages:\n"
+            + stages);
+  }
+
   private Path policy(String targets) throws IOException {
     String escrow;
     try (AgeIdentity identity = AgeIdentity.generate()) {
@@ -241,6 +334,16 @@ class LoadedPolicyTest {
         @Override
         public Duration sendTimeout() {
           return sendTimeout;
+        }
+
+        @Override
+        public int maxAttempts() {
+          return 10;
+        }
+
+        @Override
+        public Duration quarantineAfter() {
+          return Duration.ofMinutes(5);
         }
       };
     }

@@ -71,7 +71,8 @@ public final class Database {
     return rows;
   }
 
-  private String single(String sql, Object... parameters) {
+  /** The first column of the first row {@code sql} selects, or null. */
+  public String single(String sql, Object... parameters) {
     List<String> values = column(sql, parameters);
     return values.isEmpty() ? null : values.get(0);
   }

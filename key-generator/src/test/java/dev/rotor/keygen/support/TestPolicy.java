@@ -29,6 +29,8 @@ public final class TestPolicy {
   public static final String REDELIVER = "redeliver/app-key";
   public static final String REDELIVER_REJECTED = "redeliver-rejected/app-key";
   public static final String REDELIVER_OUTBOX = "redeliver-outbox/app-key";
+  public static final String OUTBOX_QUARANTINE = "outbox-quarantine/app-key";
+  public static final String REDELIVER_REUSED_ID = "redeliver-reused-id/app-key";
   public static final String REJECT_IN_FLIGHT = "reject-in-flight/app-key";
   public static final String REJECT_IN_FLIGHT_BURST = "reject-in-flight-burst/app-key";
   public static final String REJECT_DUPLICATE = "reject-duplicate/app-key";
@@ -39,6 +41,7 @@ public final class TestPolicy {
   public static final String RELEASE_FAILED_MANIFEST = "release-failed-manifest/app-key";
   public static final String RELEASE_GUARDED = "release-guarded/app-key";
   public static final String RELEASE_SENTINEL = "release-sentinel/app-key";
+  public static final String RELEASE_MISMATCH = "release-mismatch/app-key";
   public static final String RELEASE_REDELIVERED = "release-redelivered/app-key";
   public static final String HOSTILE = "hostile/app-key";
   public static final String LEAK_SEALED = "leak-sealed/app-key";
@@ -69,6 +72,8 @@ public final class TestPolicy {
           REDELIVER,
           REDELIVER_REJECTED,
           REDELIVER_OUTBOX,
+          OUTBOX_QUARANTINE,
+          REDELIVER_REUSED_ID,
           REJECT_IN_FLIGHT,
           REJECT_IN_FLIGHT_BURST,
           REJECT_DUPLICATE,
@@ -79,6 +84,7 @@ public final class TestPolicy {
           RELEASE_FAILED_MANIFEST,
           RELEASE_GUARDED,
           RELEASE_SENTINEL,
+          RELEASE_MISMATCH,
           RELEASE_REDELIVERED,
           HOSTILE,
           LEAK_SEALED,
