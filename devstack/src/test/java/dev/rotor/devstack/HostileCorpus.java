@@ -152,6 +152,24 @@ final class HostileCorpus {
             headers(template),
             with(data, "padding", "x".repeat(256 * 1024)),
             "TOO_LARGE data"));
+    // Beyond the parser's limits, not its size: these once stopped a consumer for good (the
+    // exception was not a decoding error, so nothing was dead-lettered and the record came back).
+    c.add(
+        h(
+            "long-number",
+            "a 40-digit number in the data (the parser takes 32)",
+            topic,
+            headers(template),
+            withRaw(data, "padding", "7".repeat(40)),
+            "TOO_LARGE data"));
+    c.add(
+        h(
+            "deep-nesting",
+            "arrays nested 500 deep in the data (the parser takes 32)",
+            topic,
+            headers(template),
+            withRaw(data, "padding", "[".repeat(500) + "]".repeat(500)),
+            "TOO_LARGE data"));
     // Its dead letter (the record plus dead-letter headers) is larger than an event topic takes:
     // it only fits because rotor.dlq and the dead-letter producers take twice as much.
     List<Header> nearLimit = headers(template);
@@ -596,6 +614,12 @@ final class HostileCorpus {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** {@code data} with one more field whose value is the raw JSON {@code json}, placed first. */
+  private static byte[] withRaw(byte[] data, String field, String json) {
+    String text = new String(data, StandardCharsets.UTF_8);
+    return bytes("{\"" + field + "\":" + json + "," + text.substring(1));
   }
 
   private static byte[] bytes(String text) {
