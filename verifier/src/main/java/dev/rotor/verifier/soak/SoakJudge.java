@@ -23,8 +23,9 @@ import java.util.regex.Pattern;
  * <ul>
  *   <li>Error rate and p99 latency breach when above the absolute bound, or above the baseline ×
  *       {@code maxBaselineFactor} (never below the floor {@code rotor.verifier.baseline.*}); a
- *       stage fails when one breaches {@code failureLimit} checks in a row. A check without data
- *       neither counts as a breach nor ends a run of breaches.
+ *       stage fails when one breaches {@code failureLimit} checks in a row (capped at the checks
+ *       the soak runs), or is still breaching at the soak's end. A check without data neither
+ *       counts as a breach nor ends a run of breaches.
  *   <li>Decrypt failures above {@code maxDecryptFailures} fail at once: one is never noise.
  *   <li>A Secret that does not hold the expected key fails at once (FINGERPRINT_MISMATCH), as does
  *       a pod that started before the Secret changed (STALE_POD), and a forbidden log line.
@@ -81,10 +82,9 @@ public final class SoakJudge {
                       deployment,
                       target.cluster(),
                       number(rules.absolute(kind)))));
-        } else if (rules.kind() == SoakKind.STAGE
-            && series.streak >= rules.thresholds().failureLimit()) {
+        } else if (rules.kind() == SoakKind.STAGE && series.streak >= rules.failureLimit()) {
           series.failedAt = v;
-          found.add(breach(kind, deployment, target.cluster(), series, rules));
+          found.add(breach(kind, deployment, target.cluster(), series, rules, false));
         }
       }
     }
@@ -156,6 +156,17 @@ public final class SoakJudge {
 
   /** The verdict at the end of the soak, after its last check. */
   public static Finding finish(SoakProgress progress, SoakRules rules) {
+    List<Finding> failed = new ArrayList<>();
+    if (rules.kind() == SoakKind.STAGE) {
+      // A breach still running at the soak's end has not recovered: the stage is not promoted on a
+      // workload that is unhealthy now, however short the run (it fails, and the stage rolls back).
+      for (SoakProgress.Series series : progress.series.values()) {
+        if (series.kind != MetricKind.DECRYPT_FAILURES && series.streak > 0) {
+          series.failedAt = series.last;
+          failed.add(breach(series.kind, series.deployment, null, series, rules, true));
+        }
+      }
+    }
     List<String> missing = new ArrayList<>();
     List<String> undecided = new ArrayList<>();
     progress.pods.forEach(
@@ -175,7 +186,10 @@ public final class SoakJudge {
           }
         });
     if (!missing.isEmpty()) {
-      return Finding.failed(Verification.MISSING_LOG, String.join("; ", missing));
+      failed.add(Finding.failed(Verification.MISSING_LOG, String.join("; ", missing)));
+    }
+    if (!failed.isEmpty()) {
+      return first(failed).orElseThrow();
     }
     if (progress.secretOk == 0) {
       undecided.add("the Secret could not be verified (" + progress.secretDetail + ")");
@@ -239,19 +253,29 @@ public final class SoakJudge {
       String deployment,
       String cluster,
       SoakProgress.Series series,
-      SoakRules rules) {
+      SoakRules rules,
+      boolean atTheEnd) {
     double absolute = rules.absolute(kind);
+    String limit =
+        rules.failureLimit() < rules.thresholds().failureLimit()
+            ? String.format(
+                Locale.ROOT,
+                "failure limit %d, capped at the %d check(s) the soak runs",
+                rules.thresholds().failureLimit(),
+                rules.failureLimit())
+            : "failure limit " + rules.failureLimit();
     StringBuilder message =
         new StringBuilder(
             String.format(
                 Locale.ROOT,
-                "%s of %s on %s was %s for %d consecutive checks (failure limit %d); allowed %s",
+                "%s of %s%s was %s for %d consecutive checks %s(%s); allowed %s",
                 kind == MetricKind.ERROR_RATE ? "error rate" : "p99 latency",
                 deployment,
-                cluster,
+                cluster == null ? "" : " on " + cluster,
                 format(kind, series.last),
                 series.streak,
-                rules.thresholds().failureLimit(),
+                atTheEnd ? "and still at the soak's end " : "",
+                limit,
                 format(kind, series.allowed)));
     if (series.baseline == null) {
       message.append(" (absolute bound; no baseline)");

@@ -304,7 +304,13 @@ public class SoakRunner {
         config.metrics().minDataShare(),
         config.baseline().minErrorRate(),
         config.baseline().minLatency().toNanos() / 1e9,
-        config.logs().maxEvidenceLines());
+        config.logs().maxEvidenceLines(),
+        soakChecks(soak));
+  }
+
+  private static int soakChecks(SoakSnapshot soak) {
+    return SoakRules.checksIn(
+        Duration.between(soak.startedAt(), soak.soakEndsAt()), soak.interval());
   }
 
   private SoakRules fallbackRules(SoakSnapshot soak) {
@@ -316,7 +322,8 @@ public class SoakRunner {
         config.metrics().minDataShare(),
         config.baseline().minErrorRate(),
         config.baseline().minLatency().toNanos() / 1e9,
-        config.logs().maxEvidenceLines());
+        config.logs().maxEvidenceLines(),
+        soakChecks(soak));
   }
 
   private static List<Pattern> compile(List<String> patterns, String field) {

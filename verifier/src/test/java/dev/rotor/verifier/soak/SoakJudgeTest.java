@@ -69,6 +69,61 @@ class SoakJudgeTest {
   }
 
   @Test
+  void aZeroSoakFailsOnItsOnlyCheckWhenEveryRequestFails() {
+    SoakRules rules = rules(SoakKind.STAGE, SoakRules.checksIn(Duration.ZERO, LIMIT_3.interval()));
+    passLogsAndProof(rules);
+
+    Optional<Finding> found = check(rules, 1.0, 5.0, 0);
+
+    assertThat(found)
+        .hasValueSatisfying(f -> assertThat(f.reason()).isEqualTo(Verification.ERROR_RATE));
+    assertThat(found.get().message())
+        .contains("1 consecutive checks")
+        .contains("failure limit 3, capped at the 1 check(s) the soak runs");
+  }
+
+  @Test
+  void aSoakShorterThanTheFailureLimitTimesTheIntervalCanStillFail() {
+    int checks = SoakRules.checksIn(Duration.ofSeconds(60), LIMIT_3.interval());
+    SoakRules rules = rules(SoakKind.STAGE, checks);
+
+    assertThat(checks).isEqualTo(2);
+    assertThat(check(rules, 0.2, 0.1, 0)).isEmpty();
+    assertThat(check(rules, 0.2, 0.1, 0))
+        .hasValueSatisfying(f -> assertThat(f.reason()).isEqualTo(Verification.ERROR_RATE));
+  }
+
+  @Test
+  void aBreachStillRunningAtTheSoaksEndFailsTheStageWithTheMetricsReason() {
+    SoakRules rules = rules(SoakKind.STAGE);
+    for (int i = 0; i < 8; i++) {
+      check(rules, 0.0, 0.1, 0);
+    }
+    check(rules, 0.0, 0.9, 0);
+    assertThat(check(rules, 0.0, 0.9, 0)).as("2 of 3: not yet a failure").isEmpty();
+    progress.metricsDone = true;
+    passLogsAndProof(rules);
+
+    Finding finding = SoakJudge.finish(progress, rules);
+
+    assertThat(finding.status()).isEqualTo(SoakStatus.FAILED);
+    assertThat(finding.reason()).isEqualTo(Verification.LATENCY);
+    assertThat(finding.message())
+        .contains("p99 latency of checkout was 900 ms")
+        .contains("2 consecutive checks and still at the soak's end");
+  }
+
+  @Test
+  void aBreachStillRunningAtTheEndOfARollbackCheckDecidesNothing() {
+    SoakRules rules = rules(SoakKind.ROLLBACK);
+    check(rules, 0.5, 2.0, 0);
+    progress.metricsDone = true;
+    passLogsAndProof(rules);
+
+    assertThat(SoakJudge.finish(progress, rules).status()).isEqualTo(SoakStatus.PASSED);
+  }
+
+  @Test
   void aCheckWithoutDataNeitherCountsAsABreachNorEndsARunOfBreaches() {
     SoakRules rules = rules(SoakKind.STAGE);
 
@@ -270,6 +325,10 @@ class SoakJudgeTest {
   }
 
   private static SoakRules rules(SoakKind kind) {
+    return rules(kind, 10);
+  }
+
+  private static SoakRules rules(SoakKind kind, int soakChecks) {
     return new SoakRules(
         kind,
         LIMIT_3,
@@ -278,6 +337,7 @@ class SoakJudgeTest {
         0.8,
         0.001,
         0.1,
-        10);
+        10,
+        soakChecks);
   }
 }
