@@ -30,8 +30,9 @@ import java.util.regex.Pattern;
  *   <li>A Secret that does not hold the expected key fails at once (FINGERPRINT_MISMATCH), as does
  *       a pod that started before the Secret changed (STALE_POD), and a forbidden log line.
  *   <li>At the end: a pod that never logged a required line fails (MISSING_LOG); then a metric with
- *       too little data, a Secret never read, or pods never listed make the stage inconclusive;
- *       else it passed.
+ *       too little data, a Secret never read, pods never listed or not listed in the last round
+ *       (the pods judged stay those of the last listing that succeeded), or no pod at all make the
+ *       stage inconclusive; else it passed.
  * </ul>
  *
  * For a rollback check, error rate and latency are recorded but decide nothing (the trouble that
@@ -102,7 +103,12 @@ public final class SoakJudge {
     if (result.previousFingerprint() != null) {
       progress.previousFingerprint = result.previousFingerprint();
     }
-    progress.pods.values().forEach(pod -> pod.present = false);
+    // A listing that failed (in part) says nothing about the pods it could not see: the pods of the
+    // last listing that succeeded stay the ones judged, and the round is remembered as unlisted.
+    progress.podsUnlisted = result.podsState() == ProofResult.State.UNREADABLE;
+    if (!progress.podsUnlisted) {
+      progress.pods.values().forEach(pod -> pod.present = false);
+    }
     for (ProofResult.Pod pod : result.pods()) {
       SoakProgress.PodLog log =
           progress.pods.computeIfAbsent(pod.name(), n -> new SoakProgress.PodLog());
@@ -196,6 +202,13 @@ public final class SoakJudge {
     }
     if (progress.podsOk == 0) {
       undecided.add("the pods could not be verified (" + progress.podsDetail + ")");
+    } else if (progress.podsUnlisted) {
+      undecided.add(
+          "the pods could not be listed in the last round ("
+              + progress.podsDetail
+              + "): what they run at the soak's end is unknown");
+    } else if (progress.pods.values().stream().noneMatch(p -> p.present)) {
+      undecided.add("no pod of the Deployments was found at the soak's end");
     }
     if (rules.kind() == SoakKind.STAGE) {
       if (progress.metricChecks == 0) {

@@ -55,6 +55,12 @@ public class SoakProgress {
   /** Times the pods could all be listed and none was stale. */
   public int podsOk;
 
+  /**
+   * Whether the last round could not list the pods (in full): the pods judged stay those of the
+   * last listing that succeeded, and the stage cannot pass on it.
+   */
+  public boolean podsUnlisted;
+
   public String secretDetail;
 
   public String podsDetail;
@@ -114,7 +120,7 @@ public class SoakProgress {
   public static class PodLog {
     public String deployment;
 
-    /** Whether the pod was among the Deployments' pods at the last check. */
+    /** Whether the pod was among the Deployments' pods at the last listing that succeeded. */
     public boolean present;
 
     /** Whether its log was read at least once. */

@@ -223,6 +223,50 @@ class SoakJudgeTest {
   }
 
   @Test
+  void podsThatCouldNotBeListedInTheLastRoundAreJudgedAsLastListed() {
+    SoakRules rules = rules(SoakKind.STAGE);
+    check(rules, 0.0, 0.1, 0);
+    SoakJudge.proof(progress, proof(State.OK, State.OK));
+    SoakJudge.logs(
+        progress, List.of(new PodLogs("checkout", "checkout-1", true, null, Map.of(), Map.of())));
+
+    assertThat(SoakJudge.proof(progress, unlisted())).isEmpty();
+    SoakJudge.logs(progress, List.of());
+
+    Finding finding = SoakJudge.finish(progress, rules);
+    assertThat(finding.reason()).isEqualTo(Verification.MISSING_LOG);
+    assertThat(finding.message()).contains("pod checkout-1 never logged");
+  }
+
+  @Test
+  void aStageWhosePodsCouldNotBeListedInTheLastRoundNeverPasses() {
+    SoakRules rules = rules(SoakKind.STAGE);
+    check(rules, 0.0, 0.1, 0);
+    passLogsAndProof(rules);
+
+    SoakJudge.proof(progress, unlisted());
+    SoakJudge.logs(progress, List.of());
+
+    Finding finding = SoakJudge.finish(progress, rules);
+    assertThat(finding.status()).isEqualTo(SoakStatus.INCONCLUSIVE);
+    assertThat(finding.message())
+        .contains("the pods could not be listed in the last round (cannot list the pods");
+  }
+
+  @Test
+  void aStageWithNoPodAtItsEndNeverPasses() {
+    SoakRules rules = rules(SoakKind.STAGE);
+    check(rules, 0.0, 0.1, 0);
+    SoakJudge.proof(
+        progress,
+        new ProofResult(State.OK, "secret ok", "3b1f0c5e", null, null, List.of(), State.OK, "0"));
+
+    Finding finding = SoakJudge.finish(progress, rules);
+    assertThat(finding.status()).isEqualTo(SoakStatus.INCONCLUSIVE);
+    assertThat(finding.message()).contains("no pod of the Deployments was found");
+  }
+
+  @Test
   void aWrongSecretOrAStalePodFailsAtOnceTheSecretFirst() {
     Optional<Finding> found = SoakJudge.proof(progress, proof(State.WRONG, State.WRONG));
 
@@ -322,6 +366,18 @@ class SoakJudgeTest {
             new ProofResult.Pod("checkout", "checkout-1", T, pods == State.WRONG, List.of("app"))),
         pods,
         "pods " + pods);
+  }
+
+  private static ProofResult unlisted() {
+    return new ProofResult(
+        State.OK,
+        "secret ok",
+        "3b1f0c5e",
+        null,
+        null,
+        List.of(),
+        State.UNREADABLE,
+        "cannot list the pods of checkout: HTTP 503");
   }
 
   private static SoakRules rules(SoakKind kind) {
