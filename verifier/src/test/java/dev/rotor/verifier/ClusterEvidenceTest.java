@@ -416,6 +416,28 @@ class ClusterEvidenceTest {
     assertThat(rig.events(rotation)).noneMatch(e -> e.type() == EventType.ROTATION_ROLLED_BACK);
   }
 
+  /** The promise: nothing becomes unreadable. A promote that dropped the old primary fails. */
+  @Test
+  @Order(14)
+  void aStageWhoseSecretLostThePreviousPrimaryFailsWithFingerprintMismatch() {
+    String name = "previous-lost";
+    rig.deployment(name, 1, List.of(String.format(Rig.SELF_TEST, newKey.keyId(), "")));
+    rig.secret(name + "-config", newKey, newKey);
+    Rotation rotation = rotation(name, PROM, SOAK, name);
+    Instant start = Instant.now();
+    rotation.admitted(start).forEach(rig::send);
+    rig.send(rotation.rolloutStarted(PROM, Phase.DISTRIBUTE, start));
+    rig.send(rotation.rolloutStarted(PROM, Phase.PROMOTE, start));
+    rig.send(rotation.promoted(PROM, rig.restart(name), Instant.now()));
+
+    VerificationFailed failed = rig.failed(rotation, PROM);
+
+    assertThat(failed.reason()).isEqualTo(Reasons.Verification.FINGERPRINT_MISMATCH);
+    assertThat(failed.message())
+        .contains("key " + oldKey.keyId() + " is no longer in the ring")
+        .contains("cannot be read");
+  }
+
   @Test
   @Order(99)
   void theKeysAppearInNoRecordRowLogLineOrResponse() throws Exception {

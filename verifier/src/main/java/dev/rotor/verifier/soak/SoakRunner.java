@@ -260,7 +260,8 @@ public class SoakRunner {
   }
 
   /**
-   * What the cluster must show: after a promote the new key, after a rollback the old one, and the
+   * What the cluster must show: after a promote the new key as primary and the previous primary
+   * kept (when known: what it encrypted must stay readable), after a rollback the old one, and the
    * new key kept where it had reached the Secret.
    */
   private static ProofSpec proofSpec(SoakSnapshot soak) {
@@ -274,7 +275,7 @@ public class SoakRunner {
           plan.secretName(),
           expectedId,
           soak.expectedFingerprint(),
-          null,
+          soak.previousKeyId(),
           soak.previousKeyId(),
           deployments,
           soak.secretChangedAt());
