@@ -438,6 +438,39 @@ class ClusterEvidenceTest {
         .contains("cannot be read");
   }
 
+  /**
+   * A cluster's rollback.completed was read before the rollback commit (rotor.manifests and
+   * rotor.rollouts are read apart); a promote that completed after it must not be soaked.
+   */
+  @Test
+  @Order(15)
+  void aPromoteCompletedAfterARollbackCompletedIsNotSoaked() {
+    Rotation rotation = rollbackOnly("promoted-late");
+    Instant start = Instant.now();
+    rotation.admitted(start).forEach(rig::send);
+    rig.send(rotation.rolloutStarted(PROM, Phase.DISTRIBUTE, start));
+    rig.secret("promoted-late-config", oldKey, oldKey, newKey);
+    rig.send(rotation.distributed(PROM, rig.restart("promoted-late"), Instant.now()));
+    rig.send(rotation.rolloutStarted(PROM, Phase.ROLLBACK, Instant.now()));
+    List<PodStatus> pods = rig.restart("promoted-late");
+    rig.send(rotation.rolledBack(PROM, oldKey.keyId(), pods, Instant.now()));
+    await("the rollback check starts")
+        .atMost(Rig.VERDICT_TIMEOUT)
+        .until(() -> rig.soakStatus(rotation, SoakKind.ROLLBACK) != null);
+
+    EventEnvelope promoted = rotation.promoted(PROM, pods, Instant.now());
+    rig.send(promoted);
+    await("the late promote is processed")
+        .atMost(Rig.VERDICT_TIMEOUT)
+        .until(() -> rig.processed(promoted.id()));
+
+    assertThat(rig.soakStatus(rotation, SoakKind.STAGE)).as("no stage soak").isNull();
+    assertThat(rig.events(rotation))
+        .noneMatch(e -> e.type() == EventType.VERIFICATION_STARTED)
+        .noneMatch(e -> e.type() == EventType.VERIFICATION_PASSED)
+        .noneMatch(e -> e.type() == EventType.ROTATION_COMPLETED);
+  }
+
   @Test
   @Order(99)
   void theKeysAppearInNoRecordRowLogLineOrResponse() throws Exception {
