@@ -24,11 +24,15 @@ import dev.rotor.testsupport.PrometheusResource;
 import dev.rotor.testsupport.kubernetes.InjectKubernetesApi;
 import dev.rotor.testsupport.kubernetes.KubernetesApiServer;
 import dev.rotor.testsupport.kubernetes.KubernetesApiTestResource;
+import dev.rotor.verifier.soak.SoakService;
 import dev.rotor.verifier.store.SoakKind;
+import dev.rotor.verifier.store.SoakRecord;
 import dev.rotor.verifier.store.SoakStatus;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -85,6 +89,7 @@ class ClusterEvidenceTest {
   static final String BAD_QUERY = "bad-query";
 
   @InjectKubernetesApi KubernetesApiServer api;
+  @Inject SoakService soaks;
 
   private final GeneratedKey oldKey = GeneratedKey.generate();
   private final GeneratedKey newKey = GeneratedKey.generate();
@@ -469,6 +474,29 @@ class ClusterEvidenceTest {
         .noneMatch(e -> e.type() == EventType.VERIFICATION_STARTED)
         .noneMatch(e -> e.type() == EventType.VERIFICATION_PASSED)
         .noneMatch(e -> e.type() == EventType.ROTATION_COMPLETED);
+  }
+
+  /**
+   * A rollback check that cannot decide fails the rotation: nobody is asked to decide it, so it is
+   * not counted as a stage waiting for a person (the gauge, ROTOR-4011).
+   */
+  @Test
+  @Order(16)
+  void anInconclusiveRollbackCheckIsNotAStageAwaitingADecision() {
+    Rotation rotation = rotation("rollback-elsewhere", ELSEWHERE, SOAK, "rollback-elsewhere");
+    rotation.admitted(Instant.now()).forEach(rig::send);
+    rig.send(rotation.rolledBack(ELSEWHERE, oldKey.keyId(), List.of(), Instant.now()));
+
+    RotationFailed failed = (RotationFailed) rig.await(rotation, EventType.ROTATION_FAILED).data();
+    assertThat(failed.message()).contains("rotor.verifier.clusters.elsewhere");
+    assertThat(rig.soakStatus(rotation, SoakKind.ROLLBACK)).isEqualTo(SoakStatus.INCONCLUSIVE);
+    long stagesWaiting =
+        QuarkusTransaction.requiringNew()
+            .call(
+                () ->
+                    SoakRecord.count(
+                        "status = ?1 and kind = ?2", SoakStatus.INCONCLUSIVE, SoakKind.STAGE));
+    assertThat(soaks.awaitingDecision()).isEqualTo(stagesWaiting);
   }
 
   @Test

@@ -510,9 +510,13 @@ public class SoakService {
     return counts;
   }
 
+  /**
+   * Stages inconclusive, waiting for a person. Only stage soaks: an inconclusive rollback check
+   * failed its rotation (ROLLBACK_FAILED) and waits for nobody's decision.
+   */
   @Transactional
   public long awaitingDecision() {
-    return SoakRecord.count("status", SoakStatus.INCONCLUSIVE);
+    return SoakRecord.count("status = ?1 and kind = ?2", SoakStatus.INCONCLUSIVE, SoakKind.STAGE);
   }
 
   // ---- decisions
