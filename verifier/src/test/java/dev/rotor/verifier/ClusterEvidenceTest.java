@@ -499,6 +499,60 @@ class ClusterEvidenceTest {
     assertThat(soaks.awaitingDecision()).isEqualTo(stagesWaiting);
   }
 
+  /**
+   * The promoted pods' decrypt failures made the rotation roll back; the rollback check must not
+   * count them. Its decrypt-failure query here counts every second of its window that lies before
+   * the rollback: anything but 0 means the check looked back before it started.
+   */
+  @Test
+  @Order(17)
+  void aRollbackCheckCountsNothingFromBeforeItStarted() {
+    String name = "rollback-after-failures";
+    Instant rolledBackAfter = Instant.now().plusSeconds(2);
+    VerificationSpec quick = Rotation.QUICK;
+    Rotation rotation =
+        Rotation.of(
+            name,
+            name + "-config",
+            newKey.fingerprint(),
+            oldKey.keyId(),
+            new VerificationSpec(
+                quick.errorRateQuery(),
+                quick.latencyQuery(),
+                "sum_over_time((vector(time()) < bool "
+                    + rolledBackAfter.getEpochSecond()
+                    + ")[1m:1s])",
+                quick.baselineWindow(),
+                quick.requiredLogPatterns(),
+                quick.forbiddenLogPatterns()),
+            Rotation.stage(PROM, Duration.ofMinutes(5), Rotation.everySecond(3), name));
+    rig.deployment(name, 1, List.of(String.format(Rig.SELF_TEST, oldKey.keyId(), newKey.keyId())));
+    rig.secret(name + "-config", oldKey, oldKey);
+    rotation.admitted(Instant.now()).forEach(rig::send);
+    rig.send(rotation.rollbackCommitted(List.of(PROM), Instant.now()));
+    await("the failures are in the past")
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> Instant.now().isAfter(rolledBackAfter.plusSeconds(1)));
+    rig.send(rotation.rolloutStarted(PROM, Phase.ROLLBACK, Instant.now()));
+    List<PodStatus> pods = rig.restart(name);
+    rig.send(rotation.rolledBack(PROM, oldKey.keyId(), pods, Instant.now()));
+
+    EventEnvelope outcome =
+        await("the rollback's outcome")
+            .atMost(Rig.VERDICT_TIMEOUT)
+            .until(
+                () ->
+                    rig.events(rotation).stream()
+                        .filter(
+                            e ->
+                                e.type() == EventType.ROTATION_ROLLED_BACK
+                                    || e.type() == EventType.ROTATION_FAILED)
+                        .findFirst(),
+                java.util.Optional::isPresent)
+            .orElseThrow();
+    assertThat(outcome.data()).as("%s", outcome.data()).isInstanceOf(RotationRolledBack.class);
+  }
+
   @Test
   @Order(99)
   void theKeysAppearInNoRecordRowLogLineOrResponse() throws Exception {

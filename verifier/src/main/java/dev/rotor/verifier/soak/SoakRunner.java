@@ -201,10 +201,16 @@ public class SoakRunner {
     Instant now = clock.instant();
     while (!progress.metricsDone && !progress.nextMetricAt.isAfter(now)) {
       Instant at = source.hasHistory() ? progress.nextMetricAt : now;
-      MetricsReading reading = source.read(target, at, progress.sourceState);
+      // A rollback check never looks back before it started: the failures that caused the rollback
+      // (the promoted pods') are not the rolled-back workload's.
+      StageTarget checked =
+          soak.kind() == SoakKind.ROLLBACK
+              ? target.lookingBackAtMost(Duration.between(soak.startedAt(), at))
+              : target;
+      MetricsReading reading = source.read(checked, at, progress.sourceState);
       progress.sourceState = reading.state();
       count(source, reading);
-      Optional<Finding> failure = SoakJudge.metrics(progress, reading, target, rules);
+      Optional<Finding> failure = SoakJudge.metrics(progress, reading, checked, rules);
       advance(soak, progress);
       if (!source.hasHistory()) {
         // One reading covers every check that was due: its counters' differences span them all.
