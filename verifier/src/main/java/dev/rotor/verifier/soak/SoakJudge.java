@@ -167,7 +167,10 @@ public final class SoakJudge {
       // A breach still running at the soak's end has not recovered: the stage is not promoted on a
       // workload that is unhealthy now, however short the run (it fails, and the stage rolls back).
       for (SoakProgress.Series series : progress.series.values()) {
-        if (series.kind != MetricKind.DECRYPT_FAILURES && series.streak > 0) {
+        // A metric with too little data to judge leaves the stage inconclusive (below) instead.
+        if (series.kind != MetricKind.DECRYPT_FAILURES
+            && series.streak > 0
+            && enoughData(series, rules)) {
           series.failedAt = series.last;
           failed.add(breach(series.kind, series.deployment, null, series, rules, true));
         }
@@ -215,7 +218,7 @@ public final class SoakJudge {
         undecided.add("no metrics check ran");
       }
       for (SoakProgress.Series series : progress.series.values()) {
-        if (series.withData == 0 || series.withData < rules.minDataShare() * series.checks) {
+        if (!enoughData(series, rules)) {
           undecided.add(
               String.format(
                   Locale.ROOT,
@@ -243,6 +246,10 @@ public final class SoakJudge {
             progress.metricChecks,
             progress.secretOk,
             progress.pods.values().stream().filter(p -> p.present).count()));
+  }
+
+  private static boolean enoughData(SoakProgress.Series series, SoakRules rules) {
+    return series.withData > 0 && series.withData >= rules.minDataShare() * series.checks;
   }
 
   /** The failure that takes precedence among {@code found}. */

@@ -114,6 +114,19 @@ class SoakJudgeTest {
   }
 
   @Test
+  void aBreachAtTheEndOfAMetricWithTooLittleDataLeavesTheStageInconclusive() {
+    SoakRules rules = rules(SoakKind.STAGE);
+    for (int i = 0; i < 9; i++) {
+      check(rules, null, null, 0);
+    }
+    check(rules, 0.0, 1.7, 0);
+    progress.metricsDone = true;
+    passLogsAndProof(rules);
+
+    assertThat(SoakJudge.finish(progress, rules).status()).isEqualTo(SoakStatus.INCONCLUSIVE);
+  }
+
+  @Test
   void aBreachStillRunningAtTheEndOfARollbackCheckDecidesNothing() {
     SoakRules rules = rules(SoakKind.ROLLBACK);
     check(rules, 0.5, 2.0, 0);
