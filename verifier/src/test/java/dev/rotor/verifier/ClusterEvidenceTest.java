@@ -24,11 +24,15 @@ import dev.rotor.testsupport.PrometheusResource;
 import dev.rotor.testsupport.kubernetes.InjectKubernetesApi;
 import dev.rotor.testsupport.kubernetes.KubernetesApiServer;
 import dev.rotor.testsupport.kubernetes.KubernetesApiTestResource;
+import dev.rotor.verifier.soak.SoakService;
 import dev.rotor.verifier.store.SoakKind;
+import dev.rotor.verifier.store.SoakRecord;
 import dev.rotor.verifier.store.SoakStatus;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -85,6 +89,7 @@ class ClusterEvidenceTest {
   static final String BAD_QUERY = "bad-query";
 
   @InjectKubernetesApi KubernetesApiServer api;
+  @Inject SoakService soaks;
 
   private final GeneratedKey oldKey = GeneratedKey.generate();
   private final GeneratedKey newKey = GeneratedKey.generate();
@@ -414,6 +419,138 @@ class ClusterEvidenceTest {
         .contains("FINGERPRINT_MISMATCH")
         .contains("key " + newKey.keyId() + " is no longer in the ring");
     assertThat(rig.events(rotation)).noneMatch(e -> e.type() == EventType.ROTATION_ROLLED_BACK);
+  }
+
+  /** The promise: nothing becomes unreadable. A promote that dropped the old primary fails. */
+  @Test
+  @Order(14)
+  void aStageWhoseSecretLostThePreviousPrimaryFailsWithFingerprintMismatch() {
+    String name = "previous-lost";
+    rig.deployment(name, 1, List.of(String.format(Rig.SELF_TEST, newKey.keyId(), "")));
+    rig.secret(name + "-config", newKey, newKey);
+    Rotation rotation = rotation(name, PROM, SOAK, name);
+    Instant start = Instant.now();
+    rotation.admitted(start).forEach(rig::send);
+    rig.send(rotation.rolloutStarted(PROM, Phase.DISTRIBUTE, start));
+    rig.send(rotation.rolloutStarted(PROM, Phase.PROMOTE, start));
+    rig.send(rotation.promoted(PROM, rig.restart(name), Instant.now()));
+
+    VerificationFailed failed = rig.failed(rotation, PROM);
+
+    assertThat(failed.reason()).isEqualTo(Reasons.Verification.FINGERPRINT_MISMATCH);
+    assertThat(failed.message())
+        .contains("key " + oldKey.keyId() + " is no longer in the ring")
+        .contains("cannot be read");
+  }
+
+  /**
+   * A cluster's rollback.completed was read before the rollback commit (rotor.manifests and
+   * rotor.rollouts are read apart); a promote that completed after it must not be soaked.
+   */
+  @Test
+  @Order(15)
+  void aPromoteCompletedAfterARollbackCompletedIsNotSoaked() {
+    Rotation rotation = rollbackOnly("promoted-late");
+    Instant start = Instant.now();
+    rotation.admitted(start).forEach(rig::send);
+    rig.send(rotation.rolloutStarted(PROM, Phase.DISTRIBUTE, start));
+    rig.secret("promoted-late-config", oldKey, oldKey, newKey);
+    rig.send(rotation.distributed(PROM, rig.restart("promoted-late"), Instant.now()));
+    rig.send(rotation.rolloutStarted(PROM, Phase.ROLLBACK, Instant.now()));
+    List<PodStatus> pods = rig.restart("promoted-late");
+    rig.send(rotation.rolledBack(PROM, oldKey.keyId(), pods, Instant.now()));
+    await("the rollback check starts")
+        .atMost(Rig.VERDICT_TIMEOUT)
+        .until(() -> rig.soakStatus(rotation, SoakKind.ROLLBACK) != null);
+
+    EventEnvelope promoted = rotation.promoted(PROM, pods, Instant.now());
+    rig.send(promoted);
+    await("the late promote is processed")
+        .atMost(Rig.VERDICT_TIMEOUT)
+        .until(() -> rig.processed(promoted.id()));
+
+    assertThat(rig.soakStatus(rotation, SoakKind.STAGE)).as("no stage soak").isNull();
+    assertThat(rig.events(rotation))
+        .noneMatch(e -> e.type() == EventType.VERIFICATION_STARTED)
+        .noneMatch(e -> e.type() == EventType.VERIFICATION_PASSED)
+        .noneMatch(e -> e.type() == EventType.ROTATION_COMPLETED);
+  }
+
+  /**
+   * A rollback check that cannot decide fails the rotation: nobody is asked to decide it, so it is
+   * not counted as a stage waiting for a person (the gauge, ROTOR-4011).
+   */
+  @Test
+  @Order(16)
+  void anInconclusiveRollbackCheckIsNotAStageAwaitingADecision() {
+    Rotation rotation = rotation("rollback-elsewhere", ELSEWHERE, SOAK, "rollback-elsewhere");
+    rotation.admitted(Instant.now()).forEach(rig::send);
+    rig.send(rotation.rolledBack(ELSEWHERE, oldKey.keyId(), List.of(), Instant.now()));
+
+    RotationFailed failed = (RotationFailed) rig.await(rotation, EventType.ROTATION_FAILED).data();
+    assertThat(failed.message()).contains("rotor.verifier.clusters.elsewhere");
+    assertThat(rig.soakStatus(rotation, SoakKind.ROLLBACK)).isEqualTo(SoakStatus.INCONCLUSIVE);
+    long stagesWaiting =
+        QuarkusTransaction.requiringNew()
+            .call(
+                () ->
+                    SoakRecord.count(
+                        "status = ?1 and kind = ?2", SoakStatus.INCONCLUSIVE, SoakKind.STAGE));
+    assertThat(soaks.awaitingDecision()).isEqualTo(stagesWaiting);
+  }
+
+  /**
+   * The promoted pods' decrypt failures made the rotation roll back; the rollback check must not
+   * count them. Its decrypt-failure query here counts every second of its window that lies before
+   * the rollback: anything but 0 means the check looked back before it started.
+   */
+  @Test
+  @Order(17)
+  void aRollbackCheckCountsNothingFromBeforeItStarted() {
+    String name = "rollback-after-failures";
+    Instant rolledBackAfter = Instant.now().plusSeconds(2);
+    VerificationSpec quick = Rotation.QUICK;
+    Rotation rotation =
+        Rotation.of(
+            name,
+            name + "-config",
+            newKey.fingerprint(),
+            oldKey.keyId(),
+            new VerificationSpec(
+                quick.errorRateQuery(),
+                quick.latencyQuery(),
+                "sum_over_time((vector(time()) < bool "
+                    + rolledBackAfter.getEpochSecond()
+                    + ")[1m:1s])",
+                quick.baselineWindow(),
+                quick.requiredLogPatterns(),
+                quick.forbiddenLogPatterns()),
+            Rotation.stage(PROM, Duration.ofMinutes(5), Rotation.everySecond(3), name));
+    rig.deployment(name, 1, List.of(String.format(Rig.SELF_TEST, oldKey.keyId(), newKey.keyId())));
+    rig.secret(name + "-config", oldKey, oldKey);
+    rotation.admitted(Instant.now()).forEach(rig::send);
+    rig.send(rotation.rollbackCommitted(List.of(PROM), Instant.now()));
+    await("the failures are in the past")
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> Instant.now().isAfter(rolledBackAfter.plusSeconds(1)));
+    rig.send(rotation.rolloutStarted(PROM, Phase.ROLLBACK, Instant.now()));
+    List<PodStatus> pods = rig.restart(name);
+    rig.send(rotation.rolledBack(PROM, oldKey.keyId(), pods, Instant.now()));
+
+    EventEnvelope outcome =
+        await("the rollback's outcome")
+            .atMost(Rig.VERDICT_TIMEOUT)
+            .until(
+                () ->
+                    rig.events(rotation).stream()
+                        .filter(
+                            e ->
+                                e.type() == EventType.ROTATION_ROLLED_BACK
+                                    || e.type() == EventType.ROTATION_FAILED)
+                        .findFirst(),
+                java.util.Optional::isPresent)
+            .orElseThrow();
+    assertThat(outcome.data()).as("%s", outcome.data()).isInstanceOf(RotationRolledBack.class);
   }
 
   @Test

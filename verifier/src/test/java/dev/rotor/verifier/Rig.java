@@ -246,6 +246,12 @@ final class Rig implements AutoCloseable {
                     .orElse(null));
   }
 
+  /** Whether the verifier processed the event {@code eventId}. */
+  boolean processed(String eventId) {
+    return QuarkusTransaction.requiringNew()
+        .call(() -> dev.rotor.verifier.store.ProcessedEvent.findById(eventId) != null);
+  }
+
   /** The rollback commit the verifier holds for {@code rotation}, if it has one. */
   String rollbackCommitOf(Rotation rotation) {
     return QuarkusTransaction.requiringNew()

@@ -12,8 +12,9 @@ import java.util.List;
  * @param expectedPrimaryKeyId the key id {@code keyring.primary} must name
  * @param expectedPrimaryFingerprint the fingerprint the primary key must have; null when only its
  *     id is known
- * @param retainedKeyId a key that must still be in the ring (after a rollback: the new key where it
- *     had reached the Secret, so what it encrypted stays readable); null for none
+ * @param retainedKeyId a key that must still be in the ring, so what it encrypted stays readable
+ *     (after a promote: the previous primary, when known; after a rollback: the new key where it
+ *     had reached the Secret); null for none
  * @param previousKeyId the key that was primary before the rotation, whose fingerprint the record
  *     of the rotation carries; null when unknown
  * @param deployments the Deployments whose pods must have started after the Secret changed

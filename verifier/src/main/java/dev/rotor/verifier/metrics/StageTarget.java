@@ -1,7 +1,10 @@
 package dev.rotor.verifier.metrics;
 
 import dev.rotor.common.plan.VerificationSpec;
+import java.time.Duration;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The workload whose metrics a soak reads.
@@ -12,23 +15,95 @@ import java.util.List;
  * @param spec the plan's queries
  * @param window the span a value describes where the source computes rates itself (the direct
  *     scrape): the soak's check interval
+ * @param lookback how far back a query may look at most (every range, also a subquery's, is cut to
+ *     it); null for no limit
  */
 public record StageTarget(
     String cluster,
     String namespace,
     List<String> deployments,
     VerificationSpec spec,
-    java.time.Duration window) {
+    java.time.Duration window,
+    Duration lookback) {
+  /** A PromQL duration: {@code 1m}, {@code 1m30s}, {@code 500ms}. */
+  private static final String DURATION = "(?:\\d+(?:ms|[smhdwy]))+";
+
+  /** A range selector or a subquery's range: {@code [5m]}, {@code [1m:10s]}, {@code [1m:]}. */
+  private static final Pattern RANGE =
+      Pattern.compile("\\[\\s*(" + DURATION + ")\\s*(:[^\\]]*)?\\]");
+
+  private static final Pattern PART = Pattern.compile("(\\d+)(ms|[smhdwy])");
+
   public StageTarget {
     deployments = List.copyOf(deployments);
   }
 
+  public StageTarget(
+      String cluster,
+      String namespace,
+      List<String> deployments,
+      VerificationSpec spec,
+      Duration window) {
+    this(cluster, namespace, deployments, spec, window, null);
+  }
+
   /**
-   * The plan's query for {@code kind} with {@code {namespace}} and {@code {deployment}} filled in.
+   * This target with its queries looking back at most {@code lookback} (at least a millisecond): a
+   * rollback check must not count what happened before it started.
+   */
+  public StageTarget lookingBackAtMost(Duration lookback) {
+    Duration limit = lookback.compareTo(Duration.ofMillis(1)) < 0 ? Duration.ofMillis(1) : lookback;
+    return new StageTarget(cluster, namespace, deployments, spec, window, limit);
+  }
+
+  /**
+   * The plan's query for {@code kind} with {@code {namespace}} and {@code {deployment}} filled in,
+   * and every range longer than {@link #lookback} cut to it.
    */
   public String query(MetricKind kind, String deployment) {
-    return kind.template(spec)
-        .replace("{namespace}", namespace)
-        .replace("{deployment}", deployment);
+    String query =
+        kind.template(spec).replace("{namespace}", namespace).replace("{deployment}", deployment);
+    return lookback == null ? query : clampRanges(query, lookback);
+  }
+
+  /** {@code query} with every range (selector or subquery) longer than {@code limit} cut to it. */
+  static String clampRanges(String query, Duration limit) {
+    Matcher matcher = RANGE.matcher(query);
+    StringBuilder out = new StringBuilder();
+    while (matcher.find()) {
+      Duration range = parse(matcher.group(1));
+      String replacement =
+          range.compareTo(limit) <= 0
+              ? matcher.group()
+              : "[" + format(limit) + (matcher.group(2) == null ? "" : matcher.group(2)) + "]";
+      matcher.appendReplacement(out, Matcher.quoteReplacement(replacement));
+    }
+    matcher.appendTail(out);
+    return out.toString();
+  }
+
+  private static Duration parse(String promql) {
+    Duration total = Duration.ZERO;
+    Matcher part = PART.matcher(promql);
+    while (part.find()) {
+      long n = Long.parseLong(part.group(1));
+      total =
+          total.plus(
+              switch (part.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                case "d" -> Duration.ofDays(n);
+                case "w" -> Duration.ofDays(7 * n);
+                default -> Duration.ofDays(365 * n);
+              });
+    }
+    return total;
+  }
+
+  private static String format(Duration duration) {
+    long millis = duration.toMillis();
+    return millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms";
   }
 }

@@ -29,7 +29,7 @@ public final class EvidenceWriter {
           series.kind == MetricKind.DECRYPT_FAILURES
               ? "fails at once"
               : rules.kind() == SoakKind.STAGE
-                  ? "limit " + rules.thresholds().failureLimit()
+                  ? "limit " + rules.failureLimit() + (series.streak > 0 ? ", running" : "")
                   : "recorded only (rollback check)";
       String detail =
           String.format(

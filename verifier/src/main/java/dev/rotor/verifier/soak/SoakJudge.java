@@ -23,14 +23,16 @@ import java.util.regex.Pattern;
  * <ul>
  *   <li>Error rate and p99 latency breach when above the absolute bound, or above the baseline ×
  *       {@code maxBaselineFactor} (never below the floor {@code rotor.verifier.baseline.*}); a
- *       stage fails when one breaches {@code failureLimit} checks in a row. A check without data
- *       neither counts as a breach nor ends a run of breaches.
+ *       stage fails when one breaches {@code failureLimit} checks in a row (capped at the checks
+ *       the soak runs), or is still breaching at the soak's end. A check without data neither
+ *       counts as a breach nor ends a run of breaches.
  *   <li>Decrypt failures above {@code maxDecryptFailures} fail at once: one is never noise.
  *   <li>A Secret that does not hold the expected key fails at once (FINGERPRINT_MISMATCH), as does
  *       a pod that started before the Secret changed (STALE_POD), and a forbidden log line.
  *   <li>At the end: a pod that never logged a required line fails (MISSING_LOG); then a metric with
- *       too little data, a Secret never read, or pods never listed make the stage inconclusive;
- *       else it passed.
+ *       too little data, a Secret never read, pods never listed or not listed in the last round
+ *       (the pods judged stay those of the last listing that succeeded), or no pod at all make the
+ *       stage inconclusive; else it passed.
  * </ul>
  *
  * For a rollback check, error rate and latency are recorded but decide nothing (the trouble that
@@ -81,10 +83,9 @@ public final class SoakJudge {
                       deployment,
                       target.cluster(),
                       number(rules.absolute(kind)))));
-        } else if (rules.kind() == SoakKind.STAGE
-            && series.streak >= rules.thresholds().failureLimit()) {
+        } else if (rules.kind() == SoakKind.STAGE && series.streak >= rules.failureLimit()) {
           series.failedAt = v;
-          found.add(breach(kind, deployment, target.cluster(), series, rules));
+          found.add(breach(kind, deployment, target.cluster(), series, rules, false));
         }
       }
     }
@@ -102,7 +103,12 @@ public final class SoakJudge {
     if (result.previousFingerprint() != null) {
       progress.previousFingerprint = result.previousFingerprint();
     }
-    progress.pods.values().forEach(pod -> pod.present = false);
+    // A listing that failed (in part) says nothing about the pods it could not see: the pods of the
+    // last listing that succeeded stay the ones judged, and the round is remembered as unlisted.
+    progress.podsUnlisted = result.podsState() == ProofResult.State.UNREADABLE;
+    if (!progress.podsUnlisted) {
+      progress.pods.values().forEach(pod -> pod.present = false);
+    }
     for (ProofResult.Pod pod : result.pods()) {
       SoakProgress.PodLog log =
           progress.pods.computeIfAbsent(pod.name(), n -> new SoakProgress.PodLog());
@@ -156,6 +162,20 @@ public final class SoakJudge {
 
   /** The verdict at the end of the soak, after its last check. */
   public static Finding finish(SoakProgress progress, SoakRules rules) {
+    List<Finding> failed = new ArrayList<>();
+    if (rules.kind() == SoakKind.STAGE) {
+      // A breach still running at the soak's end has not recovered: the stage is not promoted on a
+      // workload that is unhealthy now, however short the run (it fails, and the stage rolls back).
+      for (SoakProgress.Series series : progress.series.values()) {
+        // A metric with too little data to judge leaves the stage inconclusive (below) instead.
+        if (series.kind != MetricKind.DECRYPT_FAILURES
+            && series.streak > 0
+            && enoughData(series, rules)) {
+          series.failedAt = series.last;
+          failed.add(breach(series.kind, series.deployment, null, series, rules, true));
+        }
+      }
+    }
     List<String> missing = new ArrayList<>();
     List<String> undecided = new ArrayList<>();
     progress.pods.forEach(
@@ -175,20 +195,30 @@ public final class SoakJudge {
           }
         });
     if (!missing.isEmpty()) {
-      return Finding.failed(Verification.MISSING_LOG, String.join("; ", missing));
+      failed.add(Finding.failed(Verification.MISSING_LOG, String.join("; ", missing)));
+    }
+    if (!failed.isEmpty()) {
+      return first(failed).orElseThrow();
     }
     if (progress.secretOk == 0) {
       undecided.add("the Secret could not be verified (" + progress.secretDetail + ")");
     }
     if (progress.podsOk == 0) {
       undecided.add("the pods could not be verified (" + progress.podsDetail + ")");
+    } else if (progress.podsUnlisted) {
+      undecided.add(
+          "the pods could not be listed in the last round ("
+              + progress.podsDetail
+              + "): what they run at the soak's end is unknown");
+    } else if (progress.pods.values().stream().noneMatch(p -> p.present)) {
+      undecided.add("no pod of the Deployments was found at the soak's end");
     }
     if (rules.kind() == SoakKind.STAGE) {
       if (progress.metricChecks == 0) {
         undecided.add("no metrics check ran");
       }
       for (SoakProgress.Series series : progress.series.values()) {
-        if (series.withData == 0 || series.withData < rules.minDataShare() * series.checks) {
+        if (!enoughData(series, rules)) {
           undecided.add(
               String.format(
                   Locale.ROOT,
@@ -218,6 +248,10 @@ public final class SoakJudge {
             progress.pods.values().stream().filter(p -> p.present).count()));
   }
 
+  private static boolean enoughData(SoakProgress.Series series, SoakRules rules) {
+    return series.withData > 0 && series.withData >= rules.minDataShare() * series.checks;
+  }
+
   /** The failure that takes precedence among {@code found}. */
   public static Optional<Finding> first(List<Finding> found) {
     return found.stream().min(Comparator.comparingInt(Finding::precedence));
@@ -239,19 +273,29 @@ public final class SoakJudge {
       String deployment,
       String cluster,
       SoakProgress.Series series,
-      SoakRules rules) {
+      SoakRules rules,
+      boolean atTheEnd) {
     double absolute = rules.absolute(kind);
+    String limit =
+        rules.failureLimit() < rules.thresholds().failureLimit()
+            ? String.format(
+                Locale.ROOT,
+                "failure limit %d, capped at the %d check(s) the soak runs",
+                rules.thresholds().failureLimit(),
+                rules.failureLimit())
+            : "failure limit " + rules.failureLimit();
     StringBuilder message =
         new StringBuilder(
             String.format(
                 Locale.ROOT,
-                "%s of %s on %s was %s for %d consecutive checks (failure limit %d); allowed %s",
+                "%s of %s%s was %s for %d consecutive checks %s(%s); allowed %s",
                 kind == MetricKind.ERROR_RATE ? "error rate" : "p99 latency",
                 deployment,
-                cluster,
+                cluster == null ? "" : " on " + cluster,
                 format(kind, series.last),
                 series.streak,
-                rules.thresholds().failureLimit(),
+                atTheEnd ? "and still at the soak's end " : "",
+                limit,
                 format(kind, series.allowed)));
     if (series.baseline == null) {
       message.append(" (absolute bound; no baseline)");

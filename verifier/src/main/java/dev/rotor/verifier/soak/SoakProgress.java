@@ -33,8 +33,14 @@ public class SoakProgress {
   /** What the metrics source is, for the evidence. */
   public String metricsSource;
 
-  /** Whether the baseline was read (also when it found nothing). */
+  /**
+   * Whether the baseline is settled: read in full, or read {@code SoakRunner.BASELINE_READS} times
+   * with a part still missing, or not read at all (a rollback check, a source without history).
+   */
   public boolean baselineRead;
+
+  /** Times the baseline was read. */
+  public int baselineReads;
 
   public Instant baselineFrom;
 
@@ -54,6 +60,12 @@ public class SoakProgress {
 
   /** Times the pods could all be listed and none was stale. */
   public int podsOk;
+
+  /**
+   * Whether the last round could not list the pods (in full): the pods judged stay those of the
+   * last listing that succeeded, and the stage cannot pass on it.
+   */
+  public boolean podsUnlisted;
 
   public String secretDetail;
 
@@ -114,7 +126,7 @@ public class SoakProgress {
   public static class PodLog {
     public String deployment;
 
-    /** Whether the pod was among the Deployments' pods at the last check. */
+    /** Whether the pod was among the Deployments' pods at the last listing that succeeded. */
     public boolean present;
 
     /** Whether its log was read at least once. */

@@ -17,6 +17,8 @@ import java.util.regex.Pattern;
  * @param minErrorRate the error rate below which a value never breaches the baseline bound
  * @param minLatencySeconds the latency below which a value never breaches the baseline bound
  * @param maxEvidenceLines log lines quoted in the evidence at most
+ * @param soakChecks the metric checks the soak can run (its length over the interval, at least
+ *     one): a run of breaches never needs to be longer than that to fail the stage
  */
 public record SoakRules(
     SoakKind kind,
@@ -26,11 +28,61 @@ public record SoakRules(
     double minDataShare,
     double minErrorRate,
     double minLatencySeconds,
-    int maxEvidenceLines) {
+    int maxEvidenceLines,
+    int soakChecks) {
 
   public SoakRules {
     required = List.copyOf(required);
     forbidden = List.copyOf(forbidden);
+    if (soakChecks < 1) {
+      throw new IllegalArgumentException("a soak runs at least one check, not " + soakChecks);
+    }
+  }
+
+  /** Rules for a soak whose number of checks is not known: the failure limit is not capped. */
+  public SoakRules(
+      SoakKind kind,
+      Thresholds thresholds,
+      List<Pattern> required,
+      List<Pattern> forbidden,
+      double minDataShare,
+      double minErrorRate,
+      double minLatencySeconds,
+      int maxEvidenceLines) {
+    this(
+        kind,
+        thresholds,
+        required,
+        forbidden,
+        minDataShare,
+        minErrorRate,
+        minLatencySeconds,
+        maxEvidenceLines,
+        Integer.MAX_VALUE);
+  }
+
+  /**
+   * The consecutive breaching checks that fail the stage: the plan's {@code failureLimit}, capped
+   * at the checks the soak can run, so that a soak shorter than {@code failureLimit} × {@code
+   * interval} (a zero soak runs one check) can still fail on error rate or latency.
+   */
+  public int failureLimit() {
+    return Math.min(thresholds.failureLimit(), soakChecks);
+  }
+
+  /**
+   * The metric checks a soak of {@code soak} with a check every {@code interval} runs: at start +
+   * interval, + 2 × interval, ..., and the last at its end; one for a soak not longer than the
+   * interval (a zero soak too).
+   */
+  public static int checksIn(java.time.Duration soak, java.time.Duration interval) {
+    if (soak.compareTo(interval) <= 0 || interval.isZero() || interval.isNegative()) {
+      return 1;
+    }
+    long soakMillis = soak.toMillis();
+    long intervalMillis = Math.max(1, interval.toMillis());
+    long checks = (soakMillis + intervalMillis - 1) / intervalMillis;
+    return (int) Math.min(Integer.MAX_VALUE, Math.max(1, checks));
   }
 
   /** The absolute bound of error rate or latency (seconds). */

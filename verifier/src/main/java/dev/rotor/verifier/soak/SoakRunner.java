@@ -62,6 +62,9 @@ public class SoakRunner {
   @Inject Clock clock;
   @Inject Tracer tracer;
 
+  /** Reads of a soak's baseline at most, one per round, while a part of it is missing. */
+  static final int BASELINE_READS = 5;
+
   /** At most this many passes over the due soaks per call: a bound, not a schedule. */
   static final int MAX_PASSES = 10;
 
@@ -201,10 +204,16 @@ public class SoakRunner {
     Instant now = clock.instant();
     while (!progress.metricsDone && !progress.nextMetricAt.isAfter(now)) {
       Instant at = source.hasHistory() ? progress.nextMetricAt : now;
-      MetricsReading reading = source.read(target, at, progress.sourceState);
+      // A rollback check never looks back before it started: the failures that caused the rollback
+      // (the promoted pods') are not the rolled-back workload's.
+      StageTarget checked =
+          soak.kind() == SoakKind.ROLLBACK
+              ? target.lookingBackAtMost(Duration.between(soak.startedAt(), at))
+              : target;
+      MetricsReading reading = source.read(checked, at, progress.sourceState);
       progress.sourceState = reading.state();
       count(source, reading);
-      Optional<Finding> failure = SoakJudge.metrics(progress, reading, target, rules);
+      Optional<Finding> failure = SoakJudge.metrics(progress, reading, checked, rules);
       advance(soak, progress);
       if (!source.hasHistory()) {
         // One reading covers every check that was due: its counters' differences span them all.
@@ -224,15 +233,21 @@ public class SoakRunner {
     return progress.metricsDone ? SoakJudge.finish(progress, rules) : null;
   }
 
-  private void readBaseline(
+  /**
+   * Reads the baseline, and again in later rounds (at most {@link #BASELINE_READS} times) while a
+   * Deployment's error rate or latency has none: one failed query (Prometheus briefly away) must
+   * not drop the baseline comparison for the whole soak.
+   */
+  static void readBaseline(
       SoakSnapshot soak, SoakProgress progress, MetricsSource source, StageTarget target) {
     if (progress.baselineRead) {
       return;
     }
-    progress.baselineRead = true;
     if (soak.kind() != SoakKind.STAGE || !source.hasHistory()) {
+      progress.baselineRead = true;
       return;
     }
+    progress.baselineReads++;
     Instant to = soak.baselineEnd();
     Instant from = to.minus(soak.plan().verification().baselineWindow());
     progress.baselineFrom = from;
@@ -241,6 +256,15 @@ public class SoakRunner {
     baselines.forEach(
         (deployment, byKind) ->
             byKind.forEach((kind, value) -> progress.series(kind, deployment).baseline = value));
+    boolean complete = true;
+    for (String deployment : target.deployments()) {
+      for (MetricKind kind : MetricKind.values()) {
+        if (kind.hasBaseline() && progress.series(kind, deployment).baseline == null) {
+          complete = false;
+        }
+      }
+    }
+    progress.baselineRead = complete || progress.baselineReads >= BASELINE_READS;
   }
 
   private static void advance(SoakSnapshot soak, SoakProgress progress) {
@@ -260,7 +284,8 @@ public class SoakRunner {
   }
 
   /**
-   * What the cluster must show: after a promote the new key, after a rollback the old one, and the
+   * What the cluster must show: after a promote the new key as primary and the previous primary
+   * kept (when known: what it encrypted must stay readable), after a rollback the old one, and the
    * new key kept where it had reached the Secret.
    */
   private static ProofSpec proofSpec(SoakSnapshot soak) {
@@ -274,7 +299,7 @@ public class SoakRunner {
           plan.secretName(),
           expectedId,
           soak.expectedFingerprint(),
-          null,
+          soak.previousKeyId(),
           soak.previousKeyId(),
           deployments,
           soak.secretChangedAt());
@@ -304,7 +329,13 @@ public class SoakRunner {
         config.metrics().minDataShare(),
         config.baseline().minErrorRate(),
         config.baseline().minLatency().toNanos() / 1e9,
-        config.logs().maxEvidenceLines());
+        config.logs().maxEvidenceLines(),
+        soakChecks(soak));
+  }
+
+  private static int soakChecks(SoakSnapshot soak) {
+    return SoakRules.checksIn(
+        Duration.between(soak.startedAt(), soak.soakEndsAt()), soak.interval());
   }
 
   private SoakRules fallbackRules(SoakSnapshot soak) {
@@ -316,7 +347,8 @@ public class SoakRunner {
         config.metrics().minDataShare(),
         config.baseline().minErrorRate(),
         config.baseline().minLatency().toNanos() / 1e9,
-        config.logs().maxEvidenceLines());
+        config.logs().maxEvidenceLines(),
+        soakChecks(soak));
   }
 
   private static List<Pattern> compile(List<String> patterns, String field) {

@@ -145,6 +145,16 @@ public class SoakService {
           done.rotationId(), rotation.rollbackCommit, done.cluster());
       return;
     }
+    if (rollbackKnown(done.rotationId())) {
+      // A cluster rolled back already (its rollback.completed was read, rotor.rollouts only: the
+      // rollback commit on rotor.manifests may come later): soaking a promote now could pass a
+      // stage, or complete a rotation, that is being rolled back.
+      LOG.warnf(
+          "ROTOR-4017 rotation %s is being rolled back (a cluster's rollback completed): the"
+              + " promote on %s is not soaked",
+          done.rotationId(), done.cluster());
+      return;
+    }
     if (soakOf(done.rotationId(), done.cluster(), SoakKind.STAGE).isPresent()) {
       LOG.infof(
           "ROTOR-4014 rotation %s is soaked on %s already; %s changes nothing",
@@ -500,9 +510,13 @@ public class SoakService {
     return counts;
   }
 
+  /**
+   * Stages inconclusive, waiting for a person. Only stage soaks: an inconclusive rollback check
+   * failed its rotation (ROLLBACK_FAILED) and waits for nobody's decision.
+   */
   @Transactional
   public long awaitingDecision() {
-    return SoakRecord.count("status", SoakStatus.INCONCLUSIVE);
+    return SoakRecord.count("status = ?1 and kind = ?2", SoakStatus.INCONCLUSIVE, SoakKind.STAGE);
   }
 
   // ---- decisions
@@ -594,7 +608,8 @@ public class SoakService {
       RotationRecord rotation, SoakRecord soak, Plan plan, String causeId) {
     if (!plan.isLastStage(soak.stageIndex)
         || rotation.outcome != null
-        || rotation.rollbackCommit != null) {
+        || rotation.rollbackCommit != null
+        || rollbackKnown(soak.rotationId)) {
       return;
     }
     List<StageVerdict> verdicts = new ArrayList<>();
@@ -807,6 +822,11 @@ public class SoakService {
     return RolloutCompletionRecord.completed(rotationId, cluster, Phase.DISTRIBUTE.id())
         || RolloutCompletionRecord.completed(rotationId, cluster, Phase.PROMOTE.id())
         || RolloutStartRecord.startOf(rotationId, cluster, Phase.PROMOTE.id()).isPresent();
+  }
+
+  /** Whether a rollback of the rotation is known: a cluster's rollback check exists. */
+  private static boolean rollbackKnown(String rotationId) {
+    return SoakRecord.count("rotationId = ?1 and kind = ?2", rotationId, SoakKind.ROLLBACK) > 0;
   }
 
   private static int stageIndex(Plan plan, String cluster) {

@@ -69,6 +69,74 @@ class SoakJudgeTest {
   }
 
   @Test
+  void aZeroSoakFailsOnItsOnlyCheckWhenEveryRequestFails() {
+    SoakRules rules = rules(SoakKind.STAGE, SoakRules.checksIn(Duration.ZERO, LIMIT_3.interval()));
+    passLogsAndProof(rules);
+
+    Optional<Finding> found = check(rules, 1.0, 5.0, 0);
+
+    assertThat(found)
+        .hasValueSatisfying(f -> assertThat(f.reason()).isEqualTo(Verification.ERROR_RATE));
+    assertThat(found.get().message())
+        .contains("1 consecutive checks")
+        .contains("failure limit 3, capped at the 1 check(s) the soak runs");
+  }
+
+  @Test
+  void aSoakShorterThanTheFailureLimitTimesTheIntervalCanStillFail() {
+    int checks = SoakRules.checksIn(Duration.ofSeconds(60), LIMIT_3.interval());
+    SoakRules rules = rules(SoakKind.STAGE, checks);
+
+    assertThat(checks).isEqualTo(2);
+    assertThat(check(rules, 0.2, 0.1, 0)).isEmpty();
+    assertThat(check(rules, 0.2, 0.1, 0))
+        .hasValueSatisfying(f -> assertThat(f.reason()).isEqualTo(Verification.ERROR_RATE));
+  }
+
+  @Test
+  void aBreachStillRunningAtTheSoaksEndFailsTheStageWithTheMetricsReason() {
+    SoakRules rules = rules(SoakKind.STAGE);
+    for (int i = 0; i < 8; i++) {
+      check(rules, 0.0, 0.1, 0);
+    }
+    check(rules, 0.0, 0.9, 0);
+    assertThat(check(rules, 0.0, 0.9, 0)).as("2 of 3: not yet a failure").isEmpty();
+    progress.metricsDone = true;
+    passLogsAndProof(rules);
+
+    Finding finding = SoakJudge.finish(progress, rules);
+
+    assertThat(finding.status()).isEqualTo(SoakStatus.FAILED);
+    assertThat(finding.reason()).isEqualTo(Verification.LATENCY);
+    assertThat(finding.message())
+        .contains("p99 latency of checkout was 900 ms")
+        .contains("2 consecutive checks and still at the soak's end");
+  }
+
+  @Test
+  void aBreachAtTheEndOfAMetricWithTooLittleDataLeavesTheStageInconclusive() {
+    SoakRules rules = rules(SoakKind.STAGE);
+    for (int i = 0; i < 9; i++) {
+      check(rules, null, null, 0);
+    }
+    check(rules, 0.0, 1.7, 0);
+    progress.metricsDone = true;
+    passLogsAndProof(rules);
+
+    assertThat(SoakJudge.finish(progress, rules).status()).isEqualTo(SoakStatus.INCONCLUSIVE);
+  }
+
+  @Test
+  void aBreachStillRunningAtTheEndOfARollbackCheckDecidesNothing() {
+    SoakRules rules = rules(SoakKind.ROLLBACK);
+    check(rules, 0.5, 2.0, 0);
+    progress.metricsDone = true;
+    passLogsAndProof(rules);
+
+    assertThat(SoakJudge.finish(progress, rules).status()).isEqualTo(SoakStatus.PASSED);
+  }
+
+  @Test
   void aCheckWithoutDataNeitherCountsAsABreachNorEndsARunOfBreaches() {
     SoakRules rules = rules(SoakKind.STAGE);
 
@@ -165,6 +233,50 @@ class SoakJudgeTest {
     assertThat(finding.reason()).isEqualTo(Verification.MISSING_LOG);
     assertThat(finding.message())
         .isEqualTo("pod checkout-1 never logged a line matching 'self-test passed'");
+  }
+
+  @Test
+  void podsThatCouldNotBeListedInTheLastRoundAreJudgedAsLastListed() {
+    SoakRules rules = rules(SoakKind.STAGE);
+    check(rules, 0.0, 0.1, 0);
+    SoakJudge.proof(progress, proof(State.OK, State.OK));
+    SoakJudge.logs(
+        progress, List.of(new PodLogs("checkout", "checkout-1", true, null, Map.of(), Map.of())));
+
+    assertThat(SoakJudge.proof(progress, unlisted())).isEmpty();
+    SoakJudge.logs(progress, List.of());
+
+    Finding finding = SoakJudge.finish(progress, rules);
+    assertThat(finding.reason()).isEqualTo(Verification.MISSING_LOG);
+    assertThat(finding.message()).contains("pod checkout-1 never logged");
+  }
+
+  @Test
+  void aStageWhosePodsCouldNotBeListedInTheLastRoundNeverPasses() {
+    SoakRules rules = rules(SoakKind.STAGE);
+    check(rules, 0.0, 0.1, 0);
+    passLogsAndProof(rules);
+
+    SoakJudge.proof(progress, unlisted());
+    SoakJudge.logs(progress, List.of());
+
+    Finding finding = SoakJudge.finish(progress, rules);
+    assertThat(finding.status()).isEqualTo(SoakStatus.INCONCLUSIVE);
+    assertThat(finding.message())
+        .contains("the pods could not be listed in the last round (cannot list the pods");
+  }
+
+  @Test
+  void aStageWithNoPodAtItsEndNeverPasses() {
+    SoakRules rules = rules(SoakKind.STAGE);
+    check(rules, 0.0, 0.1, 0);
+    SoakJudge.proof(
+        progress,
+        new ProofResult(State.OK, "secret ok", "3b1f0c5e", null, null, List.of(), State.OK, "0"));
+
+    Finding finding = SoakJudge.finish(progress, rules);
+    assertThat(finding.status()).isEqualTo(SoakStatus.INCONCLUSIVE);
+    assertThat(finding.message()).contains("no pod of the Deployments was found");
   }
 
   @Test
@@ -269,7 +381,23 @@ class SoakJudgeTest {
         "pods " + pods);
   }
 
+  private static ProofResult unlisted() {
+    return new ProofResult(
+        State.OK,
+        "secret ok",
+        "3b1f0c5e",
+        null,
+        null,
+        List.of(),
+        State.UNREADABLE,
+        "cannot list the pods of checkout: HTTP 503");
+  }
+
   private static SoakRules rules(SoakKind kind) {
+    return rules(kind, 10);
+  }
+
+  private static SoakRules rules(SoakKind kind, int soakChecks) {
     return new SoakRules(
         kind,
         LIMIT_3,
@@ -278,6 +406,7 @@ class SoakJudgeTest {
         0.8,
         0.001,
         0.1,
-        10);
+        10,
+        soakChecks);
   }
 }
