@@ -33,14 +33,8 @@ public class SoakProgress {
   /** What the metrics source is, for the evidence. */
   public String metricsSource;
 
-  /**
-   * Whether the baseline is settled: read in full, or read {@code SoakRunner.BASELINE_READS} times
-   * with a part still missing, or not read at all (a rollback check, a source without history).
-   */
+  /** Whether the baseline was read (also when it found nothing). */
   public boolean baselineRead;
-
-  /** Times the baseline was read. */
-  public int baselineReads;
 
   public Instant baselineFrom;
 

@@ -62,9 +62,6 @@ public class SoakRunner {
   @Inject Clock clock;
   @Inject Tracer tracer;
 
-  /** Reads of a soak's baseline at most, one per round, while a part of it is missing. */
-  static final int BASELINE_READS = 5;
-
   /** At most this many passes over the due soaks per call: a bound, not a schedule. */
   static final int MAX_PASSES = 10;
 
@@ -233,21 +230,15 @@ public class SoakRunner {
     return progress.metricsDone ? SoakJudge.finish(progress, rules) : null;
   }
 
-  /**
-   * Reads the baseline, and again in later rounds (at most {@link #BASELINE_READS} times) while a
-   * Deployment's error rate or latency has none: one failed query (Prometheus briefly away) must
-   * not drop the baseline comparison for the whole soak.
-   */
-  static void readBaseline(
+  private void readBaseline(
       SoakSnapshot soak, SoakProgress progress, MetricsSource source, StageTarget target) {
     if (progress.baselineRead) {
       return;
     }
+    progress.baselineRead = true;
     if (soak.kind() != SoakKind.STAGE || !source.hasHistory()) {
-      progress.baselineRead = true;
       return;
     }
-    progress.baselineReads++;
     Instant to = soak.baselineEnd();
     Instant from = to.minus(soak.plan().verification().baselineWindow());
     progress.baselineFrom = from;
@@ -256,15 +247,6 @@ public class SoakRunner {
     baselines.forEach(
         (deployment, byKind) ->
             byKind.forEach((kind, value) -> progress.series(kind, deployment).baseline = value));
-    boolean complete = true;
-    for (String deployment : target.deployments()) {
-      for (MetricKind kind : MetricKind.values()) {
-        if (kind.hasBaseline() && progress.series(kind, deployment).baseline == null) {
-          complete = false;
-        }
-      }
-    }
-    progress.baselineRead = complete || progress.baselineReads >= BASELINE_READS;
   }
 
   private static void advance(SoakSnapshot soak, SoakProgress progress) {
