@@ -246,12 +246,10 @@ public class Deliverer {
       } catch (StoreUnavailableException e) {
         throw e;
       } catch (RuntimeException e) {
+        // Never the exception itself: a lower layer's message can repeat a token or a URL.
         LOG.errorf(
-            e,
-            "ROTOR-6016 %s %s failed in the notifier for channel %s",
-            head.event.type().eventName(),
-            head.event.id(),
-            channel.name());
+            "ROTOR-6016 %s %s failed in the notifier for channel %s: %s",
+            head.event.type().eventName(), head.event.id(), channel.name(), describe(e));
         head.failure =
             new Failure(
                 INTERNAL_ERROR,
@@ -462,6 +460,14 @@ public class Deliverer {
       attributes.put(Spans.ROTATION_ID, row.rotationId);
     }
     return attributes.build();
+  }
+
+  /** An exception for a log line: class, redacted message and where it was thrown. */
+  private String describe(Throwable e) {
+    StackTraceElement[] frames = e.getStackTrace();
+    return e.getClass().getName()
+        + (e.getMessage() == null ? "" : ": " + secrets.redact(e.getMessage()))
+        + (frames.length == 0 ? "" : " at " + frames[0]);
   }
 
   /** A duration for people: {@code 0.4 s}, {@code 61.2 s}. */

@@ -18,6 +18,12 @@ public final class SlackDeliveryException extends Exception {
     NETWORK(true, "network"),
     /** HTTP 429 or {@code ratelimited}: retried after {@code Retry-After}. */
     RATE_LIMITED(true, "rate-limited"),
+    /**
+     * The request cannot be made from the configured token or webhook URL (a token file with a line
+     * break, a URL the HTTP client refuses): retried with backoff, since the file can be fixed and
+     * is read again.
+     */
+    SETUP(true, "setup"),
     /** Slack answered {@code ok: false} with an error worth retrying ({@code internal_error}). */
     SLACK_ERROR(true, "slack-error"),
     /** Slack refused the message for good: bad token, unknown channel, invalid blocks, 4xx. */

@@ -122,6 +122,30 @@ class SlackTransportTest {
   }
 
   @Test
+  void aTokenOrUrlTheHttpClientRefusesIsARetryableSetupErrorThatDoesNotRepeatIt() {
+    String badToken = TOKEN + "\nsecond-line";
+    SlackDeliveryException e =
+        assertKind(
+            webApi(badToken),
+            channel("#security-ops", null),
+            Kind.SETUP,
+            "the HTTP client refuses the configured token or webhook URL"
+                + " (IllegalArgumentException)");
+    assertThat(e.kind().retryable()).isTrue();
+    assertThat(e.getMessage()).doesNotContain(TOKEN);
+
+    String badUrl = "https:/hooks.slack.example/services/T000/B000/SECRETXYZ";
+    SlackDeliveryException refused =
+        assertKind(
+            new WebhookTransport(http),
+            channel("#security-ops", badUrl),
+            Kind.SETUP,
+            "the HTTP client refuses the configured token or webhook URL"
+                + " (IllegalArgumentException)");
+    assertThat(refused.getMessage()).doesNotContain("SECRETXYZ");
+  }
+
+  @Test
   void postsToAWebhookAndMapsItsTextErrors() throws Exception {
     String url = slack.createWebhook("#security-ops");
     WebhookTransport webhook = new WebhookTransport(http);
