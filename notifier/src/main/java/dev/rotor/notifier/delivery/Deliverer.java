@@ -121,6 +121,9 @@ public class Deliverer {
     /** What Slack answered when it took the message: from then on only recording is retried. */
     Posted posted;
 
+    /** Failed tries at recording the message since Slack took it. */
+    int recordingFailures;
+
     Optional<String> threadTs = Optional.empty();
     Instant due;
     Duration wait;
@@ -250,6 +253,11 @@ public class Deliverer {
         LOG.errorf(
             "ROTOR-6016 %s %s failed in the notifier for channel %s: %s",
             head.event.type().eventName(), head.event.id(), channel.name(), describe(e));
+        if (head.posted != null) {
+          // Slack has the message: giving it up would lose the record and post it again later.
+          retryRecording(channel, head, "the notifier failed: " + e.getClass().getSimpleName());
+          return;
+        }
         head.failure =
             new Failure(
                 INTERNAL_ERROR,
@@ -315,6 +323,8 @@ public class Deliverer {
             head.threadTs.isPresent()
                 && event.type().severity().compareTo(settings.broadcastSeverity()) >= 0;
         head.posted = transport.post(channel, message, head.threadTs, broadcast);
+        // Slack answered: the channel's failure streak ends here, whatever the recording does.
+        state.answered();
       }
       store.recordDelivery(head.seq, event, slackChannel, head.posted, head.threadTs, attempt);
       state.answered();
@@ -358,6 +368,11 @@ public class Deliverer {
       detail = e.detail();
       retryAfter = e.kind() == Kind.RATE_LIMITED ? e.retryAfter() : Optional.empty();
     } catch (StoreUnavailableException e) {
+      if (head.posted != null) {
+        // Slack took the message: it is never given up; only recording it is retried.
+        retryRecording(channel, head, "database: " + e.getMessage());
+        return;
+      }
       cause = "database";
       detail = "database: " + e.getMessage();
     }
@@ -414,6 +429,27 @@ public class Deliverer {
       LOG.debugf(
           "could not note attempt %d on queue row %d: %s", attempt, head.seq, e.getMessage());
     }
+  }
+
+  /**
+   * Schedules another try at recording a message Slack took: with the channel's backoff, however
+   * many tries it takes, since giving it up would lose its record (and its thread) and a re-queue
+   * would post it twice.
+   */
+  private void retryRecording(ChannelSettings channel, Head head, String detail) {
+    head.recordingFailures++;
+    Duration wait = retry.waitAfter(head.recordingFailures, Optional.empty());
+    metrics.retry(channel.name(), "database");
+    LOG.warnf(
+        "ROTOR-6004 %s %s to channel %s: Slack took the message, recording it failed (%s); it is"
+            + " never given up, recording is tried again in %s",
+        head.event.type().eventName(),
+        head.event.id(),
+        channel.name(),
+        secrets.redact(detail),
+        seconds(wait));
+    head.wait = wait;
+    head.due = clock.instant().plus(wait);
   }
 
   /**
