@@ -55,6 +55,8 @@ final class ChannelLoop implements Runnable {
   private final Deliverer.ChannelState state = new Deliverer.ChannelState();
 
   private volatile boolean stopping;
+  private volatile boolean running;
+  private volatile Instant lastTurn;
   private volatile DeliveryQueue.Backlog backlog = DeliveryQueue.Backlog.EMPTY;
   private Connection lock;
   private PGConnection listener;
@@ -90,6 +92,15 @@ final class ChannelLoop implements Runnable {
     return backlog;
   }
 
+  /**
+   * Whether the loop is alive: its thread runs and it went round within {@code limit} (a turn
+   * includes at most one attempt, or one wait of the backoff or of {@code poll-interval}).
+   */
+  boolean alive(Duration limit) {
+    Instant turn = lastTurn;
+    return running && turn != null && Duration.between(turn, clock.instant()).compareTo(limit) <= 0;
+  }
+
   /** A row was queued for the channel in this process. */
   void wake() {
     wake.release();
@@ -104,8 +115,11 @@ final class ChannelLoop implements Runnable {
   @Override
   public void run() {
     int troubles = 0;
+    running = true;
+    lastTurn = clock.instant();
     try {
       while (!stopping) {
+        lastTurn = clock.instant();
         try {
           refreshBacklog();
           if (!holdsLock()) {
@@ -132,17 +146,25 @@ final class ChannelLoop implements Runnable {
             head = null;
           }
           troubles = 0;
-        } catch (RuntimeException | SQLException e) {
+        } catch (InterruptedException e) {
+          throw e;
+        } catch (Throwable e) {
+          // Anything, an Error too: a loop that ended here would leave its channel undelivered
+          // while everything else looks fine.
           troubles++;
           // Keep the lock while its session lives: the head (and a post Slack took) stays ours.
           if (!sessionAlive()) {
             releaseLock();
           }
           Duration wait = retry.waitAfter(troubles, Optional.empty());
-          LOG.warnf(
+          LOG.logf(
+              e instanceof Exception ? Logger.Level.WARN : Logger.Level.ERROR,
               "ROTOR-6019 channel %s: the delivery loop cannot go on (%s); it tries again in %s,"
                   + " the queue stays as it is",
-              channel.name(), describe(e), Deliverer.seconds(wait));
+              channel.name(),
+              describe(e),
+              Deliverer.seconds(wait));
+          metrics.loopTrouble(channel.name());
           pauser.pause(wait);
         }
       }
@@ -156,8 +178,12 @@ final class ChannelLoop implements Runnable {
             channel.name());
       }
     } finally {
-      drop("shutdown");
-      releaseLock();
+      running = false;
+      try {
+        drop("shutdown");
+      } finally {
+        releaseLock();
+      }
     }
   }
 
@@ -290,7 +316,7 @@ final class ChannelLoop implements Runnable {
   }
 
   /** An exception's class and its root cause's class: no SQL, no values. */
-  private static String describe(Exception e) {
+  private static String describe(Throwable e) {
     if (e instanceof StoreUnavailableException) {
       return "database: " + e.getMessage();
     }

@@ -30,6 +30,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
 import org.jboss.logging.Logger;
 
@@ -64,6 +66,9 @@ public class Deliverer {
 
   /** Dead-letter reason code: the notifier failed on an event for a reason of its own (a bug). */
   public static final String INTERNAL_ERROR = "INTERNAL_ERROR";
+
+  /** Dead-letter reason code: the queue row cannot be read back (its stored headers, say). */
+  public static final String UNREADABLE_ROW = "UNREADABLE_ROW";
 
   private static final AttributeKey<String> CHANNEL =
       AttributeKey.stringKey("rotor.notifier.channel");
@@ -191,20 +196,32 @@ public class Deliverer {
 
   /** Takes up the queue row {@code row} of {@code channel}: its record, event and span. */
   Head open(QueuedMessage row, ChannelSettings channel, ChannelState state) {
-    ConsumerRecord<String, byte[]> record =
-        new ConsumerRecord<>(
-            row.recordTopic,
-            row.recordPartition,
-            row.recordOffset,
-            row.recordTimestamp,
-            TimestampType.CREATE_TIME,
-            -1,
-            -1,
-            row.recordKey,
-            row.recordValue,
-            RecordHeadersJson.read(row.recordHeaders),
-            Optional.empty());
-    TraceContext.Stored parent = TraceContext.of(row.traceparent, row.tracestate);
+    Headers headers;
+    TraceContext.Stored parent;
+    try {
+      headers = RecordHeadersJson.read(row.recordHeaders);
+      parent = TraceContext.of(row.traceparent, row.tracestate);
+    } catch (RuntimeException e) {
+      // Retrying cannot help, and the row would hold the channel for ever: it is given up, and
+      // dead-lettered with the record's key and value (its headers are what cannot be read).
+      String reason =
+          "channel "
+              + channel.name()
+              + ": queue row "
+              + row.seq
+              + " cannot be read back: "
+              + e.getClass().getSimpleName()
+              + (e.getMessage() == null ? "" : " " + secrets.redact(e.getMessage()));
+      LOG.errorf(
+          "ROTOR-6023 %s %s: %s; it goes to the dead-letter topic, the channel goes on with its"
+              + " next message",
+          row.eventType, row.eventId, reason);
+      RecordHeaders known = new RecordHeaders();
+      known.add("ce_id", row.eventId.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return new Head(
+          row, record(row, known), null, Span.getInvalid(), new Failure(UNREADABLE_ROW, reason));
+    }
+    ConsumerRecord<String, byte[]> record = record(row, headers);
     EventEnvelope event = null;
     Failure failure = null;
     try {
@@ -225,6 +242,21 @@ public class Deliverer {
       state.failures = row.attempts;
     }
     return new Head(row, record, event, span, failure);
+  }
+
+  private static ConsumerRecord<String, byte[]> record(QueuedMessage row, Headers headers) {
+    return new ConsumerRecord<>(
+        row.recordTopic,
+        row.recordPartition,
+        row.recordOffset,
+        row.recordTimestamp,
+        TimestampType.CREATE_TIME,
+        -1,
+        -1,
+        row.recordKey,
+        row.recordValue,
+        headers,
+        Optional.empty());
   }
 
   /** Ends the span of a head that is left unfinished (shutdown, or another replica took it). */
