@@ -121,6 +121,7 @@ public record NotifierSettings(
                 + other
                 + "; give one channel every rule it needs");
       }
+      checkLockKeys(settings, channels, problems);
       channels.add(settings);
     }
     if (channels.isEmpty() && problems.isEmpty()) {
@@ -307,6 +308,28 @@ public record NotifierSettings(
       problems.add(inlineKey + ": is required " + when + " (or set " + fileKey + ")");
     }
     return Optional.empty();
+  }
+
+  /**
+   * Refuses a channel whose advisory-lock key is another channel's: they would share one lock, and
+   * the loop of one would never deliver while the other's held it.
+   */
+  static void checkLockKeys(
+      ChannelSettings channel, List<ChannelSettings> before, List<String> problems) {
+    for (ChannelSettings other : before) {
+      if (!other.slackChannel().equals(channel.slackChannel())
+          && other.lockKey() == channel.lockKey()) {
+        problems.add(
+            key(channel.name(), "slack-channel")
+                + ": "
+                + channel.slackChannel()
+                + " has the same lock key as "
+                + other.slackChannel()
+                + " (channel "
+                + other.name()
+                + "); one of them needs another name or its id (C0…)");
+      }
+    }
   }
 
   private static void checkToken(SecretValue token, List<String> problems) {

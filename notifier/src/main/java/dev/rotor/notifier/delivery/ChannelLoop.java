@@ -36,7 +36,11 @@ import org.postgresql.PGNotification;
 final class ChannelLoop implements Runnable {
   private static final Logger LOG = Logger.getLogger(ChannelLoop.class);
 
-  /** The first key of the advisory locks of the notifier's channels ("rotn"). */
+  /**
+   * The first key of the advisory locks of the notifier's channels ("rotn"); the second is {@link
+   * ChannelSettings#lockKey()}. The two-key form is the only advisory lock the notifier takes;
+   * Flyway's migration lock uses the one-key (bigint) form, which PostgreSQL keeps apart.
+   */
   static final int LOCK_CLASS = 0x726f746e;
 
   /** How long an idle loop sleeps between two looks for notifications. */
@@ -257,7 +261,7 @@ final class ChannelLoop implements Runnable {
       try (PreparedStatement statement =
           connection.prepareStatement("select pg_try_advisory_lock(?, ?)")) {
         statement.setInt(1, LOCK_CLASS);
-        statement.setInt(2, channel.slackChannel().hashCode());
+        statement.setInt(2, channel.lockKey());
         try (ResultSet result = statement.executeQuery()) {
           taken = result.next() && result.getBoolean(1);
         }
