@@ -411,7 +411,16 @@ public class Deliverer {
     Instant now = clock.instant();
     state.failed(started);
     metrics.holding(channel.name(), state.failingSince);
-    Optional<String> giveUp = giveUpReason(head, state, attempt, now);
+    boolean channelWide = cause.equals(Kind.AUTH.tag());
+    if (channelWide) {
+      LOG.errorf(
+          "ROTOR-6024 channel %s: Slack refuses the notifier itself (%s), not this message; the"
+              + " channel is held and retried until the token or proxy is fixed (failing since %s)",
+          channel.name(), secrets.redact(detail), state.failingSince);
+    }
+    // A channel-wide refusal is never charged to the message: nothing is given up for it.
+    Optional<String> giveUp =
+        channelWide ? Optional.empty() : giveUpReason(head, state, attempt, now);
     if (giveUp.isPresent()) {
       metrics.message(channel.name(), "undeliverable");
       String reason =

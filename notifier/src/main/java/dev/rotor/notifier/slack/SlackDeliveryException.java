@@ -24,9 +24,15 @@ public final class SlackDeliveryException extends Exception {
      * is read again.
      */
     SETUP(true, "setup"),
+    /**
+     * The token or the way to Slack is refused for every message of the channel, not this one
+     * ({@code invalid_auth}, {@code token_revoked}, HTTP 401, 403, proxy 407): the channel is held
+     * and retried with backoff, never given up, until the token or proxy is fixed.
+     */
+    AUTH(true, "auth"),
     /** Slack answered {@code ok: false} with an error worth retrying ({@code internal_error}). */
     SLACK_ERROR(true, "slack-error"),
-    /** Slack refused the message for good: bad token, unknown channel, invalid blocks, 4xx. */
+    /** Slack refused the message for good: unknown channel, invalid blocks, other 4xx. */
     REJECTED(false, "rejected");
 
     private final boolean retryable;

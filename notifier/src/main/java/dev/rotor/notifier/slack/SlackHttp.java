@@ -89,6 +89,10 @@ public final class SlackHttp {
     if (status >= 500 || status == 408) {
       return new SlackDeliveryException(Kind.SERVER_ERROR, detail);
     }
+    if (status == 401 || status == 403 || status == 407) {
+      // The token, the webhook's authorisation or the proxy: every message would get the same.
+      return new SlackDeliveryException(Kind.AUTH, detail);
+    }
     return new SlackDeliveryException(Kind.REJECTED, detail);
   }
 

@@ -61,17 +61,21 @@ class SecretsStayOutOfLogsTest {
   void neverWritesTheBotTokenToLogsDeadLettersOrTheDatabase() throws SQLException {
     String rotation = TestEvents.newRotationId();
     EventEnvelope refused = TestEvents.of(EventType.ROTATION_REQUESTED, rotation);
+    EventEnvelope held = TestEvents.of(EventType.ROTATION_REQUESTED, rotation);
     EventEnvelope retried = TestEvents.of(EventType.KEY_GENERATED, rotation);
     EventEnvelope delivered = TestEvents.of(EventType.ROTATION_REQUESTED, rotation);
-    slack.answer(body -> body.toString().contains(refused.id()), 1, Answer.error("invalid_auth"));
+    slack.answer(body -> body.toString().contains(refused.id()), 1, Answer.error("invalid_blocks"));
+    slack.answer(body -> body.toString().contains(held.id()), 1, Answer.error("invalid_auth"));
     slack.answer(body -> body.toString().contains(retried.id()), 1, Answer.serverError(502));
 
     try (KafkaTestClient client = new KafkaTestClient()) {
       TestEvents.produce(client, refused);
+      TestEvents.produce(client, held);
       TestEvents.produce(client, retried);
       TestEvents.produce(client, delivered);
       await().atMost(TIMEOUT).until(() -> slack.messagesMentioning(delivered.id()).size() == 1);
       await().atMost(TIMEOUT).until(() -> slack.messagesMentioning(retried.id()).size() == 1);
+      await().atMost(TIMEOUT).until(() -> slack.messagesMentioning(held.id()).size() == 1);
       NotifierTestSetup.deadLetterOf(client, refused.id());
 
       String token = slack.token();
@@ -83,6 +87,8 @@ class SecretsStayOutOfLogsTest {
       assertThat(logs)
           .as("the log file holds the refusal and the retry, so this test can see them")
           .contains("ROTOR-6006")
+          .contains("invalid_blocks")
+          .contains("ROTOR-6024")
           .contains("invalid_auth")
           .contains("ROTOR-6004")
           .contains("ROTOR-6001");

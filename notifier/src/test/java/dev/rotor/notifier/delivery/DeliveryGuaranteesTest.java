@@ -245,6 +245,24 @@ class DeliveryGuaranteesTest {
   }
 
   @Test
+  void aRefusedTokenHoldsTheChannelAndRetriesBeyondMaxAttemptsInsteadOfDeadLettering() {
+    String rotation = TestEvents.newRotationId();
+    EventEnvelope event = TestEvents.of(EventType.ROTATION_REQUESTED, rotation);
+    // More refusals than max-attempts (15): a bad token for a while, then fixed.
+    slack.answer(body -> body.toString().contains(event.id()), 18, Answer.error("invalid_auth"));
+    double authRetriesBefore = counter("rotor.notifier.retries", "cause", "auth");
+
+    try (KafkaTestClient client = new KafkaTestClient()) {
+      TestEvents.produce(client, event);
+      await().atMost(TIMEOUT).until(() -> slack.messagesMentioning(event.id()).size() == 1);
+      assertThat(deadLettersOf(client, event.id())).isEmpty();
+    }
+    assertThat(slack.requestsMentioning(event.id())).hasSize(19);
+    assertThat(counter("rotor.notifier.retries", "cause", "auth") - authRetriesBefore)
+        .isEqualTo(18);
+  }
+
+  @Test
   void deadLettersAnEventAfterTheBoundedNumberOfAttemptsAndGoesOn() {
     String rotation = TestEvents.newRotationId();
     EventEnvelope doomed = TestEvents.of(EventType.ROTATION_REQUESTED, rotation);

@@ -80,8 +80,10 @@ class SlackTransportTest {
   }
 
   @Test
-  void treatsSlacksOwnErrorsAsFinalExceptThoseOfItsServers() {
-    assertKind(webApi("xoxb-wrong"), channel("#security-ops", null), Kind.REJECTED, "invalid_auth");
+  void treatsSlacksOwnErrorsAsFinalExceptThoseOfItsServersAndOfTheToken() {
+    assertKind(webApi("xoxb-wrong"), channel("#security-ops", null), Kind.AUTH, "invalid_auth");
+    slack.answer(body -> true, 1, new Answer(407, Map.of(), "proxy authentication required"));
+    assertKind(webApi(TOKEN), channel("#security-ops", null), Kind.AUTH, "HTTP 407");
     assertKind(webApi(TOKEN), channel("#nowhere", null), Kind.REJECTED, "channel_not_found");
     assertKind(webApi(TOKEN), channel("#no-bot", null), Kind.REJECTED, "not_in_channel");
     slack.answer(body -> true, 1, Answer.error("internal_error"));
