@@ -22,6 +22,11 @@ public class ApproveCommand extends DecisionCommand {
   String comment;
 
   @Override
+  void checkOptions() {
+    requireText("--comment", comment);
+  }
+
+  @Override
   String verb() {
     return "approve";
   }

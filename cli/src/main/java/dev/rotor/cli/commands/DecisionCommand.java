@@ -1,5 +1,6 @@
 package dev.rotor.cli.commands;
 
+import dev.rotor.cli.CliException;
 import dev.rotor.cli.CommonOptions;
 import dev.rotor.cli.ExitCodes;
 import dev.rotor.cli.Json;
@@ -42,8 +43,35 @@ abstract class DecisionCommand implements Callable<Integer> {
   /** What the command does, for messages: {@code approve}, {@code roll back}. */
   abstract String verb();
 
+  /** The longest --reason or --comment: the notifier quotes it in one Slack section (3000). */
+  static final int MAX_TEXT = 2000;
+
   /** Checks the options before anything is read from Kafka. */
   void checkOptions() {}
+
+  /**
+   * A usage error unless {@code text} (of option {@code option}) has at most {@link #MAX_TEXT}
+   * characters and no control characters other than line breaks and tabs.
+   */
+  static void requireText(String option, String text) {
+    if (text == null) {
+      return;
+    }
+    if (text.length() > MAX_TEXT) {
+      throw CliException.usage(
+          "ROTOR-7000",
+          option
+              + ": "
+              + text.length()
+              + " characters; at most "
+              + MAX_TEXT
+              + " (line breaks count); put the rest in the incident or change request and link it");
+    }
+    if (text.chars().anyMatch(c -> (c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)) {
+      throw CliException.usage(
+          "ROTOR-7000", option + ": control characters other than line breaks and tabs");
+    }
+  }
 
   /** The event to publish; {@code warn} takes lines for stderr. */
   abstract RotorEvent decision(RotationState state, String operator, PrintWriter warn);

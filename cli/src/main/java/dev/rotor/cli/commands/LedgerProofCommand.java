@@ -30,7 +30,9 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Prove that an event is in the ledger: fetches its inclusion proof and checks it here"
-          + " against the latest signed checkpoint. Exits 1 if it does not verify."
+          + " against the latest signed checkpoint. Exits 1 if it does not verify: not included,"
+          + " the checkpoint's signature not valid, the entry newer than the latest signed"
+          + " checkpoint (prove it again after the next one), or the proof is for another entry."
     })
 public class LedgerProofCommand implements Callable<Integer> {
 
@@ -92,7 +94,17 @@ public class LedgerProofCommand implements Callable<Integer> {
             ? latest.checkpoint().rootHash()
             : Base64.getDecoder().decode(proof.path("rootHash").asText());
     boolean included = MerkleProofs.verifyInclusion(index, size, leaf, path, root);
-    boolean ok = included && (!againstSigned || latest.signatureValid());
+    String provedEventId = proof.path("eventId").asText(null);
+    List<String> problems =
+        problems(
+            included,
+            againstSigned,
+            latest.signatureValid(),
+            which.eventId,
+            provedEventId,
+            which.leafIndex,
+            index);
+    boolean ok = problems.isEmpty();
     PrintWriter out = spec.commandLine().getOut();
     if (access.json()) {
       Map<String, Object> json = new LinkedHashMap<>();
@@ -103,6 +115,7 @@ public class LedgerProofCommand implements Callable<Integer> {
       json.put("againstSignedCheckpoint", againstSigned);
       json.put("signatureValid", latest.signatureValid());
       json.put("ok", ok);
+      json.put("problems", problems);
       out.println(Json.line(json));
     } else {
       out.println(
@@ -123,8 +136,44 @@ public class LedgerProofCommand implements Callable<Integer> {
               : "  against the ledger's current root (newer than the latest checkpoint, "
                   + latest.checkpoint().treeSize()
                   + " entries): prove it again after the next checkpoint");
+      for (String problem : problems) {
+        out.println("  NOT VERIFIED: " + problem);
+      }
     }
     out.flush();
     return ok ? ExitCodes.OK : ExitCodes.NEGATIVE;
+  }
+
+  /**
+   * Why a proof does not verify; none if it does. It verifies only if the entry is included in the
+   * tree of the latest signed checkpoint, the trusted key signed that checkpoint, and the entry is
+   * the one asked for: a root the ledger merely states proves nothing.
+   */
+  static List<String> problems(
+      boolean included,
+      boolean againstSigned,
+      boolean signatureValid,
+      String askedEventId,
+      String provedEventId,
+      Long askedLeafIndex,
+      long provedLeafIndex) {
+    List<String> problems = new ArrayList<>();
+    if (!included) {
+      problems.add("the inclusion path does not lead to the root");
+    }
+    if (!againstSigned) {
+      problems.add(
+          "the entry is newer than the latest signed checkpoint; the ledger's current root is not"
+              + " signed");
+    } else if (!signatureValid) {
+      problems.add("the checkpoint's signature is not valid for the trusted key");
+    }
+    if (askedEventId != null && !askedEventId.equals(provedEventId)) {
+      problems.add("the proof is for event " + provedEventId + ", not " + askedEventId);
+    }
+    if (askedLeafIndex != null && askedLeafIndex != provedLeafIndex) {
+      problems.add("the proof is for entry " + provedLeafIndex + ", not " + askedLeafIndex);
+    }
+    return problems;
   }
 }

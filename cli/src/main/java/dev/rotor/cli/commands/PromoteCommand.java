@@ -30,6 +30,11 @@ public class PromoteCommand extends DecisionCommand {
   String comment;
 
   @Override
+  void checkOptions() {
+    requireText("--comment", comment);
+  }
+
+  @Override
   String verb() {
     return "promote";
   }

@@ -23,6 +23,11 @@ public class RejectCommand extends DecisionCommand {
   String comment;
 
   @Override
+  void checkOptions() {
+    requireText("--comment", comment);
+  }
+
+  @Override
   String verb() {
     return "reject";
   }

@@ -22,6 +22,11 @@ public class RollbackCommand extends DecisionCommand {
   String reason;
 
   @Override
+  void checkOptions() {
+    requireText("--reason", reason);
+  }
+
+  @Override
   String verb() {
     return "roll back";
   }

@@ -130,24 +130,43 @@ public class StatusCommand implements Callable<Integer> {
     return rows;
   }
 
+  /** The most pages of the ledger's records {@code --in-flight} reads looking for rotations. */
+  static final int MAX_PAGES = 50;
+
+  /**
+   * Newest first from the ledger. With {@code --in-flight} the ledger's newest {@code limit}
+   * records may all have ended while older rotations are still in flight (the filter is applied
+   * here): pages are read on until {@code limit} rotations in flight are found or the log ends.
+   */
   private List<Row> fromLedger(LedgerClient client) {
-    Map<String, String> query = new LinkedHashMap<>();
-    query.put("target", target);
-    query.put("limit", String.valueOf(limit));
-    JsonNode records = client.get("ledger/rotations", query);
     List<Row> rows = new ArrayList<>();
-    for (JsonNode record : records) {
-      String status = text(record, "status");
-      rows.add(
-          new Row(
-              text(record, "rotationId"),
-              text(record, "targetId"),
-              status == null ? "-" : status.toLowerCase(java.util.Locale.ROOT).replace('_', ' '),
-              record.hasNonNull("endedAt"),
-              text(record, "requestedBy"),
-              instant(record, "requestedAt"),
-              instant(record, "updatedAt"),
-              text(record, "keyId")));
+    int offset = 0;
+    for (int page = 0; page < (inFlight ? MAX_PAGES : 1); page++) {
+      Map<String, String> query = new LinkedHashMap<>();
+      query.put("target", target);
+      query.put("limit", String.valueOf(limit));
+      if (offset > 0) {
+        query.put("offset", String.valueOf(offset));
+      }
+      JsonNode records = client.get("ledger/rotations", query);
+      for (JsonNode record : records) {
+        String status = text(record, "status");
+        rows.add(
+            new Row(
+                text(record, "rotationId"),
+                text(record, "targetId"),
+                status == null ? "-" : status.toLowerCase(java.util.Locale.ROOT).replace('_', ' '),
+                record.hasNonNull("endedAt"),
+                text(record, "requestedBy"),
+                instant(record, "requestedAt"),
+                instant(record, "updatedAt"),
+                text(record, "keyId")));
+      }
+      offset += records.size();
+      // An empty page is the end (a short one may be the ledger's page-size cap).
+      if (records.isEmpty() || rows.stream().filter(row -> !row.ended()).count() >= limit) {
+        break;
+      }
     }
     return rows;
   }

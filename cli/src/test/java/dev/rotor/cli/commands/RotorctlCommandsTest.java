@@ -307,6 +307,37 @@ class RotorctlCommandsTest {
   }
 
   @Test
+  void aDecisionsReasonOrCommentLongerThanTheNotifierCanQuoteIsAUsageError() {
+    String incident = "latency up on aether-production\n".repeat(100);
+    assertUsageError(
+        Rotorctl.run("rollback", "0123456789ab", "--operator", "dave", "--reason", incident),
+        "rotorctl: ROTOR-7000 --reason: 3200 characters; at most 2000 (line breaks count); put the"
+            + " rest in the incident or change request and link it");
+    for (String command : List.of("approve", "reject")) {
+      assertUsageError(
+          Rotorctl.run(command, "0123456789ab", "--operator", "bob", "--comment", "x".repeat(2001)),
+          "rotorctl: ROTOR-7000 --comment: 2001 characters; at most 2000 (line breaks count); put"
+              + " the rest in the incident or change request and link it");
+    }
+    assertUsageError(
+        Rotorctl.run(
+            "promote", "0123456789ab", "--force", "--operator", "bob", "--comment", "ok\u001b[2J"),
+        "rotorctl: ROTOR-7000 --comment: control characters other than line breaks and tabs");
+  }
+
+  @Test
+  void aRollbackReasonOfSeveralLinesIsSentAsItIs() {
+    String rotationId = proposedRotation();
+
+    Rotorctl.Result result =
+        kafka("rollback", rotationId, "--operator", "dave", "--reason", "latency up\n\tsee INC-1");
+
+    assertThat(result.exitCode()).isZero();
+    assertThat(only(rotationId, RotationRollbackRequested.class).reason())
+        .isEqualTo("latency up\n\tsee INC-1");
+  }
+
+  @Test
   void aKafkaThatDoesNotAnswerIsOneLineThatSaysWhereAndHowToFixIt() {
     Rotorctl.Result result =
         Rotorctl.run("status", "--bootstrap-servers", "127.0.0.1:1", "--timeout", "PT2S");

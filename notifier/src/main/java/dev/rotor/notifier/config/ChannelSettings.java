@@ -2,6 +2,10 @@ package dev.rotor.notifier.config;
 
 import dev.rotor.common.event.EventType;
 import dev.rotor.common.event.Severity;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -36,6 +40,28 @@ public record ChannelSettings(
   /** Whether the events of {@code targetId} (null: events without a target) are sent here. */
   public boolean takesTarget(String targetId) {
     return targets.stream().anyMatch(pattern -> pattern.matches(targetId));
+  }
+
+  /**
+   * The second key of the channel's advisory lock (the first is the notifier's lock class): the
+   * first 4 bytes of the SHA-256 of {@link #slackChannel()}. Not {@code String.hashCode()}, whose
+   * collisions are easy to hit ({@code #Aa} and {@code #BB}); the settings also refuse two channels
+   * whose keys are equal, so two channels never share a lock.
+   */
+  public int lockKey() {
+    return lockKey(slackChannel);
+  }
+
+  /** The lock key of the Slack channel {@code slackChannel}; see {@link #lockKey()}. */
+  public static int lockKey(String slackChannel) {
+    try {
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256")
+              .digest(slackChannel.getBytes(StandardCharsets.UTF_8));
+      return ByteBuffer.wrap(digest, 0, 4).getInt();
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
   }
 
   @Override

@@ -81,6 +81,7 @@ public record NotifierSettings(
             PREFIX + "slack.token-file",
             mode == Mode.WEB_API,
             "in web-api mode",
+            NotifierSettings::tokenProblem,
             problems);
     token.ifPresent(t -> checkToken(t, problems));
     positive(slack.connectTimeout(), PREFIX + "slack.connect-timeout", problems);
@@ -120,6 +121,7 @@ public record NotifierSettings(
                 + other
                 + "; give one channel every rule it needs");
       }
+      checkLockKeys(settings, channels, problems);
       channels.add(settings);
     }
     if (channels.isEmpty() && problems.isEmpty()) {
@@ -244,6 +246,7 @@ public record NotifierSettings(
             key(name, "webhook-url-file"),
             mode == Mode.WEBHOOK,
             "in webhook mode",
+            NotifierSettings::secretUrlProblem,
             problems);
     webhook.ifPresent(url -> checkSecretUrl(url, problems));
     if (problems.size() > before) {
@@ -283,6 +286,7 @@ public record NotifierSettings(
       String fileKey,
       boolean required,
       String when,
+      java.util.function.Function<String, String> check,
       List<String> problems) {
     Optional<String> value = inline.map(String::strip).filter(v -> !v.isEmpty());
     if (value.isPresent() && file.isPresent()) {
@@ -294,7 +298,7 @@ public record NotifierSettings(
     }
     if (file.isPresent()) {
       try {
-        return Optional.of(SecretValue.fromFile(fileKey, file.get()));
+        return Optional.of(SecretValue.fromFile(fileKey, file.get(), check));
       } catch (IllegalArgumentException e) {
         problems.add(e.getMessage());
         return Optional.empty();
@@ -306,26 +310,60 @@ public record NotifierSettings(
     return Optional.empty();
   }
 
-  private static void checkToken(SecretValue token, List<String> problems) {
-    String value = token.value();
-    if (value.chars().anyMatch(c -> c <= ' ' || c > '~')) {
-      problems.add(token.key() + ": holds spaces or control characters; expected xoxb-...");
+  /**
+   * Refuses a channel whose advisory-lock key is another channel's: they would share one lock, and
+   * the loop of one would never deliver while the other's held it.
+   */
+  static void checkLockKeys(
+      ChannelSettings channel, List<ChannelSettings> before, List<String> problems) {
+    for (ChannelSettings other : before) {
+      if (!other.slackChannel().equals(channel.slackChannel())
+          && other.lockKey() == channel.lockKey()) {
+        problems.add(
+            key(channel.name(), "slack-channel")
+                + ": "
+                + channel.slackChannel()
+                + " has the same lock key as "
+                + other.slackChannel()
+                + " (channel "
+                + other.name()
+                + "); one of them needs another name or its id (C0…)");
+      }
     }
   }
 
+  private static void checkToken(SecretValue token, List<String> problems) {
+    String problem = tokenProblem(token.value());
+    if (problem != null) {
+      problems.add(token.key() + ": " + problem);
+    }
+  }
+
+  /** What is wrong with a bot token, without repeating it; {@code null} if nothing. */
+  static String tokenProblem(String value) {
+    return value.chars().anyMatch(c -> c <= ' ' || c > '~')
+        ? "holds spaces or control characters; expected xoxb-..."
+        : null;
+  }
+
   private static void checkSecretUrl(SecretValue url, List<String> problems) {
-    String key = url.key();
-    String value = url.value();
+    String problem = secretUrlProblem(url.value());
+    if (problem != null) {
+      problems.add(url.key() + ": " + problem);
+    }
+  }
+
+  /**
+   * What is wrong with a secret URL (a webhook's), without repeating it; {@code null} if nothing.
+   */
+  static String secretUrlProblem(String value) {
     URI uri;
     try {
       uri = new URI(value);
     } catch (URISyntaxException e) {
-      problems.add(key + ": is not a URL");
-      return;
+      return "is not a URL";
     }
-    if (!isAcceptable(uri)) {
-      problems.add(key + ": must be an absolute https URL (http only for localhost)");
-    }
+    return isAcceptable(uri) ? null : "must be an absolute https URL (http only for localhost)";
   }
 
   private static void checkUrl(String value, String key, List<String> problems, boolean https) {

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.Optional;
+import java.util.function.Function;
 import org.jboss.logging.Logger;
 
 /**
@@ -19,18 +20,20 @@ public final class SecretValue {
 
   private final String key;
   private final Path file;
+  private final Function<String, String> check;
   private volatile String value;
   private volatile FileTime readAt;
 
-  private SecretValue(String key, String value, Path file) {
+  private SecretValue(String key, String value, Path file, Function<String, String> check) {
     this.key = key;
     this.value = value;
     this.file = file;
+    this.check = check;
   }
 
   /** A secret given inline; {@code key} names it in messages. */
   public static SecretValue of(String key, String value) {
-    return new SecretValue(key, value.strip(), null);
+    return new SecretValue(key, value.strip(), null, v -> null);
   }
 
   /**
@@ -40,12 +43,26 @@ public final class SecretValue {
    *     empty
    */
   public static SecretValue fromFile(String key, Path file) {
-    SecretValue secret = new SecretValue(key, null, file);
+    return fromFile(key, file, v -> null);
+  }
+
+  /**
+   * A secret read from {@code file} now and again whenever the file changes; {@code check} says
+   * what is wrong with a value (never repeating it), or {@code null}. A changed file whose value
+   * fails the check is refused with an error that names the file, and the last good value stays.
+   *
+   * @throws IllegalArgumentException naming {@code key} and the file when it cannot be read, is
+   *     empty, or fails the check
+   */
+  public static SecretValue fromFile(String key, Path file, Function<String, String> check) {
+    SecretValue secret = new SecretValue(key, null, file, check);
     try {
       secret.reload();
     } catch (UncheckedIOException e) {
       throw new IllegalArgumentException(
           key + ": cannot read " + file + " (" + e.getCause().getClass().getSimpleName() + ")");
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(key + ": " + file + " " + e.getMessage());
     }
     if (secret.value.isEmpty()) {
       throw new IllegalArgumentException(key + ": " + file + " is empty");
@@ -64,6 +81,11 @@ public final class SecretValue {
         LOG.warnf(
             "ROTOR-6013 %s: cannot re-read %s (%s); keeping the value read before",
             key, file, e.getClass().getSimpleName());
+      } catch (IllegalArgumentException e) {
+        LOG.errorf(
+            "ROTOR-6013 %s: %s changed and %s; keeping the value read before until the file is"
+                + " fixed",
+            key, file, e.getMessage());
       }
     }
     return value;
@@ -79,13 +101,23 @@ public final class SecretValue {
     return Optional.ofNullable(file);
   }
 
-  /** Reads the file; whether the value changed. An empty file (being replaced) is read later. */
+  /**
+   * Reads the file; whether the value changed. An empty file (being replaced) is read later.
+   *
+   * @throws IllegalArgumentException with what is wrong when the value fails the check
+   */
   private boolean reload() {
     try {
       FileTime modified = Files.getLastModifiedTime(file);
       String text = Files.readString(file, StandardCharsets.UTF_8).strip();
       if (text.isEmpty() && value != null) {
         return false;
+      }
+      String problem = text.isEmpty() ? null : check.apply(text);
+      if (problem != null) {
+        // Not read again until the file changes again.
+        readAt = modified;
+        throw new IllegalArgumentException(problem);
       }
       boolean changed = value != null && !text.equals(value);
       value = text;

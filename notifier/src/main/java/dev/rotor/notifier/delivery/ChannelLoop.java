@@ -36,7 +36,11 @@ import org.postgresql.PGNotification;
 final class ChannelLoop implements Runnable {
   private static final Logger LOG = Logger.getLogger(ChannelLoop.class);
 
-  /** The first key of the advisory locks of the notifier's channels ("rotn"). */
+  /**
+   * The first key of the advisory locks of the notifier's channels ("rotn"); the second is {@link
+   * ChannelSettings#lockKey()}. The two-key form is the only advisory lock the notifier takes;
+   * Flyway's migration lock uses the one-key (bigint) form, which PostgreSQL keeps apart.
+   */
   static final int LOCK_CLASS = 0x726f746e;
 
   /** How long an idle loop sleeps between two looks for notifications. */
@@ -55,6 +59,8 @@ final class ChannelLoop implements Runnable {
   private final Deliverer.ChannelState state = new Deliverer.ChannelState();
 
   private volatile boolean stopping;
+  private volatile boolean running;
+  private volatile Instant lastTurn;
   private volatile DeliveryQueue.Backlog backlog = DeliveryQueue.Backlog.EMPTY;
   private Connection lock;
   private PGConnection listener;
@@ -90,6 +96,15 @@ final class ChannelLoop implements Runnable {
     return backlog;
   }
 
+  /**
+   * Whether the loop is alive: its thread runs and it went round within {@code limit} (a turn
+   * includes at most one attempt, or one wait of the backoff or of {@code poll-interval}).
+   */
+  boolean alive(Duration limit) {
+    Instant turn = lastTurn;
+    return running && turn != null && Duration.between(turn, clock.instant()).compareTo(limit) <= 0;
+  }
+
   /** A row was queued for the channel in this process. */
   void wake() {
     wake.release();
@@ -104,8 +119,11 @@ final class ChannelLoop implements Runnable {
   @Override
   public void run() {
     int troubles = 0;
+    running = true;
+    lastTurn = clock.instant();
     try {
       while (!stopping) {
+        lastTurn = clock.instant();
         try {
           refreshBacklog();
           if (!holdsLock()) {
@@ -132,17 +150,25 @@ final class ChannelLoop implements Runnable {
             head = null;
           }
           troubles = 0;
-        } catch (RuntimeException | SQLException e) {
+        } catch (InterruptedException e) {
+          throw e;
+        } catch (Throwable e) {
+          // Anything, an Error too: a loop that ended here would leave its channel undelivered
+          // while everything else looks fine.
           troubles++;
           // Keep the lock while its session lives: the head (and a post Slack took) stays ours.
           if (!sessionAlive()) {
             releaseLock();
           }
           Duration wait = retry.waitAfter(troubles, Optional.empty());
-          LOG.warnf(
+          LOG.logf(
+              e instanceof Exception ? Logger.Level.WARN : Logger.Level.ERROR,
               "ROTOR-6019 channel %s: the delivery loop cannot go on (%s); it tries again in %s,"
                   + " the queue stays as it is",
-              channel.name(), describe(e), Deliverer.seconds(wait));
+              channel.name(),
+              describe(e),
+              Deliverer.seconds(wait));
+          metrics.loopTrouble(channel.name());
           pauser.pause(wait);
         }
       }
@@ -156,8 +182,12 @@ final class ChannelLoop implements Runnable {
             channel.name());
       }
     } finally {
-      drop("shutdown");
-      releaseLock();
+      running = false;
+      try {
+        drop("shutdown");
+      } finally {
+        releaseLock();
+      }
     }
   }
 
@@ -231,7 +261,7 @@ final class ChannelLoop implements Runnable {
       try (PreparedStatement statement =
           connection.prepareStatement("select pg_try_advisory_lock(?, ?)")) {
         statement.setInt(1, LOCK_CLASS);
-        statement.setInt(2, channel.slackChannel().hashCode());
+        statement.setInt(2, channel.lockKey());
         try (ResultSet result = statement.executeQuery()) {
           taken = result.next() && result.getBoolean(1);
         }
@@ -290,7 +320,7 @@ final class ChannelLoop implements Runnable {
   }
 
   /** An exception's class and its root cause's class: no SQL, no values. */
-  private static String describe(Exception e) {
+  private static String describe(Throwable e) {
     if (e instanceof StoreUnavailableException) {
       return "database: " + e.getMessage();
     }

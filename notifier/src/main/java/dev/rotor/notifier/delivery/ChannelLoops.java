@@ -2,6 +2,7 @@ package dev.rotor.notifier.delivery;
 
 import dev.rotor.notifier.config.ChannelSettings;
 import dev.rotor.notifier.config.NotifierSettings;
+import dev.rotor.notifier.config.RetrySettings;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -9,6 +10,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,6 +39,7 @@ public class ChannelLoops {
       ChannelLoop loop = newLoop(channel);
       loops.put(channel.name(), loop);
       metrics.queue(channel.name(), loop::backlog);
+      metrics.loopUp(channel.name(), () -> loop.alive(turnLimit()));
       start(loop, "rotor-notifier-" + channel.name());
     }
   }
@@ -50,6 +53,37 @@ public class ChannelLoops {
     extra.add(loop);
     start(loop, "rotor-notifier-" + name + "-" + extra.size());
     return loop::stop;
+  }
+
+  /**
+   * The channels whose loop is not alive: its thread ended, or it has not gone round for longer
+   * than a turn can take ({@link #turnLimit()}).
+   */
+  public List<String> deadLoops() {
+    Duration limit = turnLimit();
+    return loops.entrySet().stream()
+        .filter(e -> !e.getValue().alive(limit))
+        .map(Map.Entry::getKey)
+        .toList();
+  }
+
+  /**
+   * The longest one turn of a loop can take, with a minute to spare: the longest wait (backoff,
+   * Retry-After, poll-interval) and the longest attempt.
+   */
+  Duration turnLimit() {
+    RetrySettings retry = settings.retry();
+    Duration longestWait = retry.maxBackoff();
+    if (retry.maxRetryAfter().compareTo(longestWait) > 0) {
+      longestWait = retry.maxRetryAfter();
+    }
+    if (settings.pollInterval().compareTo(longestWait) > 0) {
+      longestWait = settings.pollInterval();
+    }
+    return longestWait
+        .plus(settings.connectTimeout())
+        .plus(settings.requestTimeout())
+        .plus(Duration.ofMinutes(1));
   }
 
   /** Wakes the loops of {@code channels}: rows were queued for them. */

@@ -30,6 +30,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
 import org.jboss.logging.Logger;
 
@@ -64,6 +66,9 @@ public class Deliverer {
 
   /** Dead-letter reason code: the notifier failed on an event for a reason of its own (a bug). */
   public static final String INTERNAL_ERROR = "INTERNAL_ERROR";
+
+  /** Dead-letter reason code: the queue row cannot be read back (its stored headers, say). */
+  public static final String UNREADABLE_ROW = "UNREADABLE_ROW";
 
   private static final AttributeKey<String> CHANNEL =
       AttributeKey.stringKey("rotor.notifier.channel");
@@ -120,6 +125,9 @@ public class Deliverer {
 
     /** What Slack answered when it took the message: from then on only recording is retried. */
     Posted posted;
+
+    /** Failed tries at recording the message since Slack took it. */
+    int recordingFailures;
 
     Optional<String> threadTs = Optional.empty();
     Instant due;
@@ -188,20 +196,32 @@ public class Deliverer {
 
   /** Takes up the queue row {@code row} of {@code channel}: its record, event and span. */
   Head open(QueuedMessage row, ChannelSettings channel, ChannelState state) {
-    ConsumerRecord<String, byte[]> record =
-        new ConsumerRecord<>(
-            row.recordTopic,
-            row.recordPartition,
-            row.recordOffset,
-            row.recordTimestamp,
-            TimestampType.CREATE_TIME,
-            -1,
-            -1,
-            row.recordKey,
-            row.recordValue,
-            RecordHeadersJson.read(row.recordHeaders),
-            Optional.empty());
-    TraceContext.Stored parent = TraceContext.of(row.traceparent, row.tracestate);
+    Headers headers;
+    TraceContext.Stored parent;
+    try {
+      headers = RecordHeadersJson.read(row.recordHeaders);
+      parent = TraceContext.of(row.traceparent, row.tracestate);
+    } catch (RuntimeException e) {
+      // Retrying cannot help, and the row would hold the channel for ever: it is given up, and
+      // dead-lettered with the record's key and value (its headers are what cannot be read).
+      String reason =
+          "channel "
+              + channel.name()
+              + ": queue row "
+              + row.seq
+              + " cannot be read back: "
+              + e.getClass().getSimpleName()
+              + (e.getMessage() == null ? "" : " " + secrets.redact(e.getMessage()));
+      LOG.errorf(
+          "ROTOR-6023 %s %s: %s; it goes to the dead-letter topic, the channel goes on with its"
+              + " next message",
+          row.eventType, row.eventId, reason);
+      RecordHeaders known = new RecordHeaders();
+      known.add("ce_id", row.eventId.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return new Head(
+          row, record(row, known), null, Span.getInvalid(), new Failure(UNREADABLE_ROW, reason));
+    }
+    ConsumerRecord<String, byte[]> record = record(row, headers);
     EventEnvelope event = null;
     Failure failure = null;
     try {
@@ -222,6 +242,21 @@ public class Deliverer {
       state.failures = row.attempts;
     }
     return new Head(row, record, event, span, failure);
+  }
+
+  private static ConsumerRecord<String, byte[]> record(QueuedMessage row, Headers headers) {
+    return new ConsumerRecord<>(
+        row.recordTopic,
+        row.recordPartition,
+        row.recordOffset,
+        row.recordTimestamp,
+        TimestampType.CREATE_TIME,
+        -1,
+        -1,
+        row.recordKey,
+        row.recordValue,
+        headers,
+        Optional.empty());
   }
 
   /** Ends the span of a head that is left unfinished (shutdown, or another replica took it). */
@@ -246,12 +281,15 @@ public class Deliverer {
       } catch (StoreUnavailableException e) {
         throw e;
       } catch (RuntimeException e) {
+        // Never the exception itself: a lower layer's message can repeat a token or a URL.
         LOG.errorf(
-            e,
-            "ROTOR-6016 %s %s failed in the notifier for channel %s",
-            head.event.type().eventName(),
-            head.event.id(),
-            channel.name());
+            "ROTOR-6016 %s %s failed in the notifier for channel %s: %s",
+            head.event.type().eventName(), head.event.id(), channel.name(), describe(e));
+        if (head.posted != null) {
+          // Slack has the message: giving it up would lose the record and post it again later.
+          retryRecording(channel, head, "the notifier failed: " + e.getClass().getSimpleName());
+          return;
+        }
         head.failure =
             new Failure(
                 INTERNAL_ERROR,
@@ -317,6 +355,8 @@ public class Deliverer {
             head.threadTs.isPresent()
                 && event.type().severity().compareTo(settings.broadcastSeverity()) >= 0;
         head.posted = transport.post(channel, message, head.threadTs, broadcast);
+        // Slack answered: the channel's failure streak ends here, whatever the recording does.
+        state.answered();
       }
       store.recordDelivery(head.seq, event, slackChannel, head.posted, head.threadTs, attempt);
       state.answered();
@@ -360,13 +400,27 @@ public class Deliverer {
       detail = e.detail();
       retryAfter = e.kind() == Kind.RATE_LIMITED ? e.retryAfter() : Optional.empty();
     } catch (StoreUnavailableException e) {
+      if (head.posted != null) {
+        // Slack took the message: it is never given up; only recording it is retried.
+        retryRecording(channel, head, "database: " + e.getMessage());
+        return;
+      }
       cause = "database";
       detail = "database: " + e.getMessage();
     }
     Instant now = clock.instant();
     state.failed(started);
     metrics.holding(channel.name(), state.failingSince);
-    Optional<String> giveUp = giveUpReason(head, state, attempt, now);
+    boolean channelWide = cause.equals(Kind.AUTH.tag());
+    if (channelWide) {
+      LOG.errorf(
+          "ROTOR-6024 channel %s: Slack refuses the notifier itself (%s), not this message; the"
+              + " channel is held and retried until the token or proxy is fixed (failing since %s)",
+          channel.name(), secrets.redact(detail), state.failingSince);
+    }
+    // A channel-wide refusal is never charged to the message: nothing is given up for it.
+    Optional<String> giveUp =
+        channelWide ? Optional.empty() : giveUpReason(head, state, attempt, now);
     if (giveUp.isPresent()) {
       metrics.message(channel.name(), "undeliverable");
       String reason =
@@ -419,6 +473,27 @@ public class Deliverer {
   }
 
   /**
+   * Schedules another try at recording a message Slack took: with the channel's backoff, however
+   * many tries it takes, since giving it up would lose its record (and its thread) and a re-queue
+   * would post it twice.
+   */
+  private void retryRecording(ChannelSettings channel, Head head, String detail) {
+    head.recordingFailures++;
+    Duration wait = retry.waitAfter(head.recordingFailures, Optional.empty());
+    metrics.retry(channel.name(), "database");
+    LOG.warnf(
+        "ROTOR-6004 %s %s to channel %s: Slack took the message, recording it failed (%s); it is"
+            + " never given up, recording is tried again in %s",
+        head.event.type().eventName(),
+        head.event.id(),
+        channel.name(),
+        secrets.redact(detail),
+        seconds(wait));
+    head.wait = wait;
+    head.due = clock.instant().plus(wait);
+  }
+
+  /**
    * Why the head is given up after a failed attempt, if it is: {@code max-attempts} attempts, or,
    * for a message that did not start the channel's failure streak, a wait longer than the retry
    * budget since it was queued or since the channel started failing, whichever is later.
@@ -462,6 +537,14 @@ public class Deliverer {
       attributes.put(Spans.ROTATION_ID, row.rotationId);
     }
     return attributes.build();
+  }
+
+  /** An exception for a log line: class, redacted message and where it was thrown. */
+  private String describe(Throwable e) {
+    StackTraceElement[] frames = e.getStackTrace();
+    return e.getClass().getName()
+        + (e.getMessage() == null ? "" : ": " + secrets.redact(e.getMessage()))
+        + (frames.length == 0 ? "" : " at " + frames[0]);
   }
 
   /** A duration for people: {@code 0.4 s}, {@code 61.2 s}. */

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -125,6 +126,23 @@ public class DeliveryMetrics {
   /** {@code channel} is not failing (Slack answered, or its queue is empty). */
   void released(String channel) {
     heldSince.remove(channel);
+  }
+
+  /** The delivery loop of {@code channel} met trouble (database, a bug) and waits to go on. */
+  void loopTrouble(String channel) {
+    Counter.builder("rotor.notifier.loop.troubles")
+        .description("Turns of a channel's delivery loop that failed (it waits and goes on)")
+        .tag("channel", channel)
+        .register(registry)
+        .increment();
+  }
+
+  /** Whether the delivery loop of {@code channel} is alive: 1 or 0. */
+  void loopUp(String channel, BooleanSupplier alive) {
+    Gauge.builder("rotor.notifier.loop.up", alive, a -> a.getAsBoolean() ? 1 : 0)
+        .description("1 while the channel's delivery loop runs and goes round; 0 if it stopped")
+        .tag("channel", channel)
+        .register(registry);
   }
 
   /** The gauges of one channel's queue, read from {@code backlog} (kept fresh by its loop). */

@@ -1,5 +1,6 @@
 package dev.rotor.notifier.message;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -149,7 +150,35 @@ public final class MessageComposer {
                     + content.stage.map(s -> " (" + s + ")").orElse("")
                     + content.reason.map(r -> " " + r).orElse(""),
                 TEXT_MAX);
+    withinLimits(blocks);
     return new SlackMessage(text, blocks, metadata(event), severity);
+  }
+
+  /**
+   * The last check, after every change: no text object over Slack's limit for its place (Slack
+   * refuses the whole message with {@code invalid_blocks} otherwise, and it would be given up).
+   */
+  static void withinLimits(ArrayNode blocks) {
+    for (JsonNode block : blocks) {
+      switch (block.path("type").asText()) {
+        case "header" -> cut(block.path("text"), HEADER_MAX);
+        case "section" -> {
+          cut(block.path("text"), SECTION_MAX);
+          block.path("fields").forEach(field -> cut(field, FIELD_MAX));
+        }
+        case "context" -> block.path("elements").forEach(element -> cut(element, TEXT_MAX));
+        default -> {}
+      }
+    }
+  }
+
+  private static void cut(JsonNode textObject, int max) {
+    if (textObject instanceof ObjectNode object && object.path("text").isTextual()) {
+      String text = object.path("text").asText();
+      if (text.length() > max) {
+        object.put("text", Mrkdwn.truncate(text, max));
+      }
+    }
   }
 
   private String mention(Severity severity) {

@@ -28,10 +28,13 @@ public final class Mrkdwn {
     return truncate(escape(text.replaceAll("\\s+", " ").strip()), max);
   }
 
-  /** Escaped text, quoted (each line starts with {@code >}), cut to {@code max} characters. */
+  /**
+   * Escaped text, quoted (each line starts with {@code >}), cut to {@code max} characters: the
+   * quote marks are added before the cut, so that many short lines cannot push it over.
+   */
   public static String quote(String text, int max) {
-    String escaped = truncate(escape(text.strip()), max - 40);
-    return "&gt; " + escaped.replace("\n", "\n&gt; ");
+    String quoted = "&gt; " + escape(text.strip()).replace("\n", "\n&gt; ");
+    return truncate(quoted, max);
   }
 
   /** An identifier in a code span; one with characters that could break out is escaped text. */
@@ -50,6 +53,11 @@ public final class Mrkdwn {
     int end = max - 1;
     if (Character.isHighSurrogate(text.charAt(end - 1))) {
       end--;
+    }
+    // Not in the middle of an entity (&amp; &lt; &gt;), which Slack would show half-written.
+    int amp = text.lastIndexOf('&', end - 1);
+    if (amp >= 0 && end - amp < 5 && text.indexOf(';', amp) >= end) {
+      end = amp;
     }
     return text.substring(0, end) + "…";
   }

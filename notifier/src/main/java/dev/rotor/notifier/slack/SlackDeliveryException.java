@@ -18,9 +18,21 @@ public final class SlackDeliveryException extends Exception {
     NETWORK(true, "network"),
     /** HTTP 429 or {@code ratelimited}: retried after {@code Retry-After}. */
     RATE_LIMITED(true, "rate-limited"),
+    /**
+     * The request cannot be made from the configured token or webhook URL (a token file with a line
+     * break, a URL the HTTP client refuses): retried with backoff, since the file can be fixed and
+     * is read again.
+     */
+    SETUP(true, "setup"),
+    /**
+     * The token or the way to Slack is refused for every message of the channel, not this one
+     * ({@code invalid_auth}, {@code token_revoked}, HTTP 401, 403, proxy 407): the channel is held
+     * and retried with backoff, never given up, until the token or proxy is fixed.
+     */
+    AUTH(true, "auth"),
     /** Slack answered {@code ok: false} with an error worth retrying ({@code internal_error}). */
     SLACK_ERROR(true, "slack-error"),
-    /** Slack refused the message for good: bad token, unknown channel, invalid blocks, 4xx. */
+    /** Slack refused the message for good: unknown channel, invalid blocks, other 4xx. */
     REJECTED(false, "rejected");
 
     private final boolean retryable;

@@ -51,21 +51,28 @@ public final class SlackHttp {
     } catch (JsonProcessingException e) {
       throw new SlackDeliveryException(Kind.REJECTED, "message not serializable");
     }
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(uri)
-            .timeout(requestTimeout)
-            .header("Content-Type", "application/json; charset=utf-8")
-            .POST(HttpRequest.BodyPublishers.ofByteArray(json));
-    for (int i = 0; i + 1 < headers.length; i += 2) {
-      request.header(headers[i], headers[i + 1]);
-    }
     try {
+      HttpRequest.Builder request =
+          HttpRequest.newBuilder(uri)
+              .timeout(requestTimeout)
+              .header("Content-Type", "application/json; charset=utf-8")
+              .POST(HttpRequest.BodyPublishers.ofByteArray(json));
+      for (int i = 0; i + 1 < headers.length; i += 2) {
+        request.header(headers[i], headers[i + 1]);
+      }
       return client.send(
           request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     } catch (IOException e) {
       // The class says what happened (ConnectException, HttpTimeoutException); the message could
       // name the host and is left out.
       throw new SlackDeliveryException(Kind.NETWORK, e.getClass().getSimpleName());
+    } catch (IllegalArgumentException e) {
+      // The JDK repeats the header value or the URI it refuses: the token or the webhook URL.
+      throw new SlackDeliveryException(
+          Kind.SETUP,
+          "the HTTP client refuses the configured token or webhook URL ("
+              + e.getClass().getSimpleName()
+              + ")");
     }
   }
 
@@ -81,6 +88,10 @@ public final class SlackHttp {
     }
     if (status >= 500 || status == 408) {
       return new SlackDeliveryException(Kind.SERVER_ERROR, detail);
+    }
+    if (status == 401 || status == 403 || status == 407) {
+      // The token, the webhook's authorisation or the proxy: every message would get the same.
+      return new SlackDeliveryException(Kind.AUTH, detail);
     }
     return new SlackDeliveryException(Kind.REJECTED, detail);
   }

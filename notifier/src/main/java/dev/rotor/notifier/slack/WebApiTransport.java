@@ -26,6 +26,22 @@ public final class WebApiTransport implements SlackTransport {
   static final Set<String> RETRYABLE_ERRORS =
       Set.of("internal_error", "fatal_error", "service_unavailable", "request_timeout");
 
+  /**
+   * Errors of the token, not of the message: every message in every channel would get them, so the
+   * channel is held and retried until the token is fixed instead of giving each message up.
+   */
+  static final Set<String> AUTH_ERRORS =
+      Set.of(
+          "invalid_auth",
+          "not_authed",
+          "token_revoked",
+          "token_expired",
+          "account_inactive",
+          "missing_scope",
+          "no_permission",
+          "ekm_access_denied",
+          "team_access_not_granted");
+
   private final SlackHttp http;
   private final URI postMessage;
   private final SecretValue token;
@@ -90,6 +106,9 @@ public final class WebApiTransport implements SlackTransport {
     }
     if (RETRYABLE_ERRORS.contains(error)) {
       throw new SlackDeliveryException(Kind.SLACK_ERROR, error);
+    }
+    if (AUTH_ERRORS.contains(error)) {
+      throw new SlackDeliveryException(Kind.AUTH, error);
     }
     throw new SlackDeliveryException(Kind.REJECTED, error);
   }

@@ -44,7 +44,7 @@ public final class WebhookTransport implements SlackTransport {
       uri = new URI(url);
     } catch (URISyntaxException e) {
       throw new SlackDeliveryException(
-          SlackDeliveryException.Kind.REJECTED, "the webhook URL is not a URL");
+          SlackDeliveryException.Kind.SETUP, "the webhook URL is not a URL");
     }
     ObjectNode body = JsonNodeFactory.instance.objectNode();
     body.put("text", message.text());

@@ -41,6 +41,35 @@ class SecretValueTest {
   }
 
   @Test
+  void aChangedFileThatFailsTheCheckIsRefusedAndTheLastGoodValueStays() throws Exception {
+    Path file = Files.writeString(dir.resolve("token"), "xoxb-first\n");
+    Files.setLastModifiedTime(file, FileTime.from(Instant.parse("2026-01-01T00:00:00Z")));
+    SecretValue token =
+        SecretValue.fromFile(
+            "rotor.notifier.slack.token-file", file, v -> v.contains("\n") ? "has 2 lines" : null);
+
+    Files.writeString(file, "xoxb-second\nxoxb-third\n");
+    Files.setLastModifiedTime(file, FileTime.from(Instant.parse("2026-01-02T00:00:00Z")));
+    assertThat(token.value()).isEqualTo("xoxb-first");
+
+    Files.writeString(file, "xoxb-fixed\n");
+    Files.setLastModifiedTime(file, FileTime.from(Instant.parse("2026-01-03T00:00:00Z")));
+    assertThat(token.value()).isEqualTo("xoxb-fixed");
+  }
+
+  @Test
+  void refusesAFileThatFailsTheCheckAtStartNamingTheKeyAndTheFileButNotTheValue() throws Exception {
+    Path file = Files.writeString(dir.resolve("token"), "xoxb-secret\nmore\n");
+    assertThatThrownBy(
+            () ->
+                SecretValue.fromFile(
+                    "rotor.notifier.slack.token-file",
+                    file,
+                    v -> v.contains("\n") ? "has 2 lines" : null))
+        .hasMessage("rotor.notifier.slack.token-file: " + file + " has 2 lines");
+  }
+
+  @Test
   void refusesAnEmptyFileAtStartNamingTheKeyAndNeverShowsTheValue() throws Exception {
     Path empty = Files.writeString(dir.resolve("empty"), "\n");
     assertThatThrownBy(() -> SecretValue.fromFile("rotor.notifier.slack.token-file", empty))

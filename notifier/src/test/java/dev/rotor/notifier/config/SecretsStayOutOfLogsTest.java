@@ -21,13 +21,18 @@ import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Instant;
 import java.util.List;
 import java.util.stream.StreamSupport;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -56,17 +61,21 @@ class SecretsStayOutOfLogsTest {
   void neverWritesTheBotTokenToLogsDeadLettersOrTheDatabase() throws SQLException {
     String rotation = TestEvents.newRotationId();
     EventEnvelope refused = TestEvents.of(EventType.ROTATION_REQUESTED, rotation);
+    EventEnvelope held = TestEvents.of(EventType.ROTATION_REQUESTED, rotation);
     EventEnvelope retried = TestEvents.of(EventType.KEY_GENERATED, rotation);
     EventEnvelope delivered = TestEvents.of(EventType.ROTATION_REQUESTED, rotation);
-    slack.answer(body -> body.toString().contains(refused.id()), 1, Answer.error("invalid_auth"));
+    slack.answer(body -> body.toString().contains(refused.id()), 1, Answer.error("invalid_blocks"));
+    slack.answer(body -> body.toString().contains(held.id()), 1, Answer.error("invalid_auth"));
     slack.answer(body -> body.toString().contains(retried.id()), 1, Answer.serverError(502));
 
     try (KafkaTestClient client = new KafkaTestClient()) {
       TestEvents.produce(client, refused);
+      TestEvents.produce(client, held);
       TestEvents.produce(client, retried);
       TestEvents.produce(client, delivered);
       await().atMost(TIMEOUT).until(() -> slack.messagesMentioning(delivered.id()).size() == 1);
       await().atMost(TIMEOUT).until(() -> slack.messagesMentioning(retried.id()).size() == 1);
+      await().atMost(TIMEOUT).until(() -> slack.messagesMentioning(held.id()).size() == 1);
       NotifierTestSetup.deadLetterOf(client, refused.id());
 
       String token = slack.token();
@@ -78,6 +87,8 @@ class SecretsStayOutOfLogsTest {
       assertThat(logs)
           .as("the log file holds the refusal and the retry, so this test can see them")
           .contains("ROTOR-6006")
+          .contains("invalid_blocks")
+          .contains("ROTOR-6024")
           .contains("invalid_auth")
           .contains("ROTOR-6004")
           .contains("ROTOR-6001");
@@ -89,6 +100,38 @@ class SecretsStayOutOfLogsTest {
             .forEach(h -> assertThat(new String(h.value(), UTF_8)).doesNotContain(token));
       }
       assertThat(allRows()).isNotEmpty().noneMatch(row -> row.contains(token));
+    }
+  }
+
+  @Test
+  void aTokenFileRewrittenWithALineBreakIsRefusedByNameAndTheLastGoodTokenGoesOn()
+      throws Exception {
+    Path file =
+        Path.of(
+            ConfigProvider.getConfig().getValue("rotor.notifier.slack.token-file", String.class));
+    String good = Files.readString(file, UTF_8);
+    String token = slack.token();
+    EventEnvelope event = TestEvents.of(EventType.ROTATION_REQUESTED, TestEvents.newRotationId());
+    try (KafkaTestClient client = new KafkaTestClient()) {
+      Files.writeString(file, token + "\nxoxb-pasted-twice-" + token.substring(5) + "\n", UTF_8);
+      Files.setLastModifiedTime(file, FileTime.from(Instant.now().plusSeconds(60)));
+
+      TestEvents.produce(client, event);
+
+      await().atMost(TIMEOUT).until(() -> slack.messagesMentioning(event.id()).size() == 1);
+      assertThat(slack.requestsMentioning(event.id()))
+          .allSatisfy(r -> assertThat(r.authorization()).isEqualTo("Bearer " + token));
+      await().atMost(TIMEOUT).until(() -> NotifierTestSetup.logText().contains("ROTOR-6013"));
+      String logs = NotifierTestSetup.logText();
+      assertThat(logs)
+          .contains(
+              "ROTOR-6013 rotor.notifier.slack.token-file: "
+                  + file
+                  + " changed and holds spaces or control characters");
+      assertThat(logs).doesNotContain(token.substring(5)).doesNotContain("xoxb-pasted-twice");
+    } finally {
+      Files.writeString(file, good, UTF_8);
+      Files.setLastModifiedTime(file, FileTime.from(Instant.now().plusSeconds(120)));
     }
   }
 

@@ -58,6 +58,16 @@ class ChannelQueueTest {
 
   @Inject ChannelLoops loops;
 
+  @Inject Deliverer deliverer;
+
+  @Inject DeliveryQueue queue;
+
+  @Inject Pauser pauser;
+
+  @Inject DeliveryMetrics metrics;
+
+  @Inject dev.rotor.notifier.config.NotifierSettings settings;
+
   @AfterEach
   void endScriptedTrouble() {
     slack.reset();
@@ -203,6 +213,127 @@ class ChannelQueueTest {
     }
     await().atMost(TIMEOUT).until(() -> slack.messagesMentioning(next.id()).size() == 1);
     assertThat(slack.requestsMentioning(next.id())).hasSize(1);
+  }
+
+  @Test
+  void aRowThatCannotBeReadBackIsGivenUpWithItsReasonAndTheChannelGoesOn() throws Exception {
+    String unreadable = "unreadable-" + java.util.UUID.randomUUID();
+    EventEnvelope next = TestEvents.of(EventType.ROTATION_REQUESTED, TestEvents.newRotationId());
+    try (Connection connection = dataSource.getConnection();
+        PreparedStatement insert =
+            connection.prepareStatement(
+                "insert into notifier_queue (event_id, channel, channel_name, event_type,"
+                    + " record_topic, record_partition, record_offset, record_timestamp,"
+                    + " record_headers, enqueued_at) values (?, '#security-ops', 'security-ops',"
+                    + " 'rotation.requested', 'rotor.requests', 0, 0, 0, 'not json', now())")) {
+      insert.setString(1, unreadable);
+      insert.executeUpdate();
+    }
+
+    try (KafkaTestClient client = new KafkaTestClient()) {
+      TestEvents.produce(client, next);
+      await().atMost(TIMEOUT).until(() -> slack.messagesMentioning(next.id()).size() == 1);
+      ConsumerRecord<byte[], byte[]> dead = NotifierTestSetup.deadLetterOf(client, unreadable);
+      assertThat(KafkaTestClient.headerValue(dead, "dead-letter-reason"))
+          .startsWith("UNREADABLE_ROW channel security-ops: queue row ")
+          .contains("cannot be read back: IllegalStateException");
+    }
+    assertThat(stateOf(unreadable, "#security-ops")).isEqualTo("given-up");
+  }
+
+  @Test
+  void aChannelLoopGoesOnAfterAnErrorAndSaysItIsAlive() throws Exception {
+    EventEnvelope event = TestEvents.of(EventType.ROTATION_REQUESTED, TestEvents.newRotationId());
+    try (KafkaTestClient client = new KafkaTestClient()) {
+      TestEvents.produce(client, event);
+      await().atMost(TIMEOUT).until(() -> slack.messagesMentioning(event.id()).size() == 1);
+    }
+    await().atMost(TIMEOUT).until(() -> "delivered".equals(stateOf(event.id(), "#security-ops")));
+    // The same record queued for a channel no configured loop serves (Slack does not know it, so
+    // the message ends given up: what matters is that the loop gets there).
+    try (Connection connection = dataSource.getConnection();
+        PreparedStatement copy =
+            connection.prepareStatement(
+                "insert into notifier_queue (event_id, channel, channel_name, event_type,"
+                    + " rotation_id, record_topic, record_partition, record_offset,"
+                    + " record_timestamp, record_key, record_value, record_headers, enqueued_at)"
+                    + " select event_id, '#loop-test', 'loop-test', event_type, rotation_id,"
+                    + " record_topic, record_partition, record_offset, record_timestamp,"
+                    + " record_key, record_value, record_headers, now() from notifier_queue"
+                    + " where event_id = ? and channel = '#security-ops'")) {
+      copy.setString(1, event.id());
+      assertThat(copy.executeUpdate()).isEqualTo(1);
+    }
+    java.util.concurrent.atomic.AtomicBoolean failed =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    javax.sql.DataSource failingOnce =
+        (javax.sql.DataSource)
+            java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(),
+                new Class<?>[] {javax.sql.DataSource.class},
+                (proxy, method, args) -> {
+                  if (method.getName().equals("getConnection")
+                      && failed.compareAndSet(false, true)) {
+                    throw new NoClassDefFoundError("injected by the test");
+                  }
+                  try {
+                    return method.invoke(dataSource, args);
+                  } catch (java.lang.reflect.InvocationTargetException e) {
+                    throw e.getCause();
+                  }
+                });
+    ChannelLoop loop =
+        new ChannelLoop(
+            new dev.rotor.notifier.config.ChannelSettings(
+                "loop-test",
+                "#loop-test",
+                java.util.Set.of(),
+                java.util.Optional.empty(),
+                java.util.Set.of(),
+                List.of(),
+                java.util.Optional.empty()),
+            deliverer,
+            queue,
+            failingOnce,
+            pauser,
+            settings.retry(),
+            Duration.ofMillis(200),
+            metrics,
+            java.time.Clock.systemUTC());
+    Thread thread = new Thread(loop, "loop-test");
+    thread.setDaemon(true);
+    thread.start();
+    try {
+      await().atMost(TIMEOUT).until(() -> "given-up".equals(stateOf(event.id(), "#loop-test")));
+      assertThat(failed).isTrue();
+      assertThat(thread.isAlive()).isTrue();
+      assertThat(loop.alive(Duration.ofSeconds(10))).isTrue();
+      assertThat(
+              registry
+                  .find("rotor.notifier.loop.troubles")
+                  .tag("channel", "loop-test")
+                  .counter()
+                  .count())
+          .isEqualTo(1);
+    } finally {
+      loop.stop();
+      thread.join(5000);
+    }
+    assertThat(loop.alive(Duration.ofSeconds(10))).isFalse();
+    assertThat(loops.deadLoops()).isEmpty();
+  }
+
+  private String stateOf(String eventId, String channel) throws SQLException {
+    try (Connection connection = dataSource.getConnection();
+        PreparedStatement statement =
+            connection.prepareStatement(
+                "select state from notifier_queue where event_id = ? and channel = ?")) {
+      statement.setString(1, eventId);
+      statement.setString(2, channel);
+      try (ResultSet rs = statement.executeQuery()) {
+        return rs.next() ? rs.getString(1) : null;
+      }
+    }
   }
 
   @Test

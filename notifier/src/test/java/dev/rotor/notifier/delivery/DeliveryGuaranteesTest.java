@@ -245,6 +245,24 @@ class DeliveryGuaranteesTest {
   }
 
   @Test
+  void aRefusedTokenHoldsTheChannelAndRetriesBeyondMaxAttemptsInsteadOfDeadLettering() {
+    String rotation = TestEvents.newRotationId();
+    EventEnvelope event = TestEvents.of(EventType.ROTATION_REQUESTED, rotation);
+    // More refusals than max-attempts (15): a bad token for a while, then fixed.
+    slack.answer(body -> body.toString().contains(event.id()), 18, Answer.error("invalid_auth"));
+    double authRetriesBefore = counter("rotor.notifier.retries", "cause", "auth");
+
+    try (KafkaTestClient client = new KafkaTestClient()) {
+      TestEvents.produce(client, event);
+      await().atMost(TIMEOUT).until(() -> slack.messagesMentioning(event.id()).size() == 1);
+      assertThat(deadLettersOf(client, event.id())).isEmpty();
+    }
+    assertThat(slack.requestsMentioning(event.id())).hasSize(19);
+    assertThat(counter("rotor.notifier.retries", "cause", "auth") - authRetriesBefore)
+        .isEqualTo(18);
+  }
+
+  @Test
   void deadLettersAnEventAfterTheBoundedNumberOfAttemptsAndGoesOn() {
     String rotation = TestEvents.newRotationId();
     EventEnvelope doomed = TestEvents.of(EventType.ROTATION_REQUESTED, rotation);
@@ -467,6 +485,54 @@ class DeliveryGuaranteesTest {
     }
     assertThat(slack.requestsMentioning(event.id())).hasSize(1);
     assertThat(deliveryAttempts(event.id())).get().asInstanceOf(INTEGER).isGreaterThan(1);
+  }
+
+  @Test
+  void aMessageSlackTookIsNeverGivenUpWhileOnlyItsRecordingFails() throws Exception {
+    String rotation = TestEvents.newRotationId();
+    EventEnvelope event = TestEvents.of(EventType.ROTATION_REQUESTED, rotation);
+    EventEnvelope next = TestEvents.of(EventType.ROTATION_REQUESTED, TestEvents.newRotationId());
+    double databaseRetriesBefore = counter("rotor.notifier.retries", "cause", "database");
+    double undeliverableBefore = dlqCount("UNDELIVERABLE");
+    // The database works, but refuses to record this one delivery: more times than max-attempts.
+    execute(
+        "create function refuse_delivery() returns trigger language plpgsql as $$ begin"
+            + " if new.event_id = '"
+            + event.id()
+            + "' then raise exception 'refused by the test'; end if; return new; end $$");
+    execute(
+        "create trigger refuse_delivery before insert on notifier_delivery for each row"
+            + " execute function refuse_delivery()");
+    try (KafkaTestClient client = new KafkaTestClient()) {
+      try {
+        TestEvents.produce(client, event);
+        await().atMost(TIMEOUT).until(() -> slack.messagesMentioning(event.id()).size() == 1);
+        await()
+            .atMost(TIMEOUT)
+            .until(
+                () ->
+                    counter("rotor.notifier.retries", "cause", "database")
+                        > databaseRetriesBefore + 20);
+        assertThat(queueStates(event.id())).containsOnly("#security-ops pending");
+      } finally {
+        execute("drop trigger refuse_delivery on notifier_delivery");
+        execute("drop function refuse_delivery()");
+      }
+      await().atMost(TIMEOUT).until(() -> deliveryAttempts(event.id()).isPresent());
+      TestEvents.produce(client, next);
+      await().atMost(TIMEOUT).until(() -> slack.messagesMentioning(next.id()).size() == 1);
+      assertThat(deadLettersOf(client, event.id())).isEmpty();
+    }
+    assertThat(queueStates(event.id())).containsOnly("#security-ops delivered");
+    assertThat(slack.requestsMentioning(event.id())).hasSize(1);
+    assertThat(dlqCount("UNDELIVERABLE")).isEqualTo(undeliverableBefore);
+  }
+
+  private void execute(String sql) throws SQLException {
+    try (Connection connection = dataSource.getConnection();
+        java.sql.Statement statement = connection.createStatement()) {
+      statement.execute(sql);
+    }
   }
 
   private java.util.Optional<Integer> deliveryAttempts(String eventId) throws SQLException {

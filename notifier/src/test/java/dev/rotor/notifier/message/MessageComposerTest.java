@@ -9,6 +9,7 @@ import dev.rotor.common.event.KeyGenerated;
 import dev.rotor.common.event.SampleEvents;
 import dev.rotor.common.event.Severity;
 import dev.rotor.notifier.TestEvents;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -148,6 +149,70 @@ class MessageComposerTest {
                 assertThat(block.path("text").path("text").asText())
                     .hasSizeLessThanOrEqualTo(MessageComposer.SECTION_MAX));
     assertThat(message.blocks().toString()).contains("x…");
+  }
+
+  @Test
+  void aQuoteOfManyShortLinesStaysWithinTheLimitWithItsQuoteMarks() {
+    assertThat(Mrkdwn.quote("a\n".repeat(1500), 3000)).hasSizeLessThanOrEqualTo(3000);
+    assertThat(Mrkdwn.quote("x".repeat(61) + "\n".repeat(60), 3000)).hasSizeLessThanOrEqualTo(3000);
+    String sixtyLines = ("y".repeat(61) + "\n").repeat(60);
+    String quoted = Mrkdwn.quote(sixtyLines, 3000);
+    assertThat(quoted).hasSizeLessThanOrEqualTo(3000).startsWith("&gt; yyy").endsWith("…");
+    assertThat(Mrkdwn.quote("<\n".repeat(1000), 3000))
+        .hasSizeLessThanOrEqualTo(3000)
+        .doesNotContainPattern("&[a-z]{0,2}…$");
+  }
+
+  @Test
+  void aLongMultiLineRollbackReasonStaysWithinSlacksSectionLimit() {
+    String reason = ("incident 4711: latency & errors <high>\n").repeat(200);
+    Map<EventType, String> textFields =
+        Map.of(
+            EventType.ROTATION_ROLLBACK_REQUESTED, "reason",
+            EventType.MANIFEST_ROLLED_BACK, "cause",
+            EventType.ROTATION_ROLLED_BACK, "cause",
+            EventType.ROTATION_REVIEW_REJECTED, "comment");
+    for (Map.Entry<EventType, String> textField : textFields.entrySet()) {
+      EventType type = textField.getKey();
+      EventEnvelope event =
+          TestEvents.of(
+              type, TestEvents.newRotationId(), data -> data.put(textField.getValue(), reason));
+
+      SlackMessage message = composer.compose(event, RotationContext.NONE);
+
+      assertThat(message.blocks().toString()).as(type.name()).contains("incident 4711");
+      for (JsonNode block : message.blocks()) {
+        assertThat(block.path("text").path("text").asText())
+            .as(type.name())
+            .hasSizeLessThanOrEqualTo(MessageComposer.SECTION_MAX);
+      }
+    }
+  }
+
+  @Test
+  void theLastCheckCutsEveryTextObjectToItsLimit() {
+    com.fasterxml.jackson.databind.node.ArrayNode blocks =
+        com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
+    blocks
+        .addObject()
+        .put("type", "section")
+        .putObject("text")
+        .put("type", "mrkdwn")
+        .put("text", "&gt; a\n".repeat(1000));
+    blocks
+        .addObject()
+        .put("type", "context")
+        .putArray("elements")
+        .addObject()
+        .put("type", "mrkdwn")
+        .put("text", "z".repeat(5000));
+
+    MessageComposer.withinLimits(blocks);
+
+    assertThat(blocks.get(0).path("text").path("text").asText())
+        .hasSizeLessThanOrEqualTo(MessageComposer.SECTION_MAX);
+    assertThat(blocks.get(1).path("elements").get(0).path("text").asText())
+        .hasSizeLessThanOrEqualTo(MessageComposer.TEXT_MAX);
   }
 
   @Test

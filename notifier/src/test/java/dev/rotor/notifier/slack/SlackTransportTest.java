@@ -80,8 +80,10 @@ class SlackTransportTest {
   }
 
   @Test
-  void treatsSlacksOwnErrorsAsFinalExceptThoseOfItsServers() {
-    assertKind(webApi("xoxb-wrong"), channel("#security-ops", null), Kind.REJECTED, "invalid_auth");
+  void treatsSlacksOwnErrorsAsFinalExceptThoseOfItsServersAndOfTheToken() {
+    assertKind(webApi("xoxb-wrong"), channel("#security-ops", null), Kind.AUTH, "invalid_auth");
+    slack.answer(body -> true, 1, new Answer(407, Map.of(), "proxy authentication required"));
+    assertKind(webApi(TOKEN), channel("#security-ops", null), Kind.AUTH, "HTTP 407");
     assertKind(webApi(TOKEN), channel("#nowhere", null), Kind.REJECTED, "channel_not_found");
     assertKind(webApi(TOKEN), channel("#no-bot", null), Kind.REJECTED, "not_in_channel");
     slack.answer(body -> true, 1, Answer.error("internal_error"));
@@ -119,6 +121,30 @@ class SlackTransportTest {
     SlackDeliveryException e =
         assertKind(nowhere, channel("#security-ops", null), Kind.NETWORK, "ConnectException");
     assertThat(e.getMessage()).doesNotContain("127.0.0.1").doesNotContain(TOKEN);
+  }
+
+  @Test
+  void aTokenOrUrlTheHttpClientRefusesIsARetryableSetupErrorThatDoesNotRepeatIt() {
+    String badToken = TOKEN + "\nsecond-line";
+    SlackDeliveryException e =
+        assertKind(
+            webApi(badToken),
+            channel("#security-ops", null),
+            Kind.SETUP,
+            "the HTTP client refuses the configured token or webhook URL"
+                + " (IllegalArgumentException)");
+    assertThat(e.kind().retryable()).isTrue();
+    assertThat(e.getMessage()).doesNotContain(TOKEN);
+
+    String badUrl = "https:/hooks.slack.example/services/T000/B000/SECRETXYZ";
+    SlackDeliveryException refused =
+        assertKind(
+            new WebhookTransport(http),
+            channel("#security-ops", badUrl),
+            Kind.SETUP,
+            "the HTTP client refuses the configured token or webhook URL"
+                + " (IllegalArgumentException)");
+    assertThat(refused.getMessage()).doesNotContain("SECRETXYZ");
   }
 
   @Test

@@ -1,0 +1,37 @@
+package dev.rotor.cli.commands;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/** When rotorctl ledger proof says an entry is proved (exit 0), and when it does not (exit 1). */
+class LedgerProofVerdictTest {
+
+  @Test
+  void anEntryIncludedInTheSignedCheckpointOfTheAskedEventVerifies() {
+    assertThat(LedgerProofCommand.problems(true, true, true, "evt-1", "evt-1", null, 7)).isEmpty();
+    assertThat(LedgerProofCommand.problems(true, true, true, null, "evt-1", 7L, 7)).isEmpty();
+  }
+
+  @Test
+  void aProofAgainstTheLedgersUnsignedCurrentRootDoesNotVerify() {
+    assertThat(LedgerProofCommand.problems(true, false, true, "evt-1", "evt-1", null, 7))
+        .containsExactly(
+            "the entry is newer than the latest signed checkpoint; the ledger's current root is"
+                + " not signed");
+  }
+
+  @Test
+  void aCheckpointWithAnInvalidSignatureDoesNotVerify() {
+    assertThat(LedgerProofCommand.problems(true, true, false, "evt-1", "evt-1", null, 7))
+        .containsExactly("the checkpoint's signature is not valid for the trusted key");
+  }
+
+  @Test
+  void aProofOfAnotherEntryDoesNotVerify() {
+    assertThat(LedgerProofCommand.problems(true, true, true, "evt-1", "evt-2", null, 7))
+        .containsExactly("the proof is for event evt-2, not evt-1");
+    assertThat(LedgerProofCommand.problems(true, true, true, null, "evt-2", 3L, 7))
+        .containsExactly("the proof is for entry 7, not 3");
+  }
+}
