@@ -18,8 +18,10 @@ import org.jboss.logging.Logger;
  * Sends the agent's events to {@code rotor.rollouts}, source {@code
  * /rotor/cluster-agent/<cluster>}. Each id derives from the event that caused it and a step name
  * ({@code <cause id>/distribute}), so doing a step again after a restart sends the same id, which
- * every consumer recognises. A send that Kafka does not acknowledge is retried until it is, or the
- * agent stops (the journal then keeps the work, and the next start sends it again).
+ * every consumer recognises; the runner records each event in its journal before sending it, so
+ * that what it sends again is the very same event (time and data too). A send that Kafka does not
+ * acknowledge is retried until it is, or the agent stops (the journal then keeps the work, and the
+ * next start sends it again).
  */
 @ApplicationScoped
 public class RolloutEvents {
@@ -44,12 +46,26 @@ public class RolloutEvents {
   }
 
   /**
+   * The event of {@code data} caused by {@code causeKey}: its id derives from both, its time is
+   * now.
+   */
+  public EventEnvelope envelope(String causeKey, RotorEvent data) {
+    return EventEnvelope.causedBy(causeKey, data, source, clock);
+  }
+
+  /**
    * Sends {@code data} as caused by {@code causeKey} and waits for Kafka's acknowledgement.
    *
    * @return the event sent
    */
   public EventEnvelope send(String causeKey, RotorEvent data) {
-    EventEnvelope event = EventEnvelope.causedBy(causeKey, data, source, clock);
+    EventEnvelope event = envelope(causeKey, data);
+    send(event);
+    return event;
+  }
+
+  /** Sends {@code event} as it is and waits for Kafka's acknowledgement. */
+  public void send(EventEnvelope event) {
     Backoff backoff = new Backoff(config.retry().initialBackoff(), config.retry().maxBackoff());
     while (true) {
       Pauses.checkRunning();
@@ -58,7 +74,7 @@ public class RolloutEvents {
         LOG.debugf(
             "ROTOR-3041 sent %s %s for rotation %s",
             event.type().eventName(), event.id(), event.rotationId());
-        return event;
+        return;
       } catch (RuntimeException e) {
         if (Thread.currentThread().isInterrupted()) {
           throw new AgentStopped();

@@ -127,10 +127,9 @@ public class Intake {
     if (window != null && !window.isOpen(now)) {
       job = job.waitUntil(window.nextOpening(now));
     }
-    journal.put(job);
     if (job.notBefore() != null) {
-      runner.announceWait(job);
-      job = job.announced();
+      job = runner.announceWait(job);
+    } else {
       journal.put(job);
     }
     LOG.infof(

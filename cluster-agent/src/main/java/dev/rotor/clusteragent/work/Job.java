@@ -6,7 +6,10 @@ import dev.rotor.common.event.PlanCarrying;
 import dev.rotor.common.messaging.TraceContext;
 import dev.rotor.common.plan.Plan;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -20,6 +23,10 @@ import java.util.Set;
  * @param phasesDone the phases already completed (their {@code rollout.completed} sent)
  * @param trace the trace context the cause was taken in (null when tracing is off): the job's spans
  *     and events continue that trace, also when a restarted agent resumes it
+ * @param sent the events of the step in progress (the current phase, or the wait), each recorded in
+ *     the journal before it is sent: a restarted agent sends exactly these again, with their time
+ *     and data, instead of new ones under the same id (so every copy of an event is the same event,
+ *     as the ledger requires); cleared when the step is recorded as done
  */
 public record Job(
     Kind kind,
@@ -27,7 +34,8 @@ public record Job(
     Instant notBefore,
     boolean waitingAnnounced,
     Set<Phase> phasesDone,
-    TraceContext.Stored trace) {
+    TraceContext.Stored trace,
+    List<EventEnvelope> sent) {
 
   /** What a job does. */
   public enum Kind {
@@ -37,11 +45,12 @@ public record Job(
 
   public Job {
     phasesDone = phasesDone.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(phasesDone));
+    sent = sent == null ? List.of() : List.copyOf(sent);
   }
 
   /** A new job for {@code cause}, in the current trace context. */
   public static Job of(Kind kind, EventEnvelope cause) {
-    return new Job(kind, cause, null, false, Set.of(), TraceContext.current());
+    return new Job(kind, cause, null, false, Set.of(), TraceContext.current(), List.of());
   }
 
   /** The job's id: its cause's event id. */
@@ -63,12 +72,24 @@ public record Job(
 
   /** The same job held until {@code opening}, not yet announced. */
   public Job waitUntil(Instant opening) {
-    return new Job(kind, cause, opening, false, phasesDone, trace);
+    return new Job(kind, cause, opening, false, phasesDone, trace, List.of());
   }
 
-  /** The same job with its wait announced. */
+  /** The same job with its wait announced (the wait is a step done: its event is forgotten). */
   public Job announced() {
-    return new Job(kind, cause, notBefore, true, phasesDone, trace);
+    return new Job(kind, cause, notBefore, true, phasesDone, trace, List.of());
+  }
+
+  /** The event of id {@code eventId} recorded as sent for the step in progress, if any. */
+  public Optional<EventEnvelope> sentAs(String eventId) {
+    return sent.stream().filter(event -> event.id().equals(eventId)).findFirst();
+  }
+
+  /** The same job with {@code event} recorded as sent for the step in progress. */
+  public Job withSent(EventEnvelope event) {
+    List<EventEnvelope> events = new ArrayList<>(sent);
+    events.add(event);
+    return new Job(kind, cause, notBefore, waitingAnnounced, phasesDone, trace, events);
   }
 
   /** The same job with {@code phase} done. */
@@ -76,7 +97,7 @@ public record Job(
     EnumSet<Phase> done =
         phasesDone.isEmpty() ? EnumSet.noneOf(Phase.class) : EnumSet.copyOf(phasesDone);
     done.add(phase);
-    return new Job(kind, cause, notBefore, waitingAnnounced, done, trace);
+    return new Job(kind, cause, notBefore, waitingAnnounced, done, trace, List.of());
   }
 
   /** The id-derivation key of the events of {@code phase}: {@code <cause id>/<phase>}. */

@@ -356,7 +356,24 @@ public class JobJournal {
     cause.put("type", event.type().cloudEventType());
     cause.put("source", event.source());
     cause.put("time", event.time().toString());
-    cause.set("data", JSON.readTree(EventCodec.encode(event.data())));
+    JsonNode causeData = JSON.readTree(EventCodec.encode(event.data()));
+    cause.set("data", causeData);
+    if (!job.sent().isEmpty()) {
+      ArrayNode sent = node.putArray("sent");
+      for (EventEnvelope out : job.sent()) {
+        ObjectNode item = sent.addObject();
+        item.put("id", out.id());
+        item.put("type", out.type().cloudEventType());
+        item.put("source", out.source());
+        item.put("time", out.time().toString());
+        ObjectNode data = (ObjectNode) JSON.readTree(EventCodec.encode(out.data()));
+        // The plan is the cause's (the ConfigMap holds every pending job: keep each one small).
+        if (data.path("plan").equals(causeData.path("plan"))) {
+          data.remove("plan");
+        }
+        item.set("data", data);
+      }
+    }
     if (job.trace() != null) {
       node.put(TraceContext.TRACEPARENT, job.trace().traceparent());
       if (job.trace().tracestate() != null) {
@@ -397,8 +414,29 @@ public class JobJournal {
         TraceContext.of(
             node.path(TraceContext.TRACEPARENT).asText(null),
             node.path(TraceContext.TRACESTATE).asText(null));
+    List<EventEnvelope> sent = new ArrayList<>();
+    for (JsonNode item : node.path("sent")) {
+      EventType sentType =
+          EventType.fromCloudEventType(item.path("type").asText())
+              .orElseThrow(() -> new IllegalArgumentException("unknown event type"));
+      ObjectNode sentData = item.path("data").deepCopy();
+      if (!sentData.has("plan")) {
+        sentData.set("plan", cause.path("data").path("plan"));
+      }
+      RotorEvent decoded = EventCodec.decode(sentType, JSON.writeValueAsBytes(sentData));
+      sent.add(
+          new EventEnvelope(
+              item.path("id").asText(),
+              sentType,
+              item.path("source").asText(),
+              decoded.subject(),
+              decoded.rotationId(),
+              Instant.parse(item.path("time").asText()),
+              decoded));
+    }
     Job job =
-        new Job(kind, event, notBefore, node.path("waitingAnnounced").asBoolean(), phases, trace);
+        new Job(
+            kind, event, notBefore, node.path("waitingAnnounced").asBoolean(), phases, trace, sent);
     return new Entry(id, kind, cluster, null, at, job);
   }
 

@@ -11,6 +11,7 @@ import dev.rotor.clusteragent.git.RotationCommits;
 import dev.rotor.clusteragent.rollout.DeploymentRestarter;
 import dev.rotor.clusteragent.rollout.RolloutMark;
 import dev.rotor.clusteragent.rollout.RolloutWatcher;
+import dev.rotor.common.event.EventEnvelope;
 import dev.rotor.common.event.ManifestApproved;
 import dev.rotor.common.event.ManifestRolledBack;
 import dev.rotor.common.event.Phase;
@@ -22,6 +23,7 @@ import dev.rotor.common.event.RolloutCompleted;
 import dev.rotor.common.event.RolloutFailed;
 import dev.rotor.common.event.RolloutStarted;
 import dev.rotor.common.event.RolloutWaiting;
+import dev.rotor.common.event.RotorEvent;
 import dev.rotor.common.messaging.Spans;
 import dev.rotor.common.plan.MaintenanceWindow;
 import dev.rotor.common.plan.ManifestFormat;
@@ -37,6 +39,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
@@ -102,13 +105,83 @@ public class StageRunner {
    * @throws AgentStopped when the agent stops: the journal keeps the job as it is
    */
   public Job run(Job job, BooleanSupplier cancelled) {
-    return switch (job.kind()) {
-      case ROLLOUT -> rollout(job, cancelled);
+    Job resumed = finishRecorded(job);
+    if (resumed == null) {
+      return null;
+    }
+    return switch (resumed.kind()) {
+      case ROLLOUT -> rollout(resumed, cancelled);
       case ROLLBACK -> {
-        inSpan(job, Phase.ROLLBACK, "rotor.rollout.rollback", null, () -> rollback(job));
+        inSpan(resumed, Phase.ROLLBACK, "rotor.rollout.rollback", null, () -> rollback(resumed));
         yield null;
       }
     };
+  }
+
+  /**
+   * A job whose last recorded event decided its step: the agent stopped after recording it, before
+   * or after sending it, and before recording the step as done. That event goes out again exactly
+   * as recorded and the step counts as done; doing the step again instead could decide it otherwise
+   * (a second {@code rollout.completed} with other pods, or a {@code rollout.failed} after a {@code
+   * rollout.completed}). A {@code rollout.started} decides nothing: its phase runs again, and sends
+   * it again unchanged.
+   *
+   * @return the job to go on with, or null when its end was decided
+   */
+  private Job finishRecorded(Job job) {
+    if (job.sent().isEmpty()) {
+      return job;
+    }
+    EventEnvelope last = job.sent().get(job.sent().size() - 1);
+    RotorEvent data = last.data();
+    String outcome;
+    if (data instanceof RolloutFailed failed) {
+      outcome = "failed " + failed.reason();
+    } else if (data instanceof RollbackFailed failed) {
+      outcome = "failed " + failed.reason();
+    } else if (data instanceof RollbackCompleted
+        || data instanceof RolloutCompleted completed && completed.phase() == Phase.PROMOTE) {
+      outcome = "completed";
+    } else if (data instanceof RolloutCompleted || data instanceof RolloutWaiting) {
+      outcome = null;
+    } else {
+      return job;
+    }
+    LOG.infof(
+        "ROTOR-3057 rotation %s: %s %s was recorded before the agent stopped; sending it again as"
+            + " it was",
+        job.rotationId(), last.type().eventName(), last.id());
+    events.send(last);
+    if (outcome != null) {
+      journal.done(job.id(), job.kind(), outcome);
+      return null;
+    }
+    Job next =
+        data instanceof RolloutCompleted completed
+            ? job.withPhaseDone(completed.phase())
+            : job.announced();
+    journal.put(next);
+    return next;
+  }
+
+  /**
+   * Sends {@code data} for {@code job}'s step in progress. An event the job recorded under the same
+   * id before the agent stopped goes out again as it was; a new one is recorded in the journal
+   * first, so that it can be.
+   *
+   * @return the job as the journal now holds it
+   */
+  private Job send(Job job, String causeKey, RotorEvent data) {
+    EventEnvelope fresh = events.envelope(causeKey, data);
+    Optional<EventEnvelope> recorded = job.sentAs(fresh.id());
+    if (recorded.isPresent()) {
+      events.send(recorded.get());
+      return job;
+    }
+    Job next = job.withSent(fresh);
+    journal.put(next);
+    events.send(fresh);
+    return next;
   }
 
   // ---------------------------------------------------------------- a stage: distribute, promote
@@ -193,10 +266,12 @@ public class StageRunner {
 
   private void runPhase(Job job, Stage stage, Phase phase, String commit, String fingerprint) {
     Plan plan = job.plan();
-    events.send(
-        job.eventKey(phase),
-        new RolloutStarted(
-            job.rotationId(), job.targetId(), plan, config.cluster(), phase, commit));
+    Job started =
+        send(
+            job,
+            job.eventKey(phase),
+            new RolloutStarted(
+                job.rotationId(), job.targetId(), plan, config.cluster(), phase, commit));
     LOG.infof(
         "ROTOR-3010 rotation %s: %s of %s on %s from commit %s",
         job.rotationId(), phase.id(), plan.targetId(), config.cluster(), commit);
@@ -207,7 +282,8 @@ public class StageRunner {
     String mark = RolloutMark.value(job.rotationId(), phase);
     List<PodStatus> pods = restartAll(job, plan, stage, phase, mark);
     SecretObservation observed = readBack(plan, expectation);
-    events.send(
+    send(
+        started,
         job.eventKey(phase),
         new RolloutCompleted(
             job.rotationId(),
@@ -231,7 +307,8 @@ public class StageRunner {
   }
 
   private void fail(Job job, Phase phase, RolloutFailure failure, Duration took) {
-    events.send(
+    send(
+        job,
         job.eventKey(phase),
         new RolloutFailed(
             job.rotationId(),
@@ -257,28 +334,33 @@ public class StageRunner {
     if (opening.equals(job.notBefore()) && job.waitingAnnounced()) {
       return job;
     }
-    Job held = job.waitUntil(opening);
-    journal.put(held);
-    announceWait(held);
-    held = held.announced();
-    journal.put(held);
-    return held;
+    return announceWait(job.waitUntil(opening));
   }
 
-  /** Sends {@code rollout.waiting} for a job held until its {@code notBefore}. */
-  public void announceWait(Job job) {
-    events.send(
-        job.waitingKey(),
-        new RolloutWaiting(
-            job.rotationId(),
-            job.targetId(),
-            job.plan(),
-            config.cluster(),
-            Phase.DISTRIBUTE,
-            job.notBefore()));
+  /**
+   * Sends {@code rollout.waiting} for a job held until its {@code notBefore}, recording the job (as
+   * announced) in the journal.
+   *
+   * @return the job as the journal now holds it
+   */
+  public Job announceWait(Job job) {
+    Job sent =
+        send(
+            job,
+            job.waitingKey(),
+            new RolloutWaiting(
+                job.rotationId(),
+                job.targetId(),
+                job.plan(),
+                config.cluster(),
+                Phase.DISTRIBUTE,
+                job.notBefore()));
+    Job announced = sent.announced();
+    journal.put(announced);
     LOG.infof(
         "ROTOR-3007 rotation %s: %s on %s waits for its maintenance window until %s",
         job.rotationId(), job.targetId(), config.cluster(), job.notBefore());
+    return announced;
   }
 
   private RotationCommits commitsOf(Job job) {
@@ -358,7 +440,8 @@ public class StageRunner {
       String mark = RolloutMark.value(job.rotationId(), Phase.ROLLBACK);
       List<PodStatus> pods = restartAll(job, plan, stage, Phase.ROLLBACK, mark);
       SecretObservation observed = readBack(plan, expectation);
-      events.send(
+      send(
+          job,
           job.eventKey(Phase.ROLLBACK),
           new RollbackCompleted(
               job.rotationId(),
@@ -375,7 +458,8 @@ public class StageRunner {
           job.rotationId(), plan.targetId(), config.cluster(), observed.primaryKeyId());
       journal.done(job.id(), job.kind(), "completed");
     } catch (RolloutFailure failure) {
-      events.send(
+      send(
+          job,
           job.eventKey(Phase.ROLLBACK),
           new RollbackFailed(
               job.rotationId(),

@@ -6,9 +6,15 @@ import static dev.rotor.common.event.EventType.ROLLOUT_STARTED;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.rotor.clusteragent.work.Job;
+import dev.rotor.clusteragent.work.JobJournal;
 import dev.rotor.common.event.EventEnvelope;
 import dev.rotor.common.event.ManifestApproved;
 import dev.rotor.common.event.Phase;
+import dev.rotor.common.event.Reasons;
+import dev.rotor.common.event.RolloutCompleted;
+import dev.rotor.common.event.RolloutFailed;
+import dev.rotor.common.event.RolloutStarted;
 import dev.rotor.testsupport.KafkaResource;
 import dev.rotor.testsupport.kubernetes.ApiFault;
 import dev.rotor.testsupport.kubernetes.ApiRequest;
@@ -18,8 +24,11 @@ import dev.rotor.testsupport.kubernetes.RolloutSimulator.Behaviour;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -44,6 +53,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 @WithTestResource(AgentTestEnvironment.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RestartAndReplayTest extends AgentScenario {
+  @Inject JobJournal journal;
 
   @Test
   void
@@ -76,7 +86,104 @@ class RestartAndReplayTest extends AgentScenario {
     assertThat(ids(events, ROLLOUT_STARTED))
         .as("rollout.started of distribute is sent again after the restart, with the same id")
         .hasSize(2);
+    List<EventEnvelope> distributeStarted =
+        events.stream()
+            .filter(e -> e.type() == ROLLOUT_STARTED && phaseOf(e.data()) == Phase.DISTRIBUTE)
+            .toList();
+    assertThat(distributeStarted)
+        .as("sent again as it was recorded before the stop: same time, same data (the ledger)")
+        .hasSize(2)
+        .allSatisfy(e -> assertThat(e).isEqualTo(distributeStarted.get(0)));
     assertThat(events).noneMatch(e -> e.type() == ROLLOUT_FAILED);
+  }
+
+  @Test
+  void anEndRecordedBeforeTheAgentStoppedIsSentAgainAsItWasAndNotDecidedAgain() {
+    Targets.Target target = Targets.DECIDED;
+    TestKey old = seed(target);
+    Rotation rotation = rotate(target, old);
+    EventEnvelope approved = approved(rotation);
+    Job job = Job.of(Job.Kind.ROLLOUT, approved);
+    EventEnvelope failed =
+        EventEnvelope.causedBy(
+            job.eventKey(Phase.DISTRIBUTE),
+            new RolloutFailed(
+                rotation.id(),
+                target.id(),
+                job.plan(),
+                Targets.CLUSTER,
+                Phase.DISTRIBUTE,
+                Reasons.Rollout.TIMEOUT,
+                "the rollout of app did not finish in time"),
+            AGENT_SOURCE,
+            Clock.fixed(Instant.now().minusSeconds(90), ZoneOffset.UTC));
+    coordinator.stop();
+    // As an agent leaves the journal when it stops after recording its event, before ending the
+    // job: the event may or may not have reached Kafka.
+    journal.put(job.withSent(failed));
+
+    coordinator.start();
+
+    EventEnvelope sent = awaitEvent(rotation.id(), ROLLOUT_FAILED);
+    assertThat(sent).as("the recorded event, time and data").isEqualTo(failed);
+    await().atMost(TIMEOUT).until(() -> journal.pending(approved.id()).isEmpty());
+    assertThat(events(rotation.id())).containsExactly(failed);
+    assertThat(restarts(target, "app")).as("the failed job is not run again").isZero();
+    assertThat(primaryOf(target)).isEqualTo(old.keyId());
+  }
+
+  @Test
+  void aPhaseRecordedAsCompletedIsNotRunAgainAndItsEventGoesOutUnchanged() {
+    Targets.Target target = Targets.HALF_DONE;
+    TestKey old = seed(target);
+    Rotation rotation = rotate(target, old);
+    EventEnvelope approved = approved(rotation);
+    Job job = Job.of(Job.Kind.ROLLOUT, approved);
+    Instant startedAt = Instant.now().minusSeconds(30);
+    Clock then = Clock.fixed(startedAt, ZoneOffset.UTC);
+    EventEnvelope started =
+        EventEnvelope.causedBy(
+            job.eventKey(Phase.DISTRIBUTE),
+            new RolloutStarted(
+                rotation.id(),
+                target.id(),
+                job.plan(),
+                Targets.CLUSTER,
+                Phase.DISTRIBUTE,
+                rotation.distributeCommit()),
+            AGENT_SOURCE,
+            then);
+    EventEnvelope completed =
+        EventEnvelope.causedBy(
+            job.eventKey(Phase.DISTRIBUTE),
+            new RolloutCompleted(
+                rotation.id(),
+                target.id(),
+                job.plan(),
+                Targets.CLUSTER,
+                Phase.DISTRIBUTE,
+                rotation.distributeCommit(),
+                rotation.newKey().fingerprint(),
+                old.keyId(),
+                List.of(),
+                startedAt.plusSeconds(5)),
+            AGENT_SOURCE,
+            Clock.offset(then, Duration.ofSeconds(5)));
+    coordinator.stop();
+    journal.put(job.withSent(started).withSent(completed));
+
+    coordinator.start();
+
+    awaitEvent(rotation.id(), ROLLOUT_COMPLETED, Phase.PROMOTE);
+    List<EventEnvelope> events = events(rotation.id());
+    assertThat(events)
+        .filteredOn(e -> phaseOf(e.data()) == Phase.DISTRIBUTE)
+        .as("distribute's end sent again as recorded; distribute not run again")
+        .containsExactly(completed);
+    assertThat(api.rollouts().rollouts(target.namespace(), "app"))
+        .extracting(r -> r.templateAnnotations().get("rotor.dev/rotation"))
+        .containsExactly(rotation.id() + "/promote");
+    assertThat(primaryOf(target)).isEqualTo(rotation.newKey().keyId());
   }
 
   @Test

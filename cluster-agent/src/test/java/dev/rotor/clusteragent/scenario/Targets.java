@@ -79,6 +79,8 @@ public final class Targets {
 
   public static final Target CRASH = plain("crash", List.of("app", "worker"), List.of(CLUSTER));
   public static final Target IDLE = plain("idle", List.of("app"), List.of(CLUSTER));
+  public static final Target DECIDED = plain("decided", List.of("app"), List.of(CLUSTER));
+  public static final Target HALF_DONE = plain("half-done", List.of("app"), List.of(CLUSTER));
   public static final Target REPLAY = plain("replay", List.of("app"), List.of(CLUSTER));
   public static final Target ROLLBACK = plain("rollback", List.of("app"), List.of(CLUSTER));
   public static final Target SECOND_STAGE =
@@ -138,6 +140,8 @@ public final class Targets {
           GITLESS,
           WATCH,
           CRASH,
+          DECIDED,
+          HALF_DONE,
           IDLE,
           REPLAY,
           ROLLBACK,
