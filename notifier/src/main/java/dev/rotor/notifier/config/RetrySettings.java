@@ -35,6 +35,11 @@ public record RetrySettings(
     return Duration.ofMillis(Math.round(millis));
   }
 
+  /** The longest single wait these settings decide: the longer of the two bounds. */
+  public Duration longestWait() {
+    return maxBackoff.compareTo(maxRetryAfter) >= 0 ? maxBackoff : maxRetryAfter;
+  }
+
   /** The longest an event can be held: every wait between {@code maxAttempts} attempts. */
   public Duration longestHold() {
     Duration total = Duration.ZERO;

@@ -241,7 +241,15 @@ public class Deliverer {
       state.failingSince = row.firstAttemptAt;
       state.failures = row.attempts;
     }
-    return new Head(row, record, event, span, failure);
+    Head head = new Head(row, record, event, span, failure);
+    if (failure == null && row.nextAttemptAt != null) {
+      // Taken up again with a wait decided (a backoff, or Slack's Retry-After): it is kept, so a
+      // restart or another replica does not post at once to a channel Slack asked to wait. A due
+      // time further off than any wait the settings decide (clocks that disagree) is cut to that.
+      head.due = row.nextAttemptAt;
+      head.wait = retry.longestWait();
+    }
+    return head;
   }
 
   private static ConsumerRecord<String, byte[]> record(QueuedMessage row, Headers headers) {

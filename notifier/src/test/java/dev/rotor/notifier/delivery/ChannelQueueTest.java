@@ -371,6 +371,50 @@ class ChannelQueueTest {
     }
   }
 
+  @Test
+  void aMessageTakenUpAgainByAnotherLoopWaitsAsSlackAskedInsteadOfPostingAtOnce() {
+    // A restart or another replica takes up a head that Slack rate-limited: the wait Slack asked
+    // for (kept in the queue row) still holds, or a crash-looping notifier would hammer Slack.
+    String rotation = TestEvents.newRotationId();
+    EventEnvelope event = TestEvents.of(EventType.ROTATION_REQUESTED, rotation);
+    slack.answer(to("#security-ops", rotation), 3, Answer.rateLimited(3));
+    try (KafkaTestClient client = new KafkaTestClient()) {
+      TestEvents.produce(client, event);
+    }
+    QueuedMessage row =
+        await()
+            .pollInterval(Duration.ofMillis(20))
+            .atMost(TIMEOUT)
+            .until(
+                () -> pendingRow(event.id(), "#security-ops"),
+                r -> r != null && r.nextAttemptAt != null);
+    dev.rotor.notifier.config.ChannelSettings channel =
+        settings.channels().stream()
+            .filter(c -> c.slackChannel().equals("#security-ops"))
+            .findFirst()
+            .orElseThrow();
+
+    Deliverer.Head head = deliverer.open(row, channel, new Deliverer.ChannelState());
+
+    java.time.Instant now = java.time.Instant.now();
+    assertThat(head.remainingWait(now))
+        .as("the wait left until next_attempt_at %s", row.nextAttemptAt)
+        .isEqualTo(Duration.between(now, row.nextAttemptAt))
+        .isGreaterThan(Duration.ofSeconds(1));
+  }
+
+  private static QueuedMessage pendingRow(String eventId, String channel) {
+    return io.quarkus.narayana.jta.QuarkusTransaction.requiringNew()
+        .call(
+            () ->
+                QueuedMessage.<QueuedMessage>find(
+                        "eventId = ?1 and channel = ?2 and state = ?3",
+                        eventId,
+                        channel,
+                        QueuedMessage.PENDING)
+                    .firstResult());
+  }
+
   /** Ends the database sessions that hold the notifier's channel locks; how many it ended. */
   private int terminateLockHolders() throws SQLException {
     try (Connection connection = dataSource.getConnection();
