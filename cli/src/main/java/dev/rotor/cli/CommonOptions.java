@@ -1,6 +1,7 @@
 package dev.rotor.cli;
 
 import java.time.Duration;
+import java.time.format.DateTimeParseException;
 import java.util.Optional;
 import org.eclipse.microprofile.config.ConfigProvider;
 import picocli.CommandLine.Option;
@@ -38,15 +39,42 @@ public final class CommonOptions {
     return config("rotor.cli.kafka").orElse("localhost:9092");
   }
 
+  /** The longest {@code --timeout}: a day (Kafka's clients take milliseconds as an int). */
+  public static final Duration MAX_TIMEOUT = Duration.ofDays(1);
+
   /** How long a single exchange with Kafka may take. */
   public Duration timeout() {
     if (timeout != null) {
-      if (timeout.isNegative() || timeout.isZero()) {
-        throw CliException.usage("ROTOR-7000", "--timeout: must be positive, e.g. PT10S");
-      }
-      return timeout;
+      return checkTimeout(timeout, "--timeout");
     }
-    return config("rotor.cli.timeout").map(Duration::parse).orElse(Duration.ofSeconds(10));
+    Optional<String> configured = config("rotor.cli.timeout");
+    if (configured.isEmpty()) {
+      return Duration.ofSeconds(10);
+    }
+    String where = "rotor.cli.timeout (ROTOR_CLI_TIMEOUT)";
+    try {
+      return checkTimeout(Duration.parse(configured.get().strip()), where);
+    } catch (DateTimeParseException e) {
+      throw CliException.usage(
+          "ROTOR-7000", where + ": not an ISO-8601 duration; expected e.g. PT10S or PT2M");
+    }
+  }
+
+  /**
+   * {@code timeout} if it is positive and at most {@link #MAX_TIMEOUT}.
+   *
+   * @param where the option or setting it came from, for the error
+   * @throws CliException a usage error naming {@code where}
+   */
+  public static Duration checkTimeout(Duration timeout, String where) {
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw CliException.usage("ROTOR-7000", where + ": must be positive, e.g. PT10S");
+    }
+    if (timeout.compareTo(MAX_TIMEOUT) > 0) {
+      throw CliException.usage(
+          "ROTOR-7000", where + ": " + timeout + " is too long; at most PT24H");
+    }
+    return timeout;
   }
 
   public OutputFormat output() {

@@ -37,7 +37,8 @@ final class LedgerAccess {
   CommonOptions.OutputFormat output = CommonOptions.OutputFormat.TEXT;
 
   LedgerClient client() {
-    return new LedgerClient(ledger.requireLedgerUrl(), timeout);
+    return new LedgerClient(
+        ledger.requireLedgerUrl(), CommonOptions.checkTimeout(timeout, "--timeout"));
   }
 
   boolean json() {

@@ -307,6 +307,24 @@ class RotorctlCommandsTest {
   }
 
   @Test
+  void aTimeoutThatIsNotPositiveOrLongerThanADayIsAUsageErrorForKafkaAndTheLedger() {
+    assertUsageError(
+        Rotorctl.run("status", "--timeout", "PT0S"),
+        "rotorctl: ROTOR-7000 --timeout: must be positive, e.g. PT10S");
+    assertUsageError(
+        Rotorctl.run("status", "--timeout", "PT500000000H"),
+        "rotorctl: ROTOR-7000 --timeout: PT500000000H is too long; at most PT24H");
+    assertUsageError(
+        Rotorctl.run(
+            "ledger", "verify", "--ledger-url", "http://127.0.0.1:1", "--timeout", "PT-5S"),
+        "rotorctl: ROTOR-7000 --timeout: must be positive, e.g. PT10S");
+    assertUsageError(
+        Rotorctl.run(
+            "ledger", "verify", "--ledger-url", "http://127.0.0.1:1", "--timeout", "PT25H"),
+        "rotorctl: ROTOR-7000 --timeout: PT25H is too long; at most PT24H");
+  }
+
+  @Test
   void aDecisionsReasonOrCommentLongerThanTheNotifierCanQuoteIsAUsageError() {
     String incident = "latency up on aether-production\n".repeat(100);
     assertUsageError(
