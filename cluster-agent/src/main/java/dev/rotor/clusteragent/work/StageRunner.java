@@ -204,8 +204,10 @@ public class StageRunner {
       journal.done(job.id(), job.kind(), "skipped-rolled-back");
       return null;
     }
+    // Begun: a phase done, a Deployment marked, or a rollout.started sent (recorded in the job).
     boolean begun =
         !job.phasesDone().isEmpty()
+            || !job.sent().isEmpty()
             || marks.stream().anyMatch(mark -> rotation.equals(mark.rotationId()));
     MaintenanceWindow window = stage.maintenanceWindow();
     Instant now = clock.instant();

@@ -133,6 +133,46 @@ class RestartAndReplayTest extends AgentScenario {
   }
 
   @Test
+  void aStageWhoseStartWasSentGoesOnAfterARestartEvenWhenItsWindowClosedMeanwhile() {
+    Targets.Target target = Targets.WINDOW_BEGUN;
+    Instant opening =
+        java.time.LocalDate.now(ZoneOffset.UTC)
+            .atTime(java.time.LocalTime.of(2, 0))
+            .toInstant(ZoneOffset.UTC);
+    TestKey old = seed(target);
+    Rotation rotation = rotate(target, old);
+    EventEnvelope approved = approved(rotation);
+    Job job = Job.of(Job.Kind.ROLLOUT, approved);
+    EventEnvelope started =
+        EventEnvelope.causedBy(
+            job.eventKey(Phase.DISTRIBUTE),
+            new RolloutStarted(
+                rotation.id(),
+                target.id(),
+                job.plan(),
+                Targets.CLUSTER,
+                Phase.DISTRIBUTE,
+                rotation.distributeCommit()),
+            AGENT_SOURCE,
+            Clock.fixed(opening.plusSeconds(600), ZoneOffset.UTC));
+    coordinator.stop();
+    // Stopped right after sending rollout.started, before any restart; it comes back when the
+    // window is closed. Holding the stage now would send its start again later, as a new event.
+    journal.put(job.withSent(started));
+    clock.setTo(opening.minus(Duration.ofHours(2)));
+
+    coordinator.start();
+
+    awaitEvent(rotation.id(), ROLLOUT_COMPLETED, Phase.PROMOTE);
+    List<EventEnvelope> events = events(rotation.id());
+    assertThat(events).noneMatch(e -> e.type() == dev.rotor.common.event.EventType.ROLLOUT_WAITING);
+    assertThat(events)
+        .filteredOn(e -> e.type() == ROLLOUT_STARTED && phaseOf(e.data()) == Phase.DISTRIBUTE)
+        .containsOnly(started);
+    assertThat(primaryOf(target)).isEqualTo(rotation.newKey().keyId());
+  }
+
+  @Test
   void aPhaseRecordedAsCompletedIsNotRunAgainAndItsEventGoesOutUnchanged() {
     Targets.Target target = Targets.HALF_DONE;
     TestKey old = seed(target);

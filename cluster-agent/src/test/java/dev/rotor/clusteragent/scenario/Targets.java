@@ -91,6 +91,9 @@ public final class Targets {
   public static final Target WINDOW_CANCELLED =
       new Target(
           "window-cancelled", ManifestFormat.SECRET, List.of("app"), List.of(CLUSTER), true, false);
+  public static final Target WINDOW_BEGUN =
+      new Target(
+          "window-begun", ManifestFormat.SECRET, List.of("app"), List.of(CLUSTER), true, false);
   public static final Target WINDOW_KUBECTL =
       new Target(
           "window-kubectl", ManifestFormat.SECRET, List.of("app"), List.of(CLUSTER), true, false);
@@ -147,6 +150,7 @@ public final class Targets {
           ROLLBACK,
           SECOND_STAGE,
           WINDOW,
+          WINDOW_BEGUN,
           WINDOW_CANCELLED,
           WINDOW_KUBECTL,
           SHARED_A,
