@@ -53,17 +53,6 @@ public class RolloutEvents {
     return EventEnvelope.causedBy(causeKey, data, source, clock);
   }
 
-  /**
-   * Sends {@code data} as caused by {@code causeKey} and waits for Kafka's acknowledgement.
-   *
-   * @return the event sent
-   */
-  public EventEnvelope send(String causeKey, RotorEvent data) {
-    EventEnvelope event = envelope(causeKey, data);
-    send(event);
-    return event;
-  }
-
   /** Sends {@code event} as it is and waits for Kafka's acknowledgement. */
   public void send(EventEnvelope event) {
     Backoff backoff = new Backoff(config.retry().initialBackoff(), config.retry().maxBackoff());

@@ -202,12 +202,18 @@ public class Coordinator {
       List<Job> stopping =
           running.values().stream().filter(job -> isRolloutOf(job, rotationId)).toList();
       stopping.forEach(job -> cancelled.add(job.id()));
-      wasRunning = !stopping.isEmpty();
+      // A job resumed after a restart that had done a phase, or recorded an event, may have
+      // applied one: the rollback must roll this cluster back too.
+      wasRunning =
+          !stopping.isEmpty()
+              || dropped.stream()
+                  .anyMatch(job -> !job.phasesDone().isEmpty() || !job.sent().isEmpty());
     }
     for (Job job : dropped) {
       LOG.infof(
           "ROTOR-3009 rotation %s on %s: pending rollout cancelled by its rollback",
           rotationId, config.cluster());
+      runner.sendRecordedDecision(job);
       journal.done(job.id(), job.kind(), "cancelled");
     }
     return wasRunning;

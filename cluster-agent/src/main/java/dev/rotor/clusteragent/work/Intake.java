@@ -11,6 +11,7 @@ import dev.rotor.common.event.PlanCarrying;
 import dev.rotor.common.event.Reasons;
 import dev.rotor.common.event.RollbackFailed;
 import dev.rotor.common.event.RolloutFailed;
+import dev.rotor.common.event.RotorEvent;
 import dev.rotor.common.event.VerificationPassed;
 import dev.rotor.common.plan.MaintenanceWindow;
 import dev.rotor.common.plan.Plan;
@@ -197,30 +198,37 @@ public class Intake {
   private void refuse(EventEnvelope event, Job.Kind kind, String why) {
     String message = "refused: " + why;
     PlanCarrying data = (PlanCarrying) event.data();
+    Job job = Job.of(kind, event);
+    RotorEvent refusal;
+    Phase phase;
     if (kind == Job.Kind.ROLLOUT) {
-      events.send(
-          event.id() + "/" + Phase.DISTRIBUTE.id(),
+      phase = Phase.DISTRIBUTE;
+      refusal =
           new RolloutFailed(
               event.rotationId(),
               event.subject(),
               data.plan(),
               config.cluster(),
-              Phase.DISTRIBUTE,
+              phase,
               Reasons.Rollout.NOT_PERMITTED,
-              message));
-      metrics.ended(Phase.DISTRIBUTE, Reasons.Rollout.NOT_PERMITTED, Duration.ZERO);
+              message);
     } else {
-      events.send(
-          event.id() + "/" + Phase.ROLLBACK.id(),
+      phase = Phase.ROLLBACK;
+      refusal =
           new RollbackFailed(
               event.rotationId(),
               event.subject(),
               data.plan(),
               config.cluster(),
               Reasons.Rollout.NOT_PERMITTED,
-              message));
-      metrics.ended(Phase.ROLLBACK, Reasons.Rollout.NOT_PERMITTED, Duration.ZERO);
+              message);
     }
+    // Recorded first, like every event of a job: stopped before the refusal is recorded as done,
+    // a restarted agent sends this very event again (StageRunner), not a new one with a new time.
+    EventEnvelope sent = events.envelope(job.eventKey(phase), refusal);
+    journal.put(job.withSent(sent));
+    events.send(sent);
+    metrics.ended(phase, Reasons.Rollout.NOT_PERMITTED, Duration.ZERO);
     LOG.warnf(
         "ROTOR-3005 %s %s of rotation %s %s",
         event.type().eventName(), event.id(), event.rotationId(), message);

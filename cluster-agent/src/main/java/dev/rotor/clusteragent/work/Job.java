@@ -3,6 +3,7 @@ package dev.rotor.clusteragent.work;
 import dev.rotor.common.event.EventEnvelope;
 import dev.rotor.common.event.Phase;
 import dev.rotor.common.event.PlanCarrying;
+import dev.rotor.common.event.RolloutWaiting;
 import dev.rotor.common.messaging.TraceContext;
 import dev.rotor.common.plan.Plan;
 import java.time.Instant;
@@ -70,14 +71,19 @@ public record Job(
     return cause.subject();
   }
 
-  /** The same job held until {@code opening}, not yet announced. */
+  /**
+   * The same job held until {@code opening}, not yet announced. A recorded {@code rollout.started}
+   * is kept: it goes out again, unchanged, when the phase runs after the wait.
+   */
   public Job waitUntil(Instant opening) {
-    return new Job(kind, cause, opening, false, phasesDone, trace, List.of());
+    return new Job(kind, cause, opening, false, phasesDone, trace, sent);
   }
 
-  /** The same job with its wait announced (the wait is a step done: its event is forgotten). */
+  /** The same job with its wait announced (a step done: its {@code rollout.waiting} is dropped). */
   public Job announced() {
-    return new Job(kind, cause, notBefore, true, phasesDone, trace, List.of());
+    List<EventEnvelope> kept =
+        sent.stream().filter(event -> !(event.data() instanceof RolloutWaiting)).toList();
+    return new Job(kind, cause, notBefore, true, phasesDone, trace, kept);
   }
 
   /** The event of id {@code eventId} recorded as sent for the step in progress, if any. */

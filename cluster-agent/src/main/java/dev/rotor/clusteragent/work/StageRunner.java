@@ -129,7 +129,7 @@ public class StageRunner {
    * @return the job to go on with, or null when its end was decided
    */
   private Job finishRecorded(Job job) {
-    if (job.sent().isEmpty()) {
+    if (!decided(job)) {
       return job;
     }
     EventEnvelope last = job.sent().get(job.sent().size() - 1);
@@ -162,6 +162,28 @@ public class StageRunner {
             : job.announced();
     journal.put(next);
     return next;
+  }
+
+  /** Whether the last event {@code job} recorded decided a step (anything but a start). */
+  private static boolean decided(Job job) {
+    return !job.sent().isEmpty()
+        && !(job.sent().get(job.sent().size() - 1).data() instanceof RolloutStarted);
+  }
+
+  /**
+   * Before {@code job} is cancelled (its rotation is rolled back): the event it recorded last goes
+   * out again as it was when it decided a step, since it may never have been sent, and what was
+   * decided is not taken back by the cancellation.
+   */
+  public void sendRecordedDecision(Job job) {
+    if (decided(job)) {
+      EventEnvelope last = job.sent().get(job.sent().size() - 1);
+      LOG.infof(
+          "ROTOR-3057 rotation %s: %s %s was recorded before the job was cancelled; sending it"
+              + " again as it was",
+          job.rotationId(), last.type().eventName(), last.id());
+      events.send(last);
+    }
   }
 
   /**
@@ -204,10 +226,10 @@ public class StageRunner {
       journal.done(job.id(), job.kind(), "skipped-rolled-back");
       return null;
     }
-    // Begun: a phase done, a Deployment marked, or a rollout.started sent (recorded in the job).
+    // Begun: a phase done or a Deployment marked. A rollout.started recorded (perhaps sent) with
+    // nothing restarted yet is not: the window still holds the stage, and the event is kept.
     boolean begun =
         !job.phasesDone().isEmpty()
-            || !job.sent().isEmpty()
             || marks.stream().anyMatch(mark -> rotation.equals(mark.rotationId()));
     MaintenanceWindow window = stage.maintenanceWindow();
     Instant now = clock.instant();

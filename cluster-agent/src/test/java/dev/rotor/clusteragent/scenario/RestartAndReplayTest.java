@@ -133,7 +133,7 @@ class RestartAndReplayTest extends AgentScenario {
   }
 
   @Test
-  void aStageWhoseStartWasSentGoesOnAfterARestartEvenWhenItsWindowClosedMeanwhile() {
+  void aStageWhoseStartWasRecordedWaitsForItsNextWindowAndThenSendsThatStartUnchanged() {
     Targets.Target target = Targets.WINDOW_BEGUN;
     Instant opening =
         java.time.LocalDate.now(ZoneOffset.UTC)
@@ -154,22 +154,86 @@ class RestartAndReplayTest extends AgentScenario {
                 Phase.DISTRIBUTE,
                 rotation.distributeCommit()),
             AGENT_SOURCE,
-            Clock.fixed(opening.plusSeconds(600), ZoneOffset.UTC));
+            Clock.fixed(opening.plus(Duration.ofMinutes(59)), ZoneOffset.UTC));
     coordinator.stop();
-    // Stopped right after sending rollout.started, before any restart; it comes back when the
-    // window is closed. Holding the stage now would send its start again later, as a new event.
+    // Stopped right after recording rollout.started at 02:59, before any restart; back at 03:05,
+    // when the window (02:00-03:00) is closed. Nothing was restarted: the stage waits.
     journal.put(job.withSent(started));
-    clock.setTo(opening.minus(Duration.ofHours(2)));
+    clock.setTo(opening.plus(Duration.ofMinutes(65)));
 
     coordinator.start();
 
+    EventEnvelope waiting =
+        awaitEvent(rotation.id(), dev.rotor.common.event.EventType.ROLLOUT_WAITING);
+    assertThat(((dev.rotor.common.event.RolloutWaiting) waiting.data()).startsAt())
+        .isEqualTo(opening.plus(Duration.ofDays(1)));
+    assertThat(restarts(target, "app")).isZero();
+
+    clock.setTo(opening.plus(Duration.ofDays(1)).plusSeconds(1));
+
     awaitEvent(rotation.id(), ROLLOUT_COMPLETED, Phase.PROMOTE);
-    List<EventEnvelope> events = events(rotation.id());
-    assertThat(events).noneMatch(e -> e.type() == dev.rotor.common.event.EventType.ROLLOUT_WAITING);
-    assertThat(events)
+    assertThat(events(rotation.id()))
         .filteredOn(e -> e.type() == ROLLOUT_STARTED && phaseOf(e.data()) == Phase.DISTRIBUTE)
+        .as("the recorded start, sent again unchanged when the phase runs")
         .containsOnly(started);
+    assertThat(restarts(target, "app")).isEqualTo(2);
     assertThat(primaryOf(target)).isEqualTo(rotation.newKey().keyId());
+  }
+
+  @Test
+  void aResumedStageCancelledByARollbackSendsWhatItDecidedAndIsRolledBackHere() {
+    Targets.Target target = Targets.WINDOW_RESUMED;
+    Instant opening =
+        java.time.LocalDate.now(ZoneOffset.UTC)
+            .atTime(java.time.LocalTime.of(2, 0))
+            .toInstant(ZoneOffset.UTC);
+    TestKey old = seed(target);
+    Rotation rotation = rotate(target, old);
+    EventEnvelope approved = approved(rotation);
+    Job fresh = Job.of(Job.Kind.ROLLOUT, approved);
+    Clock then = Clock.fixed(opening.plus(Duration.ofMinutes(58)), ZoneOffset.UTC);
+    EventEnvelope completed =
+        EventEnvelope.causedBy(
+            fresh.eventKey(Phase.DISTRIBUTE),
+            new RolloutCompleted(
+                rotation.id(),
+                target.id(),
+                fresh.plan(),
+                Targets.CLUSTER,
+                Phase.DISTRIBUTE,
+                rotation.distributeCommit(),
+                rotation.newKey().fingerprint(),
+                old.keyId(),
+                List.of(),
+                then.instant()),
+            AGENT_SOURCE,
+            then);
+    // Recorded distribute's end at 02:58, then stopped; the job waits for the next window.
+    Job held =
+        new Job(
+            Job.Kind.ROLLOUT,
+            approved,
+            opening.plus(Duration.ofDays(1)),
+            true,
+            Set.of(),
+            null,
+            List.of(completed));
+    coordinator.stop();
+    journal.put(held);
+    clock.setTo(opening.plus(Duration.ofMinutes(65)));
+    coordinator.start();
+    await().atMost(TIMEOUT).until(() -> coordinator.waitingCount() > 0);
+
+    // The manifest-service never heard of this cluster's distribute: its rollback does not list it.
+    send(rolledBack(rotation, commitRollback(rotation), List.of()));
+
+    awaitEvent(rotation.id(), dev.rotor.common.event.EventType.ROLLBACK_COMPLETED);
+    assertThat(events(rotation.id()))
+        .filteredOn(e -> e.type() == ROLLOUT_COMPLETED)
+        .as("distribute's recorded end, sent before the job was cancelled")
+        .containsExactly(completed);
+    assertThat(journal.pending(approved.id())).isEmpty();
+    assertThat(primaryOf(target)).isEqualTo(old.keyId());
   }
 
   @Test

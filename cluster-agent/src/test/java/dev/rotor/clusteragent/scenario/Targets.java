@@ -94,6 +94,9 @@ public final class Targets {
   public static final Target WINDOW_BEGUN =
       new Target(
           "window-begun", ManifestFormat.SECRET, List.of("app"), List.of(CLUSTER), true, false);
+  public static final Target WINDOW_RESUMED =
+      new Target(
+          "window-resumed", ManifestFormat.SECRET, List.of("app"), List.of(CLUSTER), true, false);
   public static final Target WINDOW_KUBECTL =
       new Target(
           "window-kubectl", ManifestFormat.SECRET, List.of("app"), List.of(CLUSTER), true, false);
@@ -151,6 +154,7 @@ public final class Targets {
           SECOND_STAGE,
           WINDOW,
           WINDOW_BEGUN,
+          WINDOW_RESUMED,
           WINDOW_CANCELLED,
           WINDOW_KUBECTL,
           SHARED_A,
