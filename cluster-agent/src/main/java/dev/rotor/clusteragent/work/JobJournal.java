@@ -414,30 +414,47 @@ public class JobJournal {
         TraceContext.of(
             node.path(TraceContext.TRACEPARENT).asText(null),
             node.path(TraceContext.TRACESTATE).asText(null));
-    List<EventEnvelope> sent = new ArrayList<>();
-    for (JsonNode item : node.path("sent")) {
-      EventType sentType =
-          EventType.fromCloudEventType(item.path("type").asText())
-              .orElseThrow(() -> new IllegalArgumentException("unknown event type"));
-      ObjectNode sentData = item.path("data").deepCopy();
-      if (!sentData.has("plan")) {
-        sentData.set("plan", cause.path("data").path("plan"));
-      }
-      RotorEvent decoded = EventCodec.decode(sentType, JSON.writeValueAsBytes(sentData));
-      sent.add(
-          new EventEnvelope(
-              item.path("id").asText(),
-              sentType,
-              item.path("source").asText(),
-              decoded.subject(),
-              decoded.rotationId(),
-              Instant.parse(item.path("time").asText()),
-              decoded));
-    }
+    List<EventEnvelope> sent = sentEvents(id, node.path("sent"), cause.path("data").path("plan"));
     Job job =
         new Job(
             kind, event, notBefore, node.path("waitingAnnounced").asBoolean(), phases, trace, sent);
     return new Entry(id, kind, cluster, null, at, job);
+  }
+
+  /**
+   * The events a pending job recorded. Unreadable ones (a newer agent's, say) are dropped with a
+   * warning rather than the whole job: its step then runs again, as before events were recorded.
+   */
+  private static List<EventEnvelope> sentEvents(String id, JsonNode items, JsonNode causePlan) {
+    List<EventEnvelope> sent = new ArrayList<>();
+    try {
+      for (JsonNode item : items) {
+        EventType type =
+            EventType.fromCloudEventType(item.path("type").asText())
+                .orElseThrow(() -> new IllegalArgumentException("unknown event type"));
+        ObjectNode data = item.path("data").deepCopy();
+        if (!data.has("plan")) {
+          data.set("plan", causePlan);
+        }
+        RotorEvent decoded = EventCodec.decode(type, JSON.writeValueAsBytes(data));
+        sent.add(
+            new EventEnvelope(
+                item.path("id").asText(),
+                type,
+                item.path("source").asText(),
+                decoded.subject(),
+                decoded.rotationId(),
+                Instant.parse(item.path("time").asText()),
+                decoded));
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.warnf(
+          "ROTOR-3050 journal entry of %s: its recorded events are unreadable (%s); the job resumes"
+              + " without them",
+          id, e.getClass().getSimpleName());
+      return List.of();
+    }
+    return sent;
   }
 
   /** One journal entry: a pending job, or the outcome of an ended one. */

@@ -237,6 +237,49 @@ class RestartAndReplayTest extends AgentScenario {
   }
 
   @Test
+  void aJobWhoseRecordedEventsCannotBeReadResumesWithoutThemInsteadOfBeingLost() {
+    Targets.Target target = Targets.GARBLED;
+    TestKey old = seed(target);
+    Rotation rotation = rotate(target, old);
+    EventEnvelope approved = approved(rotation);
+    Job job = Job.of(Job.Kind.ROLLOUT, approved);
+    EventEnvelope started =
+        EventEnvelope.causedBy(
+            job.eventKey(Phase.DISTRIBUTE),
+            new RolloutStarted(
+                rotation.id(),
+                target.id(),
+                job.plan(),
+                Targets.CLUSTER,
+                Phase.DISTRIBUTE,
+                rotation.distributeCommit()),
+            AGENT_SOURCE,
+            Clock.systemUTC());
+    coordinator.stop();
+    journal.put(job.withSent(started));
+    // What a newer agent might have recorded: an event type this one does not know.
+    String[] location = journal.location().split("/");
+    var configMaps = api.client().configMaps().inNamespace(location[0]).withName(location[1]);
+    var state = configMaps.get();
+    String key =
+        state.getData().entrySet().stream()
+            .filter(e -> e.getValue().contains(approved.id()))
+            .map(java.util.Map.Entry::getKey)
+            .findFirst()
+            .orElseThrow();
+    state
+        .getData()
+        .put(key, state.getData().get(key).replace(".rollout.started", ".rollout.started-v9"));
+    assertThat(state.getData().get(key)).contains("rollout.started-v9");
+    api.client().configMaps().inNamespace(location[0]).resource(state).update();
+
+    coordinator.start();
+
+    awaitEvent(rotation.id(), ROLLOUT_COMPLETED, Phase.PROMOTE);
+    assertThat(primaryOf(target)).isEqualTo(rotation.newKey().keyId());
+  }
+
+  @Test
   void aPhaseRecordedAsCompletedIsNotRunAgainAndItsEventGoesOutUnchanged() {
     Targets.Target target = Targets.HALF_DONE;
     TestKey old = seed(target);

@@ -81,6 +81,7 @@ public final class Targets {
   public static final Target IDLE = plain("idle", List.of("app"), List.of(CLUSTER));
   public static final Target DECIDED = plain("decided", List.of("app"), List.of(CLUSTER));
   public static final Target HALF_DONE = plain("half-done", List.of("app"), List.of(CLUSTER));
+  public static final Target GARBLED = plain("garbled", List.of("app"), List.of(CLUSTER));
   public static final Target REPLAY = plain("replay", List.of("app"), List.of(CLUSTER));
   public static final Target ROLLBACK = plain("rollback", List.of("app"), List.of(CLUSTER));
   public static final Target SECOND_STAGE =
@@ -148,6 +149,7 @@ public final class Targets {
           CRASH,
           DECIDED,
           HALF_DONE,
+          GARBLED,
           IDLE,
           REPLAY,
           ROLLBACK,
