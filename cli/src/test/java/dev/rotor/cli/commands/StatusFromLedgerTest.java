@@ -40,6 +40,22 @@ class StatusFromLedgerTest {
             String[] kv = pair.split("=", 2);
             query.put(kv[0], kv.length > 1 ? kv[1] : "");
           }
+          String path = exchange.getRequestURI().getPath();
+          if (path.startsWith("/ledger/rotations/")) {
+            String id = path.substring("/ledger/rotations/".length());
+            String one =
+                records.stream()
+                    .filter(r -> r.contains("\"rotationId\":\"" + id + "\""))
+                    .findFirst()
+                    .orElseThrow();
+            byte[] body = one.getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+              out.write(body);
+            }
+            return;
+          }
           int limit = Integer.parseInt(query.getOrDefault("limit", "50"));
           int offset = Integer.parseInt(query.getOrDefault("offset", "0"));
           List<String> page =
@@ -116,6 +132,25 @@ class StatusFromLedgerTest {
         .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
         .contains("unrequested");
     assertThat(all.errorOutput()).doesNotContain("ROTOR-7205");
+  }
+
+  @Test
+  void theLedgerRecordOfAnUnrequestedRotationSaysNobodyAskedForIt() {
+    records.set(
+        2,
+        record(2, "UNREQUESTED", false)
+            .replace(
+                "\"status\":\"UNREQUESTED\",",
+                "\"status\":\"UNREQUESTED\",\"progress\":\"APPROVED\","));
+    String url = "http://127.0.0.1:" + ledger.getAddress().getPort();
+
+    Rotorctl.Result result = Rotorctl.run("ledger", "record", "r2", "--ledger-url", url);
+
+    assertThat(result.exitCode()).as(result.errorOutput()).isZero();
+    assertThat(result.output())
+        .contains("UNREQUESTED")
+        .contains("no rotation.requested in the ledger")
+        .containsPattern("events go as far as +APPROVED");
   }
 
   @Test
