@@ -52,8 +52,8 @@ public class StatusCommand implements Callable<Integer> {
   @Option(
       names = "--in-flight",
       description =
-          "Only rotations that were requested and have not ended (with the ledger, rotations it"
-              + " holds events of but no request for are left out and counted on stderr).")
+          "Only rotations that were requested and have not ended (rotations with events but no"
+              + " rotation.requested are left out and counted on stderr).")
   boolean inFlight;
 
   @Option(
@@ -77,6 +77,7 @@ public class StatusCommand implements Callable<Integer> {
     }
     List<Row> rows;
     Optional<URI> ledgerUrl = ledger.ledgerUrl();
+    String holder = ledgerUrl.isPresent() ? "the ledger holds" : "the topics hold";
     if (ledgerUrl.isPresent()) {
       rows = fromLedger(new LedgerClient(ledgerUrl.get(), common.timeout()));
     } else {
@@ -97,7 +98,9 @@ public class StatusCommand implements Callable<Integer> {
       err.println(
           "rotorctl: ROTOR-7205 left out "
               + unrequested
-              + " rotation(s) the ledger holds events of but no rotation.requested for (status"
+              + " rotation(s) "
+              + holder
+              + " events of but no rotation.requested for (status"
               + " unrequested: forged or stray events, or a request still on its way); rotorctl"
               + " status lists them");
       err.flush();
@@ -139,13 +142,16 @@ public class StatusCommand implements Callable<Integer> {
     }
     List<Row> rows = new ArrayList<>();
     for (RotationState state : rotations.values()) {
+      // Events of a rotation without its rotation.requested (a forged approval, a stray rollout)
+      // are not a rotation somebody asked for, as in the ledger's records.
+      boolean unrequested = state.request() == null;
       rows.add(
           new Row(
               state.rotationId(),
               state.targetId(),
-              state.status(),
+              unrequested ? "unrequested" : state.status(),
               state.outcome().terminal(),
-              false,
+              unrequested,
               state.requestedBy(),
               state.requestedAt(),
               state.lastEventAt(),
