@@ -103,7 +103,7 @@ public class RotationsResource {
       summary = "One rotation's timeline: its record and a page of its events, in log order",
       description =
           "Paged like the lists: limit (default 100, at most rotor.ledger.api.max-page-size) and"
-              + " offset; nextOffset is the offset of the next page, absent after the last.")
+              + " offset; nextOffset is the offset of the next page, null after the last.")
   @APIResponse(responseCode = "200", description = "The timeline")
   @APIResponse(responseCode = "400", description = "A parameter is invalid")
   @APIResponse(responseCode = "404", description = "No such rotation in the log")
