@@ -43,6 +43,15 @@ public class LedgerRecordCommand implements Callable<Integer> {
     out.println("Ledger record of rotation " + rotationId);
     field(out, "target", record, "targetId");
     field(out, "status", record, "status");
+    if ("UNREQUESTED".equals(StatusCommand.text(record, "status"))) {
+      // The ledger holds events of this rotation but no rotation.requested: do not let the rest
+      // of the record read as a rotation somebody asked for.
+      out.println(
+          pad("note")
+              + "no rotation.requested in the ledger: nobody is on record as having asked for"
+              + " this rotation (forged or stray events, or a request still on its way)");
+      field(out, "events go as far as", record, "progress");
+    }
     field(out, "requested", record, "requestedAt");
     field(out, "requested by", record, "requestedBy");
     field(out, "reason", record, "reason");

@@ -49,7 +49,11 @@ public class StatusCommand implements Callable<Integer> {
       description = "Only this target, <namespace>/<secret name>.")
   String target;
 
-  @Option(names = "--in-flight", description = "Only rotations that have not ended.")
+  @Option(
+      names = "--in-flight",
+      description =
+          "Only rotations that were requested and have not ended (rotations with events but no"
+              + " rotation.requested are left out and counted on stderr).")
   boolean inFlight;
 
   @Option(
@@ -73,33 +77,55 @@ public class StatusCommand implements Callable<Integer> {
     }
     List<Row> rows;
     Optional<URI> ledgerUrl = ledger.ledgerUrl();
+    String holder = ledgerUrl.isPresent() ? "the ledger holds" : "the topics hold";
     if (ledgerUrl.isPresent()) {
       rows = fromLedger(new LedgerClient(ledgerUrl.get(), common.timeout()));
     } else {
       rows = fromTopics(new KafkaAccess(common.bootstrapServers(), common.timeout()));
     }
+    long unrequested = inFlight ? rows.stream().filter(Row::unrequested).count() : 0;
     rows =
         rows.stream()
-            .filter(row -> !inFlight || !row.ended())
+            .filter(row -> !inFlight || row.inFlight())
             .sorted(
                 Comparator.comparing(
                     Row::updatedAt, Comparator.nullsLast(Comparator.reverseOrder())))
             .limit(limit)
             .toList();
     print(rows);
+    if (unrequested > 0) {
+      PrintWriter err = spec.commandLine().getErr();
+      err.println(
+          "rotorctl: ROTOR-7205 left out "
+              + unrequested
+              + " rotation(s) "
+              + holder
+              + " events of but no rotation.requested for (status"
+              + " unrequested: forged or stray events, or a request still on its way); rotorctl"
+              + " status lists them");
+      err.flush();
+    }
     return ExitCodes.OK;
   }
 
-  /** One rotation in the table. */
+  /**
+   * One rotation in the table; {@code unrequested}: the ledger holds events of it but no {@code
+   * rotation.requested} (its status UNREQUESTED), so it is not presented as in flight.
+   */
   record Row(
       String rotationId,
       String targetId,
       String status,
       boolean ended,
+      boolean unrequested,
       String requestedBy,
       Instant requestedAt,
       Instant updatedAt,
-      String keyId) {}
+      String keyId) {
+    boolean inFlight() {
+      return !ended && !unrequested;
+    }
+  }
 
   private List<Row> fromTopics(KafkaAccess kafka) {
     kafka.requireReachable();
@@ -116,12 +142,16 @@ public class StatusCommand implements Callable<Integer> {
     }
     List<Row> rows = new ArrayList<>();
     for (RotationState state : rotations.values()) {
+      // Events of a rotation without its rotation.requested (a forged approval, a stray rollout)
+      // are not a rotation somebody asked for, as in the ledger's records.
+      boolean unrequested = state.request() == null;
       rows.add(
           new Row(
               state.rotationId(),
               state.targetId(),
-              state.status(),
+              unrequested ? "unrequested" : state.status(),
               state.outcome().terminal(),
+              unrequested,
               state.requestedBy(),
               state.requestedAt(),
               state.lastEventAt(),
@@ -135,8 +165,9 @@ public class StatusCommand implements Callable<Integer> {
 
   /**
    * Newest first from the ledger. With {@code --in-flight} the ledger's newest {@code limit}
-   * records may all have ended while older rotations are still in flight (the filter is applied
-   * here): pages are read on until {@code limit} rotations in flight are found or the log ends.
+   * records may all have ended (or be unrequested) while older rotations are still in flight (the
+   * filter is applied here): pages are read on until {@code limit} rotations in flight are found or
+   * the log ends.
    */
   private List<Row> fromLedger(LedgerClient client) {
     List<Row> rows = new ArrayList<>();
@@ -157,6 +188,7 @@ public class StatusCommand implements Callable<Integer> {
                 text(record, "targetId"),
                 status == null ? "-" : status.toLowerCase(java.util.Locale.ROOT).replace('_', ' '),
                 record.hasNonNull("endedAt"),
+                "UNREQUESTED".equals(status),
                 text(record, "requestedBy"),
                 instant(record, "requestedAt"),
                 instant(record, "updatedAt"),
@@ -164,7 +196,7 @@ public class StatusCommand implements Callable<Integer> {
       }
       offset += records.size();
       // An empty page is the end (a short one may be the ledger's page-size cap).
-      if (records.isEmpty() || rows.stream().filter(row -> !row.ended()).count() >= limit) {
+      if (records.isEmpty() || rows.stream().filter(Row::inFlight).count() >= limit) {
         break;
       }
     }

@@ -251,6 +251,26 @@ class RotorctlCommandsTest {
   }
 
   @Test
+  void statusInFlightLeavesOutARotationNobodyRequested() {
+    // An approval for a made-up rotation id: no rotation.requested on the topics.
+    String forged = rotationId();
+    Topics.produce(KAFKA, new Script(forged, Instant.now().minusSeconds(30)).approved("mallory"));
+    String waiting = proposedRotation();
+
+    Rotorctl.Result inFlight = kafka("status", Script.TARGET, "--in-flight", "--limit", "1000");
+
+    assertThat(inFlight.exitCode()).isZero();
+    assertThat(inFlight.output()).contains(waiting).doesNotContain(forged);
+    assertThat(inFlight.errorOutput())
+        .contains("ROTOR-7205")
+        .contains("the topics hold events of but no rotation.requested");
+    Rotorctl.Result all = kafka("status", Script.TARGET, "--limit", "1000");
+    assertThat(all.outputLines().stream().filter(l -> l.startsWith(forged)))
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .contains("unrequested");
+  }
+
+  @Test
   void historyShowsWhenWhoOldAndNewKeyCommitAndVerdicts() {
     String done = rotationId();
     Topics.produce(

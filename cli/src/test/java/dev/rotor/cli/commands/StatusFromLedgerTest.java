@@ -20,26 +20,14 @@ import org.junit.jupiter.api.Test;
 class StatusFromLedgerTest {
   private HttpServer ledger;
   private final List<String> queries = new ArrayList<>();
+  private final List<String> records = new ArrayList<>();
 
   @BeforeEach
   void start() throws IOException {
     // 25 records newest first: the 20 newest ended, the 21st is still rolling out.
-    List<String> records = new ArrayList<>();
     for (int i = 0; i < 25; i++) {
-      String time = String.format("2026-11-%02dT10:00:00Z", 26 - i);
       boolean ended = i != 20;
-      records.add(
-          "{\"rotationId\":\"r"
-              + i
-              + "\",\"targetId\":\"ns/secret\",\"status\":\""
-              + (ended ? "COMPLETED" : "ROLLING_OUT")
-              + "\",\"requestedBy\":\"alice\",\"requestedAt\":\""
-              + time
-              + "\",\"updatedAt\":\""
-              + time
-              + "\""
-              + (ended ? ",\"endedAt\":\"" + time + "\"" : "")
-              + "}");
+      records.add(record(i, ended ? "COMPLETED" : "ROLLING_OUT", ended));
     }
     ledger = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     ledger.createContext(
@@ -51,6 +39,22 @@ class StatusFromLedgerTest {
           for (String pair : raw == null ? new String[0] : raw.split("&")) {
             String[] kv = pair.split("=", 2);
             query.put(kv[0], kv.length > 1 ? kv[1] : "");
+          }
+          String path = exchange.getRequestURI().getPath();
+          if (path.startsWith("/ledger/rotations/")) {
+            String id = path.substring("/ledger/rotations/".length());
+            String one =
+                records.stream()
+                    .filter(r -> r.contains("\"rotationId\":\"" + id + "\""))
+                    .findFirst()
+                    .orElseThrow();
+            byte[] body = one.getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+              out.write(body);
+            }
+            return;
           }
           int limit = Integer.parseInt(query.getOrDefault("limit", "50"));
           int offset = Integer.parseInt(query.getOrDefault("offset", "0"));
@@ -65,6 +69,23 @@ class StatusFromLedgerTest {
           }
         });
     ledger.start();
+  }
+
+  private static String record(int i, String status, boolean ended) {
+    String time = String.format("2026-11-%02dT10:00:00Z", 26 - i);
+    return "{\"rotationId\":\"r"
+        + i
+        + "\",\"targetId\":\"ns/secret\",\"status\":\""
+        + status
+        + "\","
+        + (status.equals("UNREQUESTED")
+            ? ""
+            : "\"requestedBy\":\"alice\",\"requestedAt\":\"" + time + "\",")
+        + "\"updatedAt\":\""
+        + time
+        + "\""
+        + (ended ? ",\"endedAt\":\"" + time + "\"" : "")
+        + "}";
   }
 
   @AfterEach
@@ -86,6 +107,50 @@ class StatusFromLedgerTest {
     assertThat(result.exitCode()).isZero();
     assertThat(result.output()).contains("r20").doesNotContain("No rotation in flight");
     assertThat(result.output().lines().filter(line -> line.startsWith("r"))).hasSize(1);
+  }
+
+  @Test
+  void inFlightLeavesOutRotationsNobodyRequestedAndSaysHowManyItLeftOut() {
+    // The ledger holds events of r2 and r5 (a forged approval, a stray rollout) but no request.
+    records.set(2, record(2, "UNREQUESTED", false));
+    records.set(5, record(5, "UNREQUESTED", false));
+    String url = "http://127.0.0.1:" + ledger.getAddress().getPort();
+
+    Rotorctl.Result inFlight =
+        Rotorctl.run("status", "--in-flight", "--limit", "10", "--ledger-url", url);
+
+    assertThat(inFlight.exitCode()).isZero();
+    assertThat(inFlight.output().lines().filter(line -> line.startsWith("r")))
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .startsWith("r20 ");
+    assertThat(inFlight.errorOutput())
+        .contains("ROTOR-7205 left out 2 rotation(s)")
+        .contains("no rotation.requested");
+
+    Rotorctl.Result all = Rotorctl.run("status", "--limit", "10", "--ledger-url", url);
+    assertThat(all.output().lines().filter(line -> line.startsWith("r2 ")))
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .contains("unrequested");
+    assertThat(all.errorOutput()).doesNotContain("ROTOR-7205");
+  }
+
+  @Test
+  void theLedgerRecordOfAnUnrequestedRotationSaysNobodyAskedForIt() {
+    records.set(
+        2,
+        record(2, "UNREQUESTED", false)
+            .replace(
+                "\"status\":\"UNREQUESTED\",",
+                "\"status\":\"UNREQUESTED\",\"progress\":\"APPROVED\","));
+    String url = "http://127.0.0.1:" + ledger.getAddress().getPort();
+
+    Rotorctl.Result result = Rotorctl.run("ledger", "record", "r2", "--ledger-url", url);
+
+    assertThat(result.exitCode()).as(result.errorOutput()).isZero();
+    assertThat(result.output())
+        .contains("UNREQUESTED")
+        .contains("no rotation.requested in the ledger")
+        .containsPattern("events go as far as +APPROVED");
   }
 
   @Test

@@ -526,21 +526,36 @@ public final class LeakScanner {
             "/ledger/verification/latest")) {
       urls.add(URI.create(base + path));
     }
-    Set<String> rotationIds = new LinkedHashSet<>();
+    // Each rotation and how many entries it has: its timeline comes in pages of them.
+    Map<String, Long> rotationEntries = new LinkedHashMap<>();
     for (int offset = 0; ; offset += LEDGER_PAGE) {
       URI page = URI.create(base + "/ledger/rotations?limit=" + LEDGER_PAGE + "&offset=" + offset);
       urls.add(page);
       JsonNode rotations = JSON.readTree(ledgerPage(page));
-      List<JsonNode> ids = rotations.findValues("rotationId");
-      ids.forEach(n -> rotationIds.add(n.asText()));
-      if (ids.size() < LEDGER_PAGE) {
+      for (JsonNode rotation : rotations) {
+        if (rotation.hasNonNull("rotationId")) {
+          rotationEntries.put(
+              rotation.get("rotationId").asText(), rotation.path("entries").asLong(0));
+        }
+      }
+      if (rotations.size() < LEDGER_PAGE) {
         break;
       }
     }
-    for (String id : rotationIds) {
-      String encoded = URLEncoder.encode(id, StandardCharsets.UTF_8);
+    for (Map.Entry<String, Long> rotation : rotationEntries.entrySet()) {
+      String encoded = URLEncoder.encode(rotation.getKey(), StandardCharsets.UTF_8);
       urls.add(URI.create(base + "/ledger/rotations/" + encoded));
-      urls.add(URI.create(base + "/ledger/rotations/" + encoded + "/timeline"));
+      for (long offset = 0; offset == 0 || offset < rotation.getValue(); offset += LEDGER_PAGE) {
+        urls.add(
+            URI.create(
+                base
+                    + "/ledger/rotations/"
+                    + encoded
+                    + "/timeline?limit="
+                    + LEDGER_PAGE
+                    + "&offset="
+                    + offset));
+      }
     }
     for (int offset = 0; ; offset += LEDGER_PAGE) {
       URI page =

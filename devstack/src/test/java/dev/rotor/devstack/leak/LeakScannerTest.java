@@ -142,7 +142,68 @@ class LeakScannerTest {
           exchange.getResponseBody().write(body);
           exchange.close();
         });
+    // A ledger whose one rotation has 600 entries: its timeline comes in pages of at most 500,
+    // and only the second page carries a key.
+    http.createContext(
+        "/ledger",
+        exchange -> {
+          String path = exchange.getRequestURI().getPath();
+          String query = String.valueOf(exchange.getRequestURI().getRawQuery());
+          String body = "{}";
+          if (path.equals("/ledger/rotations")) {
+            body =
+                query.contains("offset=0") ? "[{\"rotationId\":\"r-long\",\"entries\":600}]" : "[]";
+          } else if (path.equals("/ledger/checkpoints")) {
+            body = "[]";
+          } else if (path.equals("/ledger/export/entries")) {
+            body = "";
+          } else if (path.equals("/ledger/rotations/r-long/timeline")
+              && query.contains("offset=500")) {
+            body =
+                "{\"entries\":[{\"debug\":\""
+                    + Base64.getEncoder().encodeToString(SECOND)
+                    + "\"}],\"offset\":500}";
+          }
+          byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+          exchange.sendResponseHeaders(200, bytes.length == 0 ? -1 : bytes.length);
+          if (bytes.length > 0) {
+            exchange.getResponseBody().write(bytes);
+          }
+          exchange.close();
+        });
     http.start();
+  }
+
+  @Test
+  void everyPageOfALongTimelineOfTheLedgerIsScanned() throws IOException {
+    Path keyrings = dir.resolve("mounts-ledger");
+    mount(keyrings, SECOND);
+    ScanTargets plain = targets(keyrings);
+    URI ledger = URI.create("http://127.0.0.1:" + http.getAddress().getPort());
+    ScanTargets withLedger =
+        new ScanTargets(
+            plain.base(),
+            plain.clusterApis(),
+            plain.keyringDirs(),
+            plain.kafkaBootstrap(),
+            plain.logDirs(),
+            plain.postgres(),
+            plain.postgresUser(),
+            plain.postgresPassword(),
+            plain.gitRoots(),
+            ledger,
+            plain.httpUrls());
+
+    ScanReport report = LeakScanner.scan(withLedger);
+
+    assertThat(report.errors()).isEmpty();
+    assertThat(report.findings())
+        .extracting(f -> f.source() + " | " + f.where() + " | " + f.keyId())
+        .contains(
+            "http | "
+                + ledger
+                + "/ledger/rotations/r-long/timeline?limit=500&offset=500 | "
+                + SECOND_ID);
   }
 
   @AfterAll

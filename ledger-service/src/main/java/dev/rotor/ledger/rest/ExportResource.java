@@ -56,7 +56,8 @@ public class ExportResource {
           "outcome",
           "outcome_message",
           "first_entry",
-          "last_entry");
+          "last_entry",
+          "progress");
 
   @Inject RotationStore rotations;
   @Inject ObjectMapper json;
@@ -75,7 +76,8 @@ public class ExportResource {
   public Response rotations(
       @Parameter(description = "json or csv") @QueryParam("format") String format,
       @Parameter(description = "Target id") @QueryParam("target") String target,
-      @Parameter(description = "Rotation status") @QueryParam("status") String status,
+      @Parameter(description = "Rotation status, as for /ledger/rotations") @QueryParam("status")
+          String status,
       @Parameter(description = "Most records (default and maximum 5000)") @QueryParam("limit")
           String limit,
       @Parameter(description = "Records to skip") @QueryParam("offset") String offset,
@@ -178,7 +180,8 @@ public class ExportResource {
         nz(r.outcome()),
         nz(r.outcomeMessage()),
         Long.toString(r.firstEntry()),
-        Long.toString(r.lastEntry()));
+        Long.toString(r.lastEntry()),
+        r.progress() == null ? "" : r.progress().name());
   }
 
   private static String nz(String value) {

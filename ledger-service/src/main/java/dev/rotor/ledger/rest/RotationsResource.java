@@ -26,13 +26,21 @@ public class RotationsResource {
   @Inject EntryStore entries;
   @Inject LedgerConfig config;
 
+  /** The entries one timeline page holds when the request does not say (limit). */
+  static final int TIMELINE_PAGE = 100;
+
   /**
-   * A rotation's record and every entry of it, in log order.
+   * A rotation's record and one page of its entries, in log order. Anyone who may write a topic can
+   * give one rotation id any number of entries, so they come in pages: read on from {@code
+   * nextOffset} until it is null ({@code record.entries} says how many there are).
    *
    * @param record the record
-   * @param entries its events
+   * @param entries its events on this page, in log order
+   * @param offset how many of its entries come before this page
+   * @param nextOffset the offset of the next page, null when this page holds its last entry
    */
-  public record Timeline(RotationRecord record, List<EntryView.Line> entries) {}
+  public record Timeline(
+      RotationRecord record, List<EntryView.Line> entries, int offset, Integer nextOffset) {}
 
   /**
    * A target's rotations, newest first, and its events outside rotations (cadence reminders).
@@ -48,7 +56,10 @@ public class RotationsResource {
   @Path("/rotations")
   @Operation(
       summary = "List rotation records",
-      description = "Newest first; filter by target and status.")
+      description =
+          "Newest first; filter by target and status. UNREQUESTED: events of the rotation are"
+              + " recorded but no rotation.requested (yet); its progress field says how far its"
+              + " events go.")
   @APIResponse(responseCode = "200", description = "The records")
   @APIResponse(responseCode = "400", description = "A parameter is invalid")
   public List<RotationRecord> list(
@@ -56,7 +67,7 @@ public class RotationsResource {
           String target,
       @Parameter(
               description =
-                  "REQUESTED, KEY_GENERATED, PROPOSED, APPROVED, ROLLING_OUT,"
+                  "UNREQUESTED, REQUESTED, KEY_GENERATED, PROPOSED, APPROVED, ROLLING_OUT,"
                       + " ROLLING_BACK, REJECTED, COMPLETED, ROLLED_BACK or FAILED")
           @QueryParam("status")
           String status,
@@ -88,13 +99,28 @@ public class RotationsResource {
 
   @GET
   @Path("/rotations/{rotationId}/timeline")
-  @Operation(summary = "One rotation's timeline: its record and every event, in log order")
+  @Operation(
+      summary = "One rotation's timeline: its record and a page of its events, in log order",
+      description =
+          "Paged like the lists: limit (default 100, at most rotor.ledger.api.max-page-size) and"
+              + " offset; nextOffset is the offset of the next page, null after the last.")
   @APIResponse(responseCode = "200", description = "The timeline")
+  @APIResponse(responseCode = "400", description = "A parameter is invalid")
   @APIResponse(responseCode = "404", description = "No such rotation in the log")
-  public Timeline timeline(@PathParam("rotationId") String rotationId) {
-    RotationRecord record = rotation(rotationId);
-    return new Timeline(
-        record, entries.ofRotation(record.rotationId()).stream().map(EntryView::line).toList());
+  public Timeline timeline(
+      @PathParam("rotationId") String rotationId,
+      @Parameter(description = "Most entries to return (default 100)") @QueryParam("limit")
+          String limit,
+      @Parameter(description = "Entries to skip") @QueryParam("offset") String offset) {
+    String id = Params.rotationId(rotationId);
+    int skip = Params.offset(offset);
+    int max = Params.limit(limit, TIMELINE_PAGE, config.api().maxPageSize());
+    RotationRecord record = rotation(id);
+    // One more than asked for tells whether another page follows.
+    List<EntryView.Line> page =
+        entries.ofRotation(id, skip, max + 1).stream().map(EntryView::line).toList();
+    boolean more = page.size() > max;
+    return new Timeline(record, more ? page.subList(0, max) : page, skip, more ? skip + max : null);
   }
 
   @GET

@@ -39,7 +39,10 @@ import java.util.List;
  * (they replace what earlier events said; approvals after the end are not added). The first end is
  * final, except that a completed rotation rolled back afterwards ({@code rotation.rolled-back}, or
  * {@code rotation.failed} with {@code ROLLBACK_FAILED}) takes that status and keeps its completion
- * facts. Pure, so the projection can be rebuilt from the entries at any time.
+ * facts. Until its {@code rotation.requested} is recorded the record says {@link
+ * RotationStatus#UNREQUESTED} (the status its events give it is kept in {@link
+ * RotationRecord#progress()}): an event of a rotation nobody requested does not make it look
+ * requested. Pure, so the projection can be rebuilt from the entries at any time.
  */
 public final class RotationProjection {
   private RotationProjection() {}
@@ -188,7 +191,7 @@ public final class RotationProjection {
     Builder(EventEnvelope event, long leafIndex) {
       rotationId = event.rotationId();
       targetId = event.data().targetId();
-      status = RotationStatus.REQUESTED;
+      status = RotationStatus.REQUESTED; // as if requested: build() says whether it was
       startedAt = event.time();
       updatedAt = event.time();
       approvers = new LinkedHashSet<>();
@@ -201,7 +204,12 @@ public final class RotationProjection {
     Builder(RotationRecord r) {
       rotationId = r.rotationId();
       targetId = r.targetId();
-      status = r.status();
+      if (r.progress() != null) {
+        status = r.progress();
+      } else {
+        // A record stored before progress existed holds its progress in status.
+        status = r.status() == RotationStatus.UNREQUESTED ? RotationStatus.REQUESTED : r.status();
+      }
       startedAt = r.startedAt();
       updatedAt = r.updatedAt();
       endedAt = r.endedAt();
@@ -281,11 +289,17 @@ public final class RotationProjection {
       verdicts.add(new RotationRecord.Verdict(cluster, verdict, decidedAt));
     }
 
+    /** Whether its {@code rotation.requested} is recorded (only that event sets requestedAt). */
+    boolean requested() {
+      return requestedAt != null;
+    }
+
     RotationRecord build() {
       return new RotationRecord(
           rotationId,
           targetId,
-          status,
+          requested() ? status : RotationStatus.UNREQUESTED,
+          requested() ? null : status,
           startedAt,
           updatedAt,
           endedAt,

@@ -10,7 +10,11 @@ import java.util.List;
  *
  * @param rotationId the rotation
  * @param targetId the target, {@code <namespace>/<secret name>}
- * @param status where it stands
+ * @param status where it stands; {@link RotationStatus#UNREQUESTED} while no {@code
+ *     rotation.requested} is recorded, whatever its other events say
+ * @param progress for an {@link RotationStatus#UNREQUESTED} rotation only (null otherwise): the
+ *     status its events would give it had it been requested, which it takes when the request
+ *     arrives
  * @param startedAt the time of its earliest event
  * @param updatedAt the time of its latest event
  * @param endedAt the time of the event that ended it, if it ended (for a rotation rolled back or
@@ -41,6 +45,7 @@ public record RotationRecord(
     String rotationId,
     String targetId,
     RotationStatus status,
+    RotationStatus progress,
     Instant startedAt,
     Instant updatedAt,
     Instant endedAt,

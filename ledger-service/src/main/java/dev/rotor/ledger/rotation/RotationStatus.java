@@ -5,9 +5,17 @@ package dev.rotor.ledger.rotation;
  * event that arrives late (events of one rotation come from several topics, so their order across
  * topics is not guaranteed) never moves it back, and the first terminal status is final, except
  * that a completed rotation rolled back afterwards becomes {@link #ROLLED_BACK} (or {@link #FAILED}
- * when that rollback failed).
+ * when that rollback failed). Until its {@code rotation.requested} is recorded a rotation is {@link
+ * #UNREQUESTED}, whatever its other events say ({@link RotationRecord#progress()} says that).
  */
 public enum RotationStatus {
+  /**
+   * Events of the rotation are recorded, but no {@code rotation.requested}: nobody is on record as
+   * having asked for it (yet). Events of one rotation come from several topics, so the request may
+   * still arrive; the record then takes the status its events give it. A rotation that stays here
+   * was never requested through Rotor: a forged or stray event. Not in flight, not ended.
+   */
+  UNREQUESTED(0, false),
   /** {@code rotation.requested} seen. */
   REQUESTED(1, false),
   /** The key exists, sealed ({@code key.generated}). */

@@ -164,13 +164,19 @@ public class EntryStore implements NodeSource {
         .findFirst();
   }
 
-  /** Every entry of a rotation, in log order. */
-  public List<EntryEntity> ofRotation(String rotationId) {
+  /**
+   * A page of a rotation's entries, in log order: at most {@code limit} of them after skipping the
+   * first {@code offset}. A rotation's new entries get higher leaf indexes, so pages read in turn
+   * neither skip nor repeat an entry.
+   */
+  public List<EntryEntity> ofRotation(String rotationId, int offset, int limit) {
     return entityManager
         .createQuery(
             "from EntryEntity e where e.rotationId = :rotation order by e.leafIndex",
             EntryEntity.class)
         .setParameter("rotation", rotationId)
+        .setFirstResult(offset)
+        .setMaxResults(limit)
         .getResultList();
   }
 

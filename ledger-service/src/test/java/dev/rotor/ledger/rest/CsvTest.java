@@ -24,6 +24,7 @@ class CsvTest {
             "r-1",
             "ns-a/secret-a",
             RotationStatus.COMPLETED,
+            null,
             Instant.EPOCH,
             Instant.EPOCH,
             Instant.EPOCH,

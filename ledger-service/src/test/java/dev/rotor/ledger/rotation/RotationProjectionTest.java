@@ -194,6 +194,67 @@ class RotationProjectionTest {
     assertThat(record.approvers()).containsExactly("bob");
   }
 
+  @Test
+  void anEventOfARotationNobodyRequestedDoesNotMakeItLookRequested() {
+    // A forged approval from /rotor/cli for a made-up rotation id: stored, but not "requested".
+    RotationEvents forged = RotationEvents.completed("forged");
+    EventEnvelope approval =
+        events(forged).stream()
+            .filter(e -> e.data() instanceof RotationApproved)
+            .findFirst()
+            .orElseThrow();
+
+    RotationRecord record = fold(List.of(approval));
+
+    assertThat(record.status()).isEqualTo(RotationStatus.UNREQUESTED);
+    assertThat(record.status().terminal()).isFalse();
+    assertThat(record.requestedBy()).isNull();
+    assertThat(record.requestedAt()).isNull();
+    assertThat(record.approvers()).containsExactly("bob");
+    assertThat(record.entries()).isEqualTo(1);
+  }
+
+  @Test
+  void aRotationWhoseRequestArrivesLastIsUnrequestedUntilThenAndThenMovesOnNormally() {
+    RotationEvents rotation = RotationEvents.completed("late-request");
+    List<EventEnvelope> events = events(rotation);
+    // Everything up to the rollout of staging first, the request (entry 0) last.
+    List<EventEnvelope> before = new ArrayList<>(events.subList(1, 6));
+
+    RotationRecord unrequested = fold(before);
+    assertThat(unrequested.status()).isEqualTo(RotationStatus.UNREQUESTED);
+    assertThat(unrequested.progress()).isEqualTo(RotationStatus.ROLLING_OUT);
+    assertThat(unrequested.keyId()).isEqualTo(rotation.fingerprint.substring(0, 8));
+
+    RotationRecord requested = RotationProjection.apply(unrequested, 6, events.get(0));
+    assertThat(requested.status()).isEqualTo(RotationStatus.ROLLING_OUT);
+    assertThat(requested.progress()).isNull();
+    assertThat(requested.requestedBy()).isEqualTo("alice");
+
+    // The same record as when the request came first.
+    List<EventEnvelope> inOrder = new ArrayList<>(events.subList(0, 6));
+    assertThat(requested)
+        .usingRecursiveComparison()
+        .ignoringFields("firstEntry", "lastEntry", "escrow.entry")
+        .isEqualTo(fold(inOrder));
+  }
+
+  @Test
+  void aRotationThatEndsWithoutARequestStaysUnrequestedAndKeepsItsEndAsProgress() {
+    RotationEvents rotation = RotationEvents.completed("no-request");
+    List<EventEnvelope> events = events(rotation);
+
+    RotationRecord record = fold(events.subList(1, events.size()));
+
+    assertThat(record.status()).isEqualTo(RotationStatus.UNREQUESTED);
+    assertThat(record.progress()).isEqualTo(RotationStatus.COMPLETED);
+    assertThat(record.endedAt()).isNotNull();
+
+    RotationRecord requested = RotationProjection.apply(record, events.size(), events.get(0));
+    assertThat(requested.status()).isEqualTo(RotationStatus.COMPLETED);
+    assertThat(requested.progress()).isNull();
+  }
+
   private static EventEnvelope late(
       EventEnvelope like, String id, EventType type, String source, Instant time, RotorEvent data) {
     return new EventEnvelope(id, type, source, like.subject(), like.rotationId(), time, data);

@@ -107,6 +107,136 @@ class LedgerApiTest {
   }
 
   @Test
+  void aRotationsTimelineComesInPagesThatTogetherHoldEveryEventOnce() {
+    List<String> all =
+        Api.get("/ledger/rotations/" + completed.rotationId + "/timeline")
+            .get("entries")
+            .findValuesAsText("eventId");
+    assertThat(all).hasSize(14);
+
+    List<String> paged = new java.util.ArrayList<>();
+    List<Integer> offsets = new java.util.ArrayList<>();
+    String next = "0";
+    while (next != null) {
+      JsonNode page =
+          Api.get("/ledger/rotations/" + completed.rotationId + "/timeline?limit=5&offset=" + next);
+      assertThat(page.get("entries").size()).isLessThanOrEqualTo(5);
+      assertThat(page.get("record").get("rotationId").asText()).isEqualTo(completed.rotationId);
+      offsets.add(page.get("offset").asInt());
+      paged.addAll(page.get("entries").findValuesAsText("eventId"));
+      next = page.hasNonNull("nextOffset") ? page.get("nextOffset").asText() : null;
+    }
+    assertThat(offsets).containsExactly(0, 5, 10);
+    assertThat(paged).isEqualTo(all);
+  }
+
+  @Test
+  void aRotationIdFloodedWithForgedEventsIsUnrequestedAndItsTimelineStaysBounded() {
+    // Anyone who may write rotor.approvals can approve a rotation nobody requested, many times.
+    String rotationId = "forged-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+    String target = "ledger-tests/" + rotationId;
+    List<RotationEvents.Sent> forged = new java.util.ArrayList<>();
+    for (int i = 0; i < 120; i++) {
+      dev.rotor.common.event.RotationApproved data =
+          new dev.rotor.common.event.RotationApproved(rotationId, target, "mallory", false, "x");
+      forged.add(
+          new RotationEvents.Sent(
+              new dev.rotor.common.event.EventEnvelope(
+                  rotationId + "-" + i,
+                  data.type(),
+                  "/rotor/cli",
+                  data.subject(),
+                  rotationId,
+                  java.time.Instant.parse("2026-11-26T06:00:00Z").plusSeconds(i),
+                  data),
+              "rotor.approvals"));
+    }
+    LedgerIngestTest.produce(forged);
+    JsonNode record =
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .until(
+                () ->
+                    Api.status("/ledger/rotations/" + rotationId) == 200
+                        ? Api.get("/ledger/rotations/" + rotationId)
+                        : null,
+                r -> r != null && r.get("entries").asInt() == 120);
+
+    // Stored, but not presented as requested: nobody asked for this rotation.
+    assertThat(record.get("status").asText()).isEqualTo("UNREQUESTED");
+    assertThat(record.get("progress").asText()).isEqualTo("REQUESTED");
+    assertThat(record.hasNonNull("requestedBy")).isFalse();
+    assertThat(
+            Api.get("/ledger/rotations?status=unrequested&limit=500")
+                .findValuesAsText("rotationId"))
+        .contains(rotationId);
+    assertThat(
+            Api.get("/ledger/rotations?status=REQUESTED&limit=500").findValuesAsText("rotationId"))
+        .doesNotContain(rotationId);
+    String csv =
+        given()
+            .queryParam("format", "csv")
+            .queryParam("target", target)
+            .when()
+            .get("/ledger/export/rotations")
+            .then()
+            .statusCode(200)
+            .extract()
+            .asString();
+    assertThat(csv.lines().skip(1).findFirst().orElseThrow())
+        .startsWith(rotationId + "," + target + ",UNREQUESTED,")
+        .endsWith(",REQUESTED");
+
+    // The timeline answers a page of the default size, then the rest.
+    JsonNode first = Api.get("/ledger/rotations/" + rotationId + "/timeline");
+    assertThat(first.get("entries")).hasSize(100);
+    assertThat(first.get("nextOffset").asInt()).isEqualTo(100);
+    JsonNode second = Api.get("/ledger/rotations/" + rotationId + "/timeline?offset=100");
+    assertThat(second.get("entries")).hasSize(20);
+    assertThat(second.hasNonNull("nextOffset")).isFalse();
+    given()
+        .when()
+        .get("/ledger/rotations/" + rotationId + "/timeline?limit=501")
+        .then()
+        .statusCode(400)
+        .body("parameter", equalTo("limit"))
+        .body("message", containsString("between 1 and 500"));
+
+    // A verification rebuilds the record from the entries and finds the same.
+    JsonNode report = Api.verify();
+    assertThat(report.toString()).doesNotContain(rotationId);
+  }
+
+  @Test
+  void aRotationWhoseRequestArrivesAfterItsOtherEventsMovesOnOnceItArrives() {
+    RotationEvents late = RotationEvents.completed("api-late");
+    List<RotationEvents.Sent> events = late.events();
+    LedgerIngestTest.produce(events.subList(1, 6));
+    JsonNode before = awaitStatus(late.rotationId, "UNREQUESTED", 5);
+    assertThat(before.get("progress").asText()).isEqualTo("ROLLING_OUT");
+
+    LedgerIngestTest.produce(List.of(events.get(0)));
+    JsonNode after = LedgerIngestTest.awaitRecord(late, "ROLLING_OUT");
+    assertThat(after.hasNonNull("progress")).isFalse();
+    assertThat(after.get("requestedBy").asText()).isEqualTo("alice");
+    assertThat(Api.verify().toString()).doesNotContain(late.rotationId);
+  }
+
+  private static JsonNode awaitStatus(String rotationId, String status, int entries) {
+    return await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                Api.status("/ledger/rotations/" + rotationId) == 200
+                    ? Api.get("/ledger/rotations/" + rotationId)
+                    : null,
+            r ->
+                r != null
+                    && r.get("entries").asInt() == entries
+                    && r.get("status").asText().equals(status));
+  }
+
+  @Test
   void aTargetsHistoryShowsItsRotationsAndItsCadenceReminders() {
     JsonNode history = Api.get("/ledger/targets/" + completed.targetId + "/history");
     assertThat(history.get("targetId").asText()).isEqualTo(completed.targetId);
@@ -285,6 +415,9 @@ class LedgerApiTest {
       {"/ledger/export/rotations?format=xml", "format"},
       {"/ledger/export/entries?from=-3", "from"},
       {"/ledger/targets/UPPER/case/history", "target"},
+      {"/ledger/rotations/no-such-rotation/timeline?limit=0", "limit"},
+      {"/ledger/rotations/no-such-rotation/timeline?limit=ten", "limit"},
+      {"/ledger/rotations/no-such-rotation/timeline?offset=-1", "offset"},
     };
     for (String[] request : bad) {
       io.restassured.response.Response response = given().when().get(request[0]);
