@@ -135,26 +135,14 @@ class RestartAndReplayTest extends AgentScenario {
   @Test
   void aStageWhoseStartWasRecordedWaitsForItsNextWindowAndThenSendsThatStartUnchanged() {
     Targets.Target target = Targets.WINDOW_BEGUN;
-    Instant opening =
-        java.time.LocalDate.now(ZoneOffset.UTC)
-            .atTime(java.time.LocalTime.of(2, 0))
-            .toInstant(ZoneOffset.UTC);
+    Instant opening = todaysOpening();
     TestKey old = seed(target);
     Rotation rotation = rotate(target, old);
     EventEnvelope approved = approved(rotation);
     Job job = Job.of(Job.Kind.ROLLOUT, approved);
     EventEnvelope started =
-        EventEnvelope.causedBy(
-            job.eventKey(Phase.DISTRIBUTE),
-            new RolloutStarted(
-                rotation.id(),
-                target.id(),
-                job.plan(),
-                Targets.CLUSTER,
-                Phase.DISTRIBUTE,
-                rotation.distributeCommit()),
-            AGENT_SOURCE,
-            Clock.fixed(opening.plus(Duration.ofMinutes(59)), ZoneOffset.UTC));
+        recordedStart(
+            job, rotation, Clock.fixed(opening.plus(Duration.ofMinutes(59)), ZoneOffset.UTC));
     coordinator.stop();
     // Stopped right after recording rollout.started at 02:59, before any restart; back at 03:05,
     // when the window (02:00-03:00) is closed. Nothing was restarted: the stage waits.
@@ -183,31 +171,13 @@ class RestartAndReplayTest extends AgentScenario {
   @Test
   void aResumedStageCancelledByARollbackSendsWhatItDecidedAndIsRolledBackHere() {
     Targets.Target target = Targets.WINDOW_RESUMED;
-    Instant opening =
-        java.time.LocalDate.now(ZoneOffset.UTC)
-            .atTime(java.time.LocalTime.of(2, 0))
-            .toInstant(ZoneOffset.UTC);
+    Instant opening = todaysOpening();
     TestKey old = seed(target);
     Rotation rotation = rotate(target, old);
     EventEnvelope approved = approved(rotation);
     Job fresh = Job.of(Job.Kind.ROLLOUT, approved);
     Clock then = Clock.fixed(opening.plus(Duration.ofMinutes(58)), ZoneOffset.UTC);
-    EventEnvelope completed =
-        EventEnvelope.causedBy(
-            fresh.eventKey(Phase.DISTRIBUTE),
-            new RolloutCompleted(
-                rotation.id(),
-                target.id(),
-                fresh.plan(),
-                Targets.CLUSTER,
-                Phase.DISTRIBUTE,
-                rotation.distributeCommit(),
-                rotation.newKey().fingerprint(),
-                old.keyId(),
-                List.of(),
-                then.instant()),
-            AGENT_SOURCE,
-            then);
+    EventEnvelope completed = recordedDistributed(fresh, rotation, old, then);
     // Recorded distribute's end at 02:58, then stopped; the job waits for the next window.
     Job held =
         new Job(
@@ -243,18 +213,7 @@ class RestartAndReplayTest extends AgentScenario {
     Rotation rotation = rotate(target, old);
     EventEnvelope approved = approved(rotation);
     Job job = Job.of(Job.Kind.ROLLOUT, approved);
-    EventEnvelope started =
-        EventEnvelope.causedBy(
-            job.eventKey(Phase.DISTRIBUTE),
-            new RolloutStarted(
-                rotation.id(),
-                target.id(),
-                job.plan(),
-                Targets.CLUSTER,
-                Phase.DISTRIBUTE,
-                rotation.distributeCommit()),
-            AGENT_SOURCE,
-            Clock.systemUTC());
+    EventEnvelope started = recordedStart(job, rotation, Clock.systemUTC());
     coordinator.stop();
     journal.put(job.withSent(started));
     // What a newer agent might have recorded: an event type this one does not know.
@@ -288,34 +247,9 @@ class RestartAndReplayTest extends AgentScenario {
     Job job = Job.of(Job.Kind.ROLLOUT, approved);
     Instant startedAt = Instant.now().minusSeconds(30);
     Clock then = Clock.fixed(startedAt, ZoneOffset.UTC);
-    EventEnvelope started =
-        EventEnvelope.causedBy(
-            job.eventKey(Phase.DISTRIBUTE),
-            new RolloutStarted(
-                rotation.id(),
-                target.id(),
-                job.plan(),
-                Targets.CLUSTER,
-                Phase.DISTRIBUTE,
-                rotation.distributeCommit()),
-            AGENT_SOURCE,
-            then);
+    EventEnvelope started = recordedStart(job, rotation, then);
     EventEnvelope completed =
-        EventEnvelope.causedBy(
-            job.eventKey(Phase.DISTRIBUTE),
-            new RolloutCompleted(
-                rotation.id(),
-                target.id(),
-                job.plan(),
-                Targets.CLUSTER,
-                Phase.DISTRIBUTE,
-                rotation.distributeCommit(),
-                rotation.newKey().fingerprint(),
-                old.keyId(),
-                List.of(),
-                startedAt.plusSeconds(5)),
-            AGENT_SOURCE,
-            Clock.offset(then, Duration.ofSeconds(5)));
+        recordedDistributed(job, rotation, old, Clock.offset(then, Duration.ofSeconds(5)));
     coordinator.stop();
     journal.put(job.withSent(started).withSent(completed));
 
@@ -478,5 +412,49 @@ class RestartAndReplayTest extends AgentScenario {
         .filter(e -> e.type() == type)
         .map(EventEnvelope::id)
         .collect(Collectors.toSet());
+  }
+
+  /** Today's 02:00 UTC: where the test policy's maintenance windows open (until 03:00). */
+  private static Instant todaysOpening() {
+    return java.time.LocalDate.now(ZoneOffset.UTC)
+        .atTime(java.time.LocalTime.of(2, 0))
+        .toInstant(ZoneOffset.UTC);
+  }
+
+  /** The {@code rollout.started} of distribute that {@code job} sends, at {@code clock}'s time. */
+  private static EventEnvelope recordedStart(Job job, Rotation rotation, Clock clock) {
+    return EventEnvelope.causedBy(
+        job.eventKey(Phase.DISTRIBUTE),
+        new RolloutStarted(
+            rotation.id(),
+            rotation.target().id(),
+            job.plan(),
+            Targets.CLUSTER,
+            Phase.DISTRIBUTE,
+            rotation.distributeCommit()),
+        AGENT_SOURCE,
+        clock);
+  }
+
+  /**
+   * The {@code rollout.completed} of distribute that {@code job} sends, at {@code clock}'s time.
+   */
+  private static EventEnvelope recordedDistributed(
+      Job job, Rotation rotation, TestKey old, Clock clock) {
+    return EventEnvelope.causedBy(
+        job.eventKey(Phase.DISTRIBUTE),
+        new RolloutCompleted(
+            rotation.id(),
+            rotation.target().id(),
+            job.plan(),
+            Targets.CLUSTER,
+            Phase.DISTRIBUTE,
+            rotation.distributeCommit(),
+            rotation.newKey().fingerprint(),
+            old.keyId(),
+            List.of(),
+            clock.instant()),
+        AGENT_SOURCE,
+        clock);
   }
 }
