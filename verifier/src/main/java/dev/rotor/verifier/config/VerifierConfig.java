@@ -64,6 +64,15 @@ public interface VerifierConfig {
      */
     @WithDefault("0.8")
     double minDataShare();
+
+    /**
+     * The shortest range the verifier fills into a query's {@code {window}} (and the direct scrape
+     * computes over): error rate and latency are read over the check interval, but not less than
+     * this, since {@code rate()} needs at least two scrapes in its range. At least two of the
+     * workload's scrape intervals; at least {@code PT1S}.
+     */
+    @WithDefault("PT1M")
+    Duration minRateWindow();
   }
 
   /** Kinds of metrics source. */
