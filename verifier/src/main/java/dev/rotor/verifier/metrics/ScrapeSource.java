@@ -25,12 +25,13 @@ import org.jboss.logging.Logger;
  * embedded default). It computes what the default PromQL queries compute, from the counters it
  * scrapes: the 5xx share and the p99 ({@link HistogramQuantile}) of {@code
  * http_server_requests_seconds} from the difference to an earlier scrape of the same pod, the
- * latest that is at least {@link StageTarget#window()} old (like a PromQL range of that width; its
- * whole life at the first scrape), and the increase of {@code secrets_decrypt_failures_total} since
- * the soak's first scrape (the pods' whole lives then), added up scrape by scrape, so that, as with
- * the default query's {@code {window}}, no failure between two checks is missed and the count is
- * the soak's, also of pods that are gone. A counter that went down means the pod restarted, as in
- * PromQL's {@code rate}: its whole value counts.
+ * latest that is at least one check interval old (like a PromQL range of that width, with no
+ * minimum: it takes differences of its own scrapes; its whole life at the first scrape), and the
+ * increase of {@code secrets_decrypt_failures_total} since the soak's first scrape (the pods' whole
+ * lives then), added up scrape by scrape, so that, as with the default query's {@code {window}}, no
+ * failure between two checks is missed and the count is the soak's, also of pods that are gone. A
+ * counter that went down means the pod restarted, as in PromQL's {@code rate}: its whole value
+ * counts.
  *
  * <p>It has no history: no baseline, and checks a stopped verifier missed are covered by the next
  * difference. It evaluates no PromQL: a plan with its own queries is read with the default

@@ -14,10 +14,12 @@ import java.util.regex.Pattern;
  * @param namespace the namespace of the Deployments
  * @param deployments the stage's Deployments; each is read and judged on its own
  * @param spec the plan's queries
- * @param window the range error rate and latency are read over: the soak's check interval, not
- *     shorter than {@code rotor.verifier.metrics.min-rate-window} ({@code rate()} needs two scrapes
- *     in its range); where the source computes rates itself (the direct scrape), the span a value
- *     describes
+ * @param window the soak's check interval: the range error rate and latency are read over (not
+ *     shorter than {@code minRange} in a query), and, where the source computes rates itself (the
+ *     direct scrape, which needs no minimum), the span a value describes
+ * @param minRange the shortest range filled in for {@code {window}} ({@code
+ *     rotor.verifier.metrics.min-rate-window}): {@code rate()} and {@code increase()} need two
+ *     scrapes in their range
  * @param since when the soak (or rollback check) began: decrypt failures are counted from it, so
  *     that none between two checks is missed and {@code maxDecryptFailures} holds for the soak as a
  *     whole; null to read them over {@code window} too
@@ -30,6 +32,7 @@ public record StageTarget(
     List<String> deployments,
     VerificationSpec spec,
     Duration window,
+    Duration minRange,
     Instant since,
     Duration lookback) {
   /** A PromQL duration: {@code 1m}, {@code 1m30s}, {@code 500ms}. */
@@ -45,9 +48,13 @@ public record StageTarget(
 
   public StageTarget {
     deployments = List.copyOf(deployments);
+    minRange = minRange == null ? Duration.ZERO : minRange;
   }
 
-  /** A target whose decrypt failures are counted since {@code since}, with no lookback limit. */
+  /**
+   * A target whose decrypt failures are counted since {@code since}, with no lookback limit and no
+   * minimum range.
+   */
   public StageTarget(
       String cluster,
       String namespace,
@@ -55,7 +62,7 @@ public record StageTarget(
       VerificationSpec spec,
       Duration window,
       Instant since) {
-    this(cluster, namespace, deployments, spec, window, since, null);
+    this(cluster, namespace, deployments, spec, window, Duration.ZERO, since, null);
   }
 
   /** A target whose every metric is read over {@code window}. */
@@ -65,7 +72,7 @@ public record StageTarget(
       List<String> deployments,
       VerificationSpec spec,
       Duration window) {
-    this(cluster, namespace, deployments, spec, window, null, null);
+    this(cluster, namespace, deployments, spec, window, Duration.ZERO, null, null);
   }
 
   /**
@@ -74,24 +81,25 @@ public record StageTarget(
    */
   public StageTarget lookingBackAtMost(Duration lookback) {
     Duration limit = lookback.compareTo(Duration.ofMillis(1)) < 0 ? Duration.ofMillis(1) : lookback;
-    return new StageTarget(cluster, namespace, deployments, spec, window, since, limit);
+    return new StageTarget(cluster, namespace, deployments, spec, window, minRange, since, limit);
   }
 
   /**
    * The range a check at {@code at} reads {@code kind} over, what {@code {window}} stands for:
-   * decrypt failures since {@link #since} (rounded up to whole seconds, so that no failure is
-   * missed), error rate and latency over {@link #window}; never shorter than {@link #window}, as
-   * {@code increase()} too needs two scrapes in its range. A rollback check's {@link #lookback}
-   * still cuts it.
+   * error rate and latency over {@link #window}, not shorter than {@link #minRange}; decrypt
+   * failures since {@link #since} (rounded up to whole seconds, so that no failure is missed), not
+   * shorter than the error rate's range, as {@code increase()} too needs two scrapes in its range.
+   * A rollback check's {@link #lookback} still cuts it.
    */
   public Duration window(MetricKind kind, Instant at) {
+    Duration rate = window.compareTo(minRange) < 0 ? minRange : window;
     if (kind != MetricKind.DECRYPT_FAILURES || since == null) {
-      return window;
+      return rate;
     }
     Duration elapsed = Duration.between(since, at);
     long seconds = Math.max(1, elapsed.getSeconds() + (elapsed.getNano() > 0 ? 1 : 0));
     Duration soFar = elapsed.isNegative() ? SECOND : Duration.ofSeconds(seconds);
-    return soFar.compareTo(window) < 0 ? window : soFar;
+    return soFar.compareTo(rate) < 0 ? rate : soFar;
   }
 
   /**

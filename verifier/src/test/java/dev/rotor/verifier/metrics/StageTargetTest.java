@@ -66,6 +66,38 @@ class StageTargetTest {
   }
 
   @Test
+  void checksCloserThanTheMinimumRangeReadOverTheMinimumInAQueryOnly() {
+    StageTarget everyTenSeconds =
+        new StageTarget(
+            "prom",
+            "shop",
+            List.of("checkout"),
+            VerificationSpec.DEFAULT,
+            Duration.ofSeconds(10),
+            Duration.ofMinutes(1),
+            START,
+            null);
+    Instant at = START.plusSeconds(30);
+
+    assertThat(everyTenSeconds.query(MetricKind.ERROR_RATE, "checkout", at))
+        .contains("status=~\"5..\"}[60s]");
+    assertThat(everyTenSeconds.query(MetricKind.DECRYPT_FAILURES, "checkout", at))
+        .contains("[60s]");
+    assertThat(
+            everyTenSeconds.query(MetricKind.DECRYPT_FAILURES, "checkout", START.plusSeconds(90)))
+        .contains("[90s]");
+    assertThat(everyTenSeconds.window())
+        .as("the direct scrape's span: it differences its own scrapes")
+        .isEqualTo(Duration.ofSeconds(10));
+    assertThat(
+            everyTenSeconds
+                .lookingBackAtMost(Duration.ofSeconds(30))
+                .query(MetricKind.LATENCY, "checkout", at))
+        .as("a rollback check's limit still wins")
+        .contains("[30s]");
+  }
+
+  @Test
   void aQueryWithALiteralRangeIsReadAsWritten() {
     VerificationSpec d = VerificationSpec.DEFAULT;
     VerificationSpec literal =
