@@ -16,6 +16,7 @@ import dev.rotor.common.event.RotationRolledBack;
 import dev.rotor.common.event.Topics;
 import dev.rotor.common.event.VerificationFailed;
 import dev.rotor.common.event.VerificationInconclusive;
+import dev.rotor.common.plan.Thresholds;
 import dev.rotor.common.plan.VerificationSpec;
 import dev.rotor.testsupport.KafkaResource;
 import dev.rotor.testsupport.KafkaTestClient;
@@ -551,6 +552,73 @@ class ClusterEvidenceTest {
                 java.util.Optional::isPresent)
             .orElseThrow();
     assertThat(outcome.data()).as("%s", outcome.data()).isInstanceOf(RotationRolledBack.class);
+  }
+
+  /**
+   * One decrypt failure in each interval of a soak, two tolerated: each interval alone stays within
+   * the bound, the soak does not. The decrypt-failure query counts the seconds of its {@code
+   * {window}} at which a failure happened (three seconds, one in each interval whatever the moment
+   * the soak starts within a few seconds); a check that looked at its own interval only would see
+   * one each time, and the stage would end inconclusive for want of traffic.
+   */
+  @Test
+  @Order(18)
+  void decryptFailuresAreCountedOverTheWholeSoakAndItsToleranceIsTheSoaks() {
+    String name = "failure-per-interval";
+    Duration interval = Duration.ofSeconds(5);
+    Instant promotedAt =
+        Instant.now().plusSeconds(8).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    StringBuilder failures = new StringBuilder();
+    for (int i = 0; i < 3; i++) {
+      long second = promotedAt.getEpochSecond() + 4 + 5L * i;
+      failures
+          .append(i == 0 ? "" : " + ")
+          .append("((vector(time()) >= bool ")
+          .append(second)
+          .append(") - (vector(time()) >= bool ")
+          .append(second + 1)
+          .append("))");
+    }
+    VerificationSpec quick = Rotation.QUICK;
+    Thresholds d = Thresholds.DEFAULT;
+    Rotation rotation =
+        Rotation.of(
+            name,
+            name + "-config",
+            newKey.fingerprint(),
+            oldKey.keyId(),
+            new VerificationSpec(
+                quick.errorRateQuery(),
+                quick.latencyQuery(),
+                "sum_over_time((" + failures + ")[{window}:1s])",
+                quick.baselineWindow(),
+                quick.requiredLogPatterns(),
+                quick.forbiddenLogPatterns()),
+            Rotation.stage(
+                PROM,
+                interval.multipliedBy(3),
+                new Thresholds(
+                    d.maxErrorRate(), d.maxP99Latency(), d.maxBaselineFactor(), 2, 3, interval),
+                name));
+    rig.deployment(name, 1, List.of(String.format(Rig.SELF_TEST, newKey.keyId(), oldKey.keyId())));
+    rig.secret(name + "-config", newKey, newKey, oldKey);
+    Instant start = Instant.now();
+    rotation.admitted(start).forEach(rig::send);
+    rig.send(rotation.rolloutStarted(PROM, Phase.DISTRIBUTE, start));
+    rig.send(rotation.rolloutStarted(PROM, Phase.PROMOTE, start));
+    List<PodStatus> pods = rig.restart(name);
+    assertThat(Instant.now()).as("the rollout took too long for the schedule").isBefore(promotedAt);
+    await("the promote's scheduled completion")
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> !Instant.now().isBefore(promotedAt));
+    rig.send(rotation.promoted(PROM, pods, Instant.now()));
+
+    VerificationFailed failed = rig.failed(rotation, PROM);
+
+    assertThat(failed.reason()).isEqualTo(Reasons.Verification.DECRYPT_FAILURES);
+    assertThat(failed.message())
+        .startsWith("3 decrypt failure(s) in " + name)
+        .contains("2 tolerated");
   }
 
   @Test

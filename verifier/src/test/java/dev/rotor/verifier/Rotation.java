@@ -77,10 +77,11 @@ public final class Rotation {
   }
 
   /**
-   * The default queries over {@code [<window>]} instead of {@code [1m]}, with the error rate's
-   * numerator read as 0 when there is no 5xx series at all ({@code or vector(0)}): Micrometer
-   * creates the {@code status="5xx"} series only at the first such response, so without it a
-   * workload that never failed has no error rate. ({@code VerificationSpec.DEFAULT} lacks it.)
+   * The default queries over the literal range {@code [<window>]} instead of the {@code {window}}
+   * the verifier fills in, with the error rate's numerator read as 0 when there is no 5xx series at
+   * all ({@code or vector(0)}): Micrometer creates the {@code status="5xx"} series only at the
+   * first such response, so without it a workload that never failed has no error rate. ({@code
+   * VerificationSpec.DEFAULT} lacks it.)
    */
   public static VerificationSpec window(String window) {
     VerificationSpec d = VerificationSpec.DEFAULT;
@@ -95,8 +96,8 @@ public final class Rotation {
             + "}["
             + window
             + "]))",
-        d.latencyQuery().replace("[1m]", "[" + window + "]"),
-        d.decryptFailuresQuery().replace("[1m]", "[" + window + "]"),
+        d.latencyQuery().replace("{window}", window),
+        d.decryptFailuresQuery().replace("{window}", window),
         Duration.ofSeconds(10),
         d.requiredLogPatterns(),
         d.forbiddenLogPatterns());

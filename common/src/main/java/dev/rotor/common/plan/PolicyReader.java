@@ -123,6 +123,8 @@ final class PolicyReader {
       checked(Section.STRING, PolicyReader::recipientProblem);
   private static final Section.Value<String> REPOSITORY =
       checked(Section.STRING, PolicyReader::repositoryProblem);
+  private static final Section.Value<String> QUERY =
+      checked(Section.STRING, PolicyReader::queryProblem);
   private static final Section.Value<String> MANIFEST_PATH =
       checked(
           Section.STRING,
@@ -556,10 +558,9 @@ final class PolicyReader {
     if (v == null) {
       return base;
     }
-    String errorRate = or(v.get("errorRateQuery", Section.STRING), base.errorRateQuery());
-    String latency = or(v.get("latencyQuery", Section.STRING), base.latencyQuery());
-    String decryptFailures =
-        or(v.get("decryptFailuresQuery", Section.STRING), base.decryptFailuresQuery());
+    String errorRate = or(v.get("errorRateQuery", QUERY), base.errorRateQuery());
+    String latency = or(v.get("latencyQuery", QUERY), base.latencyQuery());
+    String decryptFailures = or(v.get("decryptFailuresQuery", QUERY), base.decryptFailuresQuery());
     Duration baselineWindow = v.get("baselineWindow", DURATION);
     if (baselineWindow != null && (baselineWindow.isNegative() || baselineWindow.isZero())) {
       v.problem("baselineWindow", "must be positive");
@@ -606,6 +607,17 @@ final class PolicyReader {
     } catch (CryptoException e) {
       return e.getMessage();
     }
+  }
+
+  /** A query with a placeholder nothing replaces would be rejected by Prometheus at every check. */
+  private static String queryProblem(String query) {
+    List<String> unknown = VerificationSpec.unknownPlaceholders(query);
+    if (unknown.isEmpty()) {
+      return null;
+    }
+    return "unknown placeholder "
+        + String.join(", ", unknown.stream().map(Problems::show).toList())
+        + ": a query may use {namespace}, {deployment} and {window}";
   }
 
   private static String repositoryProblem(String url) {

@@ -406,6 +406,51 @@ class PolicyLoaderTest {
   }
 
   @Test
+  void aQueryWithAPlaceholderNothingReplacesIsRejectedNamingFileFieldAndPlaceholder() {
+    PolicyException e =
+        failure(
+            replace(
+                "    stages:",
+                "    verification:\n"
+                    + "      decryptFailuresQuery: 'sum(increase(failures{ns=\"{namespace}\"}"
+                    + "[{windw}]))'\n"
+                    + "    stages:"));
+    assertThat(e.source()).isEqualTo("broken.yaml");
+    assertThat(e.path()).isEqualTo("targets[0].verification.decryptFailuresQuery");
+    assertThat(e.problem())
+        .isEqualTo(
+            "unknown placeholder '{windw}': a query may use {namespace}, {deployment} and"
+                + " {window}");
+  }
+
+  @Test
+  void queriesMayUseTheWindowPlaceholderOrALiteralRange() {
+    String yaml =
+        replace(
+            "    stages:",
+            "    verification:\n"
+                + "      errorRateQuery: 'sum(rate(errors{deployment=\"{deployment}\"}[5m]))'\n"
+                + "      decryptFailuresQuery: 'sum(increase(failures{ns=\"{namespace}\"}"
+                + "[{window}]))'\n"
+                + "    stages:");
+    VerificationSpec verification = parse(yaml).targets().get(0).plan().verification();
+    assertThat(verification.errorRateQuery()).endsWith("[5m]))");
+    assertThat(verification.decryptFailuresQuery()).endsWith("[{window}]))");
+    assertThat(verification.latencyQuery()).isEqualTo(VerificationSpec.DEFAULT.latencyQuery());
+  }
+
+  @Test
+  void theDefaultQueriesCoverTheWindowTheVerifierFillsIn() {
+    VerificationSpec defaults = VerificationSpec.DEFAULT;
+    for (String query :
+        List.of(
+            defaults.errorRateQuery(), defaults.latencyQuery(), defaults.decryptFailuresQuery())) {
+      assertThat(query).contains("[{window}]").doesNotContain("[1m]");
+      assertThat(VerificationSpec.unknownPlaceholders(query)).isEmpty();
+    }
+  }
+
+  @Test
   void aRepositoryUrlWithCredentialsIsRejected() {
     PolicyException e =
         failure(replace("https://git.example.com", "https://bot:ghp_secret@git.example.com"));

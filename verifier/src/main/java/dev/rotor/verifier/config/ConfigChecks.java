@@ -4,6 +4,7 @@ import dev.rotor.verifier.config.VerifierConfig.MetricsSourceKind;
 import io.quarkus.runtime.Startup;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +41,13 @@ public class ConfigChecks {
     double share = config.metrics().minDataShare();
     if (!(share >= 0 && share <= 1)) {
       problems.add(P + "metrics.min-data-share: must be between 0 and 1, got " + share);
+    }
+    if (config.metrics().minRateWindow().compareTo(Duration.ofSeconds(1)) < 0) {
+      problems.add(
+          P
+              + "metrics.min-rate-window: must be at least PT1S (rate() needs two scrapes in its"
+              + " range), got "
+              + config.metrics().minRateWindow());
     }
     if (config.prometheus().token().isPresent() && config.prometheus().tokenFile().isPresent()) {
       problems.add(P + "prometheus.token: set token or token-file, not both");

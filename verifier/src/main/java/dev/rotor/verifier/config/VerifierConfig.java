@@ -64,6 +64,15 @@ public interface VerifierConfig {
      */
     @WithDefault("0.8")
     double minDataShare();
+
+    /**
+     * The shortest range the verifier fills into a query's {@code {window}}: error rate and latency
+     * are read over the check interval, but not less than this, since {@code rate()} needs at least
+     * two scrapes in its range. At least two of the workload's scrape intervals; at least {@code
+     * PT1S}. The direct scrape takes differences of its own scrapes and needs no minimum.
+     */
+    @WithDefault("PT1M")
+    Duration minRateWindow();
   }
 
   /** Kinds of metrics source. */

@@ -8,7 +8,7 @@ public enum MetricKind {
   ERROR_RATE("error-rate"),
   /** 99th percentile latency in seconds. */
   LATENCY("p99-latency"),
-  /** Decrypt failures over the query's window. */
+  /** Decrypt failures since the soak began (the default query's {@code {window}}). */
   DECRYPT_FAILURES("decrypt-failures");
 
   private final String check;

@@ -71,7 +71,7 @@ public final class PrometheusSource implements MetricsSource {
     for (String deployment : target.deployments()) {
       Map<MetricKind, MetricValue> byKind = new EnumMap<>(MetricKind.class);
       for (MetricKind kind : MetricKind.values()) {
-        byKind.put(kind, query(target.query(kind, deployment), at));
+        byKind.put(kind, query(target.query(kind, deployment, at), at));
       }
       values.put(deployment, byKind);
     }
@@ -86,7 +86,7 @@ public final class PrometheusSource implements MetricsSource {
       Map<MetricKind, Double> byKind = new EnumMap<>(MetricKind.class);
       for (MetricKind kind : MetricKind.values()) {
         if (kind.hasBaseline()) {
-          rangeMean(target.query(kind, deployment), from, to)
+          rangeMean(target.query(kind, deployment, to), from, to)
               .ifPresent(mean -> byKind.put(kind, mean));
         }
       }

@@ -2,6 +2,7 @@ package dev.rotor.verifier.metrics;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rotor.common.plan.VerificationSpec;
 import dev.rotor.verifier.metrics.ExpositionFormat.Sample;
@@ -23,10 +24,14 @@ import org.jboss.logging.Logger;
  * Reads the pods' own metrics endpoints ({@code /q/metrics}), for where no Prometheus runs (the
  * embedded default). It computes what the default PromQL queries compute, from the counters it
  * scrapes: the 5xx share and the p99 ({@link HistogramQuantile}) of {@code
- * http_server_requests_seconds}, and the increase of {@code secrets_decrypt_failures_total}, each
- * from the difference to an earlier scrape of the same pod, the latest that is at least one check
- * interval old (like a PromQL range of that width; its whole life at the first scrape; a counter
- * that went down means the pod restarted, as in PromQL's {@code rate}).
+ * http_server_requests_seconds} from the difference to an earlier scrape of the same pod, the
+ * latest that is at least one check interval old (like a PromQL range of that width, with no
+ * minimum: it takes differences of its own scrapes; its whole life at the first scrape), and the
+ * increase of {@code secrets_decrypt_failures_total} since the soak's first scrape (the pods' whole
+ * lives then), added up scrape by scrape, so that, as with the default query's {@code {window}}, no
+ * failure between two checks is missed and the count is the soak's, also of pods that are gone. A
+ * counter that went down means the pod restarted, as in PromQL's {@code rate}: its whole value
+ * counts.
  *
  * <p>It has no history: no baseline, and checks a stopped verifier missed are covered by the next
  * difference. It evaluates no PromQL: a plan with its own queries is read with the default
@@ -34,7 +39,8 @@ import org.jboss.logging.Logger;
  */
 public final class ScrapeSource implements MetricsSource {
   private static final Logger LOG = Logger.getLogger(ScrapeSource.class);
-  private static final TypeReference<Map<String, List<Snapshot>>> STATE = new TypeReference<>() {};
+  private static final TypeReference<Map<String, List<Snapshot>>> SNAPSHOTS =
+      new TypeReference<>() {};
 
   /** The metric names and label this source reads. */
   public record Names(String requestMetric, String statusLabel, String decryptFailuresMetric) {}
@@ -70,8 +76,10 @@ public final class ScrapeSource implements MetricsSource {
 
   @Override
   public MetricsReading read(StageTarget target, Instant at, String previousState) {
-    Map<String, List<Snapshot>> previous = parseState(previousState);
+    State state = parseState(previousState);
+    Map<String, List<Snapshot>> previous = state.snapshots();
     Map<String, List<Snapshot>> next = new LinkedHashMap<>();
+    Map<String, DecryptTally> tallies = new LinkedHashMap<>();
     Map<String, Map<MetricKind, MetricValue>> values = new LinkedHashMap<>();
     String custom = customQueries(target.spec());
     long now = at.toEpochMilli();
@@ -80,7 +88,10 @@ public final class ScrapeSource implements MetricsSource {
       List<Snapshot> history = previous.getOrDefault(deployment, List.of());
       Map<String, PodCounters> before = base(history, now - window);
       Map<String, PodCounters> scraped = new TreeMap<>();
-      Map<MetricKind, MetricValue> byKind = readDeployment(target, deployment, before, scraped);
+      DecryptTally tally = state.decrypt().getOrDefault(deployment, new DecryptTally());
+      Map<MetricKind, MetricValue> byKind =
+          readDeployment(target, deployment, before, scraped, tally);
+      tallies.put(deployment, tally);
       if (custom != null) {
         byKind.replaceAll(
             (kind, value) -> value.hasData() ? MetricValue.of(value.value(), custom) : value);
@@ -101,7 +112,40 @@ public final class ScrapeSource implements MetricsSource {
       }
       next.put(deployment, kept);
     }
-    return new MetricsReading(at, values, writeState(next));
+    return new MetricsReading(at, values, writeState(new State(next, tallies)));
+  }
+
+  /**
+   * What the source keeps between readings of a soak.
+   *
+   * @param snapshots per Deployment, the scrapes a later reading may take differences to
+   * @param decrypt per Deployment, the decrypt failures counted since the soak's first scrape
+   */
+  public record State(Map<String, List<Snapshot>> snapshots, Map<String, DecryptTally> decrypt) {
+    public State {
+      snapshots = snapshots == null ? Map.of() : snapshots;
+      decrypt = decrypt == null ? Map.of() : decrypt;
+    }
+  }
+
+  /**
+   * The decrypt failures of a Deployment since the soak's first scrape.
+   *
+   * <p>{@code total}: the failures counted, of every pod seen, also of pods that are gone; {@code
+   * lastByPod}: each pod's counter (by pod uid) at its last scrape.
+   */
+  public static final class DecryptTally {
+    public double total;
+    public Map<String, Double> lastByPod = new TreeMap<>();
+
+    /**
+     * Counts what a pod's counter, now {@code value}, rose by since its last scrape: all of it at
+     * its first scrape, and after a restart (the counter went down).
+     */
+    void add(String uid, double value) {
+      Double last = lastByPod.put(uid, value);
+      total += last == null || value < last ? value : value - last;
+    }
   }
 
   /**
@@ -128,7 +172,8 @@ public final class ScrapeSource implements MetricsSource {
       StageTarget target,
       String deployment,
       Map<String, PodCounters> before,
-      Map<String, PodCounters> now) {
+      Map<String, PodCounters> now,
+      DecryptTally tally) {
     Map<MetricKind, MetricValue> byKind = new EnumMap<>(MetricKind.class);
     List<PodDirectory.Endpoint> endpoints;
     try {
@@ -151,6 +196,9 @@ public final class ScrapeSource implements MetricsSource {
       }
       now.put(endpoint.uid(), current);
       delta.add(current.since(before.get(endpoint.uid())));
+      if (current.hasDecrypt) {
+        tally.add(endpoint.uid(), current.decrypt);
+      }
     }
     if (now.isEmpty()) {
       return allNoData("scrape failed: " + String.join("; ", failures));
@@ -180,10 +228,11 @@ public final class ScrapeSource implements MetricsSource {
               ? MetricValue.noData("no series " + names.requestMetric() + "_bucket")
               : MetricValue.of(HistogramQuantile.of(0.99, byBound(delta.buckets)), note));
     }
+    // Failures counted stay counted, also when the series is gone now (a restarted pod).
     byKind.put(
         MetricKind.DECRYPT_FAILURES,
-        delta.hasDecrypt
-            ? MetricValue.of(delta.decrypt, note)
+        delta.hasDecrypt || tally.total > 0
+            ? MetricValue.of(tally.total, note)
             : MetricValue.noData("no series " + names.decryptFailuresMetric()));
     return byKind;
   }
@@ -285,21 +334,29 @@ public final class ScrapeSource implements MetricsSource {
     return byBound;
   }
 
-  private Map<String, List<Snapshot>> parseState(String state) {
+  /**
+   * The stored state; that of a verifier before the decrypt tally (the snapshots alone) is read
+   * too, its tally then starting over from the pods' whole lives: more failures, never fewer.
+   */
+  private State parseState(String state) {
     if (state == null || state.isBlank()) {
-      return Map.of();
+      return new State(Map.of(), Map.of());
     }
     try {
-      return json.readValue(state, STATE);
-    } catch (JsonProcessingException e) {
+      JsonNode tree = json.readTree(state);
+      if (tree.path("snapshots").isObject()) {
+        return json.treeToValue(tree, State.class);
+      }
+      return new State(json.convertValue(tree, SNAPSHOTS), Map.of());
+    } catch (JsonProcessingException | IllegalArgumentException e) {
       LOG.warnf(
           "ROTOR-4044 the stored scrape state is unreadable; starting over: %s",
-          e.getOriginalMessage());
-      return Map.of();
+          e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage());
+      return new State(Map.of(), Map.of());
     }
   }
 
-  private String writeState(Map<String, List<Snapshot>> state) {
+  private String writeState(State state) {
     try {
       return json.writeValueAsString(state);
     } catch (JsonProcessingException e) {

@@ -2,6 +2,7 @@ package dev.rotor.verifier.metrics;
 
 import dev.rotor.common.plan.VerificationSpec;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -13,8 +14,15 @@ import java.util.regex.Pattern;
  * @param namespace the namespace of the Deployments
  * @param deployments the stage's Deployments; each is read and judged on its own
  * @param spec the plan's queries
- * @param window the span a value describes where the source computes rates itself (the direct
- *     scrape): the soak's check interval
+ * @param window the soak's check interval: the range error rate and latency are read over (not
+ *     shorter than {@code minRange} in a query), and, where the source computes rates itself (the
+ *     direct scrape, which needs no minimum), the span a value describes
+ * @param minRange the shortest range filled in for {@code {window}} ({@code
+ *     rotor.verifier.metrics.min-rate-window}): {@code rate()} and {@code increase()} need two
+ *     scrapes in their range
+ * @param since when the soak (or rollback check) began: decrypt failures are counted from it, so
+ *     that none between two checks is missed and {@code maxDecryptFailures} holds for the soak as a
+ *     whole; null to read them over {@code window} too
  * @param lookback how far back a query may look at most (every range, also a subquery's, is cut to
  *     it); null for no limit
  */
@@ -23,7 +31,9 @@ public record StageTarget(
     String namespace,
     List<String> deployments,
     VerificationSpec spec,
-    java.time.Duration window,
+    Duration window,
+    Duration minRange,
+    Instant since,
     Duration lookback) {
   /** A PromQL duration: {@code 1m}, {@code 1m30s}, {@code 500ms}. */
   private static final String DURATION = "(?:\\d+(?:ms|[smhdwy]))+";
@@ -34,17 +44,35 @@ public record StageTarget(
 
   private static final Pattern PART = Pattern.compile("(\\d+)(ms|[smhdwy])");
 
+  private static final Duration SECOND = Duration.ofSeconds(1);
+
   public StageTarget {
     deployments = List.copyOf(deployments);
+    minRange = minRange == null ? Duration.ZERO : minRange;
   }
 
+  /**
+   * A target whose decrypt failures are counted since {@code since}, with no lookback limit and no
+   * minimum range.
+   */
+  public StageTarget(
+      String cluster,
+      String namespace,
+      List<String> deployments,
+      VerificationSpec spec,
+      Duration window,
+      Instant since) {
+    this(cluster, namespace, deployments, spec, window, Duration.ZERO, since, null);
+  }
+
+  /** A target whose every metric is read over {@code window}. */
   public StageTarget(
       String cluster,
       String namespace,
       List<String> deployments,
       VerificationSpec spec,
       Duration window) {
-    this(cluster, namespace, deployments, spec, window, null);
+    this(cluster, namespace, deployments, spec, window, Duration.ZERO, null, null);
   }
 
   /**
@@ -53,16 +81,38 @@ public record StageTarget(
    */
   public StageTarget lookingBackAtMost(Duration lookback) {
     Duration limit = lookback.compareTo(Duration.ofMillis(1)) < 0 ? Duration.ofMillis(1) : lookback;
-    return new StageTarget(cluster, namespace, deployments, spec, window, limit);
+    return new StageTarget(cluster, namespace, deployments, spec, window, minRange, since, limit);
   }
 
   /**
-   * The plan's query for {@code kind} with {@code {namespace}} and {@code {deployment}} filled in,
-   * and every range longer than {@link #lookback} cut to it.
+   * The range a check at {@code at} reads {@code kind} over, what {@code {window}} stands for:
+   * error rate and latency over {@link #window}, not shorter than {@link #minRange}; decrypt
+   * failures since {@link #since} (rounded up to whole seconds, so that no failure is missed), not
+   * shorter than the error rate's range, as {@code increase()} too needs two scrapes in its range.
+   * A rollback check's {@link #lookback} still cuts it.
    */
-  public String query(MetricKind kind, String deployment) {
+  public Duration window(MetricKind kind, Instant at) {
+    Duration rate = window.compareTo(minRange) < 0 ? minRange : window;
+    if (kind != MetricKind.DECRYPT_FAILURES || since == null) {
+      return rate;
+    }
+    Duration elapsed = Duration.between(since, at);
+    long seconds = Math.max(1, elapsed.getSeconds() + (elapsed.getNano() > 0 ? 1 : 0));
+    Duration soFar = elapsed.isNegative() ? SECOND : Duration.ofSeconds(seconds);
+    return soFar.compareTo(rate) < 0 ? rate : soFar;
+  }
+
+  /**
+   * The plan's query for {@code kind} in a check at {@code at}: {@code {namespace}}, {@code
+   * {deployment}} and {@code {window}} ({@link #window(MetricKind, Instant)}) filled in, and every
+   * range longer than {@link #lookback} cut to it.
+   */
+  public String query(MetricKind kind, String deployment, Instant at) {
     String query =
-        kind.template(spec).replace("{namespace}", namespace).replace("{deployment}", deployment);
+        kind.template(spec)
+            .replace("{namespace}", namespace)
+            .replace("{deployment}", deployment)
+            .replace("{window}", format(window(kind, at)));
     return lookback == null ? query : clampRanges(query, lookback);
   }
 

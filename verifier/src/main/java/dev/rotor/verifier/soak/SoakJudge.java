@@ -50,7 +50,7 @@ public final class SoakJudge {
     for (String deployment : target.deployments()) {
       for (MetricKind kind : MetricKind.values()) {
         SoakProgress.Series series = progress.series(kind, deployment);
-        series.query = target.query(kind, deployment);
+        series.query = target.query(kind, deployment, reading.at());
         series.checks++;
         MetricValue value = reading.value(deployment, kind);
         series.lastNote = value.note();

@@ -190,13 +190,19 @@ public class SoakRunner {
     MetricsSource source = sources.forCluster(soak.cluster(), client.get());
     progress.metricsSource = source.describe();
     Stage stage = plan.stages().get(soak.stageIndex());
+    // Error rate and latency over the check interval (in a query not shorter than the minimum:
+    // rate() needs two scrapes); decrypt failures since the soak began, so none between two checks
+    // is missed.
     StageTarget target =
         new StageTarget(
             soak.cluster(),
             plan.namespace(),
             stage.deployments(),
             plan.verification(),
-            soak.interval());
+            soak.interval(),
+            config.metrics().minRateWindow(),
+            soak.startedAt(),
+            null);
     readBaseline(soak, progress, source, target);
     Instant now = clock.instant();
     while (!progress.metricsDone && !progress.nextMetricAt.isAfter(now)) {

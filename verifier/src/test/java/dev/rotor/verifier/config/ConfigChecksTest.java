@@ -70,6 +70,15 @@ class ConfigChecksTest {
   }
 
   @Test
+  void aMinimumRateWindowTooShortForTwoScrapesIsRefusedNamingItsKey() {
+    assertThat(problems(Map.of("rotor.verifier.metrics.min-rate-window", "PT0.5S")))
+        .containsExactly(
+            "rotor.verifier.metrics.min-rate-window: must be at least PT1S (rate() needs two"
+                + " scrapes in its range), got PT0.5S");
+    assertThat(problems(Map.of("rotor.verifier.metrics.min-rate-window", "PT15S"))).isEmpty();
+  }
+
+  @Test
   void aVerifierWithoutClustersIsRefused() {
     SmallRyeConfig config =
         config(Map.of("rotor.verifier.prometheus.url", "http://prometheus:9090"));

@@ -82,6 +82,46 @@ class ScrapeSourceTest {
     assertThat(second.value("checkout", MetricKind.DECRYPT_FAILURES).value()).isEqualTo(3.0);
   }
 
+  /**
+   * A check every few minutes must not miss the failures between two checks, and {@code
+   * maxDecryptFailures} holds for the soak: the count is the soak's, not the last interval's, also
+   * across a restart that reset a pod's counter.
+   */
+  @Test
+  void decryptFailuresAreCountedSinceTheSoaksFirstScrapeAcrossChecksAndRestarts() {
+    served.put("/a", pod(100, 0, 100, 100, 0));
+    served.put("/b", pod(100, 0, 100, 100, 0));
+    MetricsReading first = source.read(TARGET, Instant.now(), null);
+    served.put("/a", pod(200, 0, 200, 200, 2));
+    MetricsReading second = source.read(TARGET, Instant.now(), first.state());
+    served.put("/b", pod(200, 0, 200, 200, 1));
+    MetricsReading third = source.read(TARGET, Instant.now(), second.state());
+    // Pod b restarted: its counter starts over, its failure stays counted.
+    served.put("/b", pod(10, 0, 10, 10, 0));
+
+    MetricsReading fourth = source.read(TARGET, Instant.now(), third.state());
+
+    assertThat(first.value("checkout", MetricKind.DECRYPT_FAILURES).value()).isZero();
+    assertThat(second.value("checkout", MetricKind.DECRYPT_FAILURES).value()).isEqualTo(2.0);
+    assertThat(third.value("checkout", MetricKind.DECRYPT_FAILURES).value()).isEqualTo(3.0);
+    assertThat(fourth.value("checkout", MetricKind.DECRYPT_FAILURES).value()).isEqualTo(3.0);
+  }
+
+  @Test
+  void theStateOfAVerifierBeforeTheTallyIsReadCountingThePodsWholeLives() {
+    served.put("/a", pod(200, 0, 200, 200, 4));
+    served.put("/b", pod(200, 0, 200, 200, 0));
+    String stored =
+        "{\"checkout\":[{\"at\":1,\"pods\":{\"uid-a\":{\"hasRequests\":true,"
+            + "\"requests\":100.0,\"errors\":0.0,\"buckets\":{},\"hasDecrypt\":true,"
+            + "\"decrypt\":3.0}}}]}";
+
+    MetricsReading reading = source.read(TARGET, Instant.now(), stored);
+
+    assertThat(reading.value("checkout", MetricKind.DECRYPT_FAILURES).value()).isEqualTo(4.0);
+    assertThat(reading.value("checkout", MetricKind.ERROR_RATE).value()).isZero();
+  }
+
   @Test
   void aCounterThatWentDownIsARestartedPodWhoseWholeValueCounts() {
     served.put("/a", pod(1000, 0, 1000, 1000, 0));
