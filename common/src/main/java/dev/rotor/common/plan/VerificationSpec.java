@@ -60,13 +60,19 @@ public record VerificationSpec(
           List.of("encryption self-test passed"),
           List.of("decrypt(ion)? fail"));
 
+  /** A PromQL string literal: double-, single- or back-quoted, with backslash escapes. */
+  private static final Pattern STRING_LITERAL =
+      Pattern.compile("\"(?:[^\"\\\\]|\\\\.)*\"|'(?:[^'\\\\]|\\\\.)*'|`[^`]*`");
+
   /**
    * The placeholders in {@code query} that are not among {@link #PLACEHOLDERS} (e.g. a misspelt
    * {@code {windw}}), in order: nothing would replace them, and Prometheus would reject the query.
+   * Braces inside string literals are label values, not placeholders there: a {@code
+   * uri="/secrets/{id}"} matcher is PromQL as written.
    */
   public static List<String> unknownPlaceholders(String query) {
     List<String> unknown = new ArrayList<>();
-    Matcher matcher = PLACEHOLDER.matcher(query);
+    Matcher matcher = PLACEHOLDER.matcher(STRING_LITERAL.matcher(query).replaceAll("\"\""));
     while (matcher.find()) {
       if (!PLACEHOLDERS.contains(matcher.group(1)) && !unknown.contains(matcher.group())) {
         unknown.add(matcher.group());

@@ -440,6 +440,18 @@ class PolicyLoaderTest {
   }
 
   @Test
+  void bracesInALabelValueAreNotPlaceholders() {
+    // Micrometer's uri label holds path templates; a misspelt placeholder outside quotes is still
+    // refused.
+    String query =
+        "sum(rate(http_server_requests_seconds_count{uri=\"/secrets/{id}\","
+            + "deployment=\"{deployment}\",note='{x}'}[{window}]))";
+    assertThat(VerificationSpec.unknownPlaceholders(query)).isEmpty();
+    assertThat(VerificationSpec.unknownPlaceholders(query.replace("[{window}]", "[{windw}]")))
+        .containsExactly("{windw}");
+  }
+
+  @Test
   void theDefaultQueriesCoverTheWindowTheVerifierFillsIn() {
     VerificationSpec defaults = VerificationSpec.DEFAULT;
     for (String query :

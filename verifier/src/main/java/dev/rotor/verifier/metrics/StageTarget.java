@@ -98,7 +98,10 @@ public record StageTarget(
     }
     Duration elapsed = Duration.between(since, at);
     long seconds = Math.max(1, elapsed.getSeconds() + (elapsed.getNano() > 0 ? 1 : 0));
-    Duration soFar = elapsed.isNegative() ? SECOND : Duration.ofSeconds(seconds);
+    // Plus the minimum range before the soak began: increase() counts only rises between two
+    // samples in its range, so a failure between the last scrape before the soak and the first
+    // one in it would otherwise be missed by every check.
+    Duration soFar = (elapsed.isNegative() ? SECOND : Duration.ofSeconds(seconds)).plus(minRange);
     return soFar.compareTo(rate) < 0 ? rate : soFar;
   }
 

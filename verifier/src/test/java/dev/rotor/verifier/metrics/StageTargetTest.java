@@ -81,11 +81,13 @@ class StageTargetTest {
 
     assertThat(everyTenSeconds.query(MetricKind.ERROR_RATE, "checkout", at))
         .contains("status=~\"5..\"}[60s]");
+    // The soak so far plus the minimum before it: a rise between the last scrape before the soak
+    // and its first one is counted too.
     assertThat(everyTenSeconds.query(MetricKind.DECRYPT_FAILURES, "checkout", at))
-        .contains("[60s]");
+        .contains("[90s]");
     assertThat(
             everyTenSeconds.query(MetricKind.DECRYPT_FAILURES, "checkout", START.plusSeconds(90)))
-        .contains("[90s]");
+        .contains("[150s]");
     assertThat(everyTenSeconds.window())
         .as("the direct scrape's span: it differences its own scrapes")
         .isEqualTo(Duration.ofSeconds(10));
