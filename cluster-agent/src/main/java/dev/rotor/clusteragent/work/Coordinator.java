@@ -1,6 +1,7 @@
 package dev.rotor.clusteragent.work;
 
 import dev.rotor.clusteragent.config.ClusterAgentConfig;
+import dev.rotor.common.event.RolloutWaiting;
 import dev.rotor.common.messaging.TraceContext;
 import dev.rotor.common.plan.Plan;
 import io.micrometer.core.instrument.Gauge;
@@ -202,12 +203,17 @@ public class Coordinator {
       List<Job> stopping =
           running.values().stream().filter(job -> isRolloutOf(job, rotationId)).toList();
       stopping.forEach(job -> cancelled.add(job.id()));
-      // A job resumed after a restart that had done a phase, or recorded an event, may have
-      // applied one: the rollback must roll this cluster back too.
+      // A job resumed after a restart that had done a phase, or recorded an event of one, may
+      // have applied it: the rollback must roll this cluster back too. A recorded rollout.waiting
+      // alone applied nothing.
       wasRunning =
           !stopping.isEmpty()
               || dropped.stream()
-                  .anyMatch(job -> !job.phasesDone().isEmpty() || !job.sent().isEmpty());
+                  .anyMatch(
+                      job ->
+                          !job.phasesDone().isEmpty()
+                              || job.sent().stream()
+                                  .anyMatch(e -> !(e.data() instanceof RolloutWaiting)));
     }
     for (Job job : dropped) {
       LOG.infof(

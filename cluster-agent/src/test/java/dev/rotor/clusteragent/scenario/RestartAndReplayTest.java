@@ -15,6 +15,7 @@ import dev.rotor.common.event.Reasons;
 import dev.rotor.common.event.RolloutCompleted;
 import dev.rotor.common.event.RolloutFailed;
 import dev.rotor.common.event.RolloutStarted;
+import dev.rotor.common.event.RolloutWaiting;
 import dev.rotor.testsupport.KafkaResource;
 import dev.rotor.testsupport.kubernetes.ApiFault;
 import dev.rotor.testsupport.kubernetes.ApiRequest;
@@ -204,6 +205,43 @@ class RestartAndReplayTest extends AgentScenario {
         .containsExactly(completed);
     assertThat(journal.pending(approved.id())).isEmpty();
     assertThat(primaryOf(target)).isEqualTo(old.keyId());
+  }
+
+  @Test
+  void aResumedStageThatOnlyAnnouncedItsWaitIsNotRolledBackByARollbackThatDoesNotListIt() {
+    Targets.Target target = Targets.WINDOW_ANNOUNCED;
+    Instant opening = todaysOpening();
+    TestKey old = seed(target);
+    Rotation rotation = rotate(target, old);
+    EventEnvelope approved = approved(rotation);
+    Job held = Job.of(Job.Kind.ROLLOUT, approved).waitUntil(opening.plus(Duration.ofDays(1)));
+    EventEnvelope waiting =
+        EventEnvelope.causedBy(
+            held.waitingKey(),
+            new RolloutWaiting(
+                rotation.id(),
+                target.id(),
+                held.plan(),
+                Targets.CLUSTER,
+                Phase.DISTRIBUTE,
+                held.notBefore()),
+            AGENT_SOURCE,
+            Clock.fixed(opening.plus(Duration.ofMinutes(65)), ZoneOffset.UTC));
+    // Stopped after sending its wait, before recording it as announced: nothing was applied.
+    coordinator.stop();
+    journal.put(held.withSent(waiting));
+    clock.setTo(opening.plus(Duration.ofMinutes(66)));
+    coordinator.start();
+    await().atMost(TIMEOUT).until(() -> coordinator.waitingCount() > 0);
+    double notApplied = skipped("not-applied");
+
+    send(rolledBack(rotation, commitRollback(rotation), List.of()));
+
+    await().atMost(TIMEOUT).until(() -> skipped("not-applied") > notApplied);
+    assertThat(journal.pending(approved.id())).isEmpty();
+    assertThat(restarts(target, "app")).isZero();
+    assertThat(events(rotation.id()))
+        .noneMatch(e -> e.type() == dev.rotor.common.event.EventType.ROLLBACK_COMPLETED);
   }
 
   @Test

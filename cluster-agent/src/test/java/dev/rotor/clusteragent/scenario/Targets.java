@@ -98,6 +98,9 @@ public final class Targets {
   public static final Target WINDOW_RESUMED =
       new Target(
           "window-resumed", ManifestFormat.SECRET, List.of("app"), List.of(CLUSTER), true, false);
+  public static final Target WINDOW_ANNOUNCED =
+      new Target(
+          "window-announced", ManifestFormat.SECRET, List.of("app"), List.of(CLUSTER), true, false);
   public static final Target WINDOW_KUBECTL =
       new Target(
           "window-kubectl", ManifestFormat.SECRET, List.of("app"), List.of(CLUSTER), true, false);
@@ -157,6 +160,7 @@ public final class Targets {
           WINDOW,
           WINDOW_BEGUN,
           WINDOW_RESUMED,
+          WINDOW_ANNOUNCED,
           WINDOW_CANCELLED,
           WINDOW_KUBECTL,
           SHARED_A,
