@@ -215,7 +215,7 @@ public class StageRunner {
     List<RolloutMark> marks =
         restarter.marks(
             plan.namespace(), stage.deployments(), Deadline.after(config.rollout().timeout()));
-    if (isStale(job, marks)) {
+    if (isStale(job, marks) || isForgotten(job, marks)) {
       return null;
     }
     if (marks.stream().anyMatch(mark -> mark.reached(rotation, Phase.ROLLBACK))) {
@@ -399,11 +399,13 @@ public class StageRunner {
    * Whether {@code job}'s event is a replay: a later rotation of the same target restarted one of
    * the stage's Deployments after the event was sent (plus {@code state.stale-event-margin} for
    * clock skew). Rotations of one target never overlap (the key-generator admits one in flight), so
-   * the job's rotation has ended, and dropping it leaves nothing waiting. Evidence is Rotor's mark
-   * only: its own time, never kubectl's {@code restartedAt} (a manual {@code kubectl rollout
-   * restart} changes nothing here), and only a mark of the job's target (another target sharing the
-   * Deployment says nothing about this target's rotations). A job held by a maintenance window
-   * keeps its event's time: that is still right, since only its own target's later rotation counts.
+   * the job's rotation has ended, and dropping it leaves nothing waiting. For a rollback this
+   * matters most: applying an older rotation's rollback commit would take the later rotation's key,
+   * primary now, out of the Secret. Evidence is Rotor's mark only: its own time, never kubectl's
+   * {@code restartedAt} (a manual {@code kubectl rollout restart} changes nothing here), and only a
+   * mark of the job's target (another target sharing the Deployment says nothing about this
+   * target's rotations). A job held by a maintenance window keeps its event's time: that is still
+   * right, since only its own target's later rotation counts.
    */
   private boolean isStale(Job job, List<RolloutMark> marks) {
     Instant eventTime = job.cause().time();
@@ -432,6 +434,43 @@ public class StageRunner {
     return false;
   }
 
+  /**
+   * Whether {@code job}'s event is one this agent ran to its end and has since forgotten: the job
+   * recorded nothing, yet a Deployment of its stage carries its rotation's mark from longer ago
+   * than {@code state.retention}. The journal keeps a job until it ends and forgets it only {@code
+   * state.retention} after that, and a mark is written only while a job runs; so such an event is a
+   * replay (a consumer group reset, or offsets expired while the agent was away). It sends nothing:
+   * the job's events went out when it ran, and new ones under the same ids, with another time,
+   * would be conflicting duplicates. A mark with no known time (an older agent's) proves nothing.
+   */
+  private boolean isForgotten(Job job, List<RolloutMark> marks) {
+    if (!job.sent().isEmpty() || !job.phasesDone().isEmpty()) {
+      return false;
+    }
+    Instant horizon = clock.instant().minus(config.state().retention());
+    for (RolloutMark mark : marks) {
+      if (job.rotationId().equals(mark.rotationId())
+          && mark.restartedAt() != null
+          && mark.restartedAt().isBefore(horizon)) {
+        LOG.warnf(
+            "ROTOR-3058 %s %s of rotation %s: its %s restarted the stage's Deployments on %s at"
+                + " %s, longer ago than state.retention (%s); a replay of an event this agent"
+                + " handled then, it changes nothing",
+            job.cause().type().eventName(),
+            job.id(),
+            job.rotationId(),
+            mark.phase().id(),
+            config.cluster(),
+            mark.restartedAt(),
+            config.state().retention());
+        metrics.skipped("forgotten");
+        journal.done(job.id(), job.kind(), "skipped-forgotten");
+        return true;
+      }
+    }
+    return false;
+  }
+
   // ---------------------------------------------------------------- rollback
 
   private void rollback(Job job) {
@@ -440,6 +479,14 @@ public class StageRunner {
     Stage stage = stageOf(plan);
     long started = System.nanoTime();
     try {
+      // A rollback replayed after a later rotation of the target would apply a keyring without
+      // that rotation's key, which is primary now: rule 3 holds for rollbacks as for rollouts.
+      List<RolloutMark> marks =
+          restarter.marks(
+              plan.namespace(), stage.deployments(), Deadline.after(config.rollout().timeout()));
+      if (isStale(job, marks) || isForgotten(job, marks)) {
+        return;
+      }
       String fingerprint = null;
       try {
         fingerprint = git.findRotation(plan.manifest(), job.rotationId()).fingerprint();

@@ -1,5 +1,6 @@
 package dev.rotor.clusteragent.scenario;
 
+import static dev.rotor.common.event.EventType.ROLLBACK_COMPLETED;
 import static dev.rotor.common.event.EventType.ROLLOUT_COMPLETED;
 import static dev.rotor.common.event.EventType.ROLLOUT_FAILED;
 import static dev.rotor.common.event.EventType.ROLLOUT_STARTED;
@@ -394,19 +395,17 @@ class RestartAndReplayTest extends AgentScenario {
     coordinator.stop();
     coordinator.start();
     double stale = skipped("stale");
+    double forgotten = skipped("forgotten");
+    int secondEvents = events(second.id()).size();
     send(firstApproved);
     send(secondApproved);
 
     await().atMost(TIMEOUT).until(() -> skipped("stale") >= stale + 1);
-    await()
-        .atMost(TIMEOUT)
-        .until(
-            () ->
-                events(second.id()).stream().filter(e -> e.type() == ROLLOUT_COMPLETED).count()
-                    == 3);
-    assertThat(ids(events(second.id())))
-        .as("the second rotation's promote is confirmed again, under the same ids")
-        .isEqualTo(secondIds);
+    await().atMost(TIMEOUT).until(() -> skipped("forgotten") >= forgotten + 1);
+    assertThat(events(second.id()))
+        .as("nothing is sent again: new events under the old ids would conflict in the ledger")
+        .hasSize(secondEvents);
+    assertThat(ids(events(second.id()))).isEqualTo(secondIds);
     assertThat(events(first.id())).hasSize(firstEvents);
     assertThat(restarts(target, "app")).isEqualTo(withManualRestart);
     assertThat(primaryOf(target))
@@ -414,6 +413,53 @@ class RestartAndReplayTest extends AgentScenario {
         .isEqualTo(second.newKey().keyId());
     assertThat(((ManifestApproved) firstApproved.data()).distributeCommit())
         .isEqualTo(first.distributeCommit());
+  }
+
+  @Test
+  void anOldRollbackReplayedAfterTheAgentForgotItNeitherSendsNorRevertsALaterRotation() {
+    Targets.Target target = Targets.OLD_ROLLBACK;
+    TestKey old = seed(target);
+    Rotation first = rotate(target, old);
+    send(approved(first));
+    awaitEvent(first.id(), ROLLOUT_COMPLETED, Phase.PROMOTE);
+    EventEnvelope firstRolledBack =
+        rolledBack(first, commitRollback(first), List.of(Targets.CLUSTER));
+    send(firstRolledBack);
+    awaitEvent(first.id(), ROLLBACK_COMPLETED);
+    int firstEvents = events(first.id()).size();
+
+    // Replayed (a consumer group reset, say) once the journal has forgotten it: the Deployment
+    // carries its rollback's mark from longer ago than state.retention.
+    clock.advance(Duration.ofDays(15));
+    coordinator.stop();
+    coordinator.start();
+    double forgotten = skipped("forgotten");
+    send(firstRolledBack);
+
+    await().atMost(TIMEOUT).until(() -> skipped("forgotten") >= forgotten + 1);
+    assertThat(events(first.id()))
+        .as("its rollback.completed went out long ago; a new one under its id would conflict")
+        .hasSize(firstEvents);
+    assertThat(restarts(target, "app")).isEqualTo(3);
+
+    // A later rotation of the same target, then the old rollback replayed once more.
+    Rotation second = rotate(target, old);
+    send(approved(second));
+    awaitEvent(second.id(), ROLLOUT_COMPLETED, Phase.PROMOTE);
+    int rollouts = restarts(target, "app");
+    clock.advance(Duration.ofDays(15));
+    coordinator.stop();
+    coordinator.start();
+    double stale = skipped("stale");
+    send(firstRolledBack);
+
+    await().atMost(TIMEOUT).until(() -> skipped("stale") >= stale + 1);
+    assertThat(primaryOf(target))
+        .as("the first rotation's rollback manifest would drop the key now primary")
+        .isEqualTo(second.newKey().keyId());
+    assertThat(secret(target).getData()).containsKey("keyring.key." + second.newKey().keyId());
+    assertThat(restarts(target, "app")).isEqualTo(rollouts);
+    assertThat(events(first.id())).hasSize(firstEvents);
   }
 
   @Test
