@@ -78,6 +78,14 @@ public interface ClusterAgentConfig {
     /** How often stages waiting for their maintenance window are checked against the clock. */
     @WithDefault("PT15S")
     Duration scheduleInterval();
+
+    /**
+     * The most the state ConfigMap's entries may hold, in bytes (keys and values, UTF-8). The API
+     * server refuses a ConfigMap over 1 MiB; past this budget the oldest ended jobs are forgotten
+     * early, and a new stage is refused once pending jobs fill three quarters of it.
+     */
+    @WithDefault("921600")
+    int maxBytes();
   }
 
   /** Git access: read-only credentials, never logged. */

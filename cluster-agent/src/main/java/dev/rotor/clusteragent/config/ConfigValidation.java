@@ -36,6 +36,13 @@ public final class ConfigValidation {
     positive(problems, "state.retention", config.state().retention());
     positive(problems, "state.stale-event-margin", config.state().staleEventMargin());
     positive(problems, "state.schedule-interval", config.state().scheduleInterval());
+    if (config.state().maxBytes() < 65536 || config.state().maxBytes() > 1048576) {
+      problems.add(
+          PREFIX
+              + "state.max-bytes: must be between 65536 and 1048576 (the API server refuses a"
+              + " ConfigMap over 1 MiB), was "
+              + config.state().maxBytes());
+    }
     if (config.state().configMap().isBlank()) {
       problems.add(PREFIX + "state.config-map: must name a ConfigMap");
     }

@@ -118,10 +118,26 @@ public class Intake {
     }
     Optional<String> refusal = policy.refusal(plan);
     if (refusal.isPresent()) {
-      refuse(event, Job.Kind.ROLLOUT, refusal.get());
+      refuse(event, Job.Kind.ROLLOUT, Reasons.Rollout.NOT_PERMITTED, refusal.get());
       return;
     }
     Job job = Job.of(Job.Kind.ROLLOUT, event);
+    if (!journal.hasRoomFor(job)) {
+      refuse(
+          event,
+          Job.Kind.ROLLOUT,
+          Reasons.Rollout.AGENT_STATE_FULL,
+          "the agent's state ConfigMap "
+              + journal.location()
+              + " has no room for another pending stage ("
+              + coordinator.waitingCount()
+              + " held by their maintenance windows; state.max-bytes "
+              + config.state().maxBytes()
+              + "); nothing was applied on "
+              + config.cluster()
+              + ". Request the rotation again once held stages have run");
+      return;
+    }
     MaintenanceWindow window =
         plan.stages().get(plan.stageIndexOf(config.cluster())).maintenanceWindow();
     Instant now = clock.instant();
@@ -173,7 +189,7 @@ public class Intake {
     }
     Optional<String> refusal = policy.refusal(rolledBack.plan());
     if (refusal.isPresent()) {
-      refuse(event, Job.Kind.ROLLBACK, refusal.get());
+      refuse(event, Job.Kind.ROLLBACK, Reasons.Rollout.NOT_PERMITTED, refusal.get());
       return;
     }
     Job job = Job.of(Job.Kind.ROLLBACK, event);
@@ -195,7 +211,7 @@ public class Intake {
     return true;
   }
 
-  private void refuse(EventEnvelope event, Job.Kind kind, String why) {
+  private void refuse(EventEnvelope event, Job.Kind kind, Reasons.Rollout reason, String why) {
     String message = "refused: " + why;
     PlanCarrying data = (PlanCarrying) event.data();
     Job job = Job.of(kind, event);
@@ -210,28 +226,23 @@ public class Intake {
               data.plan(),
               config.cluster(),
               phase,
-              Reasons.Rollout.NOT_PERMITTED,
+              reason,
               message);
     } else {
       phase = Phase.ROLLBACK;
       refusal =
           new RollbackFailed(
-              event.rotationId(),
-              event.subject(),
-              data.plan(),
-              config.cluster(),
-              Reasons.Rollout.NOT_PERMITTED,
-              message);
+              event.rotationId(), event.subject(), data.plan(), config.cluster(), reason, message);
     }
     // Recorded first, like every event of a job: stopped before the refusal is recorded as done,
     // a restarted agent sends this very event again (StageRunner), not a new one with a new time.
     EventEnvelope sent = events.envelope(job.eventKey(phase), refusal);
     journal.put(job.withSent(sent));
     events.send(sent);
-    metrics.ended(phase, Reasons.Rollout.NOT_PERMITTED, Duration.ZERO);
+    metrics.ended(phase, reason, Duration.ZERO);
     LOG.warnf(
-        "ROTOR-3005 %s %s of rotation %s %s",
-        event.type().eventName(), event.id(), event.rotationId(), message);
-    journal.done(event.id(), kind, "refused NOT_PERMITTED");
+        "ROTOR-3005 %s %s of rotation %s %s %s",
+        event.type().eventName(), event.id(), event.rotationId(), reason, message);
+    journal.done(event.id(), kind, "refused " + reason);
   }
 }

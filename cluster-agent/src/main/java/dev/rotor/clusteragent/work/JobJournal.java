@@ -63,6 +63,10 @@ public class JobJournal {
   private final Clock clock;
   private final ReentrantLock lock = new ReentrantLock();
   private final Map<String, Entry> entries = new HashMap<>();
+  // Bytes (key and value) of each of this agent's entries, and of everything else in the data.
+  private final Map<String, Integer> sizes = new HashMap<>();
+  private long otherBytes;
+  private Instant lastBudgetWarning;
   private volatile boolean loaded;
 
   JobJournal(KubernetesClient client, ClusterAgentConfig config, Clock clock) {
@@ -92,10 +96,14 @@ public class JobJournal {
     try {
       loaded = false;
       entries.clear();
+      sizes.clear();
+      otherBytes = 0;
       ConfigMap state = retrying("read the state ConfigMap " + location(), this::readOrCreate);
       List<Job> pending = new ArrayList<>();
       Map<String, String> data = state.getData() == null ? Map.of() : state.getData();
       for (Map.Entry<String, String> item : data.entrySet()) {
+        int size = size(item.getKey(), item.getValue());
+        otherBytes += size;
         if (!item.getKey().startsWith(KEY_PREFIX)) {
           continue;
         }
@@ -104,6 +112,8 @@ public class JobJournal {
           if (!config.cluster().equals(entry.cluster())) {
             continue;
           }
+          otherBytes -= size;
+          sizes.put(item.getKey(), size);
           entries.put(item.getKey(), entry);
           if (entry.job() != null) {
             pending.add(entry.job());
@@ -180,6 +190,44 @@ public class JobJournal {
     }
   }
 
+  /**
+   * Whether a new stage may be taken in: the pending jobs, this one included, fill at most three
+   * quarters of {@code state.max-bytes}. The last quarter is for the progress the running jobs
+   * record (their events) and for rollbacks, which are always taken in: a rollback is never refused
+   * for want of room. Ended jobs do not count; they are forgotten early when room is needed.
+   */
+  public boolean hasRoomFor(Job job) {
+    lock.lock();
+    try {
+      long pending =
+          sizes.entrySet().stream()
+              .filter(e -> entries.get(e.getKey()).job() != null)
+              .mapToLong(Map.Entry::getValue)
+              .sum();
+      String key = key(job.id());
+      int size =
+          size(
+              key,
+              render(
+                  new Entry(job.id(), job.kind(), config.cluster(), null, clock.instant(), job)));
+      return otherBytes + pending + size <= (long) config.state().maxBytes() * 3 / 4;
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot render a journal entry", e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The bytes the state ConfigMap's data holds, as this agent last wrote or read it. */
+  public long bytes() {
+    lock.lock();
+    try {
+      return otherBytes + sizes.values().stream().mapToLong(Integer::longValue).sum();
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Records {@code job} as pending (new, or its progress). */
   public void put(Job job) {
     write(new Entry(job.id(), job.kind(), config.cluster(), null, clock.instant(), job));
@@ -195,7 +243,8 @@ public class JobJournal {
     try {
       Map<String, String> changes = new LinkedHashMap<>();
       String key = key(entry.id());
-      changes.put(key, render(entry));
+      String value = render(entry);
+      changes.put(key, value);
       Instant horizon = clock.instant().minus(config.state().retention());
       entries.forEach(
           (other, existing) -> {
@@ -203,6 +252,7 @@ public class JobJournal {
               changes.put(other, null);
             }
           });
+      makeRoom(key, size(key, value), changes);
       ObjectNode patchNode = JSON.createObjectNode();
       ObjectNode patchData = patchNode.putObject("data");
       changes.forEach(
@@ -228,9 +278,11 @@ public class JobJournal {
           (k, v) -> {
             if (v == null) {
               entries.remove(k);
+              sizes.remove(k);
             }
           });
       entries.put(key, entry);
+      sizes.put(key, size(key, value));
     } catch (IOException e) {
       throw new IllegalStateException("cannot render a journal entry", e);
     } finally {
@@ -263,7 +315,70 @@ public class JobJournal {
                 .withName(config.state().configMap())
                 .patch(context, patch.toString()));
     expired.forEach(entries::remove);
+    expired.forEach(sizes::remove);
     LOG.debugf("forgot %d ended jobs older than %s", expired.size(), config.state().retention());
+  }
+
+  /**
+   * Adds to {@code changes} the removal of the oldest ended jobs, within their retention, while the
+   * ConfigMap would otherwise hold more than {@code state.max-bytes} once {@code key} holds {@code
+   * size} bytes. A replay of a job forgotten early is still recognised by the Deployments' marks: a
+   * later rotation's, or its own once older than the retention (docs/cluster-agent.md, rules 3 and
+   * 4); until then a phase restarts no Deployment that carries its mark (rule 2). Logged at warn at
+   * most once an hour; at debug in between.
+   */
+  private void makeRoom(String key, int size, Map<String, String> changes) {
+    long after = otherBytes + size;
+    for (Map.Entry<String, Integer> other : sizes.entrySet()) {
+      if (!other.getKey().equals(key) && !changes.containsKey(other.getKey())) {
+        after += other.getValue();
+      }
+    }
+    long budget = config.state().maxBytes();
+    if (after <= budget) {
+      return;
+    }
+    List<Map.Entry<String, Entry>> ended =
+        entries.entrySet().stream()
+            .filter(e -> e.getValue().job() == null && !e.getKey().equals(key))
+            .filter(e -> !changes.containsKey(e.getKey()))
+            .sorted(Comparator.comparing(e -> e.getValue().at()))
+            .toList();
+    int forgotten = 0;
+    Instant oldest = null;
+    for (Map.Entry<String, Entry> old : ended) {
+      if (after <= budget) {
+        break;
+      }
+      changes.put(old.getKey(), null);
+      after -= sizes.get(old.getKey());
+      oldest = oldest == null ? old.getValue().at() : oldest;
+      forgotten++;
+    }
+    Instant now = clock.instant();
+    boolean warn = lastBudgetWarning == null || !now.isBefore(lastBudgetWarning.plusSeconds(3600));
+    if (forgotten > 0 && warn) {
+      lastBudgetWarning = now;
+      LOG.warnf(
+          "ROTOR-3059 state ConfigMap %s is at its budget (state.max-bytes %d): forgetting %d"
+              + " ended jobs before their retention, the oldest ended at %s",
+          location(), budget, forgotten, oldest);
+    } else if (forgotten > 0) {
+      LOG.debugf(
+          "ROTOR-3059 state ConfigMap %s: forgetting %d ended jobs before their retention",
+          location(), forgotten);
+    }
+    if (after > budget) {
+      LOG.errorf(
+          "ROTOR-3059 state ConfigMap %s would hold %d bytes, over state.max-bytes %d, with"
+              + " nothing ended left to forget: writing it anyway (the API server refuses a"
+              + " ConfigMap over 1 MiB)",
+          location(), after, budget);
+    }
+  }
+
+  private static int size(String key, String value) {
+    return key.length() + (value == null ? 0 : value.getBytes(StandardCharsets.UTF_8).length);
   }
 
   private ConfigMap readOrCreate() {
@@ -300,6 +415,11 @@ public class JobJournal {
         }
         if (ApiErrors.isTransient(e)) {
           LOG.warnf("ROTOR-3040 cannot %s, retrying: %s", what, ApiErrors.describe(e));
+        } else if (e.getCode() == 422 || e.getCode() == 413) {
+          LOG.errorf(
+              "ROTOR-3059 cannot %s: %s. The API server refuses a ConfigMap over 1 MiB: lower"
+                  + " state.max-bytes (now %d), or let pending stages run; retrying",
+              what, ApiErrors.describe(e), config.state().maxBytes());
         } else {
           LOG.errorf(
               "ROTOR-3050 cannot %s: %s. The agent needs get and patch on this ConfigMap"

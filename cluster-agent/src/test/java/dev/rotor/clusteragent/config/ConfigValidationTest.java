@@ -40,6 +40,7 @@ class ConfigValidationTest {
         .containsExactly("kubectl-client-side-apply", "before-first-apply");
     assertThat(config.rollout().timeout()).hasMinutes(10);
     assertThat(config.state().configMap()).isEqualTo("rotor-cluster-agent-state");
+    assertThat(config.state().maxBytes()).as("below the API server's 1 MiB").isLessThan(1 << 20);
     assertThat(config.git().cacheDirectory().toString()).endsWith("rotor-cluster-agent/git");
   }
 
@@ -50,6 +51,7 @@ class ConfigValidationTest {
     bad.put("rotor.cluster-agent.rollout.timeout", "PT0S");
     bad.put("rotor.cluster-agent.rollout.concurrency", "0");
     bad.put("rotor.cluster-agent.git.password", "token");
+    bad.put("rotor.cluster-agent.state.max-bytes", "2097152");
 
     assertThatThrownBy(() -> ConfigValidation.validate(config(bad)))
         .isInstanceOf(IllegalStateException.class)
@@ -58,6 +60,8 @@ class ConfigValidationTest {
         .hasMessageContaining("rotor.cluster-agent.rollout.concurrency: must be at least 1")
         .hasMessageContaining(
             "rotor.cluster-agent.git.username: is required when git.password is set")
+        .hasMessageContaining(
+            "rotor.cluster-agent.state.max-bytes: must be between 65536 and 1048576")
         .satisfies(e -> assertThat(e.getMessage()).doesNotContain("token"));
   }
 

@@ -83,6 +83,7 @@ public final class Targets {
   public static final Target HALF_DONE = plain("half-done", List.of("app"), List.of(CLUSTER));
   public static final Target GARBLED = plain("garbled", List.of("app"), List.of(CLUSTER));
   public static final Target REPLAY = plain("replay", List.of("app"), List.of(CLUSTER));
+  public static final Target CROWDED = plain("crowded", List.of("app"), List.of(CLUSTER));
   public static final Target OLD_ROLLBACK = plain("old-rollback", List.of("app"), List.of(CLUSTER));
   public static final Target ROLLBACK = plain("rollback", List.of("app"), List.of(CLUSTER));
   public static final Target SECOND_STAGE =
@@ -157,6 +158,7 @@ public final class Targets {
           IDLE,
           REPLAY,
           OLD_ROLLBACK,
+          CROWDED,
           ROLLBACK,
           SECOND_STAGE,
           WINDOW,

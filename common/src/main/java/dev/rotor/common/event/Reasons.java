@@ -28,7 +28,12 @@ public final class Reasons {
     UNSEAL_TIMEOUT,
     GIT_UNAVAILABLE,
     /** The event asked for a namespace, Secret or Deployment the policy does not give the agent. */
-    NOT_PERMITTED
+    NOT_PERMITTED,
+    /**
+     * The agent holds as many pending stages as its state ConfigMap has room for; nothing was
+     * applied. Rollbacks are never refused for it.
+     */
+    AGENT_STATE_FULL
   }
 
   /** Why the verifier failed a stage. */

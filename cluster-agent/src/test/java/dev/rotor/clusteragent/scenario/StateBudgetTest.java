@@ -1,0 +1,139 @@
+package dev.rotor.clusteragent.scenario;
+
+import static dev.rotor.common.event.EventType.ROLLBACK_COMPLETED;
+import static dev.rotor.common.event.EventType.ROLLOUT_FAILED;
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rotor.clusteragent.work.Job;
+import dev.rotor.clusteragent.work.JobJournal;
+import dev.rotor.common.event.Reasons;
+import dev.rotor.common.event.RolloutFailed;
+import dev.rotor.testsupport.KafkaResource;
+import dev.rotor.testsupport.kubernetes.KubernetesApiTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The state ConfigMap keeps to {@code state.max-bytes} (here the smallest allowed, 64 KiB): the API
+ * server refuses a ConfigMap over 1 MiB, and an agent that cannot write its journal can do nothing,
+ * rollbacks included. The mock API server has no such limit, so the tests read the ConfigMap back
+ * and measure it.
+ */
+@QuarkusTest
+@TestProfile(StateBudgetTest.SmallState.class)
+@WithTestResource(
+    value = KafkaResource.class,
+    initArgs = @ResourceArg(name = KafkaResource.TOPICS, value = AgentScenario.TOPICS))
+@WithTestResource(
+    value = KubernetesApiTestResource.class,
+    initArgs = @ResourceArg(name = KubernetesApiTestResource.SEALED_SECRETS, value = "true"))
+@WithTestResource(AgentTestEnvironment.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class StateBudgetTest extends AgentScenario {
+  static final int MAX_BYTES = 65536;
+
+  public static class SmallState implements QuarkusTestProfile {
+    @Override
+    public Map<String, String> getConfigOverrides() {
+      return Map.of("rotor.cluster-agent.state.max-bytes", String.valueOf(MAX_BYTES));
+    }
+  }
+
+  @Inject JobJournal journal;
+
+  @Test
+  @Order(1)
+  void endedJobsPastTheBudgetAreForgottenOldestFirstAndTheConfigMapStaysWithinIt() {
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; ids.size() < 400; i++) {
+      String id = "ended-" + i + "-" + UUID.randomUUID();
+      journal.done(id, Job.Kind.ROLLOUT, "completed");
+      ids.add(id);
+      clock.advance(Duration.ofSeconds(1));
+    }
+
+    assertThat(storedBytes())
+        .as("the ConfigMap as the API server holds it")
+        .isLessThanOrEqualTo(MAX_BYTES);
+    assertThat(journal.bytes()).isEqualTo(storedBytes());
+    assertThat(journal.knows(ids.get(0))).as("the oldest is forgotten early").isFalse();
+    assertThat(journal.knows(ids.get(ids.size() - 1))).as("the newest is kept").isTrue();
+    int kept = (int) ids.stream().filter(journal::knows).count();
+    assertThat(ids.subList(ids.size() - kept, ids.size()))
+        .as("what is kept is the newest, without gaps")
+        .allMatch(journal::knows);
+  }
+
+  @Test
+  @Order(2)
+  void aNewStageIsRefusedWhenPendingJobsFillTheBudgetAndARollbackIsStillTakenIn() {
+    Targets.Target target = Targets.CROWDED;
+    TestKey old = seed(target);
+    // Stages held by their maintenance windows until next month, as many as leave no room.
+    coordinator.stop();
+    int held = 0;
+    while (true) {
+      Job job =
+          Job.of(Job.Kind.ROLLOUT, approved(rotate(target, old)))
+              .waitUntil(clock.instant().plus(Duration.ofDays(30)))
+              .announced();
+      if (!journal.hasRoomFor(job)) {
+        break;
+      }
+      journal.put(job);
+      held++;
+    }
+    coordinator.start();
+    assertThat(held).isPositive();
+    Rotation rotation = rotate(target, old);
+
+    send(approved(rotation));
+
+    RolloutFailed failed = (RolloutFailed) awaitEvent(rotation.id(), ROLLOUT_FAILED).data();
+    assertThat(failed.reason()).isEqualTo(Reasons.Rollout.AGENT_STATE_FULL);
+    assertThat(failed.message())
+        .contains(journal.location())
+        .contains(held + " held by their maintenance windows")
+        .contains("nothing was applied");
+    assertThat(restarts(target, "app")).isZero();
+    assertThat(primaryOf(target)).isEqualTo(old.keyId());
+
+    // The manifest-service rolls the rotation back: that is never refused for room.
+    send(rolledBack(rotation, commitRollback(rotation), List.of(Targets.CLUSTER)));
+
+    awaitEvent(rotation.id(), ROLLBACK_COMPLETED);
+    assertThat(primaryOf(target)).isEqualTo(old.keyId());
+    assertThat(storedBytes()).isLessThanOrEqualTo(MAX_BYTES);
+  }
+
+  @Test
+  @Order(Integer.MAX_VALUE)
+  void noKeyOrGitCredentialLeakedAndEveryRequestWasWithinTheAgentsRole() throws Exception {
+    assertNothingLeaked();
+    assertEveryRequestWasWithinTheAgentsRole();
+  }
+
+  /** Bytes of the state ConfigMap's data as the API server holds it (keys and values). */
+  private long storedBytes() {
+    String[] location = journal.location().split("/");
+    Map<String, String> data =
+        api.client().configMaps().inNamespace(location[0]).withName(location[1]).get().getData();
+    return data.entrySet().stream()
+        .mapToLong(e -> e.getKey().length() + e.getValue().getBytes(UTF_8).length)
+        .sum();
+  }
+}
