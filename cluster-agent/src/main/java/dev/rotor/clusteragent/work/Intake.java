@@ -122,6 +122,9 @@ public class Intake {
       return;
     }
     Job job = Job.of(Job.Kind.ROLLOUT, event);
+    if (runner.ranBefore(job)) {
+      return;
+    }
     if (!journal.hasRoomFor(job)) {
       refuse(
           event,
@@ -193,6 +196,9 @@ public class Intake {
       return;
     }
     Job job = Job.of(Job.Kind.ROLLBACK, event);
+    if (runner.ranBefore(job)) {
+      return;
+    }
     journal.put(job);
     LOG.infof(
         "ROTOR-3008 accepted %s %s: roll back rotation %s of %s on %s",

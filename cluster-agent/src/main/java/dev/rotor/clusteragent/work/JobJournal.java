@@ -55,6 +55,12 @@ public class JobJournal {
   private static final ObjectMapper JSON = EventCodec.mapper();
   private static final String KEY_PREFIX = "job.";
 
+  /**
+   * The data key that holds the newest end of the ended jobs forgotten early (to keep within {@code
+   * state.max-bytes}): the journal remembers nothing that ended before it.
+   */
+  private static final String FORGOTTEN_UNTIL = "forgotten-until";
+
   /** The id of the entry that records a rotation as rolled back. */
   private static final String ROLLED_BACK = "rolled-back:";
 
@@ -67,6 +73,7 @@ public class JobJournal {
   private final Map<String, Integer> sizes = new HashMap<>();
   private long otherBytes;
   private Instant lastBudgetWarning;
+  private Instant forgottenUntil;
   private volatile boolean loaded;
 
   JobJournal(KubernetesClient client, ClusterAgentConfig config, Clock clock) {
@@ -98,9 +105,18 @@ public class JobJournal {
       entries.clear();
       sizes.clear();
       otherBytes = 0;
+      forgottenUntil = null;
       ConfigMap state = retrying("read the state ConfigMap " + location(), this::readOrCreate);
       List<Job> pending = new ArrayList<>();
       Map<String, String> data = state.getData() == null ? Map.of() : state.getData();
+      try {
+        forgottenUntil =
+            data.containsKey(FORGOTTEN_UNTIL) ? Instant.parse(data.get(FORGOTTEN_UNTIL)) : null;
+      } catch (RuntimeException e) {
+        LOG.errorf(
+            "ROTOR-3050 state ConfigMap %s: %s is not a time; ignoring it",
+            location(), FORGOTTEN_UNTIL);
+      }
       for (Map.Entry<String, String> item : data.entrySet()) {
         int size = size(item.getKey(), item.getValue());
         otherBytes += size;
@@ -218,6 +234,21 @@ public class JobJournal {
     }
   }
 
+  /**
+   * From when the journal remembers ended jobs: {@code state.retention} ago, or later once ended
+   * jobs were forgotten early to keep within {@code state.max-bytes}. A job that ended before is
+   * forgotten; one that ended since is known (pending jobs are never forgotten).
+   */
+  public Instant rememberedSince() {
+    lock.lock();
+    try {
+      Instant retained = clock.instant().minus(config.state().retention());
+      return forgottenUntil != null && forgottenUntil.isAfter(retained) ? forgottenUntil : retained;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** The bytes the state ConfigMap's data holds, as this agent last wrote or read it. */
   public long bytes() {
     lock.lock();
@@ -252,7 +283,10 @@ public class JobJournal {
               changes.put(other, null);
             }
           });
-      makeRoom(key, size(key, value), changes);
+      Instant forgetting = makeRoom(key, size(key, value), changes);
+      if (forgetting != null) {
+        changes.put(FORGOTTEN_UNTIL, forgetting.toString());
+      }
       ObjectNode patchNode = JSON.createObjectNode();
       ObjectNode patchData = patchNode.putObject("data");
       changes.forEach(
@@ -281,6 +315,12 @@ public class JobJournal {
               sizes.remove(k);
             }
           });
+      if (forgetting != null) {
+        otherBytes +=
+            size(FORGOTTEN_UNTIL, forgetting.toString())
+                - (forgottenUntil == null ? 0 : size(FORGOTTEN_UNTIL, forgottenUntil.toString()));
+        forgottenUntil = forgetting;
+      }
       entries.put(key, entry);
       sizes.put(key, size(key, value));
     } catch (IOException e) {
@@ -323,11 +363,13 @@ public class JobJournal {
    * Adds to {@code changes} the removal of the oldest ended jobs, within their retention, while the
    * ConfigMap would otherwise hold more than {@code state.max-bytes} once {@code key} holds {@code
    * size} bytes. A replay of a job forgotten early is still recognised by the Deployments' marks: a
-   * later rotation's, or its own once older than the retention (docs/cluster-agent.md, rules 3 and
-   * 4); until then a phase restarts no Deployment that carries its mark (rule 2). Logged at warn at
-   * most once an hour; at debug in between.
+   * later rotation's, or its own from before {@link #rememberedSince()} (docs/cluster-agent.md,
+   * rules 3 and 4); beyond that a phase restarts no Deployment that carries its mark (rule 2).
+   * Logged at warn at most once an hour; at debug in between.
+   *
+   * @return when the newest of the ended jobs forgotten now had ended, or null if none is
    */
-  private void makeRoom(String key, int size, Map<String, String> changes) {
+  private Instant makeRoom(String key, int size, Map<String, String> changes) {
     long after = otherBytes + size;
     for (Map.Entry<String, Integer> other : sizes.entrySet()) {
       if (!other.getKey().equals(key) && !changes.containsKey(other.getKey())) {
@@ -336,7 +378,7 @@ public class JobJournal {
     }
     long budget = config.state().maxBytes();
     if (after <= budget) {
-      return;
+      return null;
     }
     List<Map.Entry<String, Entry>> ended =
         entries.entrySet().stream()
@@ -346,6 +388,7 @@ public class JobJournal {
             .toList();
     int forgotten = 0;
     Instant oldest = null;
+    Instant newest = null;
     for (Map.Entry<String, Entry> old : ended) {
       if (after <= budget) {
         break;
@@ -353,6 +396,7 @@ public class JobJournal {
       changes.put(old.getKey(), null);
       after -= sizes.get(old.getKey());
       oldest = oldest == null ? old.getValue().at() : oldest;
+      newest = old.getValue().at();
       forgotten++;
     }
     Instant now = clock.instant();
@@ -375,6 +419,7 @@ public class JobJournal {
               + " ConfigMap over 1 MiB)",
           location(), after, budget);
     }
+    return newest;
   }
 
   private static int size(String key, String value) {

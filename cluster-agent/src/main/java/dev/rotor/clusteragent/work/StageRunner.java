@@ -215,7 +215,7 @@ public class StageRunner {
     List<RolloutMark> marks =
         restarter.marks(
             plan.namespace(), stage.deployments(), Deadline.after(config.rollout().timeout()));
-    if (isStale(job, marks) || isForgotten(job, marks)) {
+    if (isStale(job, marks)) {
       return null;
     }
     if (marks.stream().anyMatch(mark -> mark.reached(rotation, Phase.ROLLBACK))) {
@@ -435,34 +435,47 @@ public class StageRunner {
   }
 
   /**
-   * Whether {@code job}'s event is one this agent ran to its end and has since forgotten: the job
-   * recorded nothing, yet a Deployment of its stage carries its rotation's mark from longer ago
-   * than {@code state.retention}. The journal keeps a job until it ends and forgets it only {@code
-   * state.retention} after that, and a mark is written only while a job runs; so such an event is a
-   * replay (a consumer group reset, or offsets expired while the agent was away). It sends nothing:
-   * the job's events went out when it ran, and new ones under the same ids, with another time,
-   * would be conflicting duplicates. A mark with no known time (an older agent's) proves nothing.
+   * Whether the new job of an event the journal does not know is one this agent ran to its end and
+   * has since forgotten: a Deployment of its stage carries its rotation's mark (for a rollback, the
+   * rotation's rollback mark) from before everything the journal remembers ({@link
+   * JobJournal#rememberedSince()}). The journal writes a job before any restart and forgets it only
+   * once ended, so such an event is a replay (a consumer group reset, or offsets that expired while
+   * the agent was away). It is recorded as done and sends nothing: its events went out when it ran,
+   * and new ones under the same ids, with another time, would be conflicting duplicates. A mark
+   * with no known time (an older agent's) proves nothing, nor does a rollout's mark for a rollback:
+   * a stage rolled out long ago is rolled back as any other.
+   *
+   * @return true if the event was such a replay (and is now recorded as done)
    */
-  private boolean isForgotten(Job job, List<RolloutMark> marks) {
-    if (!job.sent().isEmpty() || !job.phasesDone().isEmpty()) {
-      return false;
+  public boolean ranBefore(Job job) {
+    Plan plan = job.plan();
+    List<RolloutMark> marks;
+    try {
+      marks =
+          restarter.marks(
+              plan.namespace(),
+              stageOf(plan).deployments(),
+              Deadline.after(config.rollout().timeout()));
+    } catch (RolloutFailure failure) {
+      return false; // the job itself meets the failure, and reports it
     }
-    Instant horizon = clock.instant().minus(config.state().retention());
+    Instant horizon = journal.rememberedSince();
     for (RolloutMark mark : marks) {
       if (job.rotationId().equals(mark.rotationId())
           && mark.restartedAt() != null
-          && mark.restartedAt().isBefore(horizon)) {
+          && mark.restartedAt().isBefore(horizon)
+          && (job.kind() == Job.Kind.ROLLOUT || mark.phase() == Phase.ROLLBACK)) {
         LOG.warnf(
             "ROTOR-3058 %s %s of rotation %s: its %s restarted the stage's Deployments on %s at"
-                + " %s, longer ago than state.retention (%s); a replay of an event this agent"
-                + " handled then, it changes nothing",
+                + " %s, before anything the agent's journal remembers (from %s); a replay of an"
+                + " event this agent handled then, it changes nothing",
             job.cause().type().eventName(),
             job.id(),
             job.rotationId(),
             mark.phase().id(),
             config.cluster(),
             mark.restartedAt(),
-            config.state().retention());
+            horizon);
         metrics.skipped("forgotten");
         journal.done(job.id(), job.kind(), "skipped-forgotten");
         return true;
@@ -484,7 +497,7 @@ public class StageRunner {
       List<RolloutMark> marks =
           restarter.marks(
               plan.namespace(), stage.deployments(), Deadline.after(config.rollout().timeout()));
-      if (isStale(job, marks) || isForgotten(job, marks)) {
+      if (isStale(job, marks)) {
         return;
       }
       String fingerprint = null;

@@ -416,6 +416,25 @@ class RestartAndReplayTest extends AgentScenario {
   }
 
   @Test
+  void aStageRolledOutLongerAgoThanTheJournalRemembersIsStillRolledBack() {
+    Targets.Target target = Targets.LATE_ROLLBACK;
+    TestKey old = seed(target);
+    Rotation rotation = rotate(target, old);
+    send(approved(rotation));
+    awaitEvent(rotation.id(), ROLLOUT_COMPLETED, Phase.PROMOTE);
+    // The next stage waited (approval, a maintenance window) past state.retention, then failed.
+    clock.advance(Duration.ofDays(15));
+    coordinator.stop();
+    coordinator.start();
+
+    send(rolledBack(rotation, commitRollback(rotation), List.of(Targets.CLUSTER)));
+
+    awaitEvent(rotation.id(), ROLLBACK_COMPLETED);
+    assertThat(primaryOf(target)).isEqualTo(old.keyId());
+    assertThat(restarts(target, "app")).isEqualTo(3);
+  }
+
+  @Test
   void anOldRollbackReplayedAfterTheAgentForgotItNeitherSendsNorRevertsALaterRotation() {
     Targets.Target target = Targets.OLD_ROLLBACK;
     TestKey old = seed(target);

@@ -84,6 +84,9 @@ public final class Targets {
   public static final Target GARBLED = plain("garbled", List.of("app"), List.of(CLUSTER));
   public static final Target REPLAY = plain("replay", List.of("app"), List.of(CLUSTER));
   public static final Target CROWDED = plain("crowded", List.of("app"), List.of(CLUSTER));
+  public static final Target EVICTED = plain("evicted", List.of("app"), List.of(CLUSTER));
+  public static final Target LATE_ROLLBACK =
+      plain("late-rollback", List.of("app"), List.of(CLUSTER));
   public static final Target OLD_ROLLBACK = plain("old-rollback", List.of("app"), List.of(CLUSTER));
   public static final Target ROLLBACK = plain("rollback", List.of("app"), List.of(CLUSTER));
   public static final Target SECOND_STAGE =
@@ -159,6 +162,8 @@ public final class Targets {
           REPLAY,
           OLD_ROLLBACK,
           CROWDED,
+          EVICTED,
+          LATE_ROLLBACK,
           ROLLBACK,
           SECOND_STAGE,
           WINDOW,
