@@ -360,6 +360,9 @@ class FailureReasonsTest extends AgentScenario {
       throws Exception {
     String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
     for (Reasons.Rollout reason : Reasons.Rollout.values()) {
+      if (reason == Reasons.Rollout.AGENT_STATE_FULL) {
+        continue; // needs a small state.max-bytes: StateBudgetTest counts it
+      }
       assertThat(metrics)
           .as("rollouts failed with %s", reason)
           .containsPattern("rotor_cluster_agent_rollouts_total\\{[^}]*reason=\"" + reason + "\"");

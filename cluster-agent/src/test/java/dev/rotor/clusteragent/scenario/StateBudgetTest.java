@@ -3,6 +3,7 @@ package dev.rotor.clusteragent.scenario;
 import static dev.rotor.common.event.EventType.ROLLBACK_COMPLETED;
 import static dev.rotor.common.event.EventType.ROLLOUT_COMPLETED;
 import static dev.rotor.common.event.EventType.ROLLOUT_FAILED;
+import static io.restassured.RestAssured.given;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -135,6 +136,8 @@ class StateBudgetTest extends AgentScenario {
         .contains("nothing was applied");
     assertThat(restarts(target, "app")).isZero();
     assertThat(primaryOf(target)).isEqualTo(old.keyId());
+    assertThat(given().get("/q/metrics").then().statusCode(200).extract().asString())
+        .containsPattern("rotor_cluster_agent_rollouts_total\\{[^}]*reason=\"AGENT_STATE_FULL\"");
 
     // The manifest-service rolls the rotation back: that is never refused for room.
     send(rolledBack(rotation, commitRollback(rotation), List.of(Targets.CLUSTER)));
