@@ -144,14 +144,13 @@ public class StatusCommand implements Callable<Integer> {
     for (RotationState state : rotations.values()) {
       // Events of a rotation without its rotation.requested (a forged approval, a stray rollout)
       // are not a rotation somebody asked for, as in the ledger's records.
-      boolean unrequested = state.request() == null;
       rows.add(
           new Row(
               state.rotationId(),
               state.targetId(),
-              unrequested ? "unrequested" : state.status(),
+              state.listedStatus(),
               state.outcome().terminal(),
-              unrequested,
+              state.unrequested(),
               state.requestedBy(),
               state.requestedAt(),
               state.lastEventAt(),
