@@ -125,7 +125,8 @@ public class HistoryCommand implements Callable<Integer> {
       entries.add(
           new Entry(
               state.rotationId(),
-              state.status(),
+              // Unrequested (events but no rotation.requested) as in the ledger's records.
+              state.listedStatus(),
               state.requestedAt(),
               state.endedAt(),
               state.requestedBy(),

@@ -75,17 +75,21 @@ public class StatusCommand implements Callable<Integer> {
     if (limit < 1 || limit > 1000) {
       throw CliException.usage("ROTOR-7000", "--limit: between 1 and 1000");
     }
-    List<Row> rows;
+    Read read;
     Optional<URI> ledgerUrl = ledger.ledgerUrl();
     String holder = ledgerUrl.isPresent() ? "the ledger holds" : "the topics hold";
     if (ledgerUrl.isPresent()) {
-      rows = fromLedger(new LedgerClient(ledgerUrl.get(), common.timeout()));
+      read = fromLedger(new LedgerClient(ledgerUrl.get(), common.timeout()));
     } else {
-      rows = fromTopics(new KafkaAccess(common.bootstrapServers(), common.timeout()));
+      List<Row> all = fromTopics(new KafkaAccess(common.bootstrapServers(), common.timeout()));
+      read =
+          new Read(
+              all,
+              all.stream().filter(Row::unrequested).count(),
+              all.stream().filter(Row::inFlight).count());
     }
-    long unrequested = inFlight ? rows.stream().filter(Row::unrequested).count() : 0;
-    rows =
-        rows.stream()
+    List<Row> rows =
+        read.rows().stream()
             .filter(row -> !inFlight || row.inFlight())
             .sorted(
                 Comparator.comparing(
@@ -93,18 +97,26 @@ public class StatusCommand implements Callable<Integer> {
             .limit(limit)
             .toList();
     print(rows);
-    if (unrequested > 0) {
-      PrintWriter err = spec.commandLine().getErr();
+    PrintWriter err = spec.commandLine().getErr();
+    if (inFlight && read.unrequested() > 0) {
       err.println(
           "rotorctl: ROTOR-7205 left out "
-              + unrequested
+              + read.unrequested()
               + " rotation(s) "
               + holder
               + " events of but no rotation.requested for (status"
               + " unrequested: forged or stray events, or a request still on its way); rotorctl"
               + " status lists them");
-      err.flush();
     }
+    if (inFlight && read.inFlight() > rows.size()) {
+      err.println(
+          "rotorctl: ROTOR-7206 "
+              + rows.size()
+              + " of the "
+              + read.inFlight()
+              + " rotations in flight shown; --limit shows more");
+    }
+    err.flush();
     return ExitCodes.OK;
   }
 
@@ -144,14 +156,13 @@ public class StatusCommand implements Callable<Integer> {
     for (RotationState state : rotations.values()) {
       // Events of a rotation without its rotation.requested (a forged approval, a stray rollout)
       // are not a rotation somebody asked for, as in the ledger's records.
-      boolean unrequested = state.request() == null;
       rows.add(
           new Row(
               state.rotationId(),
               state.targetId(),
-              unrequested ? "unrequested" : state.status(),
+              state.listedStatus(),
               state.outcome().terminal(),
-              unrequested,
+              state.unrequested(),
               state.requestedBy(),
               state.requestedAt(),
               state.lastEventAt(),
@@ -160,45 +171,85 @@ public class StatusCommand implements Callable<Integer> {
     return rows;
   }
 
-  /** The most pages of the ledger's records {@code --in-flight} reads looking for rotations. */
+  /**
+   * What was read.
+   *
+   * @param rows the rotations read (with {@code --in-flight}, others may be among them)
+   * @param unrequested how many rotations the source holds events of but no request for
+   * @param inFlight how many rotations in flight the source holds, -1 when not known
+   */
+  private record Read(List<Row> rows, long unrequested, long inFlight) {}
+
+  /** The most pages of records {@code --in-flight} reads from a ledger that cannot filter. */
   static final int MAX_PAGES = 50;
 
   /**
-   * Newest first from the ledger. With {@code --in-flight} the ledger's newest {@code limit}
-   * records may all have ended (or be unrequested) while older rotations are still in flight (the
-   * filter is applied here): pages are read on until {@code limit} rotations in flight are found or
-   * the log ends.
+   * Newest first from the ledger: one page of {@code limit} records. With {@code --in-flight} the
+   * ledger filters ({@code state=in-flight}) before it pages, so rotations in flight are found
+   * behind any number of newer ended or unrequested ones, and counts ({@code
+   * /ledger/rotation-counts}) how many it holds of each kind. A ledger older than that (no counts,
+   * {@code state} ignored) is read as before: pages filtered here, at most {@link #MAX_PAGES}.
    */
-  private List<Row> fromLedger(LedgerClient client) {
+  private Read fromLedger(LedgerClient client) {
+    if (!inFlight) {
+      return new Read(page(client, null, 0), 0, -1);
+    }
+    JsonNode counts = counts(client);
+    if (counts != null) {
+      return new Read(
+          page(client, "in-flight", 0),
+          counts.path("unrequested").asLong(),
+          counts.path("inFlight").asLong());
+    }
     List<Row> rows = new ArrayList<>();
-    int offset = 0;
-    for (int page = 0; page < (inFlight ? MAX_PAGES : 1); page++) {
-      Map<String, String> query = new LinkedHashMap<>();
-      query.put("target", target);
-      query.put("limit", String.valueOf(limit));
-      if (offset > 0) {
-        query.put("offset", String.valueOf(offset));
-      }
-      JsonNode records = client.get("ledger/rotations", query);
-      for (JsonNode record : records) {
-        String status = text(record, "status");
-        rows.add(
-            new Row(
-                text(record, "rotationId"),
-                text(record, "targetId"),
-                status == null ? "-" : status.toLowerCase(java.util.Locale.ROOT).replace('_', ' '),
-                record.hasNonNull("endedAt"),
-                "UNREQUESTED".equals(status),
-                text(record, "requestedBy"),
-                instant(record, "requestedAt"),
-                instant(record, "updatedAt"),
-                text(record, "keyId")));
-      }
-      offset += records.size();
+    for (int page = 0; page < MAX_PAGES; page++) {
+      List<Row> read = page(client, null, rows.size());
+      rows.addAll(read);
       // An empty page is the end (a short one may be the ledger's page-size cap).
-      if (records.isEmpty() || rows.stream().filter(Row::inFlight).count() >= limit) {
+      if (read.isEmpty() || rows.stream().filter(Row::inFlight).count() >= limit) {
         break;
       }
+    }
+    return new Read(rows, rows.stream().filter(Row::unrequested).count(), -1);
+  }
+
+  /** The ledger's counts of the target's rotations (or all), null if it predates them (404). */
+  private JsonNode counts(LedgerClient client) {
+    Map<String, String> query = new LinkedHashMap<>();
+    query.put("target", target);
+    try {
+      return client.get("ledger/rotation-counts", query);
+    } catch (CliException e) {
+      if (LedgerClient.isNotFound(e)) {
+        return null;
+      }
+      throw e;
+    }
+  }
+
+  /** One page of {@code limit} records from {@code offset}, of one state when given. */
+  private List<Row> page(LedgerClient client, String state, int offset) {
+    Map<String, String> query = new LinkedHashMap<>();
+    query.put("target", target);
+    query.put("state", state);
+    query.put("limit", String.valueOf(limit));
+    if (offset > 0) {
+      query.put("offset", String.valueOf(offset));
+    }
+    List<Row> rows = new ArrayList<>();
+    for (JsonNode record : client.get("ledger/rotations", query)) {
+      String status = text(record, "status");
+      rows.add(
+          new Row(
+              text(record, "rotationId"),
+              text(record, "targetId"),
+              status == null ? "-" : status.toLowerCase(java.util.Locale.ROOT).replace('_', ' '),
+              record.hasNonNull("endedAt"),
+              "UNREQUESTED".equals(status),
+              text(record, "requestedBy"),
+              instant(record, "requestedAt"),
+              instant(record, "updatedAt"),
+              text(record, "keyId")));
     }
     return rows;
   }

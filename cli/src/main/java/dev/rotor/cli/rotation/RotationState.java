@@ -64,6 +64,9 @@ public final class RotationState {
     }
   }
 
+  /** {@link #listedStatus()} of a rotation nobody is on record as having requested. */
+  public static final String UNREQUESTED = "unrequested";
+
   private final String rotationId;
   private final Set<String> seen = new HashSet<>();
   private final Map<String, StageProgress> stages = new LinkedHashMap<>();
@@ -370,6 +373,25 @@ public final class RotationState {
         .filter(s -> s.verdict() != StageProgress.Verdict.PASSED && !s.forced())
         .findFirst()
         .orElse(null);
+  }
+
+  /**
+   * Whether events of the rotation were seen but no {@code rotation.requested}: nobody is on record
+   * as having asked for it (a forged or stray event, a request not read yet, or one older than the
+   * topic's retention). The ledger records such a rotation as {@code UNREQUESTED}, whatever its
+   * other events say.
+   */
+  public boolean unrequested() {
+    return known() && request == null;
+  }
+
+  /**
+   * Where the rotation stands in a list of rotations ({@code status}, {@code history}): {@code
+   * unrequested} for an {@link #unrequested()} one, as the ledger's records say, else {@link
+   * #status()}.
+   */
+  public String listedStatus() {
+    return unrequested() ? UNREQUESTED : status();
   }
 
   /** One line on where the rotation stands, e.g. {@code soaking aether-staging}. */

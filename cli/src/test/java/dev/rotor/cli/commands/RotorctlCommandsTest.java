@@ -296,6 +296,37 @@ class RotorctlCommandsTest {
   }
 
   @Test
+  void historyFromTheTopicsMarksARotationNobodyRequestedAsUnrequestedLikeTheLedger() {
+    // A whole run on the topics but no rotation.requested (older than retention, or forged), and
+    // a lone approval for a made-up rotation id.
+    String unrequested = rotationId();
+    List<Script.Step> run =
+        new Script(unrequested, Instant.now().minusSeconds(6000))
+            .healthy(Duration.ofSeconds(20)).steps().stream()
+                .filter(step -> !(step.event().data() instanceof RotationRequested))
+                .toList();
+    run.forEach(step -> Topics.produce(KAFKA, step.event(), step.topic()));
+    String forged = rotationId();
+    Topics.produce(KAFKA, new Script(forged, Instant.now().minusSeconds(30)).approved("mallory"));
+    String done = rotationId();
+    Topics.produce(
+        KAFKA, new Script(done, Instant.now().minusSeconds(5000)).healthy(Duration.ofSeconds(20)));
+
+    Rotorctl.Result result = kafka("history", Script.TARGET);
+
+    assertThat(result.exitCode()).as(result.errorOutput()).isZero();
+    for (String id : List.of(unrequested, forged)) {
+      assertThat(result.outputLines().stream().filter(line -> line.contains(id)))
+          .as(id)
+          .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+          .containsPattern(id + " +unrequested ");
+    }
+    assertThat(result.outputLines().stream().filter(line -> line.contains(done)))
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .containsPattern(done + " +completed ");
+  }
+
+  @Test
   void wrongArgumentsGiveOneLineThatSaysWhatIsWrongAndExitTwo() {
     assertUsageError(
         Rotorctl.run("request", "Not A/Target", "--operator", "alice"),

@@ -78,6 +78,9 @@ public class ExportResource {
       @Parameter(description = "Target id") @QueryParam("target") String target,
       @Parameter(description = "Rotation status, as for /ledger/rotations") @QueryParam("status")
           String status,
+      @Parameter(description = "in-flight, ended or unrequested, as for /ledger/rotations")
+          @QueryParam("state")
+          String state,
       @Parameter(description = "Most records (default and maximum 5000)") @QueryParam("limit")
           String limit,
       @Parameter(description = "Records to skip") @QueryParam("offset") String offset,
@@ -87,6 +90,7 @@ public class ExportResource {
         rotations.list(
             target == null || target.isBlank() ? null : Params.target("target", target),
             Params.status(status),
+            Params.state(state),
             Params.offset(offset),
             Params.limit(limit, MAX_ROWS, MAX_ROWS));
     if (!csv) {

@@ -2,6 +2,7 @@ package dev.rotor.ledger.rest;
 
 import dev.rotor.common.Checks;
 import dev.rotor.common.plan.TargetIds;
+import dev.rotor.ledger.rotation.RotationState;
 import dev.rotor.ledger.rotation.RotationStatus;
 import java.util.Arrays;
 import java.util.stream.Collectors;
@@ -93,5 +94,20 @@ final class Params {
                   .map(Enum::name)
                   .collect(Collectors.joining(", ")));
     }
+  }
+
+  static RotationState state(String value) {
+    if (value == null || value.isBlank()) {
+      return null;
+    }
+    return RotationState.parse(value)
+        .orElseThrow(
+            () ->
+                ApiException.invalid(
+                    "state",
+                    "state must be one of "
+                        + Arrays.stream(RotationState.values())
+                            .map(RotationState::value)
+                            .collect(Collectors.joining(", "))));
   }
 }

@@ -2,6 +2,8 @@ package dev.rotor.ledger.rest;
 
 import dev.rotor.ledger.config.LedgerConfig;
 import dev.rotor.ledger.rotation.RotationRecord;
+import dev.rotor.ledger.rotation.RotationState;
+import dev.rotor.ledger.rotation.RotationStatus;
 import dev.rotor.ledger.store.EntryStore;
 import dev.rotor.ledger.store.RotationStore;
 import jakarta.inject.Inject;
@@ -11,13 +13,18 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
-/** Rotation records: the list, one record, one rotation's timeline, and a target's history. */
+/**
+ * Rotation records: the list, their counts, one record, one rotation's timeline, and a target's
+ * history.
+ */
 @Path("/ledger")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Rotations", description = "What happened in each rotation, folded from the log")
@@ -52,14 +59,35 @@ public class RotationsResource {
   public record TargetHistory(
       String targetId, List<RotationRecord> rotations, List<EntryView.Line> otherEvents) {}
 
+  /**
+   * How many rotations the ledger holds, by state and by status.
+   *
+   * @param targetId the target counted, null for all
+   * @param total every rotation
+   * @param inFlight requested and not ended
+   * @param ended over
+   * @param unrequested events but no {@code rotation.requested}
+   * @param byStatus each status and its count, every status listed (zero included)
+   */
+  public record RotationCounts(
+      String targetId,
+      long total,
+      long inFlight,
+      long ended,
+      long unrequested,
+      Map<RotationStatus, Long> byStatus) {}
+
   @GET
   @Path("/rotations")
   @Operation(
       summary = "List rotation records",
       description =
-          "Newest first; filter by target and status. UNREQUESTED: events of the rotation are"
-              + " recorded but no rotation.requested (yet); its progress field says how far its"
-              + " events go.")
+          "Newest first (by startedAt); filter by target, status and state, all that are given"
+              + " must hold. state=in-flight: requested and not ended (REQUESTED up to"
+              + " ROLLING_BACK); ended: COMPLETED, ROLLED_BACK, FAILED, REJECTED; unrequested:"
+              + " events of the rotation are recorded but no rotation.requested (yet), its"
+              + " progress field says how far its events go. The database filters before it"
+              + " pages, so offset and limit count matching records only.")
   @APIResponse(responseCode = "200", description = "The records")
   @APIResponse(responseCode = "400", description = "A parameter is invalid")
   public List<RotationRecord> list(
@@ -71,14 +99,42 @@ public class RotationsResource {
                       + " ROLLING_BACK, REJECTED, COMPLETED, ROLLED_BACK or FAILED")
           @QueryParam("status")
           String status,
+      @Parameter(description = "in-flight, ended or unrequested") @QueryParam("state") String state,
       @Parameter(description = "Most records to return (default 50)") @QueryParam("limit")
           String limit,
       @Parameter(description = "Records to skip") @QueryParam("offset") String offset) {
     return rotations.list(
         target == null || target.isBlank() ? null : Params.target("target", target),
         Params.status(status),
+        Params.state(state),
         Params.offset(offset),
         Params.limit(limit, 50, config.api().maxPageSize()));
+  }
+
+  @GET
+  @Path("/rotation-counts")
+  @Operation(
+      summary = "How many rotations there are, by state and by status",
+      description =
+          "One grouped count in the database: cheap however many records there are. States as"
+              + " for /ledger/rotations?state=.")
+  @APIResponse(responseCode = "200", description = "The counts (zeros for an unknown target)")
+  @APIResponse(responseCode = "400", description = "Not a valid target id")
+  public RotationCounts counts(
+      @Parameter(description = "Target id, <namespace>/<secret name>; all targets when absent")
+          @QueryParam("target")
+          String target) {
+    String targetId = target == null || target.isBlank() ? null : Params.target("target", target);
+    Map<RotationStatus, Long> byStatus = rotations.countByStatus(targetId);
+    Map<RotationState, Long> byState = new EnumMap<>(RotationState.class);
+    byStatus.forEach((status, count) -> byState.merge(RotationState.of(status), count, Long::sum));
+    return new RotationCounts(
+        targetId,
+        byStatus.values().stream().mapToLong(Long::longValue).sum(),
+        byState.getOrDefault(RotationState.IN_FLIGHT, 0L),
+        byState.getOrDefault(RotationState.ENDED, 0L),
+        byState.getOrDefault(RotationState.UNREQUESTED, 0L),
+        byStatus);
   }
 
   @GET
@@ -139,7 +195,7 @@ public class RotationsResource {
     int max = Params.limit(limit, 50, config.api().maxPageSize());
     return new TargetHistory(
         target,
-        rotations.list(target, null, 0, max),
+        rotations.list(target, null, null, 0, max),
         entries.ofSubjectOutsideRotations(target, max).stream().map(EntryView::line).toList());
   }
 }

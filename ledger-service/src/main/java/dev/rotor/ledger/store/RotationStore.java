@@ -10,12 +10,14 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.rotor.common.event.EventEnvelope;
 import dev.rotor.ledger.rotation.RotationProjection;
 import dev.rotor.ledger.rotation.RotationRecord;
+import dev.rotor.ledger.rotation.RotationState;
 import dev.rotor.ledger.rotation.RotationStatus;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.TypedQuery;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -81,14 +83,22 @@ public class RotationStore {
         .map(entity -> read(entity.record));
   }
 
-  /** Records newest first, filtered by target and status when given. */
-  public List<RotationRecord> list(String targetId, RotationStatus status, int offset, int limit) {
+  /**
+   * Records newest first, filtered by target, status and state when given (each filter that is
+   * given must hold). The database filters and pages, so a record past any number of others that do
+   * not match is found.
+   */
+  public List<RotationRecord> list(
+      String targetId, RotationStatus status, RotationState state, int offset, int limit) {
     StringBuilder query = new StringBuilder("from RotationEntity r where 1 = 1");
     if (targetId != null) {
       query.append(" and r.targetId = :target");
     }
     if (status != null) {
       query.append(" and r.status = :status");
+    }
+    if (state != null) {
+      query.append(" and r.status in :states");
     }
     query.append(" order by r.startedAt desc, r.rotationId");
     TypedQuery<RotationEntity> typed =
@@ -99,9 +109,35 @@ public class RotationStore {
     if (status != null) {
       typed.setParameter("status", status.name());
     }
+    if (state != null) {
+      typed.setParameter("states", state.statuses().stream().map(Enum::name).toList());
+    }
     return typed.setFirstResult(offset).setMaxResults(limit).getResultList().stream()
         .map(entity -> read(entity.record))
         .toList();
+  }
+
+  /**
+   * How many records there are of each status (every status, zero included), of one target when
+   * given: one grouped count in the database, no record read.
+   */
+  public Map<RotationStatus, Long> countByStatus(String targetId) {
+    String query =
+        "select r.status, count(r) from RotationEntity r"
+            + (targetId == null ? "" : " where r.targetId = :target")
+            + " group by r.status";
+    TypedQuery<Object[]> typed = entityManager.createQuery(query, Object[].class);
+    if (targetId != null) {
+      typed.setParameter("target", targetId);
+    }
+    Map<RotationStatus, Long> counts = new EnumMap<>(RotationStatus.class);
+    for (RotationStatus status : RotationStatus.values()) {
+      counts.put(status, 0L);
+    }
+    for (Object[] row : typed.getResultList()) {
+      counts.put(RotationStatus.valueOf((String) row[0]), ((Number) row[1]).longValue());
+    }
+    return counts;
   }
 
   private static void fill(RotationEntity entity, RotationRecord record) {

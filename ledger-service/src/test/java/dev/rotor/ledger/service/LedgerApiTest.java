@@ -8,6 +8,13 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.startsWith;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.rotor.common.event.EventEnvelope;
+import dev.rotor.common.event.Reasons;
+import dev.rotor.common.event.RotationApproved;
+import dev.rotor.common.event.RotationRejected;
+import dev.rotor.common.event.RotationRequested;
+import dev.rotor.common.event.RotorEvent;
+import dev.rotor.common.event.Sources;
 import dev.rotor.ledger.chain.ChainHashes;
 import dev.rotor.ledger.merkle.CompactRange;
 import dev.rotor.ledger.merkle.MerkleProofs;
@@ -25,6 +32,8 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
@@ -91,6 +100,141 @@ class LedgerApiTest {
     JsonNode none =
         Api.get("/ledger/rotations?target=" + completed.targetId + "&status=ROLLED_BACK");
     assertThat(none).isEmpty();
+  }
+
+  @Test
+  void inFlightRotationsAreFoundPastMorePagesOfEndedAndUnrequestedOnesAndPageByThemselves() {
+    // One target: 3 rotations in flight, then (newer) 40 ended and 40 nobody requested, more than
+    // a page of the default 50 between the newest and the ones in flight.
+    String target =
+        "ledger-tests/in-flight-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+    Instant start = Instant.parse("2026-11-20T06:00:00Z");
+    List<RotationEvents.Sent> events = new ArrayList<>();
+    List<String> inFlight = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      String id = "in-flight-" + i + "-" + target.substring(target.lastIndexOf('-') + 1);
+      inFlight.add(0, id); // newest first
+      events.add(
+          sent(
+              new RotationRequested(id, target, "alice", "quarterly", List.of(), start),
+              "/rotor/cli",
+              start.plusSeconds(60L * i),
+              "rotor.requests"));
+    }
+    for (int i = 0; i < 40; i++) {
+      String id = "ended-" + i + "-" + target.substring(target.lastIndexOf('-') + 1);
+      Instant at = start.plusSeconds(3600 + 60L * i);
+      events.add(
+          sent(
+              new RotationRequested(id, target, "carol", "ad hoc", List.of(), at),
+              "/rotor/cli",
+              at,
+              "rotor.requests"));
+      events.add(
+          sent(
+              new RotationRejected(
+                  id, target, Reasons.Rejection.UNKNOWN_TARGET, "no policy target", null),
+              Sources.of("key-generator"),
+              at.plusSeconds(1),
+              "rotor.keys"));
+    }
+    for (int i = 0; i < 40; i++) {
+      String id = "forged-" + i + "-" + target.substring(target.lastIndexOf('-') + 1);
+      events.add(
+          sent(
+              new RotationApproved(id, target, "mallory", false, "x"),
+              "/rotor/cli",
+              start.plusSeconds(7200 + 60L * i),
+              "rotor.approvals"));
+    }
+    LedgerIngestTest.produce(events);
+    JsonNode counts =
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .until(
+                () -> Api.get("/ledger/rotation-counts?target=" + target),
+                c ->
+                    c.get("inFlight").asLong() == 3
+                        && c.get("ended").asLong() == 40
+                        && c.get("unrequested").asLong() == 40);
+    assertThat(counts.get("total").asLong()).isEqualTo(83);
+    assertThat(counts.get("targetId").asText()).isEqualTo(target);
+    assertThat(counts.get("byStatus").get("REQUESTED").asLong()).isEqualTo(3);
+    assertThat(counts.get("byStatus").get("REJECTED").asLong()).isEqualTo(40);
+    assertThat(counts.get("byStatus").get("UNREQUESTED").asLong()).isEqualTo(40);
+    assertThat(counts.get("byStatus").get("COMPLETED").asLong()).isZero();
+
+    // Unfiltered, the first page holds none of them.
+    assertThat(Api.get("/ledger/rotations?target=" + target).findValuesAsText("rotationId"))
+        .hasSize(50)
+        .doesNotContainAnyElementsOf(inFlight);
+
+    assertThat(
+            Api.get("/ledger/rotations?target=" + target + "&state=in-flight")
+                .findValuesAsText("rotationId"))
+        .containsExactlyElementsOf(inFlight);
+    // Across all targets too: the ones in flight are there, nothing that is not in flight.
+    JsonNode everyInFlight = Api.get("/ledger/rotations?state=IN-FLIGHT&limit=500");
+    assertThat(everyInFlight.findValuesAsText("rotationId")).containsAll(inFlight);
+    assertThat(everyInFlight.findValuesAsText("status"))
+        .doesNotContain("UNREQUESTED", "COMPLETED", "ROLLED_BACK", "FAILED", "REJECTED");
+
+    // Pages count matching records only.
+    List<String> paged = new ArrayList<>();
+    for (int offset = 0; offset < 4; offset += 2) {
+      JsonNode page =
+          Api.get(
+              "/ledger/rotations?target=" + target + "&state=in-flight&limit=2&offset=" + offset);
+      assertThat(page.size()).isLessThanOrEqualTo(2);
+      paged.addAll(page.findValuesAsText("rotationId"));
+    }
+    assertThat(paged).containsExactlyElementsOf(inFlight);
+
+    JsonNode ended = Api.get("/ledger/rotations?target=" + target + "&state=ended&limit=500");
+    assertThat(ended.findValuesAsText("status")).hasSize(40).containsOnly("REJECTED");
+    JsonNode unrequested =
+        Api.get("/ledger/rotations?target=" + target + "&state=unrequested&limit=500");
+    assertThat(unrequested.findValuesAsText("status")).hasSize(40).containsOnly("UNREQUESTED");
+    // Filters add up: a status outside the state matches nothing.
+    assertThat(Api.get("/ledger/rotations?target=" + target + "&state=in-flight&status=REJECTED"))
+        .isEmpty();
+    assertThat(
+            Api.get("/ledger/export/rotations?target=" + target + "&state=in-flight")
+                .findValuesAsText("rotationId"))
+        .containsExactlyElementsOf(inFlight);
+  }
+
+  private static RotationEvents.Sent sent(
+      RotorEvent data, String source, Instant time, String topic) {
+    return new RotationEvents.Sent(
+        new EventEnvelope(
+            data.rotationId() + "-" + data.type(),
+            data.type(),
+            source,
+            data.subject(),
+            data.rotationId(),
+            time,
+            data),
+        topic);
+  }
+
+  @Test
+  void anUnknownStateIsRefusedWithTheParameterAndTheStatesItTakes() {
+    for (String path :
+        List.of(
+            "/ledger/rotations?state=running",
+            "/ledger/rotations?state=in%20flight",
+            "/ledger/export/rotations?state=open")) {
+      given()
+          .accept("application/json")
+          .when()
+          .get(path)
+          .then()
+          .statusCode(400)
+          .body("error", equalTo("INVALID_PARAMETER"))
+          .body("parameter", equalTo("state"))
+          .body("message", equalTo("state must be one of in-flight, ended, unrequested"));
+    }
   }
 
   @Test
@@ -401,6 +545,8 @@ class LedgerApiTest {
       {"/ledger/rotations?limit=0", "limit"},
       {"/ledger/rotations?limit=100000", "limit"},
       {"/ledger/rotations?offset=-1", "offset"},
+      {"/ledger/rotations?state=done", "state"},
+      {"/ledger/rotation-counts?target=Not_A_Target", "target"},
       {"/ledger/rotations/bad%20id", "rotationId"},
       {"/ledger/entries/minus-one", "leafIndex"},
       {"/ledger/proofs/inclusion?leafIndex=0&treeSize=abc", "treeSize"},
@@ -457,6 +603,7 @@ class LedgerApiTest {
     for (String path :
         List.of(
             "/ledger/rotations",
+            "/ledger/rotation-counts",
             "/ledger/rotations/{rotationId}",
             "/ledger/rotations/{rotationId}/timeline",
             "/ledger/targets/{namespace}/{name}/history",
