@@ -119,12 +119,9 @@ class RestartAndReplayTest extends AgentScenario {
                 "the rollout of app did not finish in time"),
             AGENT_SOURCE,
             Clock.fixed(Instant.now().minusSeconds(90), ZoneOffset.UTC));
-    coordinator.stop();
     // As an agent leaves the journal when it stops after recording its event, before ending the
     // job: the event may or may not have reached Kafka.
-    journal.put(job.withSent(failed));
-
-    coordinator.start();
+    restartWith(job.withSent(failed));
 
     EventEnvelope sent = awaitEvent(rotation.id(), ROLLOUT_FAILED);
     assertThat(sent).as("the recorded event, time and data").isEqualTo(failed);
@@ -145,13 +142,10 @@ class RestartAndReplayTest extends AgentScenario {
     EventEnvelope started =
         recordedStart(
             job, rotation, Clock.fixed(opening.plus(Duration.ofMinutes(59)), ZoneOffset.UTC));
-    coordinator.stop();
     // Stopped right after recording rollout.started at 02:59, before any restart; back at 03:05,
     // when the window (02:00-03:00) is closed. Nothing was restarted: the stage waits.
-    journal.put(job.withSent(started));
     clock.setTo(opening.plus(Duration.ofMinutes(65)));
-
-    coordinator.start();
+    restartWith(job.withSent(started));
 
     EventEnvelope waiting =
         awaitEvent(rotation.id(), dev.rotor.common.event.EventType.ROLLOUT_WAITING);
@@ -190,10 +184,8 @@ class RestartAndReplayTest extends AgentScenario {
             Set.of(),
             null,
             List.of(completed));
-    coordinator.stop();
-    journal.put(held);
     clock.setTo(opening.plus(Duration.ofMinutes(65)));
-    coordinator.start();
+    restartWith(held);
     await().atMost(TIMEOUT).until(() -> coordinator.waitingCount() > 0);
 
     // The manifest-service never heard of this cluster's distribute: its rollback does not list it.
@@ -229,10 +221,8 @@ class RestartAndReplayTest extends AgentScenario {
             AGENT_SOURCE,
             Clock.fixed(opening.plus(Duration.ofMinutes(65)), ZoneOffset.UTC));
     // Stopped after sending its wait, before recording it as announced: nothing was applied.
-    coordinator.stop();
-    journal.put(held.withSent(waiting));
     clock.setTo(opening.plus(Duration.ofMinutes(66)));
-    coordinator.start();
+    restartWith(held.withSent(waiting));
     await().atMost(TIMEOUT).until(() -> coordinator.waitingCount() > 0);
     double notApplied = skipped("not-applied");
 
@@ -289,10 +279,7 @@ class RestartAndReplayTest extends AgentScenario {
     EventEnvelope started = recordedStart(job, rotation, then);
     EventEnvelope completed =
         recordedDistributed(job, rotation, old, Clock.offset(then, Duration.ofSeconds(5)));
-    coordinator.stop();
-    journal.put(job.withSent(started).withSent(completed));
-
-    coordinator.start();
+    restartWith(job.withSent(started).withSent(completed));
 
     awaitEvent(rotation.id(), ROLLOUT_COMPLETED, Phase.PROMOTE);
     List<EventEnvelope> events = events(rotation.id());
@@ -486,6 +473,16 @@ class RestartAndReplayTest extends AgentScenario {
   void noKeyOrGitCredentialLeakedAndEveryRequestWasWithinTheAgentsRole() throws Exception {
     assertNothingLeaked();
     assertEveryRequestWasWithinTheAgentsRole();
+  }
+
+  /**
+   * Stops the agent, records {@code job} as it was pending when the agent stopped, and starts the
+   * agent again: it resumes from the journal.
+   */
+  private void restartWith(Job job) {
+    coordinator.stop();
+    journal.put(job);
+    coordinator.start();
   }
 
   private List<ApiRequest> writesSince(Instant since) {
