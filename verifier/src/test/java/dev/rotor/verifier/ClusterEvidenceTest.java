@@ -598,7 +598,13 @@ class ClusterEvidenceTest {
                 PROM,
                 interval.multipliedBy(3),
                 new Thresholds(
-                    d.maxErrorRate(), d.maxP99Latency(), d.maxBaselineFactor(), 2, 3, interval),
+                    d.maxErrorRate(),
+                    d.maxP99Latency(),
+                    d.maxBaselineFactor(),
+                    2,
+                    3,
+                    interval,
+                    null),
                 name));
     rig.deployment(name, 1, List.of(String.format(Rig.SELF_TEST, newKey.keyId(), oldKey.keyId())));
     rig.secret(name + "-config", newKey, newKey, oldKey);

@@ -29,7 +29,7 @@ class SoakJudgeTest {
       new StageTarget(
           "staging", "shop", List.of("checkout"), VerificationSpec.DEFAULT, Duration.ofSeconds(30));
   static final Thresholds LIMIT_3 =
-      new Thresholds(0.01, Duration.ofMillis(500), 1.5, 0, 3, Duration.ofSeconds(30));
+      new Thresholds(0.01, Duration.ofMillis(500), 1.5, 0, 3, Duration.ofSeconds(30), null);
   static final Instant T = Instant.parse("2026-11-26T06:00:00Z");
 
   final SoakProgress progress = new SoakProgress();
