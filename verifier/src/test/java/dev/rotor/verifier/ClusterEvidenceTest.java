@@ -510,22 +510,16 @@ class ClusterEvidenceTest {
   void aRollbackCheckCountsNothingFromBeforeItStarted() {
     String name = "rollback-after-failures";
     Instant rolledBackAfter = Instant.now().plusSeconds(2);
-    VerificationSpec quick = Rotation.QUICK;
     Rotation rotation =
         Rotation.of(
             name,
             name + "-config",
             newKey.fingerprint(),
             oldKey.keyId(),
-            new VerificationSpec(
-                quick.errorRateQuery(),
-                quick.latencyQuery(),
+            withDecryptQuery(
                 "sum_over_time((vector(time()) < bool "
                     + rolledBackAfter.getEpochSecond()
-                    + ")[1m:1s])",
-                quick.baselineWindow(),
-                quick.requiredLogPatterns(),
-                quick.forbiddenLogPatterns()),
+                    + ")[1m:1s])"),
             Rotation.stage(PROM, Duration.ofMinutes(5), Rotation.everySecond(3), name));
     rig.deployment(name, 1, List.of(String.format(Rig.SELF_TEST, oldKey.keyId(), newKey.keyId())));
     rig.secret(name + "-config", oldKey, oldKey);
@@ -579,7 +573,6 @@ class ClusterEvidenceTest {
           .append(second + 1)
           .append("))");
     }
-    VerificationSpec quick = Rotation.QUICK;
     Thresholds d = Thresholds.DEFAULT;
     Rotation rotation =
         Rotation.of(
@@ -587,13 +580,7 @@ class ClusterEvidenceTest {
             name + "-config",
             newKey.fingerprint(),
             oldKey.keyId(),
-            new VerificationSpec(
-                quick.errorRateQuery(),
-                quick.latencyQuery(),
-                "sum_over_time((" + failures + ")[{window}:1s])",
-                quick.baselineWindow(),
-                quick.requiredLogPatterns(),
-                quick.forbiddenLogPatterns()),
+            withDecryptQuery("sum_over_time((" + failures + ")[{window}:1s])"),
             Rotation.stage(
                 PROM,
                 interval.multipliedBy(3),
@@ -640,6 +627,18 @@ class ClusterEvidenceTest {
     for (String form : Rig.forms(oldKey, newKey, otherKey)) {
       assertThat(written.indexOf(form)).as("a key in what the verifier wrote").isEqualTo(-1);
     }
+  }
+
+  /** The plan's quick queries ({@link Rotation#QUICK}) with {@code query} for decrypt failures. */
+  private static VerificationSpec withDecryptQuery(String query) {
+    VerificationSpec quick = Rotation.QUICK;
+    return new VerificationSpec(
+        quick.errorRateQuery(),
+        quick.latencyQuery(),
+        query,
+        quick.baselineWindow(),
+        quick.requiredLogPatterns(),
+        quick.forbiddenLogPatterns());
   }
 
   /** A rotation of a Deployment of its own, on {@code prom}, that will be rolled back. */
