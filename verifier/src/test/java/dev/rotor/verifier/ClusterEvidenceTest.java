@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 import dev.rotor.common.crypto.GeneratedKey;
 import dev.rotor.common.event.EventEnvelope;
 import dev.rotor.common.event.EventType;
+import dev.rotor.common.event.Evidence;
 import dev.rotor.common.event.Phase;
 import dev.rotor.common.event.PodStatus;
 import dev.rotor.common.event.Reasons;
@@ -510,22 +511,16 @@ class ClusterEvidenceTest {
   void aRollbackCheckCountsNothingFromBeforeItStarted() {
     String name = "rollback-after-failures";
     Instant rolledBackAfter = Instant.now().plusSeconds(2);
-    VerificationSpec quick = Rotation.QUICK;
     Rotation rotation =
         Rotation.of(
             name,
             name + "-config",
             newKey.fingerprint(),
             oldKey.keyId(),
-            new VerificationSpec(
-                quick.errorRateQuery(),
-                quick.latencyQuery(),
+            withDecryptQuery(
                 "sum_over_time((vector(time()) < bool "
                     + rolledBackAfter.getEpochSecond()
-                    + ")[1m:1s])",
-                quick.baselineWindow(),
-                quick.requiredLogPatterns(),
-                quick.forbiddenLogPatterns()),
+                    + ")[1m:1s])"),
             Rotation.stage(PROM, Duration.ofMinutes(5), Rotation.everySecond(3), name));
     rig.deployment(name, 1, List.of(String.format(Rig.SELF_TEST, oldKey.keyId(), newKey.keyId())));
     rig.secret(name + "-config", oldKey, oldKey);
@@ -579,7 +574,6 @@ class ClusterEvidenceTest {
           .append(second + 1)
           .append("))");
     }
-    VerificationSpec quick = Rotation.QUICK;
     Thresholds d = Thresholds.DEFAULT;
     Rotation rotation =
         Rotation.of(
@@ -587,18 +581,18 @@ class ClusterEvidenceTest {
             name + "-config",
             newKey.fingerprint(),
             oldKey.keyId(),
-            new VerificationSpec(
-                quick.errorRateQuery(),
-                quick.latencyQuery(),
-                "sum_over_time((" + failures + ")[{window}:1s])",
-                quick.baselineWindow(),
-                quick.requiredLogPatterns(),
-                quick.forbiddenLogPatterns()),
+            withDecryptQuery("sum_over_time((" + failures + ")[{window}:1s])"),
             Rotation.stage(
                 PROM,
                 interval.multipliedBy(3),
                 new Thresholds(
-                    d.maxErrorRate(), d.maxP99Latency(), d.maxBaselineFactor(), 2, 3, interval),
+                    d.maxErrorRate(),
+                    d.maxP99Latency(),
+                    d.maxBaselineFactor(),
+                    2,
+                    3,
+                    interval,
+                    null),
                 name));
     rig.deployment(name, 1, List.of(String.format(Rig.SELF_TEST, newKey.keyId(), oldKey.keyId())));
     rig.secret(name + "-config", newKey, newKey, oldKey);
@@ -621,6 +615,104 @@ class ClusterEvidenceTest {
         .contains("2 tolerated");
   }
 
+  /**
+   * The container crashed on a payload it could not decrypt and the kubelet restarted it: its new
+   * instance logs a clean start, and only the previous instance's log says why it died.
+   */
+  @Test
+  @Order(19)
+  void aRestartedContainersPreviousLogIsReadAndItsForbiddenLineFailsTheStageQuotingIt() {
+    String name = "crashed-on-decrypt";
+    String selfTest = String.format(Rig.SELF_TEST, newKey.keyId(), oldKey.keyId());
+    String crash =
+        "SECRETS-0100 decrypt failed for payload 0c5e7a2d, key id "
+            + oldKey.keyId()
+            + ": not in the keyring";
+    Rotation rotation = rotation(name, PROM, SOAK, name);
+    String pod =
+        promotedAfterARestart(rotation, name, "Error", 1, List.of(selfTest, crash, "panic"));
+
+    VerificationFailed failed = rig.failed(rotation, PROM);
+
+    assertThat(failed.reason()).isEqualTo(Reasons.Verification.FORBIDDEN_LOG);
+    assertThat(failed.message())
+        .contains("pod " + pod)
+        .contains("'decrypt(ion)? fail'")
+        .contains("[previous container " + name + "] SECRETS-0100 decrypt failed");
+    assertThat(Rig.evidence(failed.evidence(), "log:forbidden:" + pod).detail())
+        .contains("[previous container " + name + "] SECRETS-0100 decrypt failed");
+    assertThat(Rig.evidence(failed.evidence(), "restarts:" + pod).detail())
+        .contains("container " + name + " restarted 1 time(s)")
+        .contains("Error, exit code 1")
+        .contains("its previous log was read");
+  }
+
+  @Test
+  @Order(20)
+  void containerRestartsBeyondTheStagesBoundFailItWithTheRestartsAndHowTheContainerEnded() {
+    String name = "restarting";
+    String selfTest = String.format(Rig.SELF_TEST, newKey.keyId(), oldKey.keyId());
+    Rotation rotation = rotation(name, PROM, SOAK, name);
+    String pod = promotedAfterARestart(rotation, name, "OOMKilled", 137, List.of(selfTest));
+
+    VerificationFailed failed = rig.failed(rotation, PROM);
+
+    assertThat(failed.reason()).isEqualTo(Reasons.Verification.CONTAINER_RESTARTS);
+    assertThat(failed.message())
+        .contains("pod " + pod + ": container " + name + " restarted 1 time(s)")
+        .contains("last terminated: OOMKilled, exit code 137")
+        .contains("0 restart(s) of a container tolerated, thresholds.maxContainerRestarts");
+    Evidence restarts = Rig.evidence(failed.evidence(), "restarts:" + pod);
+    assertThat(restarts.value()).isEqualTo(1.0);
+    assertThat(restarts.threshold()).isEqualTo(0.0);
+    assertThat(restarts.detail()).contains("OOMKilled, exit code 137");
+  }
+
+  /**
+   * One restart tolerated, and the API server has no previous log to give (HTTP 400): noted in the
+   * evidence, but it decides nothing. The stage ends inconclusive only because Prometheus has no
+   * data here, as for a pod that never restarted.
+   */
+  @Test
+  @Order(21)
+  void aToleratedRestartWhosePreviousLogIsGoneIsNotedAndDecidesNothing() {
+    String name = "restarted-once";
+    Rotation rotation =
+        Rotation.of(
+            name,
+            name + "-config",
+            newKey.fingerprint(),
+            oldKey.keyId(),
+            Rotation.QUICK,
+            Rotation.stage(PROM, SOAK, withRestartsTolerated(Rotation.everySecond(3), 1), name));
+    String pod = promotedAfterARestart(rotation, name, "Error", 2, null);
+
+    EventEnvelope verdict = rig.verdict(rotation, PROM);
+
+    assertThat(verdict.data()).isInstanceOf(VerificationInconclusive.class);
+    VerificationInconclusive inconclusive = (VerificationInconclusive) verdict.data();
+    assertThat(inconclusive.message())
+        .contains("no data for error-rate of " + name)
+        .doesNotContain(pod);
+    Evidence restarts = Rig.evidence(inconclusive.evidence(), "restarts:" + pod);
+    assertThat(restarts.threshold()).isEqualTo(1.0);
+    assertThat(restarts.detail())
+        .contains("restarted 1 time(s)")
+        .contains("its previous log could not be read (HTTP 400");
+  }
+
+  /** A pod that never restarted: no previous log is asked for, and no restart is reported. */
+  @Test
+  @Order(22)
+  void aPodThatNeverRestartedHasOnlyItsCurrentLogRead() {
+    VerificationFailed failed = rig.failed(rotations.get(FORBIDDEN_LOG), PROM);
+
+    assertThat(failed.evidence()).noneMatch(e -> e.check().startsWith("restarts:"));
+    assertThat(api.dispatcher().requests("GET", ".*/pods/forbidden-log-.*/log"))
+        .isNotEmpty()
+        .noneMatch(r -> r.query().contains("previous=true"));
+  }
+
   @Test
   @Order(99)
   void theKeysAppearInNoRecordRowLogLineOrResponse() throws Exception {
@@ -634,6 +726,52 @@ class ClusterEvidenceTest {
     for (String form : Rig.forms(oldKey, newKey, otherKey)) {
       assertThat(written.indexOf(form)).as("a key in what the verifier wrote").isEqualTo(-1);
     }
+  }
+
+  /**
+   * Creates Deployment {@code name} with a Secret holding the new key as primary, rolls {@code
+   * rotation} out to it, and has the kubelet restart the new pod's container once after its
+   * previous instance ended with {@code reason} and {@code exitCode}, logging {@code previousLog}
+   * (null: none to give); then the promote completes. The new instance logs the self-test.
+   *
+   * @return the pod
+   */
+  private String promotedAfterARestart(
+      Rotation rotation, String name, String reason, int exitCode, List<String> previousLog) {
+    rig.deployment(name, 1, List.of(String.format(Rig.SELF_TEST, newKey.keyId(), oldKey.keyId())));
+    rig.secret(name + "-config", newKey, newKey, oldKey);
+    Instant start = Instant.now();
+    rotation.admitted(start).forEach(rig::send);
+    rig.send(rotation.rolloutStarted(PROM, Phase.DISTRIBUTE, start));
+    rig.send(rotation.rolloutStarted(PROM, Phase.PROMOTE, start));
+    List<PodStatus> pods = rig.restart(name);
+    String pod = pods.get(0).name();
+    api.rollouts().restartContainer(Rig.NS, pod, name, reason, exitCode, previousLog);
+    rig.send(rotation.promoted(PROM, pods, Instant.now()));
+    return pod;
+  }
+
+  private static Thresholds withRestartsTolerated(Thresholds t, int restarts) {
+    return new Thresholds(
+        t.maxErrorRate(),
+        t.maxP99Latency(),
+        t.maxBaselineFactor(),
+        t.maxDecryptFailures(),
+        t.failureLimit(),
+        t.interval(),
+        restarts);
+  }
+
+  /** The plan's quick queries ({@link Rotation#QUICK}) with {@code query} for decrypt failures. */
+  private static VerificationSpec withDecryptQuery(String query) {
+    VerificationSpec quick = Rotation.QUICK;
+    return new VerificationSpec(
+        quick.errorRateQuery(),
+        quick.latencyQuery(),
+        query,
+        quick.baselineWindow(),
+        quick.requiredLogPatterns(),
+        quick.forbiddenLogPatterns());
   }
 
   /** A rotation of a Deployment of its own, on {@code prom}, that will be rolled back. */

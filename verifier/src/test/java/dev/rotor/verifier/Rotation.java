@@ -73,7 +73,8 @@ public final class Rotation {
         d.maxBaselineFactor(),
         d.maxDecryptFailures(),
         failureLimit,
-        Duration.ofSeconds(1));
+        Duration.ofSeconds(1),
+        null);
   }
 
   /**

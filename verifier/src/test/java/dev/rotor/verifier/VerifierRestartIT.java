@@ -243,7 +243,7 @@ class VerifierRestartIT {
   private static dev.rotor.common.plan.Thresholds thresholdsEvery(Duration interval) {
     dev.rotor.common.plan.Thresholds d = dev.rotor.common.plan.Thresholds.DEFAULT;
     return new dev.rotor.common.plan.Thresholds(
-        d.maxErrorRate(), Duration.ofSeconds(10), 100, d.maxDecryptFailures(), 3, interval);
+        d.maxErrorRate(), Duration.ofSeconds(10), 100, d.maxDecryptFailures(), 3, interval, null);
   }
 
   private List<PodStatus> restart() {

@@ -44,7 +44,9 @@ public final class Reasons {
     FORBIDDEN_LOG,
     MISSING_LOG,
     FINGERPRINT_MISMATCH,
-    STALE_POD
+    STALE_POD,
+    /** A container of a pod started by the rollout restarted more often than the stage allows. */
+    CONTAINER_RESTARTS
   }
 
   /** Why a rotation ended without completing and without a rollback. */

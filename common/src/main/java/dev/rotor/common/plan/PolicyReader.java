@@ -76,7 +76,8 @@ final class PolicyReader {
           "maxBaselineFactor",
           "maxDecryptFailures",
           "failureLimit",
-          "interval");
+          "interval",
+          "maxContainerRestarts");
   private static final List<String> VERIFICATION =
       List.of(
           "errorRateQuery",
@@ -541,6 +542,8 @@ final class PolicyReader {
         or(t.get("maxDecryptFailures", Section.LONG), base.maxDecryptFailures());
     int failureLimit = or(t.get("failureLimit", Section.INTEGER), base.failureLimit());
     Duration interval = or(t.get("interval", DURATION), base.interval());
+    Integer maxContainerRestarts =
+        or(t.get("maxContainerRestarts", Section.INTEGER), base.maxContainerRestarts());
     return or(
         t.build(
             () ->
@@ -550,7 +553,8 @@ final class PolicyReader {
                     maxBaselineFactor,
                     maxDecryptFailures,
                     failureLimit,
-                    interval)),
+                    interval,
+                    maxContainerRestarts)),
         base);
   }
 

@@ -15,6 +15,10 @@ import java.time.Duration;
  * @param maxDecryptFailures how many decrypt failures are tolerated during the soak (normally 0)
  * @param failureLimit consecutive breaching checks before the stage fails (at least 1)
  * @param interval the time between two checks
+ * @param maxContainerRestarts how many times one container of a pod started by the rollout may
+ *     restart (its {@code restartCount}) before the stage fails; {@code null}: not set, which means
+ *     0 (see {@link #containerRestartsAllowed()}). Left out of the event data when not set, so that
+ *     the plans of policies that do not set it keep the shape every older reader knows
  */
 public record Thresholds(
     double maxErrorRate,
@@ -22,11 +26,17 @@ public record Thresholds(
     double maxBaselineFactor,
     long maxDecryptFailures,
     int failureLimit,
-    Duration interval) {
+    Duration interval,
+    Integer maxContainerRestarts) {
 
   /** Defaults for a stage that does not set its own. */
   public static final Thresholds DEFAULT =
-      new Thresholds(0.01, Duration.ofMillis(500), 1.5, 0, 3, Duration.ofSeconds(30));
+      new Thresholds(0.01, Duration.ofMillis(500), 1.5, 0, 3, Duration.ofSeconds(30), null);
+
+  /** Restarts of one container tolerated during the soak: {@code maxContainerRestarts}, else 0. */
+  public int containerRestartsAllowed() {
+    return maxContainerRestarts == null ? 0 : maxContainerRestarts;
+  }
 
   public Thresholds {
     if (!(maxErrorRate >= 0 && maxErrorRate <= 1)) {
@@ -48,6 +58,9 @@ public record Thresholds(
     present(interval, "thresholds.interval");
     if (interval.isNegative() || interval.isZero()) {
       throw new IllegalArgumentException("thresholds.interval: must be positive");
+    }
+    if (maxContainerRestarts != null && maxContainerRestarts < 0) {
+      throw new IllegalArgumentException("thresholds.maxContainerRestarts: must not be negative");
     }
   }
 }

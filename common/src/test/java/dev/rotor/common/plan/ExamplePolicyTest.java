@@ -114,7 +114,8 @@ class ExamplePolicyTest {
                 staging.maxBaselineFactor(),
                 staging.maxDecryptFailures(),
                 2,
-                staging.interval()));
+                staging.interval(),
+                staging.maxContainerRestarts()));
     assertThat(plan.keyring().previousKeys()).isEqualTo(2);
     assertThat(plan.verification().requiredLogPatterns())
         .containsExactly("encryption self-test passed");

@@ -148,6 +148,56 @@ class PolicyLoaderTest {
   }
 
   @Test
+  void aNegativeContainerRestartBoundIsRefusedNamingTheFileAndTheField() {
+    PolicyException e =
+        failure(
+            replace(
+                "soak: PT30M",
+                "soak: PT30M\n        thresholds:\n          maxContainerRestarts: -1"));
+    assertThat(e.getMessage())
+        .isEqualTo(
+            "broken.yaml: targets[0].stages[1].thresholds.maxContainerRestarts: must not be"
+                + " negative (line 18)");
+  }
+
+  @Test
+  void aContainerRestartBoundThatIsNotAWholeNumberIsRefusedAtItsField() {
+    PolicyException e =
+        failure(
+            replace("soak: PT10M", "soak: PT10M\n        thresholds: {maxContainerRestarts: 1.5}"));
+    assertThat(e.getMessage()).startsWith("broken.yaml: ");
+    assertThat(e.path()).isEqualTo("targets[0].stages[0].thresholds.maxContainerRestarts");
+    assertThat(e.problem()).startsWith("expected a whole number");
+  }
+
+  /**
+   * Not set, the bound is 0 and stays out of the plan (older readers know no such field); set in
+   * the defaults, a stage inherits it and may override it.
+   */
+  @Test
+  void containerRestartsAreNotToleratedUnlessThePolicySaysHowMany() throws Exception {
+    Plan unset = parse(VALID).targets().get(0).plan();
+    assertThat(unset.stages().get(0).thresholds().maxContainerRestarts()).isNull();
+    assertThat(unset.stages().get(0).thresholds().containerRestartsAllowed()).isZero();
+    assertThat(
+            dev.rotor.common.event.EventCodec.mapper()
+                .writeValueAsString(unset.stages().get(0).thresholds()))
+        .doesNotContain("maxContainerRestarts");
+
+    String yaml =
+        replace(
+                "targets:",
+                """
+                defaults:
+                  thresholds: {maxContainerRestarts: 2}
+                targets:""")
+            .replace("soak: PT30M", "soak: PT30M\n        thresholds: {maxContainerRestarts: 0}");
+    Plan plan = parse(yaml).targets().get(0).plan();
+    assertThat(plan.stages().get(0).thresholds().containerRestartsAllowed()).isEqualTo(2);
+    assertThat(plan.stages().get(1).thresholds().maxContainerRestarts()).isZero();
+  }
+
+  @Test
   void duplicateTargetIdsAreRejectedNamingTheFirst() {
     String target = VALID.substring(VALID.indexOf("  - id:"));
     PolicyException e = failure(VALID + target);

@@ -136,6 +136,40 @@ public final class KubernetesApiServer implements AutoCloseable {
     server.expect().get().withPath(path + "&follow=true").andReturn(200, text).always();
   }
 
+  /**
+   * Serves {@code text} as the log of the previous, terminated instance of container {@code
+   * container} of pod {@code namespace/pod} ({@code previous=true}, with or without {@code
+   * container=}); null: answers as an API server that has none (HTTP 400, BadRequest).
+   */
+  public void expectPreviousPodLog(String namespace, String pod, String container, String text) {
+    String base = "/api/v1/namespaces/" + namespace + "/pods/" + pod + "/log?pretty=false";
+    for (String path :
+        List.of(base + "&previous=true", base + "&container=" + container + "&previous=true")) {
+      if (text != null) {
+        server.expect().get().withPath(path).andReturn(200, text).always();
+      } else {
+        server
+            .expect()
+            .get()
+            .withPath(path)
+            .andReturn(
+                400,
+                new io.fabric8.kubernetes.api.model.StatusBuilder()
+                    .withStatus("Failure")
+                    .withReason("BadRequest")
+                    .withCode(400)
+                    .withMessage(
+                        "previous terminated container \""
+                            + container
+                            + "\" in pod \""
+                            + pod
+                            + "\" not found")
+                    .build())
+            .always();
+      }
+    }
+  }
+
   @Override
   public synchronized void close() {
     if (rollouts != null) {

@@ -246,6 +246,79 @@ public final class RolloutSimulator implements AutoCloseable {
         });
   }
 
+  /**
+   * Plays the kubelet restarting container {@code container} of pod {@code namespace/pod} after its
+   * instance terminated with {@code reason} and {@code exitCode}: the container's status gets its
+   * {@code restartCount} one higher and that {@code lastState.terminated}, and the API server
+   * serves {@code previousLog} as the terminated instance's log ({@code previous=true}); null
+   * serves none (HTTP 400, as when the runtime has discarded it).
+   *
+   * @return the container's restart count now
+   */
+  public int restartContainer(
+      String namespace,
+      String pod,
+      String container,
+      String reason,
+      int exitCode,
+      List<String> previousLog) {
+    Pod current = client.pods().inNamespace(namespace).withName(pod).get();
+    if (current == null) {
+      throw new IllegalArgumentException("no pod " + namespace + "/" + pod);
+    }
+    int restarts =
+        current.getStatus().getContainerStatuses() == null
+            ? 0
+            : current.getStatus().getContainerStatuses().stream()
+                .filter(s -> container.equals(s.getName()))
+                .mapToInt(s -> s.getRestartCount() == null ? 0 : s.getRestartCount())
+                .findFirst()
+                .orElse(0);
+    Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+    api.expectPreviousPodLog(
+        namespace,
+        pod,
+        container,
+        previousLog == null ? null : String.join("\n", previousLog) + "\n");
+    io.fabric8.kubernetes.api.model.ContainerStatus status =
+        new io.fabric8.kubernetes.api.model.ContainerStatusBuilder()
+            .withName(container)
+            .withImage("registry.example.com/" + container + ":1.0")
+            .withReady(true)
+            .withStarted(true)
+            .withRestartCount(restarts + 1)
+            .withNewState()
+            .withNewRunning()
+            .withStartedAt(now.toString())
+            .endRunning()
+            .endState()
+            .withNewLastState()
+            .withNewTerminated()
+            .withReason(reason)
+            .withExitCode(exitCode)
+            .withStartedAt(current.getStatus().getStartTime())
+            .withFinishedAt(now.toString())
+            .endTerminated()
+            .endLastState()
+            .build();
+    List<io.fabric8.kubernetes.api.model.ContainerStatus> statuses = new ArrayList<>();
+    if (current.getStatus().getContainerStatuses() != null) {
+      current.getStatus().getContainerStatuses().stream()
+          .filter(s -> !container.equals(s.getName()))
+          .forEach(statuses::add);
+    }
+    statuses.add(status);
+    client
+        .pods()
+        .inNamespace(namespace)
+        .withName(pod)
+        .subresource("status")
+        .patch(
+            PatchContext.of(PatchType.JSON_MERGE),
+            Serialization.asJson(Map.of("status", Map.of("containerStatuses", statuses))));
+    return restarts + 1;
+  }
+
   /** The rollouts played for {@code namespace/deployment}, oldest first. */
   public List<Rollout> rollouts(String namespace, String deployment) {
     return List.copyOf(history.getOrDefault(namespace + "/" + deployment, List.of()));

@@ -3,13 +3,18 @@ package dev.rotor.verifier.cluster;
 import dev.rotor.common.crypto.Fingerprints;
 import dev.rotor.common.keyring.KeyringLayout;
 import dev.rotor.verifier.cluster.ProofResult.Pod;
+import dev.rotor.verifier.cluster.ProofResult.Restart;
 import dev.rotor.verifier.cluster.ProofResult.State;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.ContainerResource;
+import io.fabric8.kubernetes.client.dsl.Loggable;
 import io.fabric8.kubernetes.client.dsl.PodResource;
 import java.io.IOException;
 import java.io.InputStream;
@@ -107,6 +112,13 @@ public final class ClusterProbe {
    * Each pod's log (every container, from its start), matched against the patterns. Lines quoted in
    * the result are cut to {@code maxLineLength} characters, and anything that looks like a base64
    * key is masked.
+   *
+   * <p>A container that restarted also has its previous instance's log read ({@code
+   * previous=true}): a container that crashed logged why there, not in its new instance's log.
+   * Lines from it are quoted marked {@code [previous container <name>]}. The API server keeps only
+   * the last terminated instance; when it has none to give (HTTP 400), or refuses, that is noted in
+   * {@link PodLogs#previousUnread()} and the pod's log still counts as read: the restart itself is
+   * judged from the container's status.
    */
   public static List<PodLogs> readLogs(
       KubernetesClient client,
@@ -120,17 +132,30 @@ public final class ClusterProbe {
     for (Pod pod : pods) {
       Map<String, String> requiredFound = new LinkedHashMap<>();
       Map<String, String> forbiddenFound = new LinkedHashMap<>();
+      Map<String, String> previousUnread = new LinkedHashMap<>();
       String problem = null;
       try {
+        boolean named = pod.containers().size() > 1;
         List<String> containers =
-            pod.containers().size() > 1
-                ? pod.containers()
-                : java.util.Collections.singletonList(null);
+            named ? pod.containers() : java.util.Collections.singletonList(null);
         for (String container : containers) {
           String log =
-              ApiCalls.read(() -> log(client, namespace, pod.name(), container, limitBytes));
-          match(log, required, requiredFound, maxLineLength);
-          match(log, forbidden, forbiddenFound, maxLineLength);
+              ApiCalls.read(() -> log(client, namespace, pod.name(), container, false, limitBytes));
+          match(log, required, requiredFound, maxLineLength, "");
+          match(log, forbidden, forbiddenFound, maxLineLength, "");
+        }
+        for (Restart restart : pod.restarts()) {
+          String container = named ? restart.container() : null;
+          String marker = "[previous container " + restart.container() + "] ";
+          try {
+            String log =
+                ApiCalls.read(
+                    () -> log(client, namespace, pod.name(), container, true, limitBytes));
+            match(log, required, requiredFound, maxLineLength, marker);
+            match(log, forbidden, forbiddenFound, maxLineLength, marker);
+          } catch (KubernetesClientException e) {
+            previousUnread.put(restart.container(), describe(e));
+          }
         }
       } catch (KubernetesClientException e) {
         problem =
@@ -145,23 +170,30 @@ public final class ClusterProbe {
               problem == null,
               problem,
               requiredFound,
-              forbiddenFound));
+              forbiddenFound,
+              previousUnread));
     }
     return result;
   }
 
   /**
    * The log of a container from its start, at most {@code limitBytes} (read as a stream and cut
-   * here, so that any API server, or proxy, serves it). It does not wait for the pod to be ready: a
-   * pod that never gets ready has logged why, and that is evidence too.
+   * here, so that any API server, or proxy, serves it); with {@code previous}, the log of its
+   * previous, terminated instance. It does not wait for the pod to be ready: a pod that never gets
+   * ready has logged why, and that is evidence too.
    */
   private static String log(
-      KubernetesClient client, String namespace, String pod, String container, long limitBytes) {
+      KubernetesClient client,
+      String namespace,
+      String pod,
+      String container,
+      boolean previous,
+      long limitBytes) {
     PodResource resource = client.pods().inNamespace(namespace).withName(pod);
-    try (InputStream in =
-        container == null
-            ? resource.withReadyWaitTimeout(0).getLogInputStream()
-            : resource.inContainer(container).withReadyWaitTimeout(0).getLogInputStream()) {
+    ContainerResource target =
+        (container == null ? resource : resource.inContainer(container)).withReadyWaitTimeout(0);
+    Loggable loggable = previous ? target.terminated() : target;
+    try (InputStream in = loggable.getLogInputStream()) {
       if (in == null) {
         return "";
       }
@@ -174,14 +206,18 @@ public final class ClusterProbe {
   }
 
   private static void match(
-      String log, List<Pattern> patterns, Map<String, String> found, int maxLineLength) {
+      String log,
+      List<Pattern> patterns,
+      Map<String, String> found,
+      int maxLineLength,
+      String marker) {
     if (patterns.isEmpty() || log.isEmpty()) {
       return;
     }
     for (String line : log.split("\r?\n")) {
       for (Pattern pattern : patterns) {
         if (!found.containsKey(pattern.pattern()) && pattern.matcher(line).find()) {
-          found.put(pattern.pattern(), quote(line, maxLineLength));
+          found.put(pattern.pattern(), marker + quote(line, maxLineLength));
         }
       }
       if (found.size() == patterns.size()) {
@@ -377,9 +413,43 @@ public final class ClusterProbe {
           pod.getSpec() == null || pod.getSpec().getContainers() == null
               ? List.of()
               : pod.getSpec().getContainers().stream().map(Container::getName).toList();
-      result.add(new Pod(deployment, pod.getMetadata().getName(), startedAt, stale, containers));
+      result.add(
+          new Pod(
+              deployment,
+              pod.getMetadata().getName(),
+              startedAt,
+              stale,
+              containers,
+              stale ? List.of() : restartsOf(pod)));
     }
     return result;
+  }
+
+  /**
+   * The pod's containers that restarted, from their statuses in the listing (no further API call).
+   * The termination message is left out: a crashing workload may write anything there.
+   */
+  private static List<Restart> restartsOf(io.fabric8.kubernetes.api.model.Pod pod) {
+    if (pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null) {
+      return List.of();
+    }
+    List<Restart> restarts = new ArrayList<>();
+    for (ContainerStatus status : pod.getStatus().getContainerStatuses()) {
+      int count = status.getRestartCount() == null ? 0 : status.getRestartCount();
+      if (count <= 0 || status.getName() == null) {
+        continue;
+      }
+      ContainerStateTerminated last =
+          status.getLastState() == null ? null : status.getLastState().getTerminated();
+      restarts.add(
+          new Restart(
+              status.getName(),
+              count,
+              last == null || last.getReason() == null ? null : quote(last.getReason(), 64),
+              last == null ? null : last.getExitCode(),
+              last == null ? null : parse(last.getFinishedAt())));
+    }
+    return restarts;
   }
 
   private static Instant parse(String time) {

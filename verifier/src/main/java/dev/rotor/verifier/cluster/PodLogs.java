@@ -11,6 +11,8 @@ import java.util.Map;
  * @param problem why not
  * @param required each required pattern that matched, with the first line that matched it
  * @param forbidden each forbidden pattern that matched, with the first line that matched it
+ * @param previousUnread per restarted container whose previous instance's log could not be read,
+ *     why not (the pod's log still counts as read: see {@link ClusterProbe#readLogs})
  */
 public record PodLogs(
     String deployment,
@@ -18,9 +20,11 @@ public record PodLogs(
     boolean readable,
     String problem,
     Map<String, String> required,
-    Map<String, String> forbidden) {
+    Map<String, String> forbidden,
+    Map<String, String> previousUnread) {
   public PodLogs {
     required = Map.copyOf(required);
     forbidden = Map.copyOf(forbidden);
+    previousUnread = Map.copyOf(previousUnread);
   }
 }

@@ -47,11 +47,36 @@ public record ProofResult(
    * @param startedAt when it started ({@code status.startTime}); null while pending
    * @param stale whether it started before the Secret changed
    * @param containers its containers, whose logs are read
+   * @param restarts its containers that restarted ({@code restartCount} above 0); none for a stale
+   *     pod, whose restarts may precede the rotation
    */
   public record Pod(
-      String deployment, String name, Instant startedAt, boolean stale, List<String> containers) {
+      String deployment,
+      String name,
+      Instant startedAt,
+      boolean stale,
+      List<String> containers,
+      List<Restart> restarts) {
     public Pod {
       containers = List.copyOf(containers);
+      restarts = List.copyOf(restarts);
     }
   }
+
+  /**
+   * A container that restarted, from its status in the pod listing.
+   *
+   * @param container the container
+   * @param count its {@code restartCount}
+   * @param lastReason why its previous instance terminated ({@code lastState.terminated.reason},
+   *     e.g. {@code Error}, {@code OOMKilled}); null when not reported
+   * @param lastExitCode that instance's exit code; null when not reported
+   * @param lastFinishedAt when that instance terminated; null when not reported
+   */
+  public record Restart(
+      String container,
+      int count,
+      String lastReason,
+      Integer lastExitCode,
+      Instant lastFinishedAt) {}
 }

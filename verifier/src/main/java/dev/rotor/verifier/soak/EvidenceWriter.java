@@ -11,9 +11,10 @@ import java.util.Map;
 /**
  * The evidence of a verdict, from a soak's progress: per metric and Deployment the last value (or
  * the one that failed), its bounds, the baseline and how the checks went; what the Secret held; the
- * pods; the log lines that matched (quoted, cut short, base64 runs masked). Only key ids and
- * fingerprints, never a key; small enough for an event (at most {@link #MAX_ENTRIES} entries of
- * {@link #MAX_DETAIL} characters).
+ * pods and their containers' restarts; the log lines that matched (quoted, cut short, base64 runs
+ * masked; a restarted container's previous log marked as such). Only key ids and fingerprints,
+ * never a key; small enough for an event (at most {@link #MAX_ENTRIES} entries of {@link
+ * #MAX_DETAIL} characters).
  */
 public final class EvidenceWriter {
   static final int MAX_ENTRIES = 64;
@@ -67,6 +68,29 @@ public final class EvidenceWriter {
     if (progress.podsDetail != null) {
       long present = progress.pods.values().stream().filter(p -> p.present).count();
       evidence.add(entry("pods", (double) present, null, null, progress.podsDetail));
+    }
+    for (Map.Entry<String, SoakProgress.PodLog> pod : progress.pods.entrySet()) {
+      if (pod.getValue().restarts.isEmpty()) {
+        continue;
+      }
+      List<String> containers = new ArrayList<>();
+      int most = 0;
+      for (Map.Entry<String, SoakProgress.Restarts> restarts : pod.getValue().restarts.entrySet()) {
+        SoakProgress.Restarts r = restarts.getValue();
+        most = Math.max(most, r.count);
+        containers.add(
+            SoakJudge.restarted(restarts.getKey(), r)
+                + (r.previousLogUnread == null
+                    ? "; its previous log was read"
+                    : "; its previous log could not be read (" + r.previousLogUnread + ")"));
+      }
+      evidence.add(
+          entry(
+              "restarts:" + pod.getKey(),
+              (double) most,
+              (double) rules.thresholds().containerRestartsAllowed(),
+              null,
+              String.join("; ", containers)));
     }
     int lines = 0;
     for (Map.Entry<String, SoakProgress.PodLog> pod : progress.pods.entrySet()) {

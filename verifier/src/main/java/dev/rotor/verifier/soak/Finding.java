@@ -19,6 +19,7 @@ public record Finding(SoakStatus status, Reasons.Verification reason, String mes
           Reasons.Verification.STALE_POD,
           Reasons.Verification.DECRYPT_FAILURES,
           Reasons.Verification.FORBIDDEN_LOG,
+          Reasons.Verification.CONTAINER_RESTARTS,
           Reasons.Verification.ERROR_RATE,
           Reasons.Verification.LATENCY,
           Reasons.Verification.MISSING_LOG);

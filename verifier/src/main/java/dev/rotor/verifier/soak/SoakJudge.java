@@ -28,7 +28,9 @@ import java.util.regex.Pattern;
  *       counts as a breach nor ends a run of breaches.
  *   <li>Decrypt failures above {@code maxDecryptFailures} fail at once: one is never noise.
  *   <li>A Secret that does not hold the expected key fails at once (FINGERPRINT_MISMATCH), as does
- *       a pod that started before the Secret changed (STALE_POD), and a forbidden log line.
+ *       a pod that started before the Secret changed (STALE_POD), a forbidden log line (also in a
+ *       restarted container's previous log), and a container of a new pod that restarted more often
+ *       than {@code maxContainerRestarts} (CONTAINER_RESTARTS).
  *   <li>At the end: a pod that never logged a required line fails (MISSING_LOG); then a metric with
  *       too little data, a Secret never read, pods never listed or not listed in the last round
  *       (the pods judged stay those of the last listing that succeeded), or no pod at all make the
@@ -130,6 +132,69 @@ public final class SoakJudge {
     return first(found);
   }
 
+  /**
+   * Records the restarts of the new pods' containers (from their statuses in the listing); a
+   * failure when one restarted more often than the stage allows. Every restart of a pod that
+   * started after the Secret changed happened since: a stale pod's restarts are not counted (it
+   * fails as stale).
+   */
+  public static Optional<Finding> restarts(
+      SoakProgress progress, ProofResult result, SoakRules rules) {
+    int allowed = rules.thresholds().containerRestartsAllowed();
+    List<String> over = new ArrayList<>();
+    for (ProofResult.Pod pod : result.pods()) {
+      for (ProofResult.Restart restart : pod.restarts()) {
+        SoakProgress.PodLog log =
+            progress.pods.computeIfAbsent(pod.name(), n -> new SoakProgress.PodLog());
+        SoakProgress.Restarts seen =
+            log.restarts.computeIfAbsent(restart.container(), c -> new SoakProgress.Restarts());
+        if (restart.count() >= seen.count) {
+          seen.count = restart.count();
+          seen.lastReason = restart.lastReason();
+          seen.lastExitCode = restart.lastExitCode();
+          seen.lastFinishedAt = restart.lastFinishedAt();
+        }
+        if (seen.count > allowed) {
+          over.add("pod " + pod.name() + ": " + restarted(restart.container(), seen));
+        }
+      }
+    }
+    if (over.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        Finding.failed(
+            Verification.CONTAINER_RESTARTS,
+            String.join("; ", over)
+                + String.format(
+                    Locale.ROOT,
+                    " (%d restart(s) of a container tolerated, thresholds.maxContainerRestarts): a"
+                        + " workload that crashes after the rotation is not healthy",
+                    allowed)));
+  }
+
+  /** A container's restarts in words: how many, and how its previous instance ended. */
+  static String restarted(String container, SoakProgress.Restarts restarts) {
+    StringBuilder text =
+        new StringBuilder(
+            String.format(
+                Locale.ROOT,
+                "container %s restarted %d time(s) since the pod started",
+                container,
+                restarts.count));
+    if (restarts.lastReason != null || restarts.lastExitCode != null) {
+      text.append(", last terminated: ")
+          .append(restarts.lastReason == null ? "no reason given" : restarts.lastReason);
+      if (restarts.lastExitCode != null) {
+        text.append(", exit code ").append(restarts.lastExitCode);
+      }
+      if (restarts.lastFinishedAt != null) {
+        text.append(", at ").append(restarts.lastFinishedAt);
+      }
+    }
+    return text.toString();
+  }
+
   /** Records what the pods' logs showed; a failure when one logged a forbidden line. */
   public static Optional<Finding> logs(SoakProgress progress, List<PodLogs> logs) {
     List<Finding> found = new ArrayList<>();
@@ -139,10 +204,14 @@ public final class SoakJudge {
       log.deployment = pod.deployment();
       if (!pod.readable()) {
         log.problem = pod.problem();
+        log.restarts.values().forEach(restarts -> restarts.previousLogUnread = pod.problem());
         continue;
       }
       log.read = true;
       log.problem = null;
+      log.restarts.forEach(
+          (container, restarts) ->
+              restarts.previousLogUnread = pod.previousUnread().get(container));
       pod.required().forEach(log.required::putIfAbsent);
       for (Map.Entry<String, String> match : pod.forbidden().entrySet()) {
         log.forbidden.putIfAbsent(match.getKey(), match.getValue());

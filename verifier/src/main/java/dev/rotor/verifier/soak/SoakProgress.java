@@ -129,5 +129,22 @@ public class SoakProgress {
     public String problem;
     public Map<String, String> required = new TreeMap<>();
     public Map<String, String> forbidden = new TreeMap<>();
+
+    /** Per container that restarted since the pod started: the most seen. */
+    public Map<String, Restarts> restarts = new TreeMap<>();
+  }
+
+  /** A container's restarts, as its status reported them. */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public static class Restarts {
+    public int count;
+    public String lastReason;
+    public Integer lastExitCode;
+    public Instant lastFinishedAt;
+
+    /**
+     * Why its previous instance's log could not be read in the last round that tried; null: read.
+     */
+    public String previousLogUnread;
   }
 }

@@ -176,6 +176,8 @@ public class SoakRunner {
           soak.cluster(), soak.rotationId(), proof.secretDetail(), proof.podsDetail());
     }
     SoakJudge.proof(progress, proof).ifPresent(found::add);
+    Map<String, Integer> restartsBefore = restartCounts(progress);
+    SoakJudge.restarts(progress, proof, rules).ifPresent(found::add);
     List<PodLogs> logs =
         ClusterProbe.readLogs(
             client.get(),
@@ -186,6 +188,7 @@ public class SoakRunner {
             config.logs().limitBytes(),
             config.logs().maxLineLength());
     SoakJudge.logs(progress, logs).ifPresent(found::add);
+    logNewRestarts(soak, progress, restartsBefore);
 
     MetricsSource source = sources.forCluster(soak.cluster(), client.get());
     progress.metricsSource = source.describe();
@@ -234,6 +237,39 @@ public class SoakRunner {
       return SoakJudge.first(found).orElseThrow();
     }
     return progress.metricsDone ? SoakJudge.finish(progress, rules) : null;
+  }
+
+  /** Per {@code <pod>/<container>}, the restarts seen so far. */
+  private static Map<String, Integer> restartCounts(SoakProgress progress) {
+    Map<String, Integer> counts = new java.util.HashMap<>();
+    progress.pods.forEach(
+        (pod, log) ->
+            log.restarts.forEach(
+                (container, restarts) -> counts.put(pod + "/" + container, restarts.count)));
+    return counts;
+  }
+
+  /** One line per container whose restarts rose since the last round: operators grep for it. */
+  private static void logNewRestarts(
+      SoakSnapshot soak, SoakProgress progress, Map<String, Integer> before) {
+    progress.pods.forEach(
+        (pod, log) ->
+            log.restarts.forEach(
+                (container, restarts) -> {
+                  if (restarts.count > before.getOrDefault(pod + "/" + container, 0)) {
+                    LOG.warnf(
+                        "ROTOR-4063 %s soak of rotation %s on cluster %s: pod %s: %s; its previous"
+                            + " log %s",
+                        soak.kind().name().toLowerCase(java.util.Locale.ROOT),
+                        soak.rotationId(),
+                        soak.cluster(),
+                        pod,
+                        SoakJudge.restarted(container, restarts),
+                        restarts.previousLogUnread == null
+                            ? "was read"
+                            : "could not be read (" + restarts.previousLogUnread + ")");
+                  }
+                }));
   }
 
   private void readBaseline(

@@ -29,7 +29,7 @@ class SoakJudgeTest {
       new StageTarget(
           "staging", "shop", List.of("checkout"), VerificationSpec.DEFAULT, Duration.ofSeconds(30));
   static final Thresholds LIMIT_3 =
-      new Thresholds(0.01, Duration.ofMillis(500), 1.5, 0, 3, Duration.ofSeconds(30));
+      new Thresholds(0.01, Duration.ofMillis(500), 1.5, 0, 3, Duration.ofSeconds(30), null);
   static final Instant T = Instant.parse("2026-11-26T06:00:00Z");
 
   final SoakProgress progress = new SoakProgress();
@@ -226,7 +226,8 @@ class SoakJudgeTest {
     check(rules, 0.0, 0.1, 0);
     SoakJudge.proof(progress, proof(State.OK, State.OK));
     SoakJudge.logs(
-        progress, List.of(new PodLogs("checkout", "checkout-1", true, null, Map.of(), Map.of())));
+        progress,
+        List.of(new PodLogs("checkout", "checkout-1", true, null, Map.of(), Map.of(), Map.of())));
 
     Finding finding = SoakJudge.finish(progress, rules);
 
@@ -241,7 +242,8 @@ class SoakJudgeTest {
     check(rules, 0.0, 0.1, 0);
     SoakJudge.proof(progress, proof(State.OK, State.OK));
     SoakJudge.logs(
-        progress, List.of(new PodLogs("checkout", "checkout-1", true, null, Map.of(), Map.of())));
+        progress,
+        List.of(new PodLogs("checkout", "checkout-1", true, null, Map.of(), Map.of(), Map.of())));
 
     assertThat(SoakJudge.proof(progress, unlisted())).isEmpty();
     SoakJudge.logs(progress, List.of());
@@ -315,7 +317,8 @@ class SoakJudgeTest {
                     true,
                     null,
                     Map.of("self-test passed", "self-test passed"),
-                    Map.of("decrypt(ion)? fail", "SECRETS-0100 decrypt failed, key id 0a1b2c3d"))));
+                    Map.of("decrypt(ion)? fail", "SECRETS-0100 decrypt failed, key id 0a1b2c3d"),
+                    Map.of())));
 
     assertThat(found)
         .hasValueSatisfying(f -> assertThat(f.reason()).isEqualTo(Verification.FORBIDDEN_LOG));
@@ -329,6 +332,77 @@ class SoakJudgeTest {
   }
 
   @Test
+  void aContainerThatRestartedMoreOftenThanAllowedFailsAtOnceWithItsLastTermination() {
+    SoakRules rules = rules(SoakKind.STAGE);
+
+    Optional<Finding> found =
+        SoakJudge.restarts(
+            progress, restarted(new ProofResult.Restart("app", 2, "Error", 1, T)), rules);
+
+    assertThat(found)
+        .hasValueSatisfying(
+            f -> {
+              assertThat(f.reason()).isEqualTo(Verification.CONTAINER_RESTARTS);
+              assertThat(f.message())
+                  .startsWith(
+                      "pod checkout-1: container app restarted 2 time(s) since the pod started,"
+                          + " last terminated: Error, exit code 1, at "
+                          + T)
+                  .contains("0 restart(s) of a container tolerated");
+            });
+    SoakJudge.logs(
+        progress,
+        List.of(
+            new PodLogs(
+                "checkout",
+                "checkout-1",
+                true,
+                null,
+                Map.of(),
+                Map.of(),
+                Map.of("app", "HTTP 400 Bad Request"))));
+    assertThat(EvidenceWriter.of(progress, rules))
+        .anySatisfy(
+            e -> {
+              assertThat(e.check()).isEqualTo("restarts:checkout-1");
+              assertThat(e.value()).isEqualTo(2.0);
+              assertThat(e.threshold()).isEqualTo(0.0);
+              assertThat(e.detail())
+                  .contains("container app restarted 2 time(s)")
+                  .contains("its previous log could not be read (HTTP 400 Bad Request)");
+            });
+  }
+
+  @Test
+  void restartsWithinTheStagesBoundAreRecordedAndDecideNothing() {
+    SoakRules rules =
+        new SoakRules(
+            SoakKind.STAGE,
+            new Thresholds(0.01, Duration.ofMillis(500), 1.5, 0, 3, Duration.ofSeconds(30), 1),
+            List.of(Pattern.compile("self-test passed")),
+            List.of(),
+            0.8,
+            0.001,
+            0.1,
+            10,
+            10);
+
+    assertThat(
+            SoakJudge.restarts(
+                progress, restarted(new ProofResult.Restart("app", 1, "OOMKilled", 137, T)), rules))
+        .isEmpty();
+    assertThat(progress.pods.get("checkout-1").restarts.get("app").count).isEqualTo(1);
+    assertThat(
+            SoakJudge.restarts(
+                progress, restarted(new ProofResult.Restart("app", 2, "OOMKilled", 137, T)), rules))
+        .hasValueSatisfying(
+            f ->
+                assertThat(f.message())
+                    .contains("OOMKilled, exit code 137")
+                    .contains("1 restart(s)"));
+  }
+
+  @Test
   void failuresFoundTogetherAreReportedByPrecedence() {
     Optional<Finding> first =
         SoakJudge.first(
@@ -338,6 +412,28 @@ class SoakJudgeTest {
                 Finding.failed(Verification.DECRYPT_FAILURES, "d")));
 
     assertThat(first.orElseThrow().reason()).isEqualTo(Verification.DECRYPT_FAILURES);
+  }
+
+  /** A crash that logged why is reported by its cause; the restart is in the evidence. */
+  @Test
+  void aForbiddenLineTakesPrecedenceOverRestartsAndRestartsOverMetrics() {
+    assertThat(
+            SoakJudge.first(
+                    List.of(
+                        Finding.failed(Verification.ERROR_RATE, "e"),
+                        Finding.failed(Verification.CONTAINER_RESTARTS, "r"),
+                        Finding.failed(Verification.FORBIDDEN_LOG, "f")))
+                .orElseThrow()
+                .reason())
+        .isEqualTo(Verification.FORBIDDEN_LOG);
+    assertThat(
+            SoakJudge.first(
+                    List.of(
+                        Finding.failed(Verification.LATENCY, "l"),
+                        Finding.failed(Verification.CONTAINER_RESTARTS, "r")))
+                .orElseThrow()
+                .reason())
+        .isEqualTo(Verification.CONTAINER_RESTARTS);
   }
 
   private Optional<Finding> check(
@@ -365,6 +461,7 @@ class SoakJudgeTest {
                 true,
                 null,
                 Map.of("self-test passed", "INFO self-test passed"),
+                Map.of(),
                 Map.of())));
   }
 
@@ -376,9 +473,24 @@ class SoakJudgeTest {
         null,
         null,
         List.of(
-            new ProofResult.Pod("checkout", "checkout-1", T, pods == State.WRONG, List.of("app"))),
+            new ProofResult.Pod(
+                "checkout", "checkout-1", T, pods == State.WRONG, List.of("app"), List.of())),
         pods,
         "pods " + pods);
+  }
+
+  private static ProofResult restarted(ProofResult.Restart restart) {
+    return new ProofResult(
+        State.OK,
+        "secret ok",
+        "3b1f0c5e",
+        null,
+        null,
+        List.of(
+            new ProofResult.Pod(
+                "checkout", "checkout-1", T, false, List.of("app"), List.of(restart))),
+        State.OK,
+        "pods ok");
   }
 
   private static ProofResult unlisted() {
