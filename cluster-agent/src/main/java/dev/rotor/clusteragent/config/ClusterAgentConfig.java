@@ -81,8 +81,9 @@ public interface ClusterAgentConfig {
 
     /**
      * The most the state ConfigMap's entries may hold, in bytes (keys and values, UTF-8). The API
-     * server refuses a ConfigMap over 1 MiB; past this budget the oldest ended jobs are forgotten
-     * early, and a new stage is refused once pending jobs fill three quarters of it.
+     * server refuses a ConfigMap over 1 MiB; past this budget the oldest ended jobs (ended over an
+     * hour ago, neither a rolled-back record nor a refusal) are forgotten early, and a new stage is
+     * refused once what cannot be forgotten fills three quarters of it. 65536 to 1000000.
      */
     @WithDefault("921600")
     int maxBytes();

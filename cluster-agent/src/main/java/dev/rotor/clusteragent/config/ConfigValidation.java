@@ -36,11 +36,11 @@ public final class ConfigValidation {
     positive(problems, "state.retention", config.state().retention());
     positive(problems, "state.stale-event-margin", config.state().staleEventMargin());
     positive(problems, "state.schedule-interval", config.state().scheduleInterval());
-    if (config.state().maxBytes() < 65536 || config.state().maxBytes() > 1048576) {
+    if (config.state().maxBytes() < 65536 || config.state().maxBytes() > 1000000) {
       problems.add(
           PREFIX
-              + "state.max-bytes: must be between 65536 and 1048576 (the API server refuses a"
-              + " ConfigMap over 1 MiB), was "
+              + "state.max-bytes: must be between 65536 and 1000000 (the API server refuses a"
+              + " ConfigMap over 1 MiB; the rest is headroom), was "
               + config.state().maxBytes());
     }
     if (config.state().configMap().isBlank()) {

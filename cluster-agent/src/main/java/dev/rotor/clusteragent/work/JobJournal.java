@@ -61,6 +61,12 @@ public class JobJournal {
    */
   private static final String FORGOTTEN_UNTIL = "forgotten-until";
 
+  /**
+   * How long an ended job is kept at the least, even past {@code state.max-bytes}: a redelivery (a
+   * consumer group rebalance, a restart before the offset was committed) comes within minutes.
+   */
+  private static final java.time.Duration KEPT_AT_LEAST = java.time.Duration.ofHours(1);
+
   /** The id of the entry that records a rotation as rolled back. */
   private static final String ROLLED_BACK = "rolled-back:";
 
@@ -109,17 +115,7 @@ public class JobJournal {
       ConfigMap state = retrying("read the state ConfigMap " + location(), this::readOrCreate);
       List<Job> pending = new ArrayList<>();
       Map<String, String> data = state.getData() == null ? Map.of() : state.getData();
-      try {
-        forgottenUntil =
-            data.containsKey(FORGOTTEN_UNTIL) ? Instant.parse(data.get(FORGOTTEN_UNTIL)) : null;
-      } catch (RuntimeException e) {
-        LOG.errorf(
-            "ROTOR-3050 state ConfigMap %s: %s is not a time; ignoring it",
-            location(), FORGOTTEN_UNTIL);
-      }
       for (Map.Entry<String, String> item : data.entrySet()) {
-        int size = size(item.getKey(), item.getValue());
-        otherBytes += size;
         if (!item.getKey().startsWith(KEY_PREFIX)) {
           continue;
         }
@@ -128,8 +124,7 @@ public class JobJournal {
           if (!config.cluster().equals(entry.cluster())) {
             continue;
           }
-          otherBytes -= size;
-          sizes.put(item.getKey(), size);
+          sizes.put(item.getKey(), size(item.getKey(), item.getValue()));
           entries.put(item.getKey(), entry);
           if (entry.job() != null) {
             pending.add(entry.job());
@@ -140,6 +135,7 @@ public class JobJournal {
               location(), item.getKey(), e.getClass().getSimpleName());
         }
       }
+      resync(state);
       pending.sort(Comparator.comparing(job -> job.cause().time()));
       prune();
       // A rollout of a rotation that was rolled back while it waited or ran (the cancellation
@@ -207,17 +203,19 @@ public class JobJournal {
   }
 
   /**
-   * Whether a new stage may be taken in: the pending jobs, this one included, fill at most three
-   * quarters of {@code state.max-bytes}. The last quarter is for the progress the running jobs
-   * record (their events) and for rollbacks, which are always taken in: a rollback is never refused
-   * for want of room. Ended jobs do not count; they are forgotten early when room is needed.
+   * Whether a new stage may be taken in: what cannot be forgotten early (pending jobs, this one
+   * included, and the ended entries {@link #forgettableEarly} keeps) fills at most three quarters
+   * of {@code state.max-bytes}. The last quarter is for the progress the running jobs record (their
+   * events) and for rollbacks, which are always taken in: a rollback is never refused for want of
+   * room. Other ended jobs do not count; they are forgotten early when room is needed.
    */
   public boolean hasRoomFor(Job job) {
     lock.lock();
     try {
+      Instant keptFrom = clock.instant().minus(KEPT_AT_LEAST);
       long pending =
           sizes.entrySet().stream()
-              .filter(e -> entries.get(e.getKey()).job() != null)
+              .filter(e -> !forgettableEarly(entries.get(e.getKey()), keptFrom))
               .mapToLong(Map.Entry::getValue)
               .sum();
       String key = key(job.id());
@@ -284,7 +282,7 @@ public class JobJournal {
             }
           });
       Instant forgetting = makeRoom(key, size(key, value), changes);
-      if (forgetting != null) {
+      if (forgetting != null && (forgottenUntil == null || forgetting.isAfter(forgottenUntil))) {
         changes.put(FORGOTTEN_UNTIL, forgetting.toString());
       }
       ObjectNode patchNode = JSON.createObjectNode();
@@ -300,14 +298,15 @@ public class JobJournal {
       String patch = JSON.writeValueAsString(patchNode);
       PatchContext context = PatchContext.of(PatchType.JSON_MERGE);
       context.setFieldManager(config.apply().fieldManager());
-      retrying(
-          "write the state ConfigMap " + location(),
-          () ->
-              client
-                  .configMaps()
-                  .inNamespace(namespace())
-                  .withName(config.state().configMap())
-                  .patch(context, patch));
+      ConfigMap written =
+          retrying(
+              "write the state ConfigMap " + location(),
+              () ->
+                  client
+                      .configMaps()
+                      .inNamespace(namespace())
+                      .withName(config.state().configMap())
+                      .patch(context, patch));
       changes.forEach(
           (k, v) -> {
             if (v == null) {
@@ -315,14 +314,9 @@ public class JobJournal {
               sizes.remove(k);
             }
           });
-      if (forgetting != null) {
-        otherBytes +=
-            size(FORGOTTEN_UNTIL, forgetting.toString())
-                - (forgottenUntil == null ? 0 : size(FORGOTTEN_UNTIL, forgottenUntil.toString()));
-        forgottenUntil = forgetting;
-      }
       entries.put(key, entry);
       sizes.put(key, size(key, value));
+      resync(written);
     } catch (IOException e) {
       throw new IllegalStateException("cannot render a journal entry", e);
     } finally {
@@ -346,16 +340,18 @@ public class JobJournal {
     expired.forEach(data::putNull);
     PatchContext context = PatchContext.of(PatchType.JSON_MERGE);
     context.setFieldManager(config.apply().fieldManager());
-    retrying(
-        "prune the state ConfigMap " + location(),
-        () ->
-            client
-                .configMaps()
-                .inNamespace(namespace())
-                .withName(config.state().configMap())
-                .patch(context, patch.toString()));
+    ConfigMap written =
+        retrying(
+            "prune the state ConfigMap " + location(),
+            () ->
+                client
+                    .configMaps()
+                    .inNamespace(namespace())
+                    .withName(config.state().configMap())
+                    .patch(context, patch.toString()));
     expired.forEach(entries::remove);
     expired.forEach(sizes::remove);
+    resync(written);
     LOG.debugf("forgot %d ended jobs older than %s", expired.size(), config.state().retention());
   }
 
@@ -370,7 +366,8 @@ public class JobJournal {
    * @return when the newest of the ended jobs forgotten now had ended, or null if none is
    */
   private Instant makeRoom(String key, int size, Map<String, String> changes) {
-    long after = otherBytes + size;
+    // What the ConfigMap would hold: with room for forgotten-until, which forgetting may write.
+    long after = otherBytes + size + (forgottenUntil == null ? FORGOTTEN_UNTIL_BYTES : 0);
     for (Map.Entry<String, Integer> other : sizes.entrySet()) {
       if (!other.getKey().equals(key) && !changes.containsKey(other.getKey())) {
         after += other.getValue();
@@ -380,10 +377,11 @@ public class JobJournal {
     if (after <= budget) {
       return null;
     }
+    Instant keptFrom = clock.instant().minus(KEPT_AT_LEAST);
     List<Map.Entry<String, Entry>> ended =
         entries.entrySet().stream()
-            .filter(e -> e.getValue().job() == null && !e.getKey().equals(key))
-            .filter(e -> !changes.containsKey(e.getKey()))
+            .filter(e -> !e.getKey().equals(key) && !changes.containsKey(e.getKey()))
+            .filter(e -> forgettableEarly(e.getValue(), keptFrom))
             .sorted(Comparator.comparing(e -> e.getValue().at()))
             .toList();
     int forgotten = 0;
@@ -420,6 +418,53 @@ public class JobJournal {
           location(), after, budget);
     }
     return newest;
+  }
+
+  /** The most bytes {@code forgotten-until} holds (key and an ISO-8601 time in nanoseconds). */
+  private static final int FORGOTTEN_UNTIL_BYTES = FORGOTTEN_UNTIL.length() + 32;
+
+  /**
+   * Whether an entry may be forgotten before its retention: an ended job that ended before {@code
+   * keptFrom}. Never a rotation's rolled-back record (no mark stands for it on a cluster that never
+   * ran the rotation, and it keeps the rotation's later stages from starting here) nor a refusal
+   * (it restarted nothing, so no mark would recognise its event again).
+   */
+  private static boolean forgettableEarly(Entry entry, Instant keptFrom) {
+    return entry.job() == null
+        && !entry.id().startsWith(ROLLED_BACK)
+        && (entry.outcome() == null || !entry.outcome().startsWith("refused"))
+        && entry.at().isBefore(keptFrom);
+  }
+
+  /**
+   * Takes the byte count of everything but this agent's entries, and {@code forgotten-until}, from
+   * the ConfigMap as the API server returned it: other agents sharing the ConfigMap, or anyone
+   * else, may have written since.
+   */
+  private void resync(ConfigMap state) {
+    Map<String, String> data =
+        state == null || state.getData() == null ? Map.of() : state.getData();
+    long total = 0;
+    long ours = 0;
+    for (Map.Entry<String, String> item : data.entrySet()) {
+      total += size(item.getKey(), item.getValue());
+      if (sizes.containsKey(item.getKey())) {
+        ours += sizes.get(item.getKey());
+      }
+    }
+    otherBytes = total - ours;
+    String until = data.get(FORGOTTEN_UNTIL);
+    if (until != null) {
+      try {
+        Instant read = Instant.parse(until);
+        forgottenUntil =
+            forgottenUntil == null || read.isAfter(forgottenUntil) ? read : forgottenUntil;
+      } catch (RuntimeException e) {
+        LOG.errorf(
+            "ROTOR-3050 state ConfigMap %s: %s is not a time; ignoring it",
+            location(), FORGOTTEN_UNTIL);
+      }
+    }
   }
 
   private static int size(String key, String value) {

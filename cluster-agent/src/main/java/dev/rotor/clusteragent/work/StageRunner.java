@@ -63,6 +63,9 @@ public class StageRunner {
   private static final AttributeKey<String> DEPLOYMENT =
       AttributeKey.stringKey("k8s.deployment.name");
 
+  /** How long {@link #ranBefore} waits for the API server. */
+  private static final Duration MARKS_AT_INTAKE = Duration.ofSeconds(30);
+
   private final ClusterAgentConfig config;
   private final ManifestRepository git;
   private final SecretApplier applier;
@@ -451,13 +454,14 @@ public class StageRunner {
     Plan plan = job.plan();
     List<RolloutMark> marks;
     try {
+      // Read on the Kafka consumer's thread: a short deadline, not the rollout's.
       marks =
           restarter.marks(
-              plan.namespace(),
-              stageOf(plan).deployments(),
-              Deadline.after(config.rollout().timeout()));
+              plan.namespace(), stageOf(plan).deployments(), Deadline.after(MARKS_AT_INTAKE));
     } catch (RolloutFailure failure) {
-      return false; // the job itself meets the failure, and reports it
+      // Taken in as new: the job meets the failure and reports it, or (the API server back) runs;
+      // rules 2 and 3 still hold for it, only its own old events may go out again.
+      return false;
     }
     Instant horizon = journal.rememberedSince();
     for (RolloutMark mark : marks) {

@@ -61,7 +61,7 @@ class ConfigValidationTest {
         .hasMessageContaining(
             "rotor.cluster-agent.git.username: is required when git.password is set")
         .hasMessageContaining(
-            "rotor.cluster-agent.state.max-bytes: must be between 65536 and 1048576")
+            "rotor.cluster-agent.state.max-bytes: must be between 65536 and 1000000")
         .satisfies(e -> assertThat(e.getMessage()).doesNotContain("token"));
   }
 

@@ -70,13 +70,17 @@ class StateBudgetTest extends AgentScenario {
     send(approved);
     awaitEvent(rotation.id(), ROLLOUT_COMPLETED, Phase.PROMOTE);
     int sent = events(rotation.id()).size();
-    clock.advance(Duration.ofSeconds(1));
+    String refused = "refused-" + UUID.randomUUID();
+    journal.done(refused, Job.Kind.ROLLOUT, "refused NOT_PERMITTED");
+    String rolledBack = "rot-" + UUID.randomUUID();
+    journal.rolledBack(rolledBack, "rolled-back-event");
+    clock.advance(Duration.ofMinutes(1));
     List<String> ids = new ArrayList<>();
     for (int i = 0; ids.size() < 400; i++) {
       String id = "ended-" + i + "-" + UUID.randomUUID();
       journal.done(id, Job.Kind.ROLLOUT, "completed");
       ids.add(id);
-      clock.advance(Duration.ofSeconds(1));
+      clock.advance(Duration.ofMinutes(1));
     }
 
     assertThat(storedBytes())
@@ -89,6 +93,11 @@ class StateBudgetTest extends AgentScenario {
     assertThat(ids.subList(ids.size() - kept, ids.size()))
         .as("what is kept is the newest, without gaps")
         .allMatch(journal::knows);
+    assertThat(kept).as("an hour's worth at the least").isGreaterThanOrEqualTo(60);
+    assertThat(journal.knows(refused)).as("a refusal left no mark: it is kept").isTrue();
+    assertThat(journal.isRolledBack(rolledBack))
+        .as("a rolled-back record keeps the rotation's later stages from starting: it is kept")
+        .isTrue();
 
     // The rotation's own entry was forgotten too; a replay of its event, after a restart, is
     // still recognised (by its marks, older than what the journal remembers) and sends nothing.
@@ -101,6 +110,13 @@ class StateBudgetTest extends AgentScenario {
     await().atMost(TIMEOUT).until(() -> skipped("forgotten") >= forgotten + 1);
     assertThat(events(rotation.id())).hasSize(sent);
     assertThat(restarts(target, "app")).isEqualTo(2);
+
+    // Past their retention, every ended entry goes at the next start: the next test starts empty.
+    clock.advance(Duration.ofDays(15));
+    coordinator.stop();
+    coordinator.start();
+    await().atMost(TIMEOUT).until(coordinator::isReady);
+    assertThat(journal.bytes()).isLessThan(MAX_BYTES / 100);
   }
 
   @Test
@@ -109,24 +125,22 @@ class StateBudgetTest extends AgentScenario {
     Targets.Target target = Targets.CROWDED;
     TestKey old = seed(target);
     // Stages held by their maintenance windows until next month, as many as leave no room.
+    Rotation rotation = rotate(target, old);
+    EventEnvelope approved = approved(rotation);
+    Job intake = Job.of(Job.Kind.ROLLOUT, approved); // what the agent will weigh
     coordinator.stop();
     int held = 0;
-    while (true) {
-      Job job =
+    while (journal.hasRoomFor(intake)) {
+      journal.put(
           Job.of(Job.Kind.ROLLOUT, approved(rotate(target, old)))
               .waitUntil(clock.instant().plus(Duration.ofDays(30)))
-              .announced();
-      if (!journal.hasRoomFor(job)) {
-        break;
-      }
-      journal.put(job);
+              .announced());
       held++;
     }
     coordinator.start();
     assertThat(held).isPositive();
-    Rotation rotation = rotate(target, old);
 
-    send(approved(rotation));
+    send(approved);
 
     RolloutFailed failed = (RolloutFailed) awaitEvent(rotation.id(), ROLLOUT_FAILED).data();
     assertThat(failed.reason()).isEqualTo(Reasons.Rollout.AGENT_STATE_FULL);
