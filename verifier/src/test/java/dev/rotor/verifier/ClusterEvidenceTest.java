@@ -641,10 +641,14 @@ class ClusterEvidenceTest {
         .contains("[previous container " + name + "] SECRETS-0100 decrypt failed");
     assertThat(Rig.evidence(failed.evidence(), "log:forbidden:" + pod).detail())
         .contains("[previous container " + name + "] SECRETS-0100 decrypt failed");
-    assertThat(Rig.evidence(failed.evidence(), "restarts:" + pod).detail())
+    // The plan sets no maxContainerRestarts: the restart is recorded, the forbidden line decides.
+    Evidence restarts = Rig.evidence(failed.evidence(), "restarts:" + pod);
+    assertThat(restarts.threshold()).isNull();
+    assertThat(restarts.detail())
+        .startsWith("recorded only (the policy sets no thresholds.maxContainerRestarts)")
         .contains("container " + name + " restarted 1 time(s)")
         .contains("Error, exit code 1")
-        .contains("its previous log was read");
+        .contains("the last ended instance's log was read");
   }
 
   @Test
@@ -652,7 +656,14 @@ class ClusterEvidenceTest {
   void containerRestartsBeyondTheStagesBoundFailItWithTheRestartsAndHowTheContainerEnded() {
     String name = "restarting";
     String selfTest = String.format(Rig.SELF_TEST, newKey.keyId(), oldKey.keyId());
-    Rotation rotation = rotation(name, PROM, SOAK, name);
+    Rotation rotation =
+        Rotation.of(
+            name,
+            name + "-config",
+            newKey.fingerprint(),
+            oldKey.keyId(),
+            Rotation.QUICK,
+            Rotation.stage(PROM, SOAK, withRestartsTolerated(Rotation.everySecond(3), 0), name));
     String pod = promotedAfterARestart(rotation, name, "OOMKilled", 137, List.of(selfTest));
 
     VerificationFailed failed = rig.failed(rotation, PROM);
@@ -698,7 +709,7 @@ class ClusterEvidenceTest {
     assertThat(restarts.threshold()).isEqualTo(1.0);
     assertThat(restarts.detail())
         .contains("restarted 1 time(s)")
-        .contains("its previous log could not be read (HTTP 400");
+        .contains("the last ended instance's log could not be read (HTTP 400");
   }
 
   /** A pod that never restarted: no previous log is asked for, and no restart is reported. */

@@ -45,7 +45,10 @@ public final class Reasons {
     MISSING_LOG,
     FINGERPRINT_MISMATCH,
     STALE_POD,
-    /** A container of a pod started by the rollout restarted more often than the stage allows. */
+    /**
+     * A container of a pod started after the Secret changed restarted more often than the stage's
+     * {@code thresholds.maxContainerRestarts}; never sent for a stage whose policy does not set it.
+     */
     CONTAINER_RESTARTS
   }
 

@@ -15,10 +15,12 @@ import java.time.Duration;
  * @param maxDecryptFailures how many decrypt failures are tolerated during the soak (normally 0)
  * @param failureLimit consecutive breaching checks before the stage fails (at least 1)
  * @param interval the time between two checks
- * @param maxContainerRestarts how many times one container of a pod started by the rollout may
- *     restart (its {@code restartCount}) before the stage fails; {@code null}: not set, which means
- *     0 (see {@link #containerRestartsAllowed()}). Left out of the event data when not set, so that
- *     the plans of policies that do not set it keep the shape every older reader knows
+ * @param maxContainerRestarts how many times one container of a pod started after the Secret
+ *     changed may restart (its {@code restartCount}) before the stage fails; {@code null}: not set,
+ *     and then restarts are recorded in the evidence but decide nothing (a bound of 0 by default
+ *     would fail every policy at once on a sidecar's or a node's restart). Left out of the event
+ *     data when not set, so that the plans of policies that do not set it keep the shape every
+ *     older reader knows
  */
 public record Thresholds(
     double maxErrorRate,
@@ -32,11 +34,6 @@ public record Thresholds(
   /** Defaults for a stage that does not set its own. */
   public static final Thresholds DEFAULT =
       new Thresholds(0.01, Duration.ofMillis(500), 1.5, 0, 3, Duration.ofSeconds(30), null);
-
-  /** Restarts of one container tolerated during the soak: {@code maxContainerRestarts}, else 0. */
-  public int containerRestartsAllowed() {
-    return maxContainerRestarts == null ? 0 : maxContainerRestarts;
-  }
 
   public Thresholds {
     if (!(maxErrorRate >= 0 && maxErrorRate <= 1)) {

@@ -171,14 +171,13 @@ class PolicyLoaderTest {
   }
 
   /**
-   * Not set, the bound is 0 and stays out of the plan (older readers know no such field); set in
-   * the defaults, a stage inherits it and may override it.
+   * Not set, there is no bound (restarts are recorded only) and it stays out of the plan (older
+   * readers know no such field); set in the defaults, a stage inherits it and may override it.
    */
   @Test
-  void containerRestartsAreNotToleratedUnlessThePolicySaysHowMany() throws Exception {
+  void containerRestartsAreBoundedOnlyWhenThePolicySaysHowMany() throws Exception {
     Plan unset = parse(VALID).targets().get(0).plan();
     assertThat(unset.stages().get(0).thresholds().maxContainerRestarts()).isNull();
-    assertThat(unset.stages().get(0).thresholds().containerRestartsAllowed()).isZero();
     assertThat(
             dev.rotor.common.event.EventCodec.mapper()
                 .writeValueAsString(unset.stages().get(0).thresholds()))
@@ -193,7 +192,7 @@ class PolicyLoaderTest {
                 targets:""")
             .replace("soak: PT30M", "soak: PT30M\n        thresholds: {maxContainerRestarts: 0}");
     Plan plan = parse(yaml).targets().get(0).plan();
-    assertThat(plan.stages().get(0).thresholds().containerRestartsAllowed()).isEqualTo(2);
+    assertThat(plan.stages().get(0).thresholds().maxContainerRestarts()).isEqualTo(2);
     assertThat(plan.stages().get(1).thresholds().maxContainerRestarts()).isZero();
   }
 

@@ -420,7 +420,9 @@ public final class ClusterProbe {
               startedAt,
               stale,
               containers,
-              stale ? List.of() : restartsOf(pod)));
+              // Restarts count only when the pod is known to have started after the Secret
+              // changed: else they may precede the rotation.
+              stale || secretChangedAt == null || startedAt == null ? List.of() : restartsOf(pod)));
     }
     return result;
   }

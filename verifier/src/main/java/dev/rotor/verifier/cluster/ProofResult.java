@@ -48,7 +48,8 @@ public record ProofResult(
    * @param stale whether it started before the Secret changed
    * @param containers its containers, whose logs are read
    * @param restarts its containers that restarted ({@code restartCount} above 0); none for a stale
-   *     pod, whose restarts may precede the rotation
+   *     pod, or one whose start or the Secret's change is not known: their restarts may precede the
+   *     rotation
    */
   public record Pod(
       String deployment,

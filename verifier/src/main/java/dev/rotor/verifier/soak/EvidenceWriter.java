@@ -69,29 +69,6 @@ public final class EvidenceWriter {
       long present = progress.pods.values().stream().filter(p -> p.present).count();
       evidence.add(entry("pods", (double) present, null, null, progress.podsDetail));
     }
-    for (Map.Entry<String, SoakProgress.PodLog> pod : progress.pods.entrySet()) {
-      if (pod.getValue().restarts.isEmpty()) {
-        continue;
-      }
-      List<String> containers = new ArrayList<>();
-      int most = 0;
-      for (Map.Entry<String, SoakProgress.Restarts> restarts : pod.getValue().restarts.entrySet()) {
-        SoakProgress.Restarts r = restarts.getValue();
-        most = Math.max(most, r.count);
-        containers.add(
-            SoakJudge.restarted(restarts.getKey(), r)
-                + (r.previousLogUnread == null
-                    ? "; its previous log was read"
-                    : "; its previous log could not be read (" + r.previousLogUnread + ")"));
-      }
-      evidence.add(
-          entry(
-              "restarts:" + pod.getKey(),
-              (double) most,
-              (double) rules.thresholds().containerRestartsAllowed(),
-              null,
-              String.join("; ", containers)));
-    }
     int lines = 0;
     for (Map.Entry<String, SoakProgress.PodLog> pod : progress.pods.entrySet()) {
       for (Map.Entry<String, String> match : pod.getValue().forbidden.entrySet()) {
@@ -144,7 +121,46 @@ public final class EvidenceWriter {
       evidence.add(
           entry("metrics-source", null, null, null, progress.metricsSource + "; " + baseline));
     }
+    // Restarts come last (pods over the bound first): with many restarted replicas they would
+    // otherwise push a failure's own evidence (its log line, the metrics source) past the cut.
+    evidence.addAll(restarts(progress, rules));
     return evidence.size() > MAX_ENTRIES ? List.copyOf(evidence.subList(0, MAX_ENTRIES)) : evidence;
+  }
+
+  /** Per pod with a restarted container, its restarts: those over the bound first. */
+  private static List<Evidence> restarts(SoakProgress progress, SoakRules rules) {
+    Integer allowed = rules.containerRestartsAllowed();
+    String unbounded =
+        allowed != null
+            ? ""
+            : rules.kind() == SoakKind.STAGE
+                ? "recorded only (the policy sets no thresholds.maxContainerRestarts): "
+                : "recorded only (rollback check): ";
+    List<Evidence> over = new ArrayList<>();
+    List<Evidence> within = new ArrayList<>();
+    for (Map.Entry<String, SoakProgress.PodLog> pod : progress.pods.entrySet()) {
+      if (pod.getValue().restarts.isEmpty()) {
+        continue;
+      }
+      List<String> containers = new ArrayList<>();
+      int most = 0;
+      for (Map.Entry<String, SoakProgress.Restarts> restarts : pod.getValue().restarts.entrySet()) {
+        SoakProgress.Restarts r = restarts.getValue();
+        most = Math.max(most, r.count);
+        containers.add(
+            SoakJudge.restarted(restarts.getKey(), r) + "; " + SoakJudge.previousLogs(r));
+      }
+      (allowed != null && most > allowed ? over : within)
+          .add(
+              entry(
+                  "restarts:" + pod.getKey(),
+                  (double) most,
+                  allowed == null ? null : (double) allowed,
+                  null,
+                  unbounded + String.join("; ", containers)));
+    }
+    over.addAll(within);
+    return over;
   }
 
   /** Evidence that a person forced promotion past an inconclusive verdict. */

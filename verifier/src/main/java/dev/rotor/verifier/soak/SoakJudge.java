@@ -29,16 +29,18 @@ import java.util.regex.Pattern;
  *   <li>Decrypt failures above {@code maxDecryptFailures} fail at once: one is never noise.
  *   <li>A Secret that does not hold the expected key fails at once (FINGERPRINT_MISMATCH), as does
  *       a pod that started before the Secret changed (STALE_POD), a forbidden log line (also in a
- *       restarted container's previous log), and a container of a new pod that restarted more often
- *       than {@code maxContainerRestarts} (CONTAINER_RESTARTS).
+ *       restarted container's previous log), and, when the policy sets {@code
+ *       maxContainerRestarts}, a container of a new pod that restarted more often than that
+ *       (CONTAINER_RESTARTS); not set, restarts are recorded only.
  *   <li>At the end: a pod that never logged a required line fails (MISSING_LOG); then a metric with
  *       too little data, a Secret never read, pods never listed or not listed in the last round
  *       (the pods judged stay those of the last listing that succeeded), or no pod at all make the
  *       stage inconclusive; else it passed.
  * </ul>
  *
- * For a rollback check, error rate and latency are recorded but decide nothing (the trouble that
- * caused the rollback may still be there), and missing metrics make nothing inconclusive.
+ * For a rollback check, error rate, latency and container restarts are recorded but decide nothing
+ * (the trouble that caused the rollback may still be there), and missing metrics make nothing
+ * inconclusive.
  */
 public final class SoakJudge {
   private SoakJudge() {}
@@ -134,13 +136,15 @@ public final class SoakJudge {
 
   /**
    * Records the restarts of the new pods' containers (from their statuses in the listing); a
-   * failure when one restarted more often than the stage allows. Every restart of a pod that
-   * started after the Secret changed happened since: a stale pod's restarts are not counted (it
-   * fails as stale).
+   * failure when one restarted more often than the stage allows. Without a bound ({@link
+   * SoakRules#containerRestartsAllowed()}: the policy sets none, or a rollback check) they are
+   * recorded only. The listing leaves out the restarts of a pod that started before the Secret
+   * changed (it fails as stale) or whose start, or the Secret's change, is not known: those may
+   * precede the rotation.
    */
   public static Optional<Finding> restarts(
       SoakProgress progress, ProofResult result, SoakRules rules) {
-    int allowed = rules.thresholds().containerRestartsAllowed();
+    Integer allowed = rules.containerRestartsAllowed();
     List<String> over = new ArrayList<>();
     for (ProofResult.Pod pod : result.pods()) {
       for (ProofResult.Restart restart : pod.restarts()) {
@@ -148,13 +152,18 @@ public final class SoakJudge {
             progress.pods.computeIfAbsent(pod.name(), n -> new SoakProgress.PodLog());
         SoakProgress.Restarts seen =
             log.restarts.computeIfAbsent(restart.container(), c -> new SoakProgress.Restarts());
+        if (restart.count() > seen.count) {
+          // Kubernetes keeps only the last ended instance (its log is read this round): of a rise
+          // by more than one since the last round, the instances before it ended unseen.
+          seen.unseen += restart.count() - seen.count - 1;
+        }
         if (restart.count() >= seen.count) {
           seen.count = restart.count();
           seen.lastReason = restart.lastReason();
           seen.lastExitCode = restart.lastExitCode();
           seen.lastFinishedAt = restart.lastFinishedAt();
         }
-        if (seen.count > allowed) {
+        if (allowed != null && seen.count > allowed) {
           over.add("pod " + pod.name() + ": " + restarted(restart.container(), seen));
         }
       }
@@ -171,6 +180,27 @@ public final class SoakJudge {
                     " (%d restart(s) of a container tolerated, thresholds.maxContainerRestarts): a"
                         + " workload that crashes after the rotation is not healthy",
                     allowed)));
+  }
+
+  /**
+   * What became of a restarted container's ended instances' logs: the last one's read or not (and
+   * why), and how many before it ended unseen between two rounds.
+   */
+  static String previousLogs(SoakProgress.Restarts restarts) {
+    String last =
+        restarts.previousLogUnread == null
+            ? "the last ended instance's log was read"
+            : "the last ended instance's log could not be read ("
+                + restarts.previousLogUnread
+                + ")";
+    return restarts.unseen == 0
+        ? last
+        : String.format(
+            Locale.ROOT,
+            "%s; %d earlier instance(s) ended unseen, their logs gone (Kubernetes keeps only the"
+                + " last ended instance's)",
+            last,
+            restarts.unseen);
   }
 
   /** A container's restarts in words: how many, and how its previous instance ended. */

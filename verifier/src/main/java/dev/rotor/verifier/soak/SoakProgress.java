@@ -143,6 +143,12 @@ public class SoakProgress {
     public Instant lastFinishedAt;
 
     /**
+     * Instances that ended without their log being seen: the count rose by more than one between
+     * two rounds, and Kubernetes keeps only the last ended instance's log.
+     */
+    public int unseen;
+
+    /**
      * Why its previous instance's log could not be read in the last round that tried; null: read.
      */
     public String previousLogUnread;

@@ -71,6 +71,18 @@ public record SoakRules(
   }
 
   /**
+   * The restarts one container may show before the stage fails ({@code CONTAINER_RESTARTS}), or
+   * null when restarts decide nothing and are only recorded: when the policy does not set {@code
+   * maxContainerRestarts} (a bound by default would fail every policy at once on a sidecar that
+   * restarts at start-up, a node's restart or a crash during the rollout), and in a rollback check,
+   * where, as for error rate and latency, the trouble that caused the rollback may still be there
+   * and failing it would only ask a person to act ({@code ROLLBACK_FAILED}).
+   */
+  public Integer containerRestartsAllowed() {
+    return kind == SoakKind.STAGE ? thresholds.maxContainerRestarts() : null;
+  }
+
+  /**
    * The metric checks a soak of {@code soak} with a check every {@code interval} runs: at start +
    * interval, + 2 × interval, ..., and the last at its end; one for a soak not longer than the
    * interval (a zero soak too).

@@ -258,16 +258,13 @@ public class SoakRunner {
                 (container, restarts) -> {
                   if (restarts.count > before.getOrDefault(pod + "/" + container, 0)) {
                     LOG.warnf(
-                        "ROTOR-4063 %s soak of rotation %s on cluster %s: pod %s: %s; its previous"
-                            + " log %s",
+                        "ROTOR-4063 %s soak of rotation %s on cluster %s: pod %s: %s; %s",
                         soak.kind().name().toLowerCase(java.util.Locale.ROOT),
                         soak.rotationId(),
                         soak.cluster(),
                         pod,
                         SoakJudge.restarted(container, restarts),
-                        restarts.previousLogUnread == null
-                            ? "was read"
-                            : "could not be read (" + restarts.previousLogUnread + ")");
+                        SoakJudge.previousLogs(restarts));
                   }
                 }));
   }

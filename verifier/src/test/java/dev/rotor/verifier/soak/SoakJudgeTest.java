@@ -333,7 +333,7 @@ class SoakJudgeTest {
 
   @Test
   void aContainerThatRestartedMoreOftenThanAllowedFailsAtOnceWithItsLastTermination() {
-    SoakRules rules = rules(SoakKind.STAGE);
+    SoakRules rules = restartRules(SoakKind.STAGE, 0);
 
     Optional<Finding> found =
         SoakJudge.restarts(
@@ -369,8 +369,130 @@ class SoakJudgeTest {
               assertThat(e.threshold()).isEqualTo(0.0);
               assertThat(e.detail())
                   .contains("container app restarted 2 time(s)")
-                  .contains("its previous log could not be read (HTTP 400 Bad Request)");
+                  .contains(
+                      "the last ended instance's log could not be read (HTTP 400 Bad Request)");
             });
+  }
+
+  /**
+   * A policy that sets no bound: restarts are recorded, never decide (a bound of 0 by default
+   * failed every policy on a sidecar's start-up restart).
+   */
+  @Test
+  void restartsDecideNothingWhenThePolicySetsNoBound() {
+    SoakRules rules = rules(SoakKind.STAGE);
+
+    assertThat(
+            SoakJudge.restarts(
+                progress,
+                restarted(new ProofResult.Restart("istio-proxy", 3, "Error", 1, T)),
+                rules))
+        .isEmpty();
+
+    assertThat(progress.pods.get("checkout-1").restarts.get("istio-proxy").count).isEqualTo(3);
+    assertThat(EvidenceWriter.of(progress, rules))
+        .anySatisfy(
+            e -> {
+              assertThat(e.check()).isEqualTo("restarts:checkout-1");
+              assertThat(e.value()).isEqualTo(3.0);
+              assertThat(e.threshold()).isNull();
+              assertThat(e.detail())
+                  .startsWith("recorded only (the policy sets no thresholds.maxContainerRestarts)")
+                  .contains("container istio-proxy restarted 3 time(s)");
+            });
+  }
+
+  /** As error rate and latency, restarts decide nothing in a rollback check, even with a bound. */
+  @Test
+  void restartsDecideNothingInARollbackCheck() {
+    SoakRules rules = restartRules(SoakKind.ROLLBACK, 0);
+
+    assertThat(
+            SoakJudge.restarts(
+                progress, restarted(new ProofResult.Restart("app", 2, "Error", 1, T)), rules))
+        .isEmpty();
+
+    assertThat(EvidenceWriter.of(progress, rules))
+        .anySatisfy(
+            e -> {
+              assertThat(e.check()).isEqualTo("restarts:checkout-1");
+              assertThat(e.threshold()).isNull();
+              assertThat(e.detail()).startsWith("recorded only (rollback check)");
+            });
+  }
+
+  /**
+   * Kubernetes keeps only the last ended instance's log: a count that rose by 3 between two rounds
+   * left two instances unseen, and the evidence says so rather than that "the" previous log was
+   * read.
+   */
+  @Test
+  void aRiseByMoreThanOneBetweenRoundsSaysHowManyInstancesEndedUnseen() {
+    SoakRules rules = rules(SoakKind.STAGE);
+    PodLogs read = new PodLogs("checkout", "checkout-1", true, null, Map.of(), Map.of(), Map.of());
+
+    SoakJudge.restarts(
+        progress, restarted(new ProofResult.Restart("app", 1, "Error", 1, T)), rules);
+    SoakJudge.logs(progress, List.of(read));
+    assertThat(evidence(EvidenceWriter.of(progress, rules), "restarts:checkout-1").detail())
+        .contains("the last ended instance's log was read")
+        .doesNotContain("unseen");
+
+    SoakJudge.restarts(
+        progress, restarted(new ProofResult.Restart("app", 4, "Error", 1, T)), rules);
+    SoakJudge.logs(progress, List.of(read));
+    assertThat(evidence(EvidenceWriter.of(progress, rules), "restarts:checkout-1").detail())
+        .contains("restarted 4 time(s)")
+        .contains(
+            "the last ended instance's log was read; 2 earlier instance(s) ended unseen, their"
+                + " logs gone");
+  }
+
+  /**
+   * Many restarted replicas: the forbidden line that failed the stage and the metrics source still
+   * make the evidence, and of the restarts those over the bound come first.
+   */
+  @Test
+  void manyRestartedPodsLeaveTheFailuresOwnEvidenceWithinTheCut() {
+    SoakRules rules = restartRules(SoakKind.STAGE, 1);
+    List<ProofResult.Pod> pods = new java.util.ArrayList<>();
+    for (int i = 0; i < 2 * EvidenceWriter.MAX_ENTRIES; i++) {
+      int count = i == 2 * EvidenceWriter.MAX_ENTRIES - 1 ? 2 : 1;
+      pods.add(
+          new ProofResult.Pod(
+              "checkout",
+              String.format(java.util.Locale.ROOT, "checkout-%03d", i),
+              T,
+              false,
+              List.of("app"),
+              List.of(new ProofResult.Restart("app", count, "Error", 1, T))));
+    }
+    ProofResult listed =
+        new ProofResult(State.OK, "secret ok", "3b1f0c5e", null, null, pods, State.OK, "pods ok");
+    SoakJudge.proof(progress, listed);
+    SoakJudge.restarts(progress, listed, rules);
+    SoakJudge.logs(
+        progress,
+        List.of(
+            new PodLogs(
+                "checkout",
+                "checkout-000",
+                true,
+                null,
+                Map.of(),
+                Map.of(
+                    "decrypt(ion)? fail", "[previous container app] SECRETS-0100 decrypt failed"),
+                Map.of())));
+    progress.metricsSource = "prometheus at http://prometheus:9090";
+
+    List<Evidence> evidence = EvidenceWriter.of(progress, rules);
+
+    assertThat(evidence).hasSize(EvidenceWriter.MAX_ENTRIES);
+    assertThat(evidence(evidence, "log:forbidden:checkout-000").detail())
+        .contains("SECRETS-0100 decrypt failed");
+    assertThat(evidence(evidence, "metrics-source").detail()).startsWith("prometheus at");
+    String over = "restarts:checkout-" + (2 * EvidenceWriter.MAX_ENTRIES - 1);
+    assertThat(evidence(evidence, over).value()).isEqualTo(2.0);
   }
 
   @Test
@@ -503,6 +625,28 @@ class SoakJudgeTest {
         List.of(),
         State.UNREADABLE,
         "cannot list the pods of checkout: HTTP 503");
+  }
+
+  private static Evidence evidence(List<Evidence> evidence, String check) {
+    return evidence.stream()
+        .filter(e -> e.check().equals(check))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no evidence " + check + " in " + evidence));
+  }
+
+  /** Rules of a policy that sets {@code maxContainerRestarts}. */
+  private static SoakRules restartRules(SoakKind kind, int maxContainerRestarts) {
+    return new SoakRules(
+        kind,
+        new Thresholds(
+            0.01, Duration.ofMillis(500), 1.5, 0, 3, Duration.ofSeconds(30), maxContainerRestarts),
+        List.of(Pattern.compile("self-test passed")),
+        List.of(Pattern.compile("decrypt(ion)? fail")),
+        0.8,
+        0.001,
+        0.1,
+        10,
+        10);
   }
 
   private static SoakRules rules(SoakKind kind) {
