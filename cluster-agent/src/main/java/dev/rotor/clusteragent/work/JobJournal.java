@@ -285,35 +285,7 @@ public class JobJournal {
       if (forgetting != null && (forgottenUntil == null || forgetting.isAfter(forgottenUntil))) {
         changes.put(FORGOTTEN_UNTIL, forgetting.toString());
       }
-      ObjectNode patchNode = JSON.createObjectNode();
-      ObjectNode patchData = patchNode.putObject("data");
-      changes.forEach(
-          (k, v) -> {
-            if (v == null) {
-              patchData.putNull(k);
-            } else {
-              patchData.put(k, v);
-            }
-          });
-      String patch = JSON.writeValueAsString(patchNode);
-      PatchContext context = PatchContext.of(PatchType.JSON_MERGE);
-      context.setFieldManager(config.apply().fieldManager());
-      ConfigMap written =
-          retrying(
-              "write the state ConfigMap " + location(),
-              () ->
-                  client
-                      .configMaps()
-                      .inNamespace(namespace())
-                      .withName(config.state().configMap())
-                      .patch(context, patch));
-      changes.forEach(
-          (k, v) -> {
-            if (v == null) {
-              entries.remove(k);
-              sizes.remove(k);
-            }
-          });
+      ConfigMap written = patch("write the state ConfigMap " + location(), changes);
       entries.put(key, entry);
       sizes.put(key, size(key, value));
       resync(written);
@@ -322,6 +294,44 @@ public class JobJournal {
     } finally {
       lock.unlock();
     }
+  }
+
+  /**
+   * Writes {@code changes} (a null value removes its key) as one JSON merge patch, retrying until
+   * the API server takes it, and forgets the removed entries here.
+   *
+   * @return the ConfigMap as the API server holds it now
+   */
+  private ConfigMap patch(String what, Map<String, String> changes) {
+    ObjectNode patch = JSON.createObjectNode();
+    ObjectNode data = patch.putObject("data");
+    changes.forEach(
+        (k, v) -> {
+          if (v == null) {
+            data.putNull(k);
+          } else {
+            data.put(k, v);
+          }
+        });
+    PatchContext context = PatchContext.of(PatchType.JSON_MERGE);
+    context.setFieldManager(config.apply().fieldManager());
+    ConfigMap written =
+        retrying(
+            what,
+            () ->
+                client
+                    .configMaps()
+                    .inNamespace(namespace())
+                    .withName(config.state().configMap())
+                    .patch(context, patch.toString()));
+    changes.forEach(
+        (k, v) -> {
+          if (v == null) {
+            entries.remove(k);
+            sizes.remove(k);
+          }
+        });
+    return written;
   }
 
   /** Forgets ended jobs older than the retention. */
@@ -335,23 +345,9 @@ public class JobJournal {
     if (expired.isEmpty()) {
       return;
     }
-    ObjectNode patch = JSON.createObjectNode();
-    ObjectNode data = patch.putObject("data");
-    expired.forEach(data::putNull);
-    PatchContext context = PatchContext.of(PatchType.JSON_MERGE);
-    context.setFieldManager(config.apply().fieldManager());
-    ConfigMap written =
-        retrying(
-            "prune the state ConfigMap " + location(),
-            () ->
-                client
-                    .configMaps()
-                    .inNamespace(namespace())
-                    .withName(config.state().configMap())
-                    .patch(context, patch.toString()));
-    expired.forEach(entries::remove);
-    expired.forEach(sizes::remove);
-    resync(written);
+    Map<String, String> removals = new LinkedHashMap<>();
+    expired.forEach(k -> removals.put(k, null));
+    resync(patch("prune the state ConfigMap " + location(), removals));
     LOG.debugf("forgot %d ended jobs older than %s", expired.size(), config.state().retention());
   }
 
