@@ -98,5 +98,30 @@ public interface KeyGeneratorConfig {
      */
     @WithDefault("PT5M")
     Duration quarantineAfter();
+
+    /**
+     * How long a sent event stays in the outbox before it is purged: its sealed key material then
+     * leaves the database. Only a request's redelivery check reads a sent row, and the rotation row
+     * recorded for the request answers it once the row is gone; answers no rotation row records are
+     * kept {@code keep-sent-unrecorded}. Unsent and quarantined rows are never purged. At least
+     * {@code PT1H}.
+     */
+    @WithDefault("P7D")
+    Duration keepSent();
+
+    /**
+     * How long a sent answer to a request that no rotation row records (a {@code DUPLICATE}
+     * rejection) stays in the outbox: it is that request's only record, so it must outlive the
+     * request in {@code rotor.requests} (90 days). Holds no key material. At least {@code
+     * keep-sent}.
+     */
+    @WithDefault("P100D")
+    Duration keepSentUnrecorded();
+
+    /**
+     * How often sent events older than {@code keep-sent} are purged (the first run at start-up).
+     */
+    @WithDefault("PT1H")
+    Duration purgeInterval();
   }
 }

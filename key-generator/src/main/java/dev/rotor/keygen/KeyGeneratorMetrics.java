@@ -31,6 +31,7 @@ public class KeyGeneratorMetrics {
   public static final String OUTBOX_UNSENT = "rotor.key-generator.outbox.unsent";
   public static final String OUTBOX_SEND_FAILURES = "rotor.key-generator.outbox.send.failures";
   public static final String OUTBOX_QUARANTINED = "rotor.key-generator.outbox.quarantined";
+  public static final String OUTBOX_PURGED = "rotor.key-generator.outbox.purged";
 
   private final MeterRegistry registry;
   private final Counter requests;
@@ -42,6 +43,7 @@ public class KeyGeneratorMetrics {
   private final Counter cadenceReminders;
   private final Counter cadenceRequests;
   private final Counter outboxSendFailures;
+  private final Counter outboxPurged;
   private final AtomicLong overdue = new AtomicLong();
   private final AtomicLong unsent = new AtomicLong();
   private final AtomicLong quarantined = new AtomicLong();
@@ -105,6 +107,10 @@ public class KeyGeneratorMetrics {
         Counter.builder(OUTBOX_SEND_FAILURES)
             .description("Sends that failed or timed out and were left for a retry")
             .register(registry);
+    outboxPurged =
+        Counter.builder(OUTBOX_PURGED)
+            .description("Sent events deleted from the outbox once outbox.keep-sent old")
+            .register(registry);
   }
 
   public void requestProcessed() {
@@ -151,5 +157,9 @@ public class KeyGeneratorMetrics {
 
   public void outboxSendFailed() {
     outboxSendFailures.increment();
+  }
+
+  public void outboxPurged(long rows) {
+    outboxPurged.increment(rows);
   }
 }

@@ -41,10 +41,12 @@ import org.jboss.logging.Logger;
  *
  * <p>Idempotent on the event id: a request whose events are in the outbox already, from the same
  * source with the same content, is a redelivery, and only what was not sent yet goes out again.
- * Another request reusing that id goes to the dead-letter topic ({@code REUSED_EVENT_ID}). A
- * transaction that fails (the database is unreachable, or another instance took the target's guard
- * first: the partial unique index) is retried with exponential backoff, from the start, so the
- * retry sees what committed in between.
+ * Once its sent events are purged ({@code outbox.keep-sent}), the rotation row recorded for its
+ * event id, with the same source and content, makes it a redelivery that sends nothing. Another
+ * request reusing that id goes to the dead-letter topic ({@code REUSED_EVENT_ID}). A transaction
+ * that fails (the database is unreachable, or another instance took the target's guard first: the
+ * partial unique index) is retried with exponential backoff, from the start, so the retry sees what
+ * committed in between.
  */
 @ApplicationScoped
 public class RequestProcessor {
@@ -115,18 +117,15 @@ public class RequestProcessor {
       // earlier answer's id (EventEnvelope.causedBy) and be dropped as a duplicate downstream, so
       // it goes to the dead-letter topic, where the sender sees why.
       Outbox.EarlierCause earlier = earlierCause.get();
-      throw new DeadLetterException(
-          "REUSED_EVENT_ID",
-          "ce_id: event id "
-              + event.id()
-              + " was already used by "
-              + earlier.source()
-              + " for rotation "
-              + earlier.rotationId()
-              + " of target "
-              + earlier.subject()
-              + ", by a request with other content; nothing is decided: send this request again"
-              + " with a new event id");
+      throw reusedEventId(event, earlier.source(), earlier.rotationId(), earlier.subject());
+    }
+    if (earlierCause.isEmpty()) {
+      // The outbox rows of an answer sent outbox.keep-sent ago are purged (OutboxPurge); the
+      // rotation row recorded for the request still knows it.
+      Optional<Rotation> recorded = Rotation.byRequestEvent(event.id());
+      if (recorded.isPresent()) {
+        return redeliveredAfterPurge(event, request, recorded.get());
+      }
     }
     if (earlierCause.isPresent()) {
       List<String> unsent = outbox.unsentCausedBy(event.id());
@@ -181,6 +180,53 @@ public class RequestProcessor {
     return admit(event, request, plan, target.get(), now);
   }
 
+  /**
+   * A request whose answer is no longer in the outbox but whose rotation row records its event id:
+   * the same request delivered again changes nothing and sends nothing (its answer was sent before
+   * its row was purged); another request reusing the id goes to the dead-letter topic, as when the
+   * outbox still knows it. A row written before V5 has no digest: the rotation id must match.
+   */
+  private Outcome redeliveredAfterPurge(
+      EventEnvelope event, RotationRequested request, Rotation recorded) {
+    boolean same =
+        recorded.requestSource == null || recorded.requestDigest == null
+            ? recorded.rotationId.equals(request.rotationId())
+            : recorded.requestSource.equals(event.source())
+                && recorded.requestDigest.equals(Outbox.digest(event));
+    if (!same) {
+      throw reusedEventId(event, recorded.requestSource, recorded.rotationId, recorded.targetId);
+    }
+    return new Outcome(
+        Kind.REDELIVERED,
+        List.of(),
+        null,
+        null,
+        "ROTOR-1012 request "
+            + event.id()
+            + " (rotation "
+            + request.rotationId()
+            + " of "
+            + request.targetId()
+            + ") was processed before: nothing changes (its answer was sent and has been purged"
+            + " from the outbox)");
+  }
+
+  private static DeadLetterException reusedEventId(
+      EventEnvelope event, String earlierSource, String earlierRotationId, String earlierTarget) {
+    return new DeadLetterException(
+        "REUSED_EVENT_ID",
+        "ce_id: event id "
+            + event.id()
+            + " was already used by "
+            + (earlierSource == null ? "an earlier request" : earlierSource)
+            + " for rotation "
+            + earlierRotationId
+            + " of target "
+            + earlierTarget
+            + ", by a request with other content; nothing is decided: send this request again"
+            + " with a new event id");
+  }
+
   private Outcome admit(
       EventEnvelope event, RotationRequested request, Plan plan, PolicyTarget target, Instant now) {
     long started = System.nanoTime();
@@ -205,6 +251,8 @@ public class RequestProcessor {
     rotation.rotationId = request.rotationId();
     rotation.targetId = request.targetId();
     rotation.requestEventId = event.id();
+    rotation.requestSource = event.source();
+    rotation.requestDigest = Outbox.digest(event);
     rotation.status = RotationStatus.IN_FLIGHT;
     rotation.requestedBy = request.requestedBy();
     rotation.allStages = plan.stages().size() == target.plan().stages().size();
@@ -253,6 +301,8 @@ public class RequestProcessor {
       rotation.rotationId = request.rotationId();
       rotation.targetId = request.targetId();
       rotation.requestEventId = event.id();
+      rotation.requestSource = event.source();
+      rotation.requestDigest = Outbox.digest(event);
       rotation.status = RotationStatus.REJECTED;
       rotation.requestedBy =
           Admission.isUsableRequester(request.requestedBy(), limits) ? request.requestedBy() : null;

@@ -50,6 +50,19 @@ final class ConfigChecks {
     range(problems, keys, "outbox.max-attempts", config.outbox().maxAttempts(), 1, 1_000_000);
     atLeast(
         problems, keys, "outbox.quarantine-after", config.outbox().quarantineAfter(), "PT0S", 0);
+    atLeast(problems, keys, "outbox.keep-sent", config.outbox().keepSent(), "PT1H", 3_600_000);
+    if (config.outbox().keepSentUnrecorded().compareTo(config.outbox().keepSent()) < 0) {
+      add(
+          problems,
+          keys,
+          "outbox.keep-sent-unrecorded",
+          "must be at least outbox.keep-sent ("
+              + config.outbox().keepSent()
+              + "), got "
+              + config.outbox().keepSentUnrecorded());
+    }
+    atLeast(
+        problems, keys, "outbox.purge-interval", config.outbox().purgeInterval(), "PT1M", 60_000);
     if (!problems.isEmpty()) {
       throw new ConfigurationException(String.join("\n", problems), keys);
     }

@@ -31,6 +31,18 @@ public class Rotation extends PanacheEntityBase {
   @Column(name = "request_event_id", nullable = false)
   public String requestEventId;
 
+  /**
+   * The CloudEvents source of that request (null for rows written before V5); with {@link
+   * #requestDigest} it tells a redelivery of the request from another request reusing its id once
+   * the outbox rows of its answer are purged.
+   */
+  @Column(name = "request_source")
+  public String requestSource;
+
+  /** {@code Outbox.digest} of that request (null as {@link #requestSource}). */
+  @Column(name = "request_digest")
+  public String requestDigest;
+
   @Enumerated(EnumType.STRING)
   @Column(name = "status", nullable = false)
   public RotationStatus status;
@@ -62,6 +74,11 @@ public class Rotation extends PanacheEntityBase {
   /** The id of the event that ended it. */
   @Column(name = "end_event_id")
   public String endEventId;
+
+  /** The rotation recorded for the request with event id {@code requestEventId}, if one is. */
+  public static Optional<Rotation> byRequestEvent(String requestEventId) {
+    return find("requestEventId", requestEventId).firstResultOptional();
+  }
 
   /** The rotation in flight for {@code targetId}, if one is. */
   public static Optional<Rotation> inFlight(String targetId) {

@@ -116,6 +116,31 @@ class LoadedPolicyTest {
   }
 
   @Test
+  void aPurgeThatWouldKeepSentEventsTooShortlyOrRunTooOftenStopsStartUpNamingTheKeys() {
+    KeyGeneratorConfig bad =
+        new FakeConfig(
+            "unused.yaml",
+            Optional.empty(),
+            1024,
+            256,
+            Duration.ofMinutes(1),
+            Duration.ofDays(14),
+            Duration.ofSeconds(30),
+            Duration.ofSeconds(30),
+            Duration.ofMinutes(59),
+            Duration.ofMinutes(58),
+            Duration.ofSeconds(59));
+
+    assertThatThrownBy(() -> new LoadedPolicy(bad))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessage(
+            "rotor.key-generator.outbox.keep-sent: must be at least PT1H, got PT59M\n"
+                + "rotor.key-generator.outbox.keep-sent-unrecorded: must be at least"
+                + " outbox.keep-sent (PT59M), got PT58M\n"
+                + "rotor.key-generator.outbox.purge-interval: must be at least PT1M, got PT59S");
+  }
+
+  @Test
   void aTargetWhoseKeyGeneratedWouldNotFitInAnEventStopsStartUp() throws IOException {
     StringBuilder stages = new StringBuilder();
     for (int i = 0; i < 60; i++) {
@@ -285,8 +310,34 @@ class LoadedPolicyTest {
       Duration checkInterval,
       Duration reminderLeadTime,
       Duration retryInterval,
-      Duration sendTimeout)
+      Duration sendTimeout,
+      Duration keepSent,
+      Duration keepSentUnrecorded,
+      Duration purgeInterval)
       implements KeyGeneratorConfig {
+
+    FakeConfig(
+        String policyFile,
+        Optional<String> manifestServiceRecipient,
+        int maxReasonLength,
+        int maxRequesterLength,
+        Duration checkInterval,
+        Duration reminderLeadTime,
+        Duration retryInterval,
+        Duration sendTimeout) {
+      this(
+          policyFile,
+          manifestServiceRecipient,
+          maxReasonLength,
+          maxRequesterLength,
+          checkInterval,
+          reminderLeadTime,
+          retryInterval,
+          sendTimeout,
+          Duration.ofDays(7),
+          Duration.ofDays(100),
+          Duration.ofHours(1));
+    }
 
     @Override
     public Admission admission() {
@@ -344,6 +395,21 @@ class LoadedPolicyTest {
         @Override
         public Duration quarantineAfter() {
           return Duration.ofMinutes(5);
+        }
+
+        @Override
+        public Duration keepSent() {
+          return keepSent;
+        }
+
+        @Override
+        public Duration keepSentUnrecorded() {
+          return keepSentUnrecorded;
+        }
+
+        @Override
+        public Duration purgeInterval() {
+          return purgeInterval;
         }
       };
     }

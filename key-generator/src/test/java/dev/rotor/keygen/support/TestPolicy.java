@@ -30,6 +30,8 @@ public final class TestPolicy {
   public static final String REDELIVER_REJECTED = "redeliver-rejected/app-key";
   public static final String REDELIVER_OUTBOX = "redeliver-outbox/app-key";
   public static final String OUTBOX_QUARANTINE = "outbox-quarantine/app-key";
+  public static final String OUTBOX_PURGE = "outbox-purge/app-key";
+  public static final String OUTBOX_PURGE_REJECTED = "outbox-purge-rejected/app-key";
   public static final String REDELIVER_REUSED_ID = "redeliver-reused-id/app-key";
   public static final String REJECT_IN_FLIGHT = "reject-in-flight/app-key";
   public static final String REJECT_IN_FLIGHT_BURST = "reject-in-flight-burst/app-key";
@@ -73,6 +75,8 @@ public final class TestPolicy {
           REDELIVER_REJECTED,
           REDELIVER_OUTBOX,
           OUTBOX_QUARANTINE,
+          OUTBOX_PURGE,
+          OUTBOX_PURGE_REJECTED,
           REDELIVER_REUSED_ID,
           REJECT_IN_FLIGHT,
           REJECT_IN_FLIGHT_BURST,
