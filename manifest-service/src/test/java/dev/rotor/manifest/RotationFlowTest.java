@@ -92,6 +92,7 @@ class RotationFlowTest {
   @GitServerResource.InjectGitRemote GitRemote remote;
   private static AgeIdentity manifestServiceIdentity;
   @Inject DataSource database;
+  @Inject dev.rotor.manifest.rotation.OutboxPurge purge;
   @Inject Reviews reviews;
 
   private final Events events = new Events();
@@ -347,6 +348,69 @@ class RotationFlowTest {
     String manifest = remote.file(name, rolledBack.rollbackCommit(), PATH);
     assertThat(unsealedPrimary(manifest)).isEqualTo("aaaaaaaa");
     return manifest;
+  }
+
+  @Test
+  void inputsReplayedAfterTheOutboxPurgedTheirSentEventsChangeNothing() throws Exception {
+    String name = repository("purge-");
+    String url = seed(name, Rotations.sealedManifest(controller, "aaaaaaaa"));
+    Plan plan =
+        Rotations.plan(
+            url,
+            ManifestFormat.SEALED_SECRET,
+            controller,
+            ReviewProvider.LOCAL,
+            2,
+            List.of("security"),
+            2);
+    KeyGenerated key = key(plan, "alice").event();
+    EventEnvelope keyEvent = send(key, KEY_GENERATOR);
+    ManifestProposed proposed =
+        (ManifestProposed) events.await(key.rotationId(), EventType.MANIFEST_PROPOSED).data();
+    approve(key, "bob");
+    EventEnvelope carol =
+        send(new RotationApproved(key.rotationId(), key.targetId(), "carol", false, null), CLI);
+    events.await(key.rotationId(), EventType.MANIFEST_APPROVED);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                count(
+                        "select count(*) from outbox where rotation_id = '"
+                            + key.rotationId()
+                            + "' and sent_at is not null")
+                    == 2);
+
+    // Both events were sent more than outbox.keep-sent (P7D) ago: the purge takes them.
+    try (Connection c = database.getConnection();
+        Statement s = c.createStatement()) {
+      s.executeUpdate(
+          "update outbox set sent_at = sent_at - interval '8 days' where rotation_id = '"
+              + key.rotationId()
+              + "'");
+    }
+    purge.purge();
+    assertThat(count("select count(*) from outbox where rotation_id = '" + key.rotationId() + "'"))
+        .isZero();
+
+    // Replays of key.generated and of the approval that merged: the rotation's status decides,
+    // not the outbox, so nothing is proposed, merged or sent again.
+    events.send(keyEvent);
+    events.send(carol);
+    nothingNewFor(key.rotationId(), 2);
+    assertThat(count("select count(*) from outbox where rotation_id = '" + key.rotationId() + "'"))
+        .isZero();
+    assertThat(remote.history(name, "main").get(0).name()).isEqualTo(proposed.promoteCommit());
+    assertThat(remote.branches(name)).containsExactly("main");
+  }
+
+  private long count(String sql) throws Exception {
+    try (Connection c = database.getConnection();
+        Statement s = c.createStatement();
+        ResultSet r = s.executeQuery(sql)) {
+      r.next();
+      return r.getLong(1);
+    }
   }
 
   @Test

@@ -229,5 +229,19 @@ public interface ManifestServiceConfig {
      */
     @WithDefault("PT5M")
     Duration quarantineAfter();
+
+    /**
+     * How long a sent event stays in the outbox before it is purged. Only the check that a step
+     * does not write its event twice reads sent rows, and a step runs within its lease (seconds),
+     * while the rotation's status keeps it from running again. At least {@code PT1H}.
+     */
+    @WithDefault("P7D")
+    Duration keepSent();
+
+    /**
+     * How often sent events older than {@code keep-sent} are purged (the first run at start-up).
+     */
+    @WithDefault("PT1H")
+    Duration purgeInterval();
   }
 }

@@ -126,6 +126,16 @@ public class ServiceSetup {
     if (config.outbox().quarantineAfter().isNegative()) {
       problems.add(PREFIX + "outbox.quarantine-after: must not be negative");
     }
+    if (config.outbox().keepSent().compareTo(java.time.Duration.ofHours(1)) < 0) {
+      problems.add(
+          PREFIX + "outbox.keep-sent: must be at least PT1H; got " + config.outbox().keepSent());
+    }
+    if (config.outbox().purgeInterval().compareTo(java.time.Duration.ofMinutes(1)) < 0) {
+      problems.add(
+          PREFIX
+              + "outbox.purge-interval: must be at least PT1M; got "
+              + config.outbox().purgeInterval());
+    }
     if (!problems.isEmpty()) {
       identities.forEach(AgeIdentity::close);
       sshTransports.forEach(GitSsh::close);

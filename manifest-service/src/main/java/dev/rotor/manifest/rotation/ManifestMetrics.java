@@ -22,6 +22,7 @@ public class ManifestMetrics {
     registry.gauge("rotor.manifest-service.rotations.open", open);
     registry.gauge("rotor.manifest-service.outbox.unsent", unsent);
     registry.gauge("rotor.manifest-service.outbox.quarantined", quarantined);
+    registry.counter("rotor.manifest-service.outbox.purged");
   }
 
   public void proposed(String provider, boolean reused) {
@@ -64,6 +65,10 @@ public class ManifestMetrics {
   public void stepDone(Timer.Sample sample, String step, String outcome) {
     sample.stop(
         registry.timer("rotor.manifest-service.step.duration", "step", step, "outcome", outcome));
+  }
+
+  void outboxPurged(long rows) {
+    registry.counter("rotor.manifest-service.outbox.purged").increment(rows);
   }
 
   void gauges(long openRotations, long unsentEvents, long quarantinedEvents) {

@@ -37,6 +37,18 @@ class ServiceSetupSshTest {
   }
 
   @Test
+  void anOutboxPurgeThatKeepsTooShortlyOrRunsTooOftenFailsTheStartNamingTheKeys() {
+    Map<String, String> bad = new HashMap<>();
+    bad.put(P + "outbox.keep-sent", "PT59M");
+    bad.put(P + "outbox.purge-interval", "PT59S");
+
+    assertThatThrownBy(() -> new ServiceSetup(config(bad)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining(P + "outbox.keep-sent: must be at least PT1H; got PT59M")
+        .hasMessageContaining(P + "outbox.purge-interval: must be at least PT1M; got PT59S");
+  }
+
+  @Test
   void anUnreadableKeyOrAWrongPassphraseFailsTheStartWithoutShowingTheKey() throws Exception {
     Path key =
         SshGitServer.writePrivateKey(

@@ -72,6 +72,8 @@ class OutboxTest {
   @Inject OutboxSender sender;
   @Inject ManifestsTopic topic;
   @Inject MeterRegistry registry;
+  @Inject OutboxPurge purge;
+  @Inject java.time.Clock clock;
 
   @BeforeAll
   static void captureLogs() {
@@ -266,6 +268,56 @@ class OutboxTest {
       assertThat(entry(event.id()).quarantinedAt).isNull();
       assertThat(entry(event.id()).attempts).isZero();
     }
+  }
+
+  @Test
+  void sentEventsOlderThanKeepSentArePurgedInBatchesAndUnsentQuarantinedAndRecentOnesStay() {
+    Instant now = clock.instant();
+    Instant old = now.minus(Duration.ofDays(7)).minus(Duration.ofMinutes(5));
+    Instant recent = now.minus(Duration.ofDays(7)).plus(Duration.ofMinutes(5));
+    String oldRotation = rotationId();
+    String keptRotation = rotationId();
+    EventEnvelope quarantinedEvent = failed(keptRotation, "quarantined");
+    String quarantinedId = quarantinedEvent.id();
+    QuarkusTransaction.requiringNew()
+        .run(
+            () -> {
+              // More than a batch of 1,000: the purge loops until a batch is short.
+              for (int i = 0; i < 1_005; i++) {
+                OutboxEntry e =
+                    OutboxEntry.of(failed(oldRotation, "old " + i), Topics.MANIFESTS, old);
+                e.sentAt = old;
+                e.persist();
+              }
+              OutboxEntry kept =
+                  OutboxEntry.of(failed(keptRotation, "recent"), Topics.MANIFESTS, old);
+              kept.sentAt = recent;
+              kept.persist();
+              OutboxEntry quarantined =
+                  OutboxEntry.of(
+                      quarantinedEvent, Topics.MANIFESTS, Instant.parse("2000-01-01T00:00:00Z"));
+              quarantined.quarantinedAt = Instant.parse("2000-01-02T00:00:00Z");
+              quarantined.quarantineReason = "test";
+              quarantined.persist();
+            });
+    double before = registry.get("rotor.manifest-service.outbox.purged").counter().count();
+
+    long deleted = purge.purge();
+
+    assertThat(deleted).isGreaterThanOrEqualTo(1_005);
+    assertThat(countOf(oldRotation)).isZero();
+    assertThat(countOf(keptRotation)).as("the recent and the quarantined event").isEqualTo(2);
+    assertThat(entry(quarantinedId).quarantinedAt).isNotNull();
+    assertThat(registry.get("rotor.manifest-service.outbox.purged").counter().count())
+        .isEqualTo(before + deleted);
+    assertThat(logs.containing("ROTOR-2092 purged " + deleted + " sent event(s)")).hasSize(1);
+    assertThat(purge.purge()).as("a second run finds nothing").isZero();
+    QuarkusTransaction.requiringNew().run(() -> OutboxEntry.delete("rotationId", keptRotation));
+  }
+
+  private static long countOf(String rotationId) {
+    return QuarkusTransaction.requiringNew()
+        .call(() -> OutboxEntry.count("rotationId", rotationId));
   }
 
   private static String rotationId() {
