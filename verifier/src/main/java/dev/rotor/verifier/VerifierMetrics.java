@@ -75,6 +75,9 @@ public class VerifierMetrics {
         .description("Events decided but not yet acknowledged by Kafka")
         .strongReference(true)
         .register(registry);
+    Counter.builder("rotor.verifier.outbox.purged")
+        .description("Sent events deleted from the outbox once outbox.keep-sent old")
+        .register(registry);
     Gauge.builder("rotor.verifier.outbox.quarantined", outboxQuarantined, AtomicLong::doubleValue)
         .description("Events set aside because they cannot be sent, and those held behind them")
         .strongReference(true)
@@ -111,6 +114,13 @@ public class VerifierMetrics {
   public void soaks(Map<SoakKind, Long> runningByKind, long inconclusive) {
     running.forEach((kind, value) -> value.set(runningByKind.getOrDefault(kind, 0L)));
     awaitingDecision.set(inconclusive);
+  }
+
+  public void outboxPurged(long rows) {
+    Counter.builder("rotor.verifier.outbox.purged")
+        .description("Sent events deleted from the outbox once outbox.keep-sent old")
+        .register(registry)
+        .increment(rows);
   }
 
   public void outbox(long unsent, long quarantined) {

@@ -23,6 +23,9 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -57,6 +60,7 @@ class ZeroSoakTest {
   static final String PROM = "prom";
   static final String ZERO = "zero-soak";
   static final String LATE = "late-promote";
+  static final String PURGED = "purged-outbox";
 
   /** A tick far longer than the test waits for anything. */
   public static class HourlyTick implements QuarkusTestProfile {
@@ -67,6 +71,8 @@ class ZeroSoakTest {
   }
 
   @InjectKubernetesApi KubernetesApiServer api;
+  @jakarta.inject.Inject javax.sql.DataSource dataSource;
+  @jakarta.inject.Inject dev.rotor.verifier.events.OutboxPurge purge;
 
   private final GeneratedKey oldKey = GeneratedKey.generate();
   private final GeneratedKey newKey = GeneratedKey.generate();
@@ -108,6 +114,53 @@ class ZeroSoakTest {
             EventType.VERIFICATION_STARTED,
             EventType.VERIFICATION_PASSED,
             EventType.ROTATION_COMPLETED);
+  }
+
+  /**
+   * The outbox purges the rotation's sent events once {@code outbox.keep-sent} old; the promote's
+   * {@code rollout.completed} read again (lost offsets) decides nothing and sends nothing: the
+   * processed event, the soak and the rotation's outcome guard it, not the outbox.
+   */
+  @Test
+  void aRolloutCompletedReadAgainAfterTheOutboxWasPurgedChangesNothing() throws Exception {
+    Rotation rotation = admittedOnAZeroSoak(PURGED);
+    List<PodStatus> pods = rig.restart(PURGED);
+    EventEnvelope promoted = rotation.promoted(PROM, pods, Instant.now());
+    rig.send(promoted);
+    rig.await(rotation, EventType.ROTATION_COMPLETED);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> outboxRows(rotation, "sent_at IS NOT NULL") == 3);
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement s =
+            c.prepareStatement(
+                "UPDATE outbox SET sent_at = sent_at - interval '8 days' WHERE rotation_id = ?")) {
+      s.setString(1, rotation.id());
+      assertThat(s.executeUpdate()).isEqualTo(3);
+    }
+
+    purge.purge();
+    assertThat(outboxRows(rotation, "true")).isZero();
+
+    rig.send(promoted);
+    await()
+        .during(Duration.ofSeconds(3))
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> rig.events(rotation).size() == 3);
+    assertThat(outboxRows(rotation, "true")).as("nothing decided again").isZero();
+  }
+
+  private long outboxRows(Rotation rotation, String condition) throws Exception {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement s =
+            c.prepareStatement(
+                "SELECT count(*) FROM outbox WHERE rotation_id = ? AND " + condition)) {
+      s.setString(1, rotation.id());
+      try (ResultSet r = s.executeQuery()) {
+        r.next();
+        return r.getLong(1);
+      }
+    }
   }
 
   /**

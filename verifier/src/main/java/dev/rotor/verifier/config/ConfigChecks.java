@@ -96,6 +96,16 @@ public class ConfigChecks {
     if (config.outbox().quarantineAfter().isNegative()) {
       problems.add(P + "outbox.quarantine-after: must not be negative");
     }
+    if (config.outbox().keepSent().compareTo(java.time.Duration.ofHours(1)) < 0) {
+      problems.add(
+          P + "outbox.keep-sent: must be at least PT1H; got " + config.outbox().keepSent());
+    }
+    if (config.outbox().purgeInterval().compareTo(java.time.Duration.ofMinutes(1)) < 0) {
+      problems.add(
+          P
+              + "outbox.purge-interval: must be at least PT1M; got "
+              + config.outbox().purgeInterval());
+    }
     if (config.clusters().isEmpty()) {
       problems.add(
           P

@@ -210,6 +210,21 @@ public interface VerifierConfig {
      */
     @WithDefault("PT5M")
     Duration quarantineAfter();
+
+    /**
+     * How long a sent event stays in the outbox before it is purged. A sent row only keeps {@code
+     * Outbox.add} from writing an event twice, and every decision that writes one is guarded by the
+     * verifier's own state (processed events, soaks, verdicts, the rotation's outcome), which the
+     * purge leaves alone. At least {@code PT1H}.
+     */
+    @WithDefault("P7D")
+    Duration keepSent();
+
+    /**
+     * How often sent events older than {@code keep-sent} are purged (the first run at start-up).
+     */
+    @WithDefault("PT1H")
+    Duration purgeInterval();
   }
 
   /**

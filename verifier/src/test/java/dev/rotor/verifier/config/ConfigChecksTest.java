@@ -58,6 +58,8 @@ class ConfigChecksTest {
                 "rotor.verifier.scrape.scheme", "ftp",
                 "rotor.verifier.rollback.interval", "PT0S",
                 "rotor.verifier.outbox.quarantine-after", "-PT1M",
+                "rotor.verifier.outbox.keep-sent", "PT59M",
+                "rotor.verifier.outbox.purge-interval", "PT59S",
                 "rotor.verifier.clusters.Staging_1.in-cluster", "true"));
 
     assertThat(problems)
@@ -66,6 +68,15 @@ class ConfigChecksTest {
         .anySatisfy(p -> assertThat(p).startsWith("rotor.verifier.scrape.scheme:"))
         .anySatisfy(p -> assertThat(p).startsWith("rotor.verifier.rollback.interval:"))
         .anySatisfy(p -> assertThat(p).startsWith("rotor.verifier.outbox.quarantine-after:"))
+        .anySatisfy(
+            p ->
+                assertThat(p)
+                    .isEqualTo("rotor.verifier.outbox.keep-sent: must be at least PT1H; got PT59M"))
+        .anySatisfy(
+            p ->
+                assertThat(p)
+                    .isEqualTo(
+                        "rotor.verifier.outbox.purge-interval: must be at least PT1M; got PT59S"))
         .anySatisfy(p -> assertThat(p).startsWith("rotor.verifier.clusters.Staging_1:"));
   }
 

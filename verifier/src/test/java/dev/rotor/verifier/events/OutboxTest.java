@@ -83,6 +83,8 @@ class OutboxTest {
   @Inject Outbox outbox;
   @Inject VerificationsTopic topic;
   @Inject MeterRegistry registry;
+  @Inject OutboxPurge purge;
+  @Inject java.time.Clock clock;
 
   @BeforeAll
   static void captureLogs() {
@@ -306,6 +308,52 @@ class OutboxTest {
           }
         },
         VerificationsTopic.class);
+  }
+
+  @Test
+  void sentEventsOlderThanKeepSentArePurgedInBatchesAndQuarantinedAndRecentOnesStay() {
+    Instant now = clock.instant();
+    Instant old = now.minus(Duration.ofDays(7)).minus(Duration.ofMinutes(5));
+    Instant recent = now.minus(Duration.ofDays(7)).plus(Duration.ofMinutes(5));
+    Rotation gone = rotation("purge-gone");
+    Rotation kept = rotation("purge-kept");
+    EventEnvelope quarantinedEvent = failed(kept, "quarantined");
+    QuarkusTransaction.requiringNew()
+        .run(
+            () -> {
+              // More than a batch of 1,000: the purge loops until a batch is short.
+              for (int i = 0; i < 1_005; i++) {
+                OutboxRecord row = OutboxRecord.of(failed(gone, "old " + i), old);
+                row.sentAt = old;
+                row.persist();
+              }
+              OutboxRecord row = OutboxRecord.of(failed(kept, "recent"), old);
+              row.sentAt = recent;
+              row.persist();
+              OutboxRecord quarantined =
+                  OutboxRecord.of(quarantinedEvent, Instant.parse("2000-01-01T00:00:00Z"));
+              quarantined.quarantinedAt = Instant.parse("2000-01-02T00:00:00Z");
+              quarantined.quarantineReason = "test";
+              quarantined.persist();
+            });
+    double before = registry.get("rotor.verifier.outbox.purged").counter().count();
+
+    long deleted = purge.purge();
+
+    assertThat(deleted).isGreaterThanOrEqualTo(1_005);
+    assertThat(rowsOf(gone.id())).isZero();
+    assertThat(rowsOf(kept.id())).as("the recent and the quarantined event").isEqualTo(2);
+    assertThat(row(quarantinedEvent.id()).quarantinedAt).isNotNull();
+    assertThat(registry.get("rotor.verifier.outbox.purged").counter().count())
+        .isEqualTo(before + deleted);
+    assertThat(logs.containing("ROTOR-4064 purged " + deleted + " sent event(s)")).hasSize(1);
+    assertThat(purge.purge()).as("a second run finds nothing").isZero();
+    QuarkusTransaction.requiringNew().run(() -> OutboxRecord.delete("rotationId", kept.id()));
+  }
+
+  private static long rowsOf(String rotationId) {
+    return QuarkusTransaction.requiringNew()
+        .call(() -> OutboxRecord.count("rotationId", rotationId));
   }
 
   private void write(EventEnvelope... events) {
