@@ -78,6 +78,9 @@ public class VerifierMetrics {
     Counter.builder("rotor.verifier.outbox.purged")
         .description("Sent events deleted from the outbox once outbox.keep-sent old")
         .register(registry);
+    Counter.builder("rotor.verifier.processed.events.purged")
+        .description("Ids of processed events deleted once processed-events.keep old")
+        .register(registry);
     Gauge.builder("rotor.verifier.outbox.quarantined", outboxQuarantined, AtomicLong::doubleValue)
         .description("Events set aside because they cannot be sent, and those held behind them")
         .strongReference(true)
@@ -114,6 +117,13 @@ public class VerifierMetrics {
   public void soaks(Map<SoakKind, Long> runningByKind, long inconclusive) {
     running.forEach((kind, value) -> value.set(runningByKind.getOrDefault(kind, 0L)));
     awaitingDecision.set(inconclusive);
+  }
+
+  public void processedEventsPurged(long rows) {
+    Counter.builder("rotor.verifier.processed.events.purged")
+        .description("Ids of processed events deleted once processed-events.keep old")
+        .register(registry)
+        .increment(rows);
   }
 
   public void outboxPurged(long rows) {

@@ -73,6 +73,7 @@ class ZeroSoakTest {
   @InjectKubernetesApi KubernetesApiServer api;
   @jakarta.inject.Inject javax.sql.DataSource dataSource;
   @jakarta.inject.Inject dev.rotor.verifier.events.OutboxPurge purge;
+  @jakarta.inject.Inject dev.rotor.verifier.soak.ProcessedEventPurge processedPurge;
 
   private final GeneratedKey oldKey = GeneratedKey.generate();
   private final GeneratedKey newKey = GeneratedKey.generate();
@@ -117,9 +118,10 @@ class ZeroSoakTest {
   }
 
   /**
-   * The outbox purges the rotation's sent events once {@code outbox.keep-sent} old; the promote's
-   * {@code rollout.completed} read again (lost offsets) decides nothing and sends nothing: the
-   * processed event, the soak and the rotation's outcome guard it, not the outbox.
+   * The outbox purges the rotation's sent events once {@code outbox.keep-sent} old, and the ids of
+   * the events it processed go once {@code processed-events.keep} old; the promote's {@code
+   * rollout.completed} read again then (a dead letter replayed by hand) decides nothing and sends
+   * nothing: the soak and the rotation's outcome guard it too.
    */
   @Test
   void aRolloutCompletedReadAgainAfterTheOutboxWasPurgedChangesNothing() throws Exception {
@@ -141,6 +143,26 @@ class ZeroSoakTest {
 
     purge.purge();
     assertThat(outboxRows(rotation, "true")).isZero();
+    // And the ids of the events it processed, once processed-events.keep (P100D) old; a younger id
+    // stays.
+    String young = "purge-young-" + java.util.UUID.randomUUID();
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement age =
+            c.prepareStatement(
+                "UPDATE processed_event SET processed_at = now() - interval '101 days'"
+                    + " WHERE event_id = ?");
+        PreparedStatement insert =
+            c.prepareStatement(
+                "INSERT INTO processed_event (event_id, type, processed_at)"
+                    + " VALUES (?, 'test', now() - interval '99 days')")) {
+      age.setString(1, promoted.id());
+      assertThat(age.executeUpdate()).isEqualTo(1);
+      insert.setString(1, young);
+      insert.executeUpdate();
+    }
+    assertThat(processedPurge.purge()).isGreaterThanOrEqualTo(1);
+    assertThat(processed(promoted.id())).isZero();
+    assertThat(processed(young)).isEqualTo(1);
 
     rig.send(promoted);
     await()
@@ -148,6 +170,18 @@ class ZeroSoakTest {
         .atMost(Duration.ofSeconds(10))
         .until(() -> rig.events(rotation).size() == 3);
     assertThat(outboxRows(rotation, "true")).as("nothing decided again").isZero();
+  }
+
+  private long processed(String eventId) throws Exception {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement s =
+            c.prepareStatement("SELECT count(*) FROM processed_event WHERE event_id = ?")) {
+      s.setString(1, eventId);
+      try (ResultSet r = s.executeQuery()) {
+        r.next();
+        return r.getLong(1);
+      }
+    }
   }
 
   private long outboxRows(Rotation rotation, String condition) throws Exception {

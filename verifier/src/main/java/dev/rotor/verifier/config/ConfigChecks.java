@@ -100,6 +100,19 @@ public class ConfigChecks {
       problems.add(
           P + "outbox.keep-sent: must be at least PT1H; got " + config.outbox().keepSent());
     }
+    if (config.processedEvents().keep().compareTo(java.time.Duration.ofDays(91)) < 0) {
+      problems.add(
+          P
+              + "processed-events.keep: must be at least P91D (the event topics keep records 90"
+              + " days); got "
+              + config.processedEvents().keep());
+    }
+    if (config.processedEvents().purgeInterval().compareTo(java.time.Duration.ofMinutes(1)) < 0) {
+      problems.add(
+          P
+              + "processed-events.purge-interval: must be at least PT1M; got "
+              + config.processedEvents().purgeInterval());
+    }
     if (config.outbox().purgeInterval().compareTo(java.time.Duration.ofMinutes(1)) < 0) {
       problems.add(
           P

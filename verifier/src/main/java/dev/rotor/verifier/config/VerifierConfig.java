@@ -45,6 +45,9 @@ public interface VerifierConfig {
   /** The outbox of events decided but not yet acknowledged by Kafka. */
   Outbox outbox();
 
+  /** The record of the events processed (table {@code processed_event}). */
+  ProcessedEvents processedEvents();
+
   /**
    * The clusters the verifier reads, by the name the plan's stages use: {@code
    * rotor.verifier.clusters.<name>.*}. A stage on a cluster that is not configured here is
@@ -186,6 +189,21 @@ public interface VerifierConfig {
     /** Time between two checks of a rollback. */
     @WithDefault("PT10S")
     Duration interval();
+  }
+
+  /** The record of the events processed. */
+  interface ProcessedEvents {
+    /**
+     * How long the id of a processed event is kept. It is what makes a redelivery change nothing,
+     * so it must outlive the event in its topic: the event topics keep records 90 days, an event is
+     * processed after it was written, so at least {@code P91D}.
+     */
+    @WithDefault("P100D")
+    Duration keep();
+
+    /** How often ids older than {@code keep} are purged (the first run at start-up). */
+    @WithDefault("PT1H")
+    Duration purgeInterval();
   }
 
   /** The outbox. */

@@ -60,6 +60,8 @@ class ConfigChecksTest {
                 "rotor.verifier.outbox.quarantine-after", "-PT1M",
                 "rotor.verifier.outbox.keep-sent", "PT59M",
                 "rotor.verifier.outbox.purge-interval", "PT59S",
+                "rotor.verifier.processed-events.keep", "P90D",
+                "rotor.verifier.processed-events.purge-interval", "PT59S",
                 "rotor.verifier.clusters.Staging_1.in-cluster", "true"));
 
     assertThat(problems)
@@ -77,6 +79,16 @@ class ConfigChecksTest {
                 assertThat(p)
                     .isEqualTo(
                         "rotor.verifier.outbox.purge-interval: must be at least PT1M; got PT59S"))
+        .anySatisfy(
+            p ->
+                assertThat(p)
+                    .isEqualTo(
+                        "rotor.verifier.processed-events.keep: must be at least P91D (the event"
+                            + " topics keep records 90 days); got PT2160H"))
+        .anySatisfy(
+            p ->
+                assertThat(p)
+                    .startsWith("rotor.verifier.processed-events.purge-interval: must be at least"))
         .anySatisfy(p -> assertThat(p).startsWith("rotor.verifier.clusters.Staging_1:"));
   }
 
