@@ -36,6 +36,9 @@ public interface NotifierConfig {
   /** Retries, backoff and the bound after which an event goes to the dead-letter topic. */
   Delivery delivery();
 
+  /** How long the delivery records are kept. */
+  Retention retention();
+
   /** What the messages contain besides the event. */
   Message message();
 
@@ -124,6 +127,21 @@ public interface NotifierConfig {
 
     /** A file that holds the channel's incoming-webhook URL; re-read when it changes. */
     Optional<Path> webhookUrlFile();
+  }
+
+  /** How long the delivery records are kept (docs/notifier.md, "Retention"). */
+  interface Retention {
+    /**
+     * How long after a rotation's last record its records go, once it ended: they are what makes a
+     * redelivered event post nothing, so they must outlive the event in its topic (90 days). At
+     * least {@code P91D}.
+     */
+    @WithDefault("P100D")
+    Duration keep();
+
+    /** How often records older than {@code keep} are purged (the first run at start-up). */
+    @WithDefault("PT1H")
+    Duration purgeInterval();
   }
 
   /** Retries, backoff and the bound after which an event goes to the dead-letter topic. */

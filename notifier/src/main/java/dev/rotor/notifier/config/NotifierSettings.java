@@ -142,6 +142,21 @@ public record NotifierSettings(
     positive(delivery.maxRetryAfter(), PREFIX + "delivery.max-retry-after", problems);
     positive(delivery.pollInterval(), PREFIX + "delivery.poll-interval", problems);
 
+    NotifierConfig.Retention retention = config.retention();
+    if (retention.keep().compareTo(Duration.ofDays(91)) < 0) {
+      problems.add(
+          PREFIX
+              + "retention.keep: must be at least P91D (the event topics keep records 90 days);"
+              + " got "
+              + retention.keep());
+    }
+    if (retention.purgeInterval().compareTo(Duration.ofMinutes(1)) < 0) {
+      problems.add(
+          PREFIX
+              + "retention.purge-interval: must be at least PT1M; got "
+              + retention.purgeInterval());
+    }
+
     Optional<String> ledger = config.message().ledgerBaseUrl().map(NotifierSettings::stripSlash);
     ledger.ifPresent(url -> checkUrl(url, PREFIX + "message.ledger-base-url", problems, false));
     Optional<String> mention = config.message().pageMention().map(String::strip);

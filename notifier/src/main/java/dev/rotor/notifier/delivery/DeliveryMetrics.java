@@ -59,6 +59,7 @@ public class DeliveryMetrics {
         .baseUnit("seconds")
         .description("How long the longest-failing channel has been failing; 0 when none")
         .register(registry);
+    purgedCounter();
   }
 
   public void routed(EventType type, boolean routed) {
@@ -80,6 +81,17 @@ public class DeliveryMetrics {
   }
 
   /** A redelivered event found already queued (or delivered) for {@code channel}. */
+  /** Delivery records deleted by the retention purge. */
+  public void purged(long rows) {
+    purgedCounter().increment(rows);
+  }
+
+  private Counter purgedCounter() {
+    return Counter.builder("rotor.notifier.records.purged")
+        .description("Delivery records deleted once retention.keep old")
+        .register(registry);
+  }
+
   public void duplicate(String channel) {
     message(channel, "duplicate");
   }

@@ -69,6 +69,8 @@ class NotifierSettingsTest {
     config.put("rotor.notifier.delivery.max-attempts", "0");
     config.put("rotor.notifier.message.ledger-base-url", "ledger.example.com");
     config.put("rotor.notifier.message.page-mention", "@here");
+    config.put("rotor.notifier.retention.keep", "P90D");
+    config.put("rotor.notifier.retention.purge-interval", "PT59S");
 
     assertThatThrownBy(() -> ConfigFixtures.settings(config))
         .isInstanceOfSatisfying(
@@ -88,7 +90,11 @@ class NotifierSettingsTest {
                         "rotor.notifier.message.ledger-base-url: 'ledger.example.com' must be an"
                             + " absolute http(s) URL",
                         "rotor.notifier.message.page-mention: expected <!here>, <!channel>,"
-                            + " <!subteam^ID> or <@USERID>"));
+                            + " <!subteam^ID> or <@USERID>",
+                        "rotor.notifier.retention.keep: must be at least P91D (the event topics"
+                            + " keep records 90 days); got PT2160H",
+                        "rotor.notifier.retention.purge-interval: must be at least PT1M; got"
+                            + " PT59S"));
   }
 
   @Test

@@ -1,0 +1,146 @@
+package dev.rotor.notifier.delivery;
+
+import dev.rotor.common.retention.BatchedPurge;
+import dev.rotor.notifier.config.NotifierConfig;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import org.jboss.logging.Logger;
+
+/**
+ * Deletes the delivery records of rotations that ended more than {@code retention.keep} (P100D)
+ * ago, so the notifier's tables do not grow without end.
+ *
+ * <p>The records are what makes a redelivered event post nothing ({@code notifier_delivery}, the
+ * queue's unique event and channel), and what later events of a rotation need (its thread, its
+ * fingerprint and change request). So a rotation's rows go together, and only when both:
+ *
+ * <ul>
+ *   <li>its newest row is older than {@code retention.keep}: every event of it was read, so written
+ *       to its topic, before that, and the topics keep records 90 days, so none can be delivered
+ *       again, not even to a group that lost its offsets;
+ *   <li>it ended: a {@code rotation.completed}, {@code rotation.rolled-back}, {@code
+ *       rotation.failed} or {@code rotation.rejected} of it was delivered or given up, and nothing
+ *       of it waits in a queue.
+ * </ul>
+ *
+ * Records without a rotation go by age alone, a pending queue row never. Batches of {@value
+ * #ROTATIONS_PER_BATCH} rotations, or {@value BatchedPurge#DEFAULT_BATCH_SIZE} rows, per
+ * transaction.
+ */
+@ApplicationScoped
+public class RetentionPurge {
+  static final int ROTATIONS_PER_BATCH = 100;
+  private static final Logger LOG = Logger.getLogger(RetentionPurge.class);
+  private static final String TERMINAL =
+      "('rotation.completed', 'rotation.rolled-back', 'rotation.failed', 'rotation.rejected')";
+  private static final String ENDED_ROTATIONS =
+      "SELECT rotation_id FROM (SELECT rotation_id, max(t) AS last FROM ("
+          + " SELECT rotation_id, delivered_at AS t FROM notifier_delivery"
+          + " WHERE rotation_id IS NOT NULL"
+          + " UNION ALL SELECT rotation_id, coalesce(finished_at, enqueued_at) FROM notifier_queue"
+          + " WHERE rotation_id IS NOT NULL"
+          + " UNION ALL SELECT rotation_id, created_at FROM notifier_thread"
+          + " UNION ALL SELECT rotation_id, updated_at FROM notifier_rotation) a"
+          + " GROUP BY rotation_id) r"
+          + " WHERE r.last < :before"
+          + " AND (EXISTS (SELECT 1 FROM notifier_delivery d WHERE d.rotation_id = r.rotation_id"
+          + " AND d.event_type IN "
+          + TERMINAL
+          + ") OR EXISTS (SELECT 1 FROM notifier_queue q WHERE q.rotation_id = r.rotation_id"
+          + " AND q.state <> 'pending' AND q.event_type IN "
+          + TERMINAL
+          + "))"
+          + " AND NOT EXISTS (SELECT 1 FROM notifier_queue q WHERE q.rotation_id = r.rotation_id"
+          + " AND q.state = 'pending')"
+          + " ORDER BY r.rotation_id LIMIT :limit";
+  private static final List<String> ROTATION_TABLES =
+      List.of("notifier_delivery", "notifier_queue", "notifier_thread", "notifier_rotation");
+  private static final String DELIVERIES_WITHOUT_ROTATION =
+      BatchedPurge.deleteSql(
+          "notifier_delivery", "ctid", "rotation_id IS NULL AND delivered_at < :before");
+  private static final String QUEUE_WITHOUT_ROTATION =
+      BatchedPurge.deleteSql(
+          "notifier_queue",
+          "seq",
+          "rotation_id IS NULL AND state <> 'pending'"
+              + " AND coalesce(finished_at, enqueued_at) < :before");
+
+  @Inject Clock clock;
+  @Inject NotifierConfig config;
+  @Inject DeliveryMetrics metrics;
+  @Inject EntityManager em;
+
+  @Scheduled(
+      identity = "rotor-notifier-retention-purge",
+      every = "${rotor.notifier.retention.purge-interval}",
+      concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+      skipExecutionIf = Scheduled.ApplicationNotRunning.class)
+  void scheduled() {
+    purge();
+  }
+
+  /** Deletes what {@code retention.keep} allows, by the clock; the number of rows deleted. */
+  public long purge() {
+    Instant before =
+        clock.instant().truncatedTo(ChronoUnit.MILLIS).minus(config.retention().keep());
+    long[] rows = {0};
+    long rotations =
+        BatchedPurge.run(
+            ROTATIONS_PER_BATCH,
+            limit ->
+                QuarkusTransaction.requiringNew()
+                    .call(
+                        () -> {
+                          @SuppressWarnings("unchecked")
+                          List<Object> ids =
+                              em.createNativeQuery(ENDED_ROTATIONS)
+                                  .setParameter("before", before)
+                                  .setParameter("limit", limit)
+                                  .getResultList();
+                          List<String> rotationIds = ids.stream().map(Object::toString).toList();
+                          if (!rotationIds.isEmpty()) {
+                            for (String table : ROTATION_TABLES) {
+                              rows[0] +=
+                                  em.createNativeQuery(
+                                          "DELETE FROM " + table + " WHERE rotation_id IN (:ids)")
+                                      .setParameter("ids", rotationIds)
+                                      .executeUpdate();
+                            }
+                          }
+                          return rotationIds.size();
+                        }));
+    long ofRotations = rows[0];
+    long total =
+        ofRotations
+            + deleteInBatches(DELIVERIES_WITHOUT_ROTATION, before)
+            + deleteInBatches(QUEUE_WITHOUT_ROTATION, before);
+    if (total > 0) {
+      metrics.purged(total);
+      LOG.infof(
+          "ROTOR-6101 purged %d delivery record(s) older than %s (retention.keep %s): %d of %d"
+              + " ended rotation(s), %d without a rotation",
+          total, before, config.retention().keep(), ofRotations, rotations, total - ofRotations);
+    }
+    return total;
+  }
+
+  private long deleteInBatches(String sql, Instant before) {
+    return BatchedPurge.run(
+        BatchedPurge.DEFAULT_BATCH_SIZE,
+        limit ->
+            QuarkusTransaction.requiringNew()
+                .call(
+                    () ->
+                        em.createNativeQuery(sql)
+                            .setParameter("before", before)
+                            .setParameter("limit", limit)
+                            .executeUpdate()));
+  }
+}
