@@ -129,21 +129,13 @@ public class RequestProcessor {
     }
     if (earlierCause.isPresent()) {
       List<String> unsent = outbox.unsentCausedBy(event.id());
-      return new Outcome(
-          Kind.REDELIVERED,
+      return redelivered(
+          event,
+          request,
           unsent,
-          null,
-          null,
-          "ROTOR-1012 request "
-              + event.id()
-              + " (rotation "
-              + request.rotationId()
-              + " of "
-              + request.targetId()
-              + ") was processed before: "
-              + (unsent.isEmpty()
-                  ? "nothing changes"
-                  : "sending its " + unsent.size() + " unsent event(s) again"));
+          unsent.isEmpty()
+              ? "nothing changes"
+              : "sending its " + unsent.size() + " unsent event(s) again");
     }
     Instant now = Instants.now(clock);
     Admission.Limits limits =
@@ -196,9 +188,18 @@ public class RequestProcessor {
     if (!same) {
       throw reusedEventId(event, recorded.requestSource, recorded.rotationId, recorded.targetId);
     }
+    return redelivered(
+        event,
+        request,
+        List.of(),
+        "nothing changes (its answer was sent and has been purged from the outbox)");
+  }
+
+  private static Outcome redelivered(
+      EventEnvelope event, RotationRequested request, List<String> toSend, String what) {
     return new Outcome(
         Kind.REDELIVERED,
-        List.of(),
+        toSend,
         null,
         null,
         "ROTOR-1012 request "
@@ -207,8 +208,8 @@ public class RequestProcessor {
             + request.rotationId()
             + " of "
             + request.targetId()
-            + ") was processed before: nothing changes (its answer was sent and has been purged"
-            + " from the outbox)");
+            + ") was processed before: "
+            + what);
   }
 
   private static DeadLetterException reusedEventId(
