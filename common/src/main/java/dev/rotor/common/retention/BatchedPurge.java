@@ -10,6 +10,16 @@ package dev.rotor.common.retention;
  * the next run, and a run always ends.
  */
 public final class BatchedPurge {
+  /**
+   * How long a consumed event may still be read again from its topic: the topics keep records 90
+   * days ({@code retention.ms}), but Kafka deletes a log segment only once its newest record is
+   * that old, and a segment rolls every 7 days by default ({@code segment.ms}), so a record may
+   * last ~97 days; one more day of margin. A record of what was consumed (a duplicate check) must
+   * outlive this, or a consumer that lost its offsets and reads a topic from the start could act
+   * twice.
+   */
+  public static final java.time.Duration REDELIVERY_HORIZON = java.time.Duration.ofDays(98);
+
   /** Rows deleted per transaction unless a service says otherwise. */
   public static final int DEFAULT_BATCH_SIZE = 1000;
 
@@ -46,22 +56,27 @@ public final class BatchedPurge {
 
   /**
    * PostgreSQL that deletes at most {@code :limit} rows of {@code table} that match {@code where},
-   * picked by their key column {@code key}: {@code DELETE FROM table WHERE key IN (SELECT key FROM
-   * table WHERE where LIMIT :limit)}. Rows locked by another transaction are skipped ({@code FOR
-   * UPDATE SKIP LOCKED}), so the purge never waits on a sender or a consumer. The names are the
-   * caller's constants, never input.
+   * picked by their key column {@code key}: {@code WITH batch AS MATERIALIZED (SELECT key FROM
+   * table WHERE where LIMIT :limit FOR UPDATE SKIP LOCKED) DELETE FROM table USING batch WHERE key
+   * = batch.key}. The batch is chosen once ({@code MATERIALIZED}; a subquery in {@code IN (...)}
+   * may be run again by the planner and pick more rows), and rows locked by another transaction are
+   * skipped, so the purge never waits on a sender or a consumer. The names are the caller's
+   * constants, never input.
    */
   public static String deleteSql(String table, String key, String where) {
-    return "DELETE FROM "
-        + table
-        + " WHERE "
-        + key
-        + " IN (SELECT "
+    return "WITH batch AS MATERIALIZED (SELECT "
         + key
         + " FROM "
         + table
         + " WHERE "
         + where
-        + " LIMIT :limit FOR UPDATE SKIP LOCKED)";
+        + " LIMIT :limit FOR UPDATE SKIP LOCKED) DELETE FROM "
+        + table
+        + " USING batch WHERE "
+        + table
+        + "."
+        + key
+        + " = batch."
+        + key;
   }
 }

@@ -64,7 +64,8 @@ class BatchedPurgeTest {
   void theStatementPicksAtMostLimitRowsAndSkipsLockedOnes() {
     assertThat(BatchedPurge.deleteSql("outbox", "event_id", "sent_at < :before"))
         .isEqualTo(
-            "DELETE FROM outbox WHERE event_id IN (SELECT event_id FROM outbox"
-                + " WHERE sent_at < :before LIMIT :limit FOR UPDATE SKIP LOCKED)");
+            "WITH batch AS MATERIALIZED (SELECT event_id FROM outbox WHERE sent_at < :before"
+                + " LIMIT :limit FOR UPDATE SKIP LOCKED) DELETE FROM outbox USING batch WHERE"
+                + " outbox.event_id = batch.event_id");
   }
 }

@@ -176,13 +176,15 @@ public class RequestProcessor {
    * A request whose answer is no longer in the outbox but whose rotation row records its event id:
    * the same request delivered again changes nothing and sends nothing (its answer was sent before
    * its row was purged); another request reusing the id goes to the dead-letter topic, as when the
-   * outbox still knows it. A row written before V5 has no digest: the rotation id must match.
+   * outbox still knows it. A row written before V4 has no digest (V5 copied those V4 wrote from the
+   * outbox): the rotation id and the target must match.
    */
   private Outcome redeliveredAfterPurge(
       EventEnvelope event, RotationRequested request, Rotation recorded) {
     boolean same =
         recorded.requestSource == null || recorded.requestDigest == null
             ? recorded.rotationId.equals(request.rotationId())
+                && recorded.targetId.equals(request.targetId())
             : recorded.requestSource.equals(event.source())
                 && recorded.requestDigest.equals(Outbox.digest(event));
     if (!same) {

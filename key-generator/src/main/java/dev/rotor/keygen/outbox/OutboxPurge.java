@@ -50,6 +50,9 @@ public class OutboxPurge {
   @Scheduled(
       identity = "rotor-key-generator-outbox-purge",
       every = "${rotor.key-generator.outbox.purge-interval}",
+      // Not at start-up: during a rolling upgrade the old instances still judge redeliveries by
+      // the outbox alone; one interval later they are gone.
+      delayed = "${rotor.key-generator.outbox.purge-interval}",
       concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
       skipExecutionIf = Scheduled.ApplicationNotRunning.class)
   void scheduled() {

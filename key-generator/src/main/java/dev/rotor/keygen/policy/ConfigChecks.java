@@ -1,5 +1,6 @@
 package dev.rotor.keygen.policy;
 
+import dev.rotor.common.retention.BatchedPurge;
 import dev.rotor.keygen.KeyGeneratorConfig;
 import io.quarkus.runtime.configuration.ConfigurationException;
 import java.time.Duration;
@@ -51,14 +52,13 @@ final class ConfigChecks {
     atLeast(
         problems, keys, "outbox.quarantine-after", config.outbox().quarantineAfter(), "PT0S", 0);
     atLeast(problems, keys, "outbox.keep-sent", config.outbox().keepSent(), "PT1H", 3_600_000);
-    if (config.outbox().keepSentUnrecorded().compareTo(config.outbox().keepSent()) < 0) {
+    if (config.outbox().keepSentUnrecorded().compareTo(BatchedPurge.REDELIVERY_HORIZON) < 0) {
       add(
           problems,
           keys,
           "outbox.keep-sent-unrecorded",
-          "must be at least outbox.keep-sent ("
-              + config.outbox().keepSent()
-              + "), got "
+          "must be at least P98D (a request is read again for as long as rotor.requests keeps it:"
+              + " 90 days, up to 97 as Kafka deletes whole segments), got "
               + config.outbox().keepSentUnrecorded());
     }
     atLeast(

@@ -135,8 +135,9 @@ class LoadedPolicyTest {
         .isInstanceOf(ConfigurationException.class)
         .hasMessage(
             "rotor.key-generator.outbox.keep-sent: must be at least PT1H, got PT59M\n"
-                + "rotor.key-generator.outbox.keep-sent-unrecorded: must be at least"
-                + " outbox.keep-sent (PT59M), got PT58M\n"
+                + "rotor.key-generator.outbox.keep-sent-unrecorded: must be at least P98D (a"
+                + " request is read again for as long as rotor.requests keeps it: 90 days, up to"
+                + " 97 as Kafka deletes whole segments), got PT58M\n"
                 + "rotor.key-generator.outbox.purge-interval: must be at least PT1M, got PT59S");
   }
 

@@ -134,7 +134,7 @@ public interface NotifierConfig {
     /**
      * How long after a rotation's last record its records go, once it ended: they are what makes a
      * redelivered event post nothing, so they must outlive the event in its topic (90 days). At
-     * least {@code P91D}.
+     * least {@code P98D} ({@code BatchedPurge.REDELIVERY_HORIZON}).
      */
     @WithDefault("P100D")
     Duration keep();

@@ -2,6 +2,7 @@ package dev.rotor.notifier.config;
 
 import dev.rotor.common.event.EventType;
 import dev.rotor.common.event.Severity;
+import dev.rotor.common.retention.BatchedPurge;
 import dev.rotor.notifier.config.NotifierConfig.Mode;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -143,11 +144,11 @@ public record NotifierSettings(
     positive(delivery.pollInterval(), PREFIX + "delivery.poll-interval", problems);
 
     NotifierConfig.Retention retention = config.retention();
-    if (retention.keep().compareTo(Duration.ofDays(91)) < 0) {
+    if (retention.keep().compareTo(BatchedPurge.REDELIVERY_HORIZON) < 0) {
       problems.add(
           PREFIX
-              + "retention.keep: must be at least P91D (the event topics keep records 90 days);"
-              + " got "
+              + "retention.keep: must be at least P98D (the event topics keep records 90 days, up"
+              + " to 97 as Kafka deletes whole segments); got "
               + retention.keep());
     }
     if (retention.purgeInterval().compareTo(Duration.ofMinutes(1)) < 0) {

@@ -80,7 +80,6 @@ public class DeliveryMetrics {
         .increment();
   }
 
-  /** A redelivered event found already queued (or delivered) for {@code channel}. */
   /** Delivery records deleted by the retention purge. */
   public void purged(long rows) {
     purgedCounter().increment(rows);
@@ -92,6 +91,7 @@ public class DeliveryMetrics {
         .register(registry);
   }
 
+  /** A redelivered event found already queued (or delivered) for {@code channel}. */
   public void duplicate(String channel) {
     message(channel, "duplicate");
   }

@@ -91,8 +91,9 @@ class NotifierSettingsTest {
                             + " absolute http(s) URL",
                         "rotor.notifier.message.page-mention: expected <!here>, <!channel>,"
                             + " <!subteam^ID> or <@USERID>",
-                        "rotor.notifier.retention.keep: must be at least P91D (the event topics"
-                            + " keep records 90 days); got PT2160H",
+                        "rotor.notifier.retention.keep: must be at least P98D (the event topics"
+                            + " keep records 90 days, up to 97 as Kafka deletes whole segments);"
+                            + " got PT2160H",
                         "rotor.notifier.retention.purge-interval: must be at least PT1M; got"
                             + " PT59S"));
   }

@@ -1,5 +1,6 @@
 package dev.rotor.verifier.config;
 
+import dev.rotor.common.retention.BatchedPurge;
 import dev.rotor.verifier.config.VerifierConfig.MetricsSourceKind;
 import io.quarkus.runtime.Startup;
 import jakarta.inject.Inject;
@@ -100,11 +101,11 @@ public class ConfigChecks {
       problems.add(
           P + "outbox.keep-sent: must be at least PT1H; got " + config.outbox().keepSent());
     }
-    if (config.processedEvents().keep().compareTo(java.time.Duration.ofDays(91)) < 0) {
+    if (config.processedEvents().keep().compareTo(BatchedPurge.REDELIVERY_HORIZON) < 0) {
       problems.add(
           P
-              + "processed-events.keep: must be at least P91D (the event topics keep records 90"
-              + " days); got "
+              + "processed-events.keep: must be at least P98D (the event topics keep records 90"
+              + " days, up to 97 as Kafka deletes whole segments); got "
               + config.processedEvents().keep());
     }
     if (config.processedEvents().purgeInterval().compareTo(java.time.Duration.ofMinutes(1)) < 0) {

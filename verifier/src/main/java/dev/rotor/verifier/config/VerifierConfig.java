@@ -196,7 +196,8 @@ public interface VerifierConfig {
     /**
      * How long the id of a processed event is kept. It is what makes a redelivery change nothing,
      * so it must outlive the event in its topic: the event topics keep records 90 days, an event is
-     * processed after it was written, so at least {@code P91D}.
+     * processed after it was written, so at least {@code P98D} ({@code
+     * BatchedPurge.REDELIVERY_HORIZON}).
      */
     @WithDefault("P100D")
     Duration keep();

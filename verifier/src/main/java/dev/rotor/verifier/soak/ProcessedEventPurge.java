@@ -19,12 +19,12 @@ import org.jboss.logging.Logger;
  *
  * <p>An id is what makes a redelivered event change nothing ({@code SoakService.firstTime}), so it
  * goes only once the event cannot be delivered again: an event was written to its topic before it
- * was processed, and the topics keep records 90 days, so at least 91 days after it was processed no
- * consumer, not even one that lost its offsets, reads it again. The table has no rotation id, so
- * the rule is by age alone; the verifier's other guards (one soak per rotation, cluster and kind,
- * one verdict per soak, the rotation's outcome) stay and still refuse a second decision, e.g. for a
- * dead letter replayed by hand from {@code rotor.dlq} (kept a year) (docs/verifier.md,
- * "Retention").
+ * was processed, and the topics keep records 90 days (up to 97: {@code
+ * BatchedPurge.REDELIVERY_HORIZON}), so at least 98 days after it was processed no consumer, not
+ * even one that lost its offsets, reads it again. The table has no rotation id, so the rule is by
+ * age alone; the verifier's other guards (one soak per rotation, cluster and kind, one verdict per
+ * soak, the rotation's outcome) stay and still refuse a second decision, e.g. for a dead letter
+ * replayed by hand from {@code rotor.dlq} (kept a year) (docs/verifier.md, "Retention").
  */
 @ApplicationScoped
 public class ProcessedEventPurge {

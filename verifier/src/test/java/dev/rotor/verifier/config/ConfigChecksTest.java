@@ -83,8 +83,9 @@ class ConfigChecksTest {
             p ->
                 assertThat(p)
                     .isEqualTo(
-                        "rotor.verifier.processed-events.keep: must be at least P91D (the event"
-                            + " topics keep records 90 days); got PT2160H"))
+                        "rotor.verifier.processed-events.keep: must be at least P98D (the event"
+                            + " topics keep records 90 days, up to 97 as Kafka deletes whole"
+                            + " segments); got PT2160H"))
         .anySatisfy(
             p ->
                 assertThat(p)
