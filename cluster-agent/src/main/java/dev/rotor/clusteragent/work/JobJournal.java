@@ -80,6 +80,14 @@ public class JobJournal {
   private long otherBytes;
   private Instant lastBudgetWarning;
   private Instant forgottenUntil;
+
+  /**
+   * The smallest size (as this journal counts it) at which the API server refused the ConfigMap, or
+   * null if it never did: its real limit may be lower than {@code state.max-bytes} (a policy
+   * engine's, or other writers' data), and the journal keeps below it from then on.
+   */
+  private Long refusedAt;
+
   private volatile boolean loaded;
 
   JobJournal(KubernetesClient client, ClusterAgentConfig config, Clock clock) {
@@ -112,7 +120,8 @@ public class JobJournal {
       sizes.clear();
       otherBytes = 0;
       forgottenUntil = null;
-      ConfigMap state = retrying("read the state ConfigMap " + location(), this::readOrCreate);
+      ConfigMap state =
+          retrying("read the state ConfigMap " + location(), this::readOrCreate, false);
       List<Job> pending = new ArrayList<>();
       Map<String, String> data = state.getData() == null ? Map.of() : state.getData();
       for (Map.Entry<String, String> item : data.entrySet()) {
@@ -212,7 +221,7 @@ public class JobJournal {
   public boolean hasRoomFor(Job job) {
     lock.lock();
     try {
-      Instant keptFrom = clock.instant().minus(KEPT_AT_LEAST);
+      Instant keptFrom = keptFrom();
       long pending =
           sizes.entrySet().stream()
               .filter(e -> !forgettableEarly(entries.get(e.getKey()), keptFrom))
@@ -224,7 +233,7 @@ public class JobJournal {
               key,
               render(
                   new Entry(job.id(), job.kind(), config.cluster(), null, clock.instant(), job)));
-      return otherBytes + pending + size <= (long) config.state().maxBytes() * 3 / 4;
+      return otherBytes + pending + size <= budget() * 3 / 4;
     } catch (IOException e) {
       throw new IllegalStateException("cannot render a journal entry", e);
     } finally {
@@ -267,32 +276,94 @@ public class JobJournal {
     write(new Entry(eventId, kind, config.cluster(), outcome, clock.instant(), null));
   }
 
+  /**
+   * Writes {@code entry}, with the removals that keep the ConfigMap within its budget. When the API
+   * server refuses the ConfigMap as too large (HTTP 422 or 413), the write is planned again, not
+   * sent again: the ConfigMap is read back (other writers may have filled it), the size refused
+   * becomes the budget's ceiling from then on, and this write may forget ended jobs of the last
+   * hour too. Between attempts the lock is released, so that jobs which end (their entries only
+   * shrink, which the server always takes) make room meanwhile.
+   */
   private void write(Entry entry) {
-    lock.lock();
-    try {
-      Map<String, String> changes = new LinkedHashMap<>();
-      String key = key(entry.id());
-      String value = render(entry);
-      changes.put(key, value);
-      Instant horizon = clock.instant().minus(config.state().retention());
-      entries.forEach(
-          (other, existing) -> {
-            if (!other.equals(key) && existing.job() == null && existing.at().isBefore(horizon)) {
-              changes.put(other, null);
-            }
-          });
-      Instant forgetting = makeRoom(key, size(key, value), changes);
-      if (forgetting != null && (forgottenUntil == null || forgetting.isAfter(forgottenUntil))) {
-        changes.put(FORGOTTEN_UNTIL, forgetting.toString());
+    Backoff backoff = null;
+    while (true) {
+      lock.lock();
+      try {
+        Map<String, String> changes = new LinkedHashMap<>();
+        String key = key(entry.id());
+        String value = render(entry);
+        changes.put(key, value);
+        Instant horizon = clock.instant().minus(config.state().retention());
+        entries.forEach(
+            (other, existing) -> {
+              if (!other.equals(key) && existing.job() == null && existing.at().isBefore(horizon)) {
+                changes.put(other, null);
+              }
+            });
+        Room room = makeRoom(key, size(key, value), changes, keptFrom());
+        Instant forgetting = room.forgottenUntil();
+        if (forgetting != null && (forgottenUntil == null || forgetting.isAfter(forgottenUntil))) {
+          changes.put(FORGOTTEN_UNTIL, forgetting.toString());
+        }
+        try {
+          ConfigMap written = patch("write the state ConfigMap " + location(), changes, true);
+          entries.put(key, entry);
+          sizes.put(key, size(key, value));
+          resync(written);
+          return;
+        } catch (TooLarge e) {
+          refusedAt = refusedAt == null ? room.bytes() : Math.min(refusedAt, room.bytes());
+          LOG.errorf(
+              "ROTOR-3059 cannot write the state ConfigMap %s: %s. It would have held %d bytes:"
+                  + " keeping it under %d from now on (state.max-bytes %d), forgetting jobs that"
+                  + " ended within the hour too; planning the write again. If this repeats,"
+                  + " nothing is left to forget: let pending stages run or end them"
+                  + " (docs/cluster-agent.md, Size)",
+              location(), e.getMessage(), room.bytes(), budget(), config.state().maxBytes());
+        }
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot render a journal entry", e);
+      } finally {
+        lock.unlock();
       }
-      ConfigMap written = patch("write the state ConfigMap " + location(), changes);
-      entries.put(key, entry);
-      sizes.put(key, size(key, value));
-      resync(written);
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot render a journal entry", e);
-    } finally {
-      lock.unlock();
+      backoff =
+          backoff == null
+              ? new Backoff(config.retry().initialBackoff(), config.retry().maxBackoff())
+              : backoff;
+      Pauses.pause(backoff.next());
+      lock.lock();
+      try {
+        resync(retrying("read the state ConfigMap " + location(), this::readOrCreate, false));
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
+  /**
+   * The bytes the journal keeps the ConfigMap within: {@code state.max-bytes}, or less once the API
+   * server refused it at a smaller size.
+   */
+  private long budget() {
+    long configured = config.state().maxBytes();
+    return refusedAt == null ? configured : Math.min(configured, refusedAt - refusedAt / 16);
+  }
+
+  /**
+   * Ended jobs before this may be forgotten early: an hour ago, so that a replay within the hour
+   * finds its job; or now, once the API server refused the ConfigMap: its limit is hard, the
+   * budget's is not (a replay of a job forgotten within the hour is still recognised by the
+   * Deployments' marks, rules 2 and 4).
+   */
+  private Instant keptFrom() {
+    Instant now = clock.instant();
+    return refusedAt == null ? now.minus(KEPT_AT_LEAST) : now;
+  }
+
+  /** The API server refused the ConfigMap as too large. */
+  private static final class TooLarge extends RuntimeException {
+    TooLarge(String message) {
+      super(message, null, false, false);
     }
   }
 
@@ -302,7 +373,7 @@ public class JobJournal {
    *
    * @return the ConfigMap as the API server holds it now
    */
-  private ConfigMap patch(String what, Map<String, String> changes) {
+  private ConfigMap patch(String what, Map<String, String> changes, boolean tooLargeEnds) {
     ObjectNode patch = JSON.createObjectNode();
     ObjectNode data = patch.putObject("data");
     changes.forEach(
@@ -323,7 +394,8 @@ public class JobJournal {
                     .configMaps()
                     .inNamespace(namespace())
                     .withName(config.state().configMap())
-                    .patch(context, patch.toString()));
+                    .patch(context, patch.toString()),
+            tooLargeEnds);
     changes.forEach(
         (k, v) -> {
           if (v == null) {
@@ -347,21 +419,23 @@ public class JobJournal {
     }
     Map<String, String> removals = new LinkedHashMap<>();
     expired.forEach(k -> removals.put(k, null));
-    resync(patch("prune the state ConfigMap " + location(), removals));
+    resync(patch("prune the state ConfigMap " + location(), removals, false));
     LOG.debugf("forgot %d ended jobs older than %s", expired.size(), config.state().retention());
   }
 
   /**
    * Adds to {@code changes} the removal of the oldest ended jobs, within their retention, while the
    * ConfigMap would otherwise hold more than {@code state.max-bytes} once {@code key} holds {@code
-   * size} bytes. A replay of a job forgotten early is still recognised by the Deployments' marks: a
-   * later rotation's, or its own from before {@link #rememberedSince()} (docs/cluster-agent.md,
-   * rules 3 and 4); beyond that a phase restarts no Deployment that carries its mark (rule 2).
-   * Logged at warn at most once an hour; at debug in between.
+   * size} bytes, forgetting only jobs that ended before {@code keptFrom}. A replay of a job
+   * forgotten early is still recognised by the Deployments' marks: a later rotation's, or its own
+   * from before {@link #rememberedSince()} (docs/cluster-agent.md, rules 3 and 4); beyond that a
+   * phase restarts no Deployment that carries its mark (rule 2). Logged at warn at most once an
+   * hour; at debug in between.
    *
-   * @return when the newest of the ended jobs forgotten now had ended, or null if none is
+   * @return when the newest of the ended jobs forgotten now had ended (null if none is), and the
+   *     bytes the ConfigMap holds once {@code changes} are written
    */
-  private Instant makeRoom(String key, int size, Map<String, String> changes) {
+  private Room makeRoom(String key, int size, Map<String, String> changes, Instant keptFrom) {
     // What the ConfigMap would hold: with room for forgotten-until, which forgetting may write.
     long after = otherBytes + size + (forgottenUntil == null ? FORGOTTEN_UNTIL_BYTES : 0);
     for (Map.Entry<String, Integer> other : sizes.entrySet()) {
@@ -369,11 +443,10 @@ public class JobJournal {
         after += other.getValue();
       }
     }
-    long budget = config.state().maxBytes();
+    long budget = budget();
     if (after <= budget) {
-      return null;
+      return new Room(null, after);
     }
-    Instant keptFrom = clock.instant().minus(KEPT_AT_LEAST);
     List<Map.Entry<String, Entry>> ended =
         entries.entrySet().stream()
             .filter(e -> !e.getKey().equals(key) && !changes.containsKey(e.getKey()))
@@ -398,7 +471,7 @@ public class JobJournal {
     if (forgotten > 0 && warn) {
       lastBudgetWarning = now;
       LOG.warnf(
-          "ROTOR-3059 state ConfigMap %s is at its budget (state.max-bytes %d): forgetting %d"
+          "ROTOR-3059 state ConfigMap %s is at its budget (%d bytes): forgetting %d"
               + " ended jobs before their retention, the oldest ended at %s",
           location(), budget, forgotten, oldest);
     } else if (forgotten > 0) {
@@ -413,8 +486,11 @@ public class JobJournal {
               + " ConfigMap over 1 MiB)",
           location(), after, budget);
     }
-    return newest;
+    return new Room(newest, after);
   }
+
+  /** What {@link #makeRoom} planned. */
+  private record Room(Instant forgottenUntil, long bytes) {}
 
   /** The most bytes {@code forgotten-until} holds (key and an ISO-8601 time in nanoseconds). */
   private static final int FORGOTTEN_UNTIL_BYTES = FORGOTTEN_UNTIL.length() + 32;
@@ -489,7 +565,13 @@ public class JobJournal {
         .create();
   }
 
-  private <T> T retrying(String what, Supplier<T> call) {
+  /**
+   * Calls {@code call} until it succeeds, pausing between attempts.
+   *
+   * @param tooLargeEnds whether a refusal of the ConfigMap as too large (HTTP 422 or 413) ends the
+   *     attempts with {@link TooLarge}, for the caller to plan its write again
+   */
+  private <T> T retrying(String what, Supplier<T> call, boolean tooLargeEnds) {
     Backoff backoff = new Backoff(config.retry().initialBackoff(), config.retry().maxBackoff());
     while (true) {
       Pauses.checkRunning();
@@ -501,6 +583,8 @@ public class JobJournal {
         }
         if (ApiErrors.isTransient(e)) {
           LOG.warnf("ROTOR-3040 cannot %s, retrying: %s", what, ApiErrors.describe(e));
+        } else if ((e.getCode() == 422 || e.getCode() == 413) && tooLargeEnds) {
+          throw new TooLarge(ApiErrors.describe(e));
         } else if (e.getCode() == 422 || e.getCode() == 413) {
           LOG.errorf(
               "ROTOR-3059 cannot %s: %s. The API server refuses a ConfigMap over 1 MiB: lower"
