@@ -37,6 +37,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.jboss.logging.Logger;
 
 /**
@@ -82,11 +84,12 @@ public class JobJournal {
   private Instant forgottenUntil;
 
   /**
-   * The smallest size (as this journal counts it) at which the API server refused the ConfigMap, or
-   * null if it never did: its real limit may be lower than {@code state.max-bytes} (a policy
-   * engine's, or other writers' data), and the journal keeps below it from then on.
+   * The limit the API server named when it refused the ConfigMap as too long ({@code Too long: must
+   * have at most N bytes}), or null if it never did since the journal was loaded: a limit lower
+   * than {@code state.max-bytes} allows for (a policy engine's, or a smaller server's) lowers the
+   * budget.
    */
-  private Long refusedAt;
+  private Long serverLimit;
 
   private volatile boolean loaded;
 
@@ -120,6 +123,7 @@ public class JobJournal {
       sizes.clear();
       otherBytes = 0;
       forgottenUntil = null;
+      serverLimit = null;
       ConfigMap state =
           retrying("read the state ConfigMap " + location(), this::readOrCreate, false);
       List<Job> pending = new ArrayList<>();
@@ -221,7 +225,7 @@ public class JobJournal {
   public boolean hasRoomFor(Job job) {
     lock.lock();
     try {
-      Instant keptFrom = keptFrom();
+      Instant keptFrom = clock.instant().minus(KEPT_AT_LEAST);
       long pending =
           sizes.entrySet().stream()
               .filter(e -> !forgettableEarly(entries.get(e.getKey()), keptFrom))
@@ -278,11 +282,11 @@ public class JobJournal {
 
   /**
    * Writes {@code entry}, with the removals that keep the ConfigMap within its budget. When the API
-   * server refuses the ConfigMap as too large (HTTP 422 or 413), the write is planned again, not
-   * sent again: the ConfigMap is read back (other writers may have filled it), the size refused
-   * becomes the budget's ceiling from then on, and this write may forget ended jobs of the last
-   * hour too. Between attempts the lock is released, so that jobs which end (their entries only
-   * shrink, which the server always takes) make room meanwhile.
+   * server refuses the ConfigMap (HTTP 422 or 413: too long, or a policy's denial), the write is
+   * planned again after a pause, not sent again: the ConfigMap is read back (other writers may have
+   * filled it), and a limit the server named lowers the budget until the journal is loaded again.
+   * During the pause the lock is released (unless the caller holds it too, as the start-up does),
+   * so other jobs go on, and an hour on, what ended now may be forgotten for the room.
    */
   private void write(Entry entry) {
     Backoff backoff = null;
@@ -300,7 +304,7 @@ public class JobJournal {
                 changes.put(other, null);
               }
             });
-        Room room = makeRoom(key, size(key, value), changes, keptFrom());
+        Room room = makeRoom(key, size(key, value), changes);
         Instant forgetting = room.forgottenUntil();
         if (forgetting != null && (forgottenUntil == null || forgetting.isAfter(forgottenUntil))) {
           changes.put(FORGOTTEN_UNTIL, forgetting.toString());
@@ -311,14 +315,16 @@ public class JobJournal {
           sizes.put(key, size(key, value));
           resync(written);
           return;
-        } catch (TooLarge e) {
-          refusedAt = refusedAt == null ? room.bytes() : Math.min(refusedAt, room.bytes());
+        } catch (Refused e) {
+          if (e.limit != null) {
+            serverLimit = serverLimit == null ? e.limit : Math.min(serverLimit, e.limit);
+          }
           LOG.errorf(
-              "ROTOR-3059 cannot write the state ConfigMap %s: %s. It would have held %d bytes:"
-                  + " keeping it under %d from now on (state.max-bytes %d), forgetting jobs that"
-                  + " ended within the hour too; planning the write again. If this repeats,"
-                  + " nothing is left to forget: let pending stages run or end them"
-                  + " (docs/cluster-agent.md, Size)",
+              "ROTOR-3059 cannot write the state ConfigMap %s: %s. It would have held %d bytes"
+                  + " (keys and values); the budget is now %d bytes (state.max-bytes %d). Planning"
+                  + " the write again after a pause. If this repeats, nothing that ended over an"
+                  + " hour ago is left to forget: let pending stages run or end them, or lift the"
+                  + " limit (docs/cluster-agent.md, Size)",
               location(), e.getMessage(), room.bytes(), budget(), config.state().maxBytes());
         }
       } catch (IOException e) {
@@ -341,29 +347,31 @@ public class JobJournal {
   }
 
   /**
-   * The bytes the journal keeps the ConfigMap within: {@code state.max-bytes}, or less once the API
-   * server refused it at a smaller size.
+   * The bytes the journal keeps the ConfigMap within: {@code state.max-bytes}, or 7/8 of the limit
+   * the API server named when it refused the ConfigMap, if that is less (the same headroom as the
+   * default budget leaves under 1 MiB; the journal counts keys too, the server values only).
    */
   private long budget() {
     long configured = config.state().maxBytes();
-    return refusedAt == null ? configured : Math.min(configured, refusedAt - refusedAt / 16);
+    return serverLimit == null ? configured : Math.min(configured, serverLimit * 7 / 8);
   }
+
+  /** How the API server names its limit when it refuses a ConfigMap as too long. */
+  private static final Pattern LIMIT_NAMED =
+      Pattern.compile("Too long: (?:must have at most|may not be more than) (\\d{1,10}) bytes");
 
   /**
-   * Ended jobs before this may be forgotten early: an hour ago, so that a replay within the hour
-   * finds its job; or now, once the API server refused the ConfigMap: its limit is hard, the
-   * budget's is not (a replay of a job forgotten within the hour is still recognised by the
-   * Deployments' marks, rules 2 and 4).
+   * The API server refused a write of the ConfigMap as invalid (422) or too large (413): the write
+   * is planned again, not sent again.
    */
-  private Instant keptFrom() {
-    Instant now = clock.instant();
-    return refusedAt == null ? now.minus(KEPT_AT_LEAST) : now;
-  }
+  private static final class Refused extends RuntimeException {
+    /** The limit the server named, if it named one. */
+    final Long limit;
 
-  /** The API server refused the ConfigMap as too large. */
-  private static final class TooLarge extends RuntimeException {
-    TooLarge(String message) {
+    Refused(String message) {
       super(message, null, false, false);
+      Matcher named = LIMIT_NAMED.matcher(message);
+      this.limit = named.find() ? Long.valueOf(named.group(1)) : null;
     }
   }
 
@@ -426,16 +434,15 @@ public class JobJournal {
   /**
    * Adds to {@code changes} the removal of the oldest ended jobs, within their retention, while the
    * ConfigMap would otherwise hold more than {@code state.max-bytes} once {@code key} holds {@code
-   * size} bytes, forgetting only jobs that ended before {@code keptFrom}. A replay of a job
-   * forgotten early is still recognised by the Deployments' marks: a later rotation's, or its own
-   * from before {@link #rememberedSince()} (docs/cluster-agent.md, rules 3 and 4); beyond that a
-   * phase restarts no Deployment that carries its mark (rule 2). Logged at warn at most once an
-   * hour; at debug in between.
+   * size} bytes. A replay of a job forgotten early is still recognised by the Deployments' marks: a
+   * later rotation's, or its own from before {@link #rememberedSince()} (docs/cluster-agent.md,
+   * rules 3 and 4); beyond that a phase restarts no Deployment that carries its mark (rule 2).
+   * Logged at warn at most once an hour; at debug in between.
    *
    * @return when the newest of the ended jobs forgotten now had ended (null if none is), and the
    *     bytes the ConfigMap holds once {@code changes} are written
    */
-  private Room makeRoom(String key, int size, Map<String, String> changes, Instant keptFrom) {
+  private Room makeRoom(String key, int size, Map<String, String> changes) {
     // What the ConfigMap would hold: with room for forgotten-until, which forgetting may write.
     long after = otherBytes + size + (forgottenUntil == null ? FORGOTTEN_UNTIL_BYTES : 0);
     for (Map.Entry<String, Integer> other : sizes.entrySet()) {
@@ -447,6 +454,7 @@ public class JobJournal {
     if (after <= budget) {
       return new Room(null, after);
     }
+    Instant keptFrom = clock.instant().minus(KEPT_AT_LEAST);
     List<Map.Entry<String, Entry>> ended =
         entries.entrySet().stream()
             .filter(e -> !e.getKey().equals(key) && !changes.containsKey(e.getKey()))
@@ -524,6 +532,13 @@ public class JobJournal {
         ours += sizes.get(item.getKey());
       }
     }
+    if (state != null && state.getBinaryData() != null) {
+      // Base64 in JSON; the server counts the bytes (3 for every 4 characters).
+      for (Map.Entry<String, String> item : state.getBinaryData().entrySet()) {
+        String value = item.getValue();
+        total += item.getKey().length() + (value == null ? 0 : value.length() * 3L / 4);
+      }
+    }
     otherBytes = total - ours;
     String until = data.get(FORGOTTEN_UNTIL);
     if (until != null) {
@@ -568,8 +583,8 @@ public class JobJournal {
   /**
    * Calls {@code call} until it succeeds, pausing between attempts.
    *
-   * @param tooLargeEnds whether a refusal of the ConfigMap as too large (HTTP 422 or 413) ends the
-   *     attempts with {@link TooLarge}, for the caller to plan its write again
+   * @param tooLargeEnds whether a refusal of the ConfigMap as invalid or too large (HTTP 422 or
+   *     413) ends the attempts with {@link Refused}, for the caller to plan its write again
    */
   private <T> T retrying(String what, Supplier<T> call, boolean tooLargeEnds) {
     Backoff backoff = new Backoff(config.retry().initialBackoff(), config.retry().maxBackoff());
@@ -584,7 +599,7 @@ public class JobJournal {
         if (ApiErrors.isTransient(e)) {
           LOG.warnf("ROTOR-3040 cannot %s, retrying: %s", what, ApiErrors.describe(e));
         } else if ((e.getCode() == 422 || e.getCode() == 413) && tooLargeEnds) {
-          throw new TooLarge(ApiErrors.describe(e));
+          throw new Refused(ApiErrors.describe(e));
         } else if (e.getCode() == 422 || e.getCode() == 413) {
           LOG.errorf(
               "ROTOR-3059 cannot %s: %s. The API server refuses a ConfigMap over 1 MiB: lower"

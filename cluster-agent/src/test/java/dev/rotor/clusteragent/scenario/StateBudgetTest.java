@@ -131,18 +131,18 @@ class StateBudgetTest extends AgentScenario {
     int limit = 40_000;
     api.dispatcher().limitConfigMaps(limit);
     try {
-      // Jobs that all ended within the hour: within the budget's rules none may be forgotten, so
-      // before long the agent asks for more than the server takes.
+      // Jobs ending a minute apart: within the budget, none is forgotten; before long the agent
+      // asks for more than the server takes.
       List<String> ids = new CopyOnWriteArrayList<>();
       int patchesBefore = statePatches();
       CompletableFuture<Void> writes =
           CompletableFuture.runAsync(
               () -> {
                 for (int i = 0; i < 400; i++) {
-                  String id = "recent-" + i + "-" + UUID.randomUUID();
+                  String id = "ended-" + i + "-" + UUID.randomUUID();
                   journal.done(id, Job.Kind.ROLLOUT, "completed");
                   ids.add(id);
-                  clock.advance(Duration.ofSeconds(1));
+                  clock.advance(Duration.ofMinutes(1));
                 }
               });
       // Sending the refused patch again and again would never end.
@@ -153,10 +153,13 @@ class StateBudgetTest extends AgentScenario {
       assertThat(journal.knows(ids.get(0))).as("the oldest is forgotten").isFalse();
       assertThat(journal.knows(ids.get(ids.size() - 1))).as("the newest is kept").isTrue();
       assertThat(statePatches() - patchesBefore)
-          .as("the refused size is learned: later writes keep below it, none is refused again")
-          .isLessThanOrEqualTo(ids.size() + 2);
+          .as("the limit the server named is learned: one write is refused, no later one")
+          .isEqualTo(ids.size() + 1);
+      assertThat(ids.subList(ids.size() - 60, ids.size()))
+          .as("what ended within the hour is still known")
+          .allMatch(journal::knows);
 
-      // The agent still rotates: what ended within the hour may now be forgotten for the room.
+      // The agent still rotates.
       Targets.Target target = Targets.REFUSED_STATE;
       TestKey old = seed(target);
       Rotation rotation = rotate(target, old);
