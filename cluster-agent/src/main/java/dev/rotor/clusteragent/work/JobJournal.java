@@ -35,6 +35,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
@@ -77,6 +78,13 @@ public class JobJournal {
   private final Clock clock;
   private final ReentrantLock lock = new ReentrantLock();
   private final Map<String, Entry> entries = new HashMap<>();
+
+  /**
+   * The rotations recorded as rolled back, readable without the lock (which a write holds while the
+   * API server answers): the coordinator asks under its own monitor.
+   */
+  private final Set<String> rolledBack = ConcurrentHashMap.newKeySet();
+
   // Bytes (key and value) of each of this agent's entries, and of everything else in the data.
   private final Map<String, Integer> sizes = new HashMap<>();
   private long otherBytes;
@@ -120,6 +128,7 @@ public class JobJournal {
     try {
       loaded = false;
       entries.clear();
+      rolledBack.clear();
       sizes.clear();
       otherBytes = 0;
       forgottenUntil = null;
@@ -138,7 +147,7 @@ public class JobJournal {
             continue;
           }
           sizes.put(item.getKey(), size(item.getKey(), item.getValue()));
-          entries.put(item.getKey(), entry);
+          remember(item.getKey(), entry);
           if (entry.job() != null) {
             pending.add(entry.job());
           }
@@ -199,9 +208,9 @@ public class JobJournal {
     }
   }
 
-  /** Whether rotation {@code rotationId} was recorded as rolled back. */
+  /** Whether rotation {@code rotationId} was recorded as rolled back. Never waits for the lock. */
   public boolean isRolledBack(String rotationId) {
-    return knows(ROLLED_BACK + rotationId);
+    return rolledBack.contains(rotationId);
   }
 
   /** The pending job of event {@code eventId}, if any. */
@@ -311,21 +320,28 @@ public class JobJournal {
         }
         try {
           ConfigMap written = patch("write the state ConfigMap " + location(), changes, true);
-          entries.put(key, entry);
+          remember(key, entry);
           sizes.put(key, size(key, value));
           resync(written);
           return;
         } catch (Refused e) {
           if (e.limit != null) {
             serverLimit = serverLimit == null ? e.limit : Math.min(serverLimit, e.limit);
+            LOG.errorf(
+                "ROTOR-3059 cannot write the state ConfigMap %s: %s. It would have held %d bytes"
+                    + " (keys and values); the budget is now %d bytes (state.max-bytes %d)."
+                    + " Planning the write again after a pause. If this repeats, nothing that"
+                    + " ended over an hour ago is left to forget: let pending stages run or end"
+                    + " them, or lift the limit (docs/cluster-agent.md, Size)",
+                location(), e.getMessage(), room.bytes(), budget(), config.state().maxBytes());
+          } else {
+            LOG.errorf(
+                "ROTOR-3059 cannot write the state ConfigMap %s: %s. The API server named no"
+                    + " size limit, so the budget stays %d bytes; trying again after a pause"
+                    + " until what refuses the write (an admission policy, an immutable"
+                    + " ConfigMap) lets it through",
+                location(), e.getMessage(), budget());
           }
-          LOG.errorf(
-              "ROTOR-3059 cannot write the state ConfigMap %s: %s. It would have held %d bytes"
-                  + " (keys and values); the budget is now %d bytes (state.max-bytes %d). Planning"
-                  + " the write again after a pause. If this repeats, nothing that ended over an"
-                  + " hour ago is left to forget: let pending stages run or end them, or lift the"
-                  + " limit (docs/cluster-agent.md, Size)",
-              location(), e.getMessage(), room.bytes(), budget(), config.state().maxBytes());
         }
       } catch (IOException e) {
         throw new IllegalStateException("cannot render a journal entry", e);
@@ -407,11 +423,21 @@ public class JobJournal {
     changes.forEach(
         (k, v) -> {
           if (v == null) {
-            entries.remove(k);
+            Entry removed = entries.remove(k);
+            if (removed != null && removed.id().startsWith(ROLLED_BACK)) {
+              rolledBack.remove(removed.id().substring(ROLLED_BACK.length()));
+            }
             sizes.remove(k);
           }
         });
     return written;
+  }
+
+  private void remember(String key, Entry entry) {
+    entries.put(key, entry);
+    if (entry.id().startsWith(ROLLED_BACK)) {
+      rolledBack.add(entry.id().substring(ROLLED_BACK.length()));
+    }
   }
 
   /** Forgets ended jobs older than the retention. */
