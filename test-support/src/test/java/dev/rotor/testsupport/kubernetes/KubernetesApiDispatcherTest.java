@@ -172,6 +172,87 @@ class KubernetesApiDispatcherTest {
   }
 
   @Test
+  void aConfigMapPastTheSizeLimitIsRefusedLikeTheRealServerAndChangesNothing() {
+    String big = "x".repeat(KubernetesApiDispatcher.CONFIG_MAP_LIMIT / 2);
+    client
+        .configMaps()
+        .inNamespace("size")
+        .resource(
+            new ConfigMapBuilder()
+                .withNewMetadata()
+                .withName("cm")
+                .endMetadata()
+                .addToData("a", big)
+                .build())
+        .create();
+
+    assertThatThrownBy(
+            () ->
+                client
+                    .configMaps()
+                    .inNamespace("size")
+                    .withName("cm")
+                    .patch(
+                        PatchContext.of(PatchType.JSON_MERGE),
+                        "{\"data\":{\"b\":\"" + big + "y\"}}"))
+        .isInstanceOfSatisfying(
+            KubernetesClientException.class,
+            e -> {
+              assertThat(e.getCode()).isEqualTo(422);
+              assertThat(e.getStatus().getMessage())
+                  .isEqualTo(
+                      "ConfigMap \"cm\" is invalid: []: Too long: must have at most 1048576"
+                          + " bytes");
+            });
+    assertThatThrownBy(
+            () ->
+                client
+                    .configMaps()
+                    .inNamespace("size")
+                    .resource(
+                        new ConfigMapBuilder()
+                            .withNewMetadata()
+                            .withName("other")
+                            .endMetadata()
+                            .addToData("a", big + big + "z")
+                            .build())
+                    .create())
+        .isInstanceOfSatisfying(
+            KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(422));
+    assertThat(client.configMaps().inNamespace("size").withName("cm").get().getData())
+        .containsOnlyKeys("a");
+    assertThat(client.configMaps().inNamespace("size").withName("other").get()).isNull();
+
+    // Exactly at the limit is taken; a lower limit (a policy engine's) refuses less.
+    client
+        .configMaps()
+        .inNamespace("size")
+        .withName("cm")
+        .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"data\":{\"b\":\"" + big + "\"}}");
+    api.dispatcher().limitConfigMaps(100);
+    try {
+      assertThatThrownBy(
+              () ->
+                  client
+                      .configMaps()
+                      .inNamespace("size")
+                      .resource(
+                          new ConfigMapBuilder()
+                              .withNewMetadata()
+                              .withName("small")
+                              .endMetadata()
+                              .addToData("a", "x".repeat(101))
+                              .build())
+                      .create())
+          .isInstanceOfSatisfying(
+              KubernetesClientException.class,
+              e -> assertThat(e.getStatus().getMessage()).endsWith("at most 100 bytes"));
+    } finally {
+      api.dispatcher().limitConfigMaps(KubernetesApiDispatcher.CONFIG_MAP_LIMIT);
+    }
+  }
+
+  @Test
   void anInjectedFaultAnswersMatchingRequestsAndThenStops() {
     client
         .configMaps()
