@@ -495,6 +495,41 @@ class SoakJudgeTest {
     assertThat(evidence(evidence, over).value()).isEqualTo(2.0);
   }
 
+  /** A crash-looping Deployment of many replicas: the message names a few, not every one. */
+  @Test
+  void aRestartFailureOfManyReplicasNamesTheFirstFewAndCountsTheRest() {
+    SoakRules rules = restartRules(SoakKind.STAGE, 0);
+    List<ProofResult.Pod> pods = new java.util.ArrayList<>();
+    int replicas = 200;
+    for (int i = 0; i < replicas; i++) {
+      pods.add(
+          new ProofResult.Pod(
+              "checkout",
+              String.format(java.util.Locale.ROOT, "checkout-%03d", i),
+              T,
+              false,
+              List.of("app"),
+              List.of(new ProofResult.Restart("app", 3, "Error", 1, T))));
+    }
+    ProofResult listed =
+        new ProofResult(State.OK, "secret ok", "3b1f0c5e", null, null, pods, State.OK, "pods ok");
+
+    Optional<Finding> found = SoakJudge.restarts(progress, listed, rules);
+
+    assertThat(found)
+        .hasValueSatisfying(
+            f -> {
+              assertThat(f.reason()).isEqualTo(Verification.CONTAINER_RESTARTS);
+              assertThat(f.message())
+                  .startsWith("pod checkout-000: container app restarted 3 time(s)")
+                  .contains("pod checkout-004:")
+                  .doesNotContain("pod checkout-005:")
+                  .contains("; and 195 more container(s) over the bound (0 restart(s)")
+                  .hasSizeLessThan(2_000);
+            });
+    assertThat(progress.pods).hasSize(replicas);
+  }
+
   @Test
   void restartsWithinTheStagesBoundAreRecordedAndDecideNothing() {
     SoakRules rules =
