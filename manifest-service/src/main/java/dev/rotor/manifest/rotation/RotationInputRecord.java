@@ -52,19 +52,18 @@ public class RotationInputRecord extends PanacheEntityBase {
    * of a distribute with one of them, from a cluster that sent no {@code rollout.started}, applied
    * nothing on that cluster.
    */
-  private static final Set<Reasons.Rollout> REFUSED_AT_INTAKE =
-      Set.of(Reasons.Rollout.NOT_PERMITTED, Reasons.Rollout.AGENT_STATE_FULL);
+  private static final Set<String> REFUSED_AT_INTAKE =
+      Set.of(Reasons.Rollout.NOT_PERMITTED.name(), Reasons.Rollout.AGENT_STATE_FULL.name());
 
   /** Whether a {@code rollout.failed} of {@code phase} with {@code reason} may be a refusal. */
   public static boolean refusedAtIntake(Phase phase, Reasons.Rollout reason) {
-    return phase == Phase.DISTRIBUTE && REFUSED_AT_INTAKE.contains(reason);
+    return phase == Phase.DISTRIBUTE && reason != null && REFUSED_AT_INTAKE.contains(reason.name());
   }
 
   /** Whether this input is a {@code rollout.failed} that may be a refusal at intake. */
   public boolean refusedAtIntake() {
     return kind == InputKind.ROLLBACK
-        && phase != null
-        && reason != null
-        && refusedAtIntake(Phase.valueOf(phase), Reasons.Rollout.valueOf(reason));
+        && Phase.DISTRIBUTE.name().equals(phase)
+        && REFUSED_AT_INTAKE.contains(reason);
   }
 }

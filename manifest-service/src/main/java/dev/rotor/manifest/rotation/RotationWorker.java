@@ -831,13 +831,11 @@ public class RotationWorker {
         (input.refusedAtIntake() ? refused : clusters).add(input.cluster);
       }
     }
-    if (clusters.isEmpty()) {
+    if (clusters.isEmpty() && refused.isEmpty()) {
       // No rollout was seen; one may have started unseen (or a GitOps tool applied the merge):
-      // every stage rolls back, which is harmless where nothing changed.
-      plan.stages().stream()
-          .map(Stage::cluster)
-          .filter(cluster -> !refused.contains(cluster))
-          .forEach(clusters::add);
+      // every stage rolls back, which is harmless where nothing changed. A refusal was seen: the
+      // stages run in order, so none after the refusing one started (Git alone rolls back).
+      plan.stages().stream().map(Stage::cluster).forEach(clusters::add);
     }
     return new ArrayList<>(clusters);
   }
