@@ -115,12 +115,7 @@ class StateBudgetTest extends AgentScenario {
     assertThat(events(rotation.id())).hasSize(sent);
     assertThat(restarts(target, "app")).isEqualTo(2);
 
-    // Past their retention, every ended entry goes at the next start: the next test starts empty.
-    clock.advance(Duration.ofDays(15));
-    coordinator.stop();
-    coordinator.start();
-    await().atMost(TIMEOUT).until(coordinator::isReady);
-    assertThat(journal.bytes()).isLessThan(MAX_BYTES / 100);
+    forgetEveryEndedJob();
   }
 
   @Test
@@ -171,12 +166,7 @@ class StateBudgetTest extends AgentScenario {
       api.dispatcher().limitConfigMaps(KubernetesApiDispatcher.CONFIG_MAP_LIMIT);
     }
 
-    // Past their retention, every ended entry goes at the next start: the next test starts empty.
-    clock.advance(Duration.ofDays(15));
-    coordinator.stop();
-    coordinator.start();
-    await().atMost(TIMEOUT).until(coordinator::isReady);
-    assertThat(journal.bytes()).isLessThan(MAX_BYTES / 100);
+    forgetEveryEndedJob();
   }
 
   @Test
@@ -226,6 +216,15 @@ class StateBudgetTest extends AgentScenario {
   void noKeyOrGitCredentialLeakedAndEveryRequestWasWithinTheAgentsRole() throws Exception {
     assertNothingLeaked();
     assertEveryRequestWasWithinTheAgentsRole();
+  }
+
+  /** Past their retention, every ended entry goes at the next start: the next test starts empty. */
+  private void forgetEveryEndedJob() {
+    clock.advance(Duration.ofDays(15));
+    coordinator.stop();
+    coordinator.start();
+    await().atMost(TIMEOUT).until(coordinator::isReady);
+    assertThat(journal.bytes()).isLessThan(MAX_BYTES / 100);
   }
 
   /** Bytes of the state ConfigMap's data as the API server holds it (keys and values). */

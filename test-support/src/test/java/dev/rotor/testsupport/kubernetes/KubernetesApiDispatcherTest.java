@@ -174,17 +174,7 @@ class KubernetesApiDispatcherTest {
   @Test
   void aConfigMapPastTheSizeLimitIsRefusedLikeTheRealServerAndChangesNothing() {
     String big = "x".repeat(KubernetesApiDispatcher.CONFIG_MAP_LIMIT / 2);
-    client
-        .configMaps()
-        .inNamespace("size")
-        .resource(
-            new ConfigMapBuilder()
-                .withNewMetadata()
-                .withName("cm")
-                .endMetadata()
-                .addToData("a", big)
-                .build())
-        .create();
+    createSized("cm", big);
 
     assertThatThrownBy(
             () ->
@@ -204,19 +194,7 @@ class KubernetesApiDispatcherTest {
                       "ConfigMap \"cm\" is invalid: []: Too long: must have at most 1048576"
                           + " bytes");
             });
-    assertThatThrownBy(
-            () ->
-                client
-                    .configMaps()
-                    .inNamespace("size")
-                    .resource(
-                        new ConfigMapBuilder()
-                            .withNewMetadata()
-                            .withName("other")
-                            .endMetadata()
-                            .addToData("a", big + big + "z")
-                            .build())
-                    .create())
+    assertThatThrownBy(() -> createSized("other", big + big + "z"))
         .isInstanceOfSatisfying(
             KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(422));
     assertThat(client.configMaps().inNamespace("size").withName("cm").get().getData())
@@ -231,25 +209,28 @@ class KubernetesApiDispatcherTest {
         .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"data\":{\"b\":\"" + big + "\"}}");
     api.dispatcher().limitConfigMaps(100);
     try {
-      assertThatThrownBy(
-              () ->
-                  client
-                      .configMaps()
-                      .inNamespace("size")
-                      .resource(
-                          new ConfigMapBuilder()
-                              .withNewMetadata()
-                              .withName("small")
-                              .endMetadata()
-                              .addToData("a", "x".repeat(101))
-                              .build())
-                      .create())
+      assertThatThrownBy(() -> createSized("small", "x".repeat(101)))
           .isInstanceOfSatisfying(
               KubernetesClientException.class,
               e -> assertThat(e.getStatus().getMessage()).endsWith("at most 100 bytes"));
     } finally {
       api.dispatcher().limitConfigMaps(KubernetesApiDispatcher.CONFIG_MAP_LIMIT);
     }
+  }
+
+  /** Creates ConfigMap {@code name} in namespace {@code size} holding {@code value} under a. */
+  private static ConfigMap createSized(String name, String value) {
+    return client
+        .configMaps()
+        .inNamespace("size")
+        .resource(
+            new ConfigMapBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .endMetadata()
+                .addToData("a", value)
+                .build())
+        .create();
   }
 
   @Test

@@ -455,18 +455,8 @@ class SoakJudgeTest {
   @Test
   void manyRestartedPodsLeaveTheFailuresOwnEvidenceWithinTheCut() {
     SoakRules rules = restartRules(SoakKind.STAGE, 1);
-    List<ProofResult.Pod> pods = new java.util.ArrayList<>();
-    for (int i = 0; i < 2 * EvidenceWriter.MAX_ENTRIES; i++) {
-      int count = i == 2 * EvidenceWriter.MAX_ENTRIES - 1 ? 2 : 1;
-      pods.add(
-          new ProofResult.Pod(
-              "checkout",
-              String.format(java.util.Locale.ROOT, "checkout-%03d", i),
-              T,
-              false,
-              List.of("app"),
-              List.of(new ProofResult.Restart("app", count, "Error", 1, T))));
-    }
+    int replicas = 2 * EvidenceWriter.MAX_ENTRIES;
+    List<ProofResult.Pod> pods = replicas(replicas, i -> i == replicas - 1 ? 2 : 1);
     ProofResult listed =
         new ProofResult(State.OK, "secret ok", "3b1f0c5e", null, null, pods, State.OK, "pods ok");
     SoakJudge.proof(progress, listed);
@@ -499,18 +489,8 @@ class SoakJudgeTest {
   @Test
   void aRestartFailureOfManyReplicasNamesTheFirstFewAndCountsTheRest() {
     SoakRules rules = restartRules(SoakKind.STAGE, 0);
-    List<ProofResult.Pod> pods = new java.util.ArrayList<>();
     int replicas = 200;
-    for (int i = 0; i < replicas; i++) {
-      pods.add(
-          new ProofResult.Pod(
-              "checkout",
-              String.format(java.util.Locale.ROOT, "checkout-%03d", i),
-              T,
-              false,
-              List.of("app"),
-              List.of(new ProofResult.Restart("app", 3, "Error", 1, T))));
-    }
+    List<ProofResult.Pod> pods = replicas(replicas, i -> 3);
     ProofResult listed =
         new ProofResult(State.OK, "secret ok", "3b1f0c5e", null, null, pods, State.OK, "pods ok");
 
@@ -634,6 +614,25 @@ class SoakJudgeTest {
                 "checkout", "checkout-1", T, pods == State.WRONG, List.of("app"), List.of())),
         pods,
         "pods " + pods);
+  }
+
+  /**
+   * Pods {@code checkout-000}... whose container {@code app} restarted {@code restarts(i)} times.
+   */
+  private static List<ProofResult.Pod> replicas(
+      int count, java.util.function.IntUnaryOperator restarts) {
+    List<ProofResult.Pod> pods = new java.util.ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      pods.add(
+          new ProofResult.Pod(
+              "checkout",
+              String.format(java.util.Locale.ROOT, "checkout-%03d", i),
+              T,
+              false,
+              List.of("app"),
+              List.of(new ProofResult.Restart("app", restarts.applyAsInt(i), "Error", 1, T))));
+    }
+    return pods;
   }
 
   private static ProofResult restarted(ProofResult.Restart restart) {
