@@ -305,6 +305,75 @@ class RotationFlowTest {
     throw new AssertionError("no keyring.primary in the manifest");
   }
 
+  /**
+   * An agent that refuses a stage as it takes it in (its policy does not allow the plan, or its
+   * state is full) applied nothing: the rollback does not send it the rollback, which it would
+   * refuse for the same reason and fail. A cluster that applied the rotation still rolls back.
+   */
+  @Test
+  void aClusterWhoseAgentRefusedTheStageIsNotAmongThoseToRollBack() {
+    String name = repository("refused-");
+    String url = seed(name, Rotations.sealedManifest(controller, "aaaaaaaa"));
+    Plan plan =
+        Rotations.plan(
+            url, ManifestFormat.SEALED_SECRET, controller, ReviewProvider.LOCAL, 0, List.of(), 2);
+
+    // Staging promoted; production's agent refused the stage.
+    KeyGenerated promoted = key(plan, "alice").event();
+    send(promoted, KEY_GENERATOR);
+    ManifestApproved approved =
+        (ManifestApproved) events.await(promoted.rotationId(), EventType.MANIFEST_APPROVED).data();
+    send(
+        new RolloutCompleted(
+            promoted.rotationId(),
+            promoted.targetId(),
+            plan,
+            "aether-staging",
+            Phase.PROMOTE,
+            approved.promoteCommit(),
+            promoted.fingerprint(),
+            promoted.keyId(),
+            List.of(),
+            Instant.now()),
+        STAGING_AGENT);
+    send(
+        refusal(promoted, plan, "aether-production", Reasons.Rollout.NOT_PERMITTED),
+        Sources.of("cluster-agent", "aether-production"));
+
+    ManifestRolledBack rolledBack =
+        (ManifestRolledBack)
+            events.await(promoted.rotationId(), EventType.MANIFEST_ROLLED_BACK).data();
+    assertThat(rolledBack.clusters()).containsExactly("aether-staging");
+
+    // The first stage refused: no stage started (they run in order), so only Git rolls back.
+    String name2 = repository("refused-first-");
+    String url2 = seed(name2, Rotations.sealedManifest(controller, "aaaaaaaa"));
+    Plan plan2 =
+        Rotations.plan(
+            url2, ManifestFormat.SEALED_SECRET, controller, ReviewProvider.LOCAL, 0, List.of(), 2);
+    KeyGenerated first = key(plan2, "alice").event();
+    send(first, KEY_GENERATOR);
+    events.await(first.rotationId(), EventType.MANIFEST_APPROVED);
+    send(refusal(first, plan2, "aether-staging", Reasons.Rollout.AGENT_STATE_FULL), STAGING_AGENT);
+
+    ManifestRolledBack rolledBack2 =
+        (ManifestRolledBack)
+            events.await(first.rotationId(), EventType.MANIFEST_ROLLED_BACK).data();
+    assertThat(rolledBack2.clusters()).isEmpty();
+  }
+
+  private static RolloutFailed refusal(
+      KeyGenerated key, Plan plan, String cluster, Reasons.Rollout reason) {
+    return new RolloutFailed(
+        key.rotationId(),
+        key.targetId(),
+        plan,
+        cluster,
+        Phase.DISTRIBUTE,
+        reason,
+        "refused: nothing was applied on " + cluster);
+  }
+
   /** Merges a sealed rotation, fails a distribute with UNSEAL_TIMEOUT; the rolled-back manifest. */
   private String rolledBackAfterUnsealTimeout(String prefix, boolean stagingPromoted) {
     String name = repository(prefix);

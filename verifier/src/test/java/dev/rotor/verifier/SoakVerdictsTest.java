@@ -18,6 +18,7 @@ import dev.rotor.common.event.VerificationInconclusive;
 import dev.rotor.common.event.VerificationPassed;
 import dev.rotor.common.event.VerificationStarted;
 import dev.rotor.common.plan.Stage;
+import dev.rotor.common.plan.Thresholds;
 import dev.rotor.testsupport.KafkaResource;
 import dev.rotor.testsupport.PostgresResource;
 import dev.rotor.testsupport.SecretsServiceProcess;
@@ -28,6 +29,8 @@ import dev.rotor.testsupport.kubernetes.KubernetesApiTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -55,8 +58,12 @@ import org.junit.jupiter.api.TestMethodOrder;
  * its scenario. Each scenario runs as two rotations of the same workload at the same time: one on
  * cluster {@code prom}, read through the Prometheus HTTP API, and one on cluster {@code scrape},
  * read by direct scrape of the pods, so that the two sources' verdicts can be compared.
+ *
+ * <p>The workloads' latencies are the wall time of real requests on a machine they share with the
+ * test, so they rise with its load: see {@link LatencyNoise}.
  */
 @QuarkusTest
+@TestProfile(SoakVerdictsTest.LatencyNoise.class)
 @WithTestResource(
     value = KafkaResource.class,
     initArgs =
@@ -80,6 +87,30 @@ class SoakVerdictsTest extends ServiceEndpointsContract {
 
   /** The second stage of the rotation a person forces, served by the healthy process. */
   static final String STAGE_TWO = "stage-two";
+
+  /**
+   * Latency below the plans' absolute bound ({@code maxP99Latency}, 500 ms) is noise here, never a
+   * breach of the baseline bound ({@code rotor.verifier.baseline.min-latency}).
+   *
+   * <p>Every workload's {@code http_server_requests_seconds} is the wall time of real requests to
+   * JVMs that share two cores with Kafka, PostgreSQL, Prometheus, the load and the verifier, and
+   * the verifier starts its sixteen soaks, each checking every second, only once the baseline (the
+   * 10 s before the rotation) was measured. A 5 s window holds some 80 requests, so its p99 is
+   * their slowest: a scheduling delay or a pause of one JVM. The baseline bound (1.5 × a baseline
+   * of 75 to 90 ms: 112 to 135 ms) thus failed the healthy stage whenever the machine got busier
+   * during its soak than before it (p99 135 ms, 162 ms; the bound fails a stage on one breach at
+   * the soak's end). The slow workload's latency is a configured 800 ms delay on top of the same
+   * wall time, at least 800 ms however busy the machine: the absolute bound tells it from the
+   * healthy one on any load, and it is the bound its test asserts. How the baseline tightens the
+   * bound, and the floor, are {@code SoakJudgeTest}'s.
+   */
+  public static class LatencyNoise implements QuarkusTestProfile {
+    @Override
+    public Map<String, String> getConfigOverrides() {
+      return Map.of(
+          "rotor.verifier.baseline.min-latency", Thresholds.DEFAULT.maxP99Latency().toString());
+    }
+  }
 
   @InjectKubernetesApi KubernetesApiServer api;
   Fleet fleet;
@@ -240,6 +271,8 @@ class SoakVerdictsTest extends ServiceEndpointsContract {
     Evidence latency = Rig.evidence(failed.evidence(), "p99-latency:slow");
     assertThat(latency.value()).isGreaterThan(0.5);
     assertThat(latency.threshold()).isEqualTo(0.5);
+    assertThat(latency.baseline()).as("healthy before the rotation").isLessThan(0.5);
+    assertThat(failed.message()).contains("3 consecutive checks");
   }
 
   @Test

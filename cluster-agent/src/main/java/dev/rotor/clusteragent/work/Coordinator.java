@@ -180,12 +180,19 @@ public class Coordinator {
       if (workers == null) {
         return;
       }
-      if (job.notBefore() != null && clock.instant().isBefore(job.notBefore())) {
-        waiting.put(job.id(), job);
-      } else {
-        enqueue(job);
+      // Checked again here, under the monitor cancelRotation takes after recording the rollback:
+      // a rollback read while this job was being recorded (the write may wait for room) finds
+      // either the job to cancel or its record here (read without the journal's lock).
+      if (job.kind() != Job.Kind.ROLLOUT || !journal.isRolledBack(job.rotationId())) {
+        if (job.notBefore() != null && clock.instant().isBefore(job.notBefore())) {
+          waiting.put(job.id(), job);
+        } else {
+          enqueue(job);
+        }
+        return;
       }
     }
+    cancel(job);
   }
 
   /**
@@ -215,14 +222,17 @@ public class Coordinator {
                               || job.sent().stream()
                                   .anyMatch(e -> !(e.data() instanceof RolloutWaiting)));
     }
-    for (Job job : dropped) {
-      LOG.infof(
-          "ROTOR-3009 rotation %s on %s: pending rollout cancelled by its rollback",
-          rotationId, config.cluster());
-      runner.sendRecordedDecision(job);
-      journal.done(job.id(), job.kind(), "cancelled");
-    }
+    dropped.forEach(this::cancel);
     return wasRunning;
+  }
+
+  /** Ends a pending rollout of a rotation that was rolled back. */
+  private void cancel(Job job) {
+    LOG.infof(
+        "ROTOR-3009 rotation %s on %s: pending rollout cancelled by its rollback",
+        job.rotationId(), config.cluster());
+    runner.sendRecordedDecision(job);
+    journal.done(job.id(), job.kind(), "cancelled");
   }
 
   /** Jobs held by a maintenance window. */
@@ -392,17 +402,27 @@ public class Coordinator {
    * way the job ended.
    */
   private void finished(Job job, int started, boolean stopped, Job held) {
+    Job cancelledWhileHeld = null;
     synchronized (monitor) {
       if (started != generation || stopped) {
         return;
       }
       running.remove(job.targetId());
       busyDeployments.removeAll(deploymentsOf(job));
-      cancelled.remove(job.id());
+      boolean wasCancelled = cancelled.remove(job.id());
       if (held != null) {
-        waiting.put(held.id(), held);
+        // Held for its window after its rotation was rolled back: it must not run when the window
+        // opens, or it would put the rolled-back key back here.
+        if (wasCancelled || journal.isRolledBack(held.rotationId())) {
+          cancelledWhileHeld = held;
+        } else {
+          waiting.put(held.id(), held);
+        }
       }
       dispatch();
+    }
+    if (cancelledWhileHeld != null) {
+      cancel(cancelledWhileHeld);
     }
   }
 

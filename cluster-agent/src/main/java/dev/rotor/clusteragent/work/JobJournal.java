@@ -35,8 +35,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.jboss.logging.Logger;
 
 /**
@@ -75,11 +78,27 @@ public class JobJournal {
   private final Clock clock;
   private final ReentrantLock lock = new ReentrantLock();
   private final Map<String, Entry> entries = new HashMap<>();
+
+  /**
+   * The rotations recorded as rolled back, readable without the lock (which a write holds while the
+   * API server answers): the coordinator asks under its own monitor.
+   */
+  private final Set<String> rolledBack = ConcurrentHashMap.newKeySet();
+
   // Bytes (key and value) of each of this agent's entries, and of everything else in the data.
   private final Map<String, Integer> sizes = new HashMap<>();
   private long otherBytes;
   private Instant lastBudgetWarning;
   private Instant forgottenUntil;
+
+  /**
+   * The limit the API server named when it refused the ConfigMap as too long ({@code Too long: must
+   * have at most N bytes}), or null if it never did since the journal was loaded: a limit lower
+   * than {@code state.max-bytes} allows for (a policy engine's, or a smaller server's) lowers the
+   * budget.
+   */
+  private Long serverLimit;
+
   private volatile boolean loaded;
 
   JobJournal(KubernetesClient client, ClusterAgentConfig config, Clock clock) {
@@ -109,10 +128,13 @@ public class JobJournal {
     try {
       loaded = false;
       entries.clear();
+      rolledBack.clear();
       sizes.clear();
       otherBytes = 0;
       forgottenUntil = null;
-      ConfigMap state = retrying("read the state ConfigMap " + location(), this::readOrCreate);
+      serverLimit = null;
+      ConfigMap state =
+          retrying("read the state ConfigMap " + location(), this::readOrCreate, false);
       List<Job> pending = new ArrayList<>();
       Map<String, String> data = state.getData() == null ? Map.of() : state.getData();
       for (Map.Entry<String, String> item : data.entrySet()) {
@@ -125,7 +147,7 @@ public class JobJournal {
             continue;
           }
           sizes.put(item.getKey(), size(item.getKey(), item.getValue()));
-          entries.put(item.getKey(), entry);
+          remember(item.getKey(), entry);
           if (entry.job() != null) {
             pending.add(entry.job());
           }
@@ -186,9 +208,9 @@ public class JobJournal {
     }
   }
 
-  /** Whether rotation {@code rotationId} was recorded as rolled back. */
+  /** Whether rotation {@code rotationId} was recorded as rolled back. Never waits for the lock. */
   public boolean isRolledBack(String rotationId) {
-    return knows(ROLLED_BACK + rotationId);
+    return rolledBack.contains(rotationId);
   }
 
   /** The pending job of event {@code eventId}, if any. */
@@ -224,7 +246,7 @@ public class JobJournal {
               key,
               render(
                   new Entry(job.id(), job.kind(), config.cluster(), null, clock.instant(), job)));
-      return otherBytes + pending + size <= (long) config.state().maxBytes() * 3 / 4;
+      return otherBytes + pending + size <= budget() * 3 / 4;
     } catch (IOException e) {
       throw new IllegalStateException("cannot render a journal entry", e);
     } finally {
@@ -267,32 +289,105 @@ public class JobJournal {
     write(new Entry(eventId, kind, config.cluster(), outcome, clock.instant(), null));
   }
 
+  /**
+   * Writes {@code entry}, with the removals that keep the ConfigMap within its budget. When the API
+   * server refuses the ConfigMap (HTTP 422 or 413: too long, or a policy's denial), the write is
+   * planned again after a pause, not sent again: the ConfigMap is read back (other writers may have
+   * filled it), and a limit the server named lowers the budget until the journal is loaded again.
+   * During the pause the lock is released (unless the caller holds it too, as the start-up does),
+   * so other jobs go on, and an hour on, what ended now may be forgotten for the room.
+   */
   private void write(Entry entry) {
-    lock.lock();
-    try {
-      Map<String, String> changes = new LinkedHashMap<>();
-      String key = key(entry.id());
-      String value = render(entry);
-      changes.put(key, value);
-      Instant horizon = clock.instant().minus(config.state().retention());
-      entries.forEach(
-          (other, existing) -> {
-            if (!other.equals(key) && existing.job() == null && existing.at().isBefore(horizon)) {
-              changes.put(other, null);
-            }
-          });
-      Instant forgetting = makeRoom(key, size(key, value), changes);
-      if (forgetting != null && (forgottenUntil == null || forgetting.isAfter(forgottenUntil))) {
-        changes.put(FORGOTTEN_UNTIL, forgetting.toString());
+    Backoff backoff = null;
+    while (true) {
+      lock.lock();
+      try {
+        Map<String, String> changes = new LinkedHashMap<>();
+        String key = key(entry.id());
+        String value = render(entry);
+        changes.put(key, value);
+        Instant horizon = clock.instant().minus(config.state().retention());
+        entries.forEach(
+            (other, existing) -> {
+              if (!other.equals(key) && existing.job() == null && existing.at().isBefore(horizon)) {
+                changes.put(other, null);
+              }
+            });
+        Room room = makeRoom(key, size(key, value), changes);
+        Instant forgetting = room.forgottenUntil();
+        if (forgetting != null && (forgottenUntil == null || forgetting.isAfter(forgottenUntil))) {
+          changes.put(FORGOTTEN_UNTIL, forgetting.toString());
+        }
+        try {
+          ConfigMap written = patch("write the state ConfigMap " + location(), changes, true);
+          remember(key, entry);
+          sizes.put(key, size(key, value));
+          resync(written);
+          return;
+        } catch (Refused e) {
+          if (e.limit != null) {
+            serverLimit = serverLimit == null ? e.limit : Math.min(serverLimit, e.limit);
+            LOG.errorf(
+                "ROTOR-3059 cannot write the state ConfigMap %s: %s. It would have held %d bytes"
+                    + " (keys and values); the budget is now %d bytes (state.max-bytes %d)."
+                    + " Planning the write again after a pause. If this repeats, nothing that"
+                    + " ended over an hour ago is left to forget: let pending stages run or end"
+                    + " them, or lift the limit (docs/cluster-agent.md, Size)",
+                location(), e.getMessage(), room.bytes(), budget(), config.state().maxBytes());
+          } else {
+            LOG.errorf(
+                "ROTOR-3059 cannot write the state ConfigMap %s: %s. The API server named no"
+                    + " size limit, so the budget stays %d bytes; trying again after a pause"
+                    + " until what refuses the write (an admission policy, an immutable"
+                    + " ConfigMap) lets it through",
+                location(), e.getMessage(), budget());
+          }
+        }
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot render a journal entry", e);
+      } finally {
+        lock.unlock();
       }
-      ConfigMap written = patch("write the state ConfigMap " + location(), changes);
-      entries.put(key, entry);
-      sizes.put(key, size(key, value));
-      resync(written);
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot render a journal entry", e);
-    } finally {
-      lock.unlock();
+      backoff =
+          backoff == null
+              ? new Backoff(config.retry().initialBackoff(), config.retry().maxBackoff())
+              : backoff;
+      Pauses.pause(backoff.next());
+      lock.lock();
+      try {
+        resync(retrying("read the state ConfigMap " + location(), this::readOrCreate, false));
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
+  /**
+   * The bytes the journal keeps the ConfigMap within: {@code state.max-bytes}, or 7/8 of the limit
+   * the API server named when it refused the ConfigMap, if that is less (the same headroom as the
+   * default budget leaves under 1 MiB; the journal counts keys too, the server values only).
+   */
+  private long budget() {
+    long configured = config.state().maxBytes();
+    return serverLimit == null ? configured : Math.min(configured, serverLimit * 7 / 8);
+  }
+
+  /** How the API server names its limit when it refuses a ConfigMap as too long. */
+  private static final Pattern LIMIT_NAMED =
+      Pattern.compile("Too long: (?:must have at most|may not be more than) (\\d{1,10}) bytes");
+
+  /**
+   * The API server refused a write of the ConfigMap as invalid (422) or too large (413): the write
+   * is planned again, not sent again.
+   */
+  private static final class Refused extends RuntimeException {
+    /** The limit the server named, if it named one. */
+    final Long limit;
+
+    Refused(String message) {
+      super(message, null, false, false);
+      Matcher named = LIMIT_NAMED.matcher(message);
+      this.limit = named.find() ? Long.valueOf(named.group(1)) : null;
     }
   }
 
@@ -302,7 +397,7 @@ public class JobJournal {
    *
    * @return the ConfigMap as the API server holds it now
    */
-  private ConfigMap patch(String what, Map<String, String> changes) {
+  private ConfigMap patch(String what, Map<String, String> changes, boolean tooLargeEnds) {
     ObjectNode patch = JSON.createObjectNode();
     ObjectNode data = patch.putObject("data");
     changes.forEach(
@@ -323,15 +418,26 @@ public class JobJournal {
                     .configMaps()
                     .inNamespace(namespace())
                     .withName(config.state().configMap())
-                    .patch(context, patch.toString()));
+                    .patch(context, patch.toString()),
+            tooLargeEnds);
     changes.forEach(
         (k, v) -> {
           if (v == null) {
-            entries.remove(k);
+            Entry removed = entries.remove(k);
+            if (removed != null && removed.id().startsWith(ROLLED_BACK)) {
+              rolledBack.remove(removed.id().substring(ROLLED_BACK.length()));
+            }
             sizes.remove(k);
           }
         });
     return written;
+  }
+
+  private void remember(String key, Entry entry) {
+    entries.put(key, entry);
+    if (entry.id().startsWith(ROLLED_BACK)) {
+      rolledBack.add(entry.id().substring(ROLLED_BACK.length()));
+    }
   }
 
   /** Forgets ended jobs older than the retention. */
@@ -347,7 +453,7 @@ public class JobJournal {
     }
     Map<String, String> removals = new LinkedHashMap<>();
     expired.forEach(k -> removals.put(k, null));
-    resync(patch("prune the state ConfigMap " + location(), removals));
+    resync(patch("prune the state ConfigMap " + location(), removals, false));
     LOG.debugf("forgot %d ended jobs older than %s", expired.size(), config.state().retention());
   }
 
@@ -359,9 +465,10 @@ public class JobJournal {
    * rules 3 and 4); beyond that a phase restarts no Deployment that carries its mark (rule 2).
    * Logged at warn at most once an hour; at debug in between.
    *
-   * @return when the newest of the ended jobs forgotten now had ended, or null if none is
+   * @return when the newest of the ended jobs forgotten now had ended (null if none is), and the
+   *     bytes the ConfigMap holds once {@code changes} are written
    */
-  private Instant makeRoom(String key, int size, Map<String, String> changes) {
+  private Room makeRoom(String key, int size, Map<String, String> changes) {
     // What the ConfigMap would hold: with room for forgotten-until, which forgetting may write.
     long after = otherBytes + size + (forgottenUntil == null ? FORGOTTEN_UNTIL_BYTES : 0);
     for (Map.Entry<String, Integer> other : sizes.entrySet()) {
@@ -369,9 +476,9 @@ public class JobJournal {
         after += other.getValue();
       }
     }
-    long budget = config.state().maxBytes();
+    long budget = budget();
     if (after <= budget) {
-      return null;
+      return new Room(null, after);
     }
     Instant keptFrom = clock.instant().minus(KEPT_AT_LEAST);
     List<Map.Entry<String, Entry>> ended =
@@ -398,7 +505,7 @@ public class JobJournal {
     if (forgotten > 0 && warn) {
       lastBudgetWarning = now;
       LOG.warnf(
-          "ROTOR-3059 state ConfigMap %s is at its budget (state.max-bytes %d): forgetting %d"
+          "ROTOR-3059 state ConfigMap %s is at its budget (%d bytes): forgetting %d"
               + " ended jobs before their retention, the oldest ended at %s",
           location(), budget, forgotten, oldest);
     } else if (forgotten > 0) {
@@ -413,8 +520,11 @@ public class JobJournal {
               + " ConfigMap over 1 MiB)",
           location(), after, budget);
     }
-    return newest;
+    return new Room(newest, after);
   }
+
+  /** What {@link #makeRoom} planned. */
+  private record Room(Instant forgottenUntil, long bytes) {}
 
   /** The most bytes {@code forgotten-until} holds (key and an ISO-8601 time in nanoseconds). */
   private static final int FORGOTTEN_UNTIL_BYTES = FORGOTTEN_UNTIL.length() + 32;
@@ -446,6 +556,13 @@ public class JobJournal {
       total += size(item.getKey(), item.getValue());
       if (sizes.containsKey(item.getKey())) {
         ours += sizes.get(item.getKey());
+      }
+    }
+    if (state != null && state.getBinaryData() != null) {
+      // Base64 in JSON; the server counts the bytes (3 for every 4 characters).
+      for (Map.Entry<String, String> item : state.getBinaryData().entrySet()) {
+        String value = item.getValue();
+        total += item.getKey().length() + (value == null ? 0 : value.length() * 3L / 4);
       }
     }
     otherBytes = total - ours;
@@ -489,7 +606,13 @@ public class JobJournal {
         .create();
   }
 
-  private <T> T retrying(String what, Supplier<T> call) {
+  /**
+   * Calls {@code call} until it succeeds, pausing between attempts.
+   *
+   * @param tooLargeEnds whether a refusal of the ConfigMap as invalid or too large (HTTP 422 or
+   *     413) ends the attempts with {@link Refused}, for the caller to plan its write again
+   */
+  private <T> T retrying(String what, Supplier<T> call, boolean tooLargeEnds) {
     Backoff backoff = new Backoff(config.retry().initialBackoff(), config.retry().maxBackoff());
     while (true) {
       Pauses.checkRunning();
@@ -501,6 +624,8 @@ public class JobJournal {
         }
         if (ApiErrors.isTransient(e)) {
           LOG.warnf("ROTOR-3040 cannot %s, retrying: %s", what, ApiErrors.describe(e));
+        } else if ((e.getCode() == 422 || e.getCode() == 413) && tooLargeEnds) {
+          throw new Refused(ApiErrors.describe(e));
         } else if (e.getCode() == 422 || e.getCode() == 413) {
           LOG.errorf(
               "ROTOR-3059 cannot %s: %s. The API server refuses a ConfigMap over 1 MiB: lower"

@@ -15,6 +15,7 @@ import dev.rotor.common.event.Phase;
 import dev.rotor.common.event.Reasons;
 import dev.rotor.common.event.RolloutFailed;
 import dev.rotor.testsupport.KafkaResource;
+import dev.rotor.testsupport.kubernetes.KubernetesApiDispatcher;
 import dev.rotor.testsupport.kubernetes.KubernetesApiTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
@@ -27,6 +28,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -35,8 +39,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * The state ConfigMap keeps to {@code state.max-bytes} (here the smallest allowed, 64 KiB): the API
  * server refuses a ConfigMap over 1 MiB, and an agent that cannot write its journal can do nothing,
- * rollbacks included. The mock API server has no such limit, so the tests read the ConfigMap back
- * and measure it.
+ * rollbacks included. The tests read the ConfigMap back and measure it; the mock API server refuses
+ * it past a limit as the real one does, which one test lowers below the budget.
  */
 @QuarkusTest
 @TestProfile(StateBudgetTest.SmallState.class)
@@ -111,16 +115,62 @@ class StateBudgetTest extends AgentScenario {
     assertThat(events(rotation.id())).hasSize(sent);
     assertThat(restarts(target, "app")).isEqualTo(2);
 
-    // Past their retention, every ended entry goes at the next start: the next test starts empty.
-    clock.advance(Duration.ofDays(15));
-    coordinator.stop();
-    coordinator.start();
-    await().atMost(TIMEOUT).until(coordinator::isReady);
-    assertThat(journal.bytes()).isLessThan(MAX_BYTES / 100);
+    forgetEveryEndedJob();
   }
 
   @Test
   @Order(2)
+  void anApiServerThatTakesLessThanTheBudgetIsLearnedFromAndTheAgentKeepsWorking()
+      throws Exception {
+    // A policy engine (or a smaller server) refuses the ConfigMap well below state.max-bytes.
+    int limit = 40_000;
+    api.dispatcher().limitConfigMaps(limit);
+    try {
+      // Jobs ending a minute apart: within the budget, none is forgotten; before long the agent
+      // asks for more than the server takes.
+      List<String> ids = new CopyOnWriteArrayList<>();
+      int patchesBefore = statePatches();
+      CompletableFuture<Void> writes =
+          CompletableFuture.runAsync(
+              () -> {
+                for (int i = 0; i < 400; i++) {
+                  String id = "ended-" + i + "-" + UUID.randomUUID();
+                  journal.done(id, Job.Kind.ROLLOUT, "completed");
+                  ids.add(id);
+                  clock.advance(Duration.ofMinutes(1));
+                }
+              });
+      // Sending the refused patch again and again would never end.
+      writes.get(2, TimeUnit.MINUTES);
+
+      assertThat(journal.bytes()).isEqualTo(storedBytes());
+      assertThat(storedValueBytes()).isLessThanOrEqualTo(limit);
+      assertThat(journal.knows(ids.get(0))).as("the oldest is forgotten").isFalse();
+      assertThat(journal.knows(ids.get(ids.size() - 1))).as("the newest is kept").isTrue();
+      assertThat(statePatches() - patchesBefore)
+          .as("the limit the server named is learned: one write is refused, no later one")
+          .isEqualTo(ids.size() + 1);
+      assertThat(ids.subList(ids.size() - 60, ids.size()))
+          .as("what ended within the hour is still known")
+          .allMatch(journal::knows);
+
+      // The agent still rotates.
+      Targets.Target target = Targets.REFUSED_STATE;
+      TestKey old = seed(target);
+      Rotation rotation = rotate(target, old);
+      send(approved(rotation));
+      awaitEvent(rotation.id(), ROLLOUT_COMPLETED, Phase.PROMOTE);
+      assertThat(primaryOf(target)).isEqualTo(rotation.newKey().keyId());
+      assertThat(storedValueBytes()).isLessThanOrEqualTo(limit);
+    } finally {
+      api.dispatcher().limitConfigMaps(KubernetesApiDispatcher.CONFIG_MAP_LIMIT);
+    }
+
+    forgetEveryEndedJob();
+  }
+
+  @Test
+  @Order(3)
   void aNewStageIsRefusedWhenPendingJobsFillTheBudgetAndARollbackIsStillTakenIn() {
     Targets.Target target = Targets.CROWDED;
     TestKey old = seed(target);
@@ -168,13 +218,36 @@ class StateBudgetTest extends AgentScenario {
     assertEveryRequestWasWithinTheAgentsRole();
   }
 
+  /** Past their retention, every ended entry goes at the next start: the next test starts empty. */
+  private void forgetEveryEndedJob() {
+    clock.advance(Duration.ofDays(15));
+    coordinator.stop();
+    coordinator.start();
+    await().atMost(TIMEOUT).until(coordinator::isReady);
+    assertThat(journal.bytes()).isLessThan(MAX_BYTES / 100);
+  }
+
   /** Bytes of the state ConfigMap's data as the API server holds it (keys and values). */
   private long storedBytes() {
-    String[] location = journal.location().split("/");
-    Map<String, String> data =
-        api.client().configMaps().inNamespace(location[0]).withName(location[1]).get().getData();
-    return data.entrySet().stream()
+    return stored().entrySet().stream()
         .mapToLong(e -> e.getKey().length() + e.getValue().getBytes(UTF_8).length)
         .sum();
+  }
+
+  /** Bytes of the state ConfigMap's values, as the API server counts them against its limit. */
+  private long storedValueBytes() {
+    return stored().values().stream().mapToLong(v -> v.getBytes(UTF_8).length).sum();
+  }
+
+  private Map<String, String> stored() {
+    String[] location = journal.location().split("/");
+    return api.client().configMaps().inNamespace(location[0]).withName(location[1]).get().getData();
+  }
+
+  /** The patches the agent sent to its state ConfigMap so far, taken or refused. */
+  private int statePatches() {
+    return api.dispatcher()
+        .requests("PATCH", ".*/configmaps/" + journal.location().split("/")[1])
+        .size();
   }
 }

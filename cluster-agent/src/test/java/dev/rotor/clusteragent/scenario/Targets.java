@@ -85,6 +85,8 @@ public final class Targets {
   public static final Target REPLAY = plain("replay", List.of("app"), List.of(CLUSTER));
   public static final Target CROWDED = plain("crowded", List.of("app"), List.of(CLUSTER));
   public static final Target EVICTED = plain("evicted", List.of("app"), List.of(CLUSTER));
+  public static final Target REFUSED_STATE =
+      plain("refused-state", List.of("app"), List.of(CLUSTER));
   public static final Target LATE_ROLLBACK =
       plain("late-rollback", List.of("app"), List.of(CLUSTER));
   public static final Target OLD_ROLLBACK = plain("old-rollback", List.of("app"), List.of(CLUSTER));
@@ -163,6 +165,7 @@ public final class Targets {
           OLD_ROLLBACK,
           CROWDED,
           EVICTED,
+          REFUSED_STATE,
           LATE_ROLLBACK,
           ROLLBACK,
           SECOND_STAGE,

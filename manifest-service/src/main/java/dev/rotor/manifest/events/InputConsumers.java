@@ -14,6 +14,7 @@ import dev.rotor.common.messaging.DeadLetterException;
 import dev.rotor.common.messaging.IncomingEvents;
 import dev.rotor.manifest.rotation.InputKind;
 import dev.rotor.manifest.rotation.ManifestMetrics;
+import dev.rotor.manifest.rotation.RotationInputRecord;
 import dev.rotor.manifest.rotation.RotationRecord;
 import dev.rotor.manifest.rotation.RotationStore;
 import dev.rotor.manifest.rotation.WorkArrived;
@@ -112,7 +113,11 @@ public class InputConsumers {
     } else if (event.data() instanceof RolloutCompleted completed) {
       cluster(record, event, completed.cluster());
     } else if (event.data() instanceof RolloutFailed failed) {
-      cluster(record, event, failed.cluster());
+      if (!RotationInputRecord.refusedAtIntake(failed.phase(), failed.reason())) {
+        // A refusal applied nothing there: that cluster has nothing to roll back (its agent
+        // would refuse the rollback too, for the same reason, and fail it).
+        cluster(record, event, failed.cluster());
+      }
       record(
           record,
           event,

@@ -817,18 +817,24 @@ public class RotationWorker {
         && unsealTimedOut.containsAll(store.appliedClusters(rotation.rotationId));
   }
 
-  /** The clusters a rollback is for: those that applied the rotation, or else every stage. */
+  /**
+   * The clusters a rollback is for: those that applied the rotation, or else every stage; never one
+   * whose agent refused the stage as it took it in and started nothing there (it would refuse the
+   * rollback too, and fail it, for the same reason).
+   */
   private List<String> rollbackClusters(
       RotationRecord rotation, Plan plan, List<RotationInputRecord> inputs) {
     Set<String> clusters = new LinkedHashSet<>(store.appliedClusters(rotation.rotationId));
+    Set<String> refused = new LinkedHashSet<>();
     for (RotationInputRecord input : inputs) {
       if (input.kind == InputKind.ROLLBACK && input.cluster != null) {
-        clusters.add(input.cluster);
+        (input.refusedAtIntake() ? refused : clusters).add(input.cluster);
       }
     }
-    if (clusters.isEmpty()) {
+    if (clusters.isEmpty() && refused.isEmpty()) {
       // No rollout was seen; one may have started unseen (or a GitOps tool applied the merge):
-      // every stage rolls back, which is harmless where nothing changed.
+      // every stage rolls back, which is harmless where nothing changed. A refusal was seen: the
+      // stages run in order, so none after the refusing one started (Git alone rolls back).
       plan.stages().stream().map(Stage::cluster).forEach(clusters::add);
     }
     return new ArrayList<>(clusters);

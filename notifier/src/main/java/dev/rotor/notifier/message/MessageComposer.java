@@ -368,8 +368,13 @@ public final class MessageComposer {
         ManifestRolledBack e = (ManifestRolledBack) data;
         return new Content(
                 "Rollback committed",
-                "The old key of " + target + " is primary again in Git; the clusters roll back.")
-            .field("Clusters", clusters(e.clusters()))
+                "The old key of "
+                    + target
+                    + " is primary again in Git; "
+                    + (e.clusters().isEmpty()
+                        ? "no cluster had started the rotation, so none rolls back."
+                        : "the clusters roll back."))
+            .field("Clusters", e.clusters().isEmpty() ? "none" : clusters(e.clusters()))
             .field("Rollback commit", Mrkdwn.code(shortCommit(e.rollbackCommit())))
             .detail(e.cause());
       }

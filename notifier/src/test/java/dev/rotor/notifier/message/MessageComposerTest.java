@@ -119,6 +119,22 @@ class MessageComposerTest {
   }
 
   @Test
+  void aRollbackOfGitAloneSaysNoClusterRollsBack() {
+    EventEnvelope gitOnly =
+        TestEvents.of(
+            EventType.MANIFEST_ROLLED_BACK,
+            TestEvents.newRotationId(),
+            data -> data.putArray("clusters"));
+
+    String blocks = composer.compose(gitOnly, RotationContext.NONE).blocks().toString();
+
+    assertThat(blocks)
+        .contains("no cluster had started the rotation, so none rolls back")
+        .contains("none")
+        .doesNotContain("the clusters roll back");
+  }
+
+  @Test
   void mentionsTheOnCallGroupOnlyWhenARollbackFailed() {
     assertThat(
             composer

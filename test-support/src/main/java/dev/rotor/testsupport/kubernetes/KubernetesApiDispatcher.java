@@ -25,9 +25,11 @@ import io.fabric8.mockwebserver.http.WebSocketListener;
 import io.fabric8.mockwebserver.internal.SimpleRequest;
 import java.io.IOException;
 import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -61,11 +63,14 @@ import java.util.stream.Collectors;
  *       agent's first word ({@code kubectl-client-side-apply}).
  *   <li><b>Faults</b>: {@link #inject} answers matching requests with an error status or holds them
  *       without effect; {@link #dropWatches()} closes every open watch, as a server restart does.
+ *   <li><b>The size limit of a ConfigMap</b>: like the real server, a create, update or patch that
+ *       would leave more than 1 MiB in a ConfigMap's {@code data} and {@code binaryData} values is
+ *       refused with HTTP 422 and changes nothing ({@link #limitConfigMaps} lowers the limit).
  *   <li>A log of the requests received ({@link #requests()}).
  * </ul>
  *
- * <p>Not emulated: {@code managedFields} in objects, admission, validation of object schemas,
- * list-type merge keys.
+ * <p>Not emulated: {@code managedFields} in objects, admission, validation of object schemas
+ * (beyond the ConfigMap's size), list-type merge keys.
  */
 public class KubernetesApiDispatcher extends KubernetesMixedDispatcher {
 
@@ -73,11 +78,15 @@ public class KubernetesApiDispatcher extends KubernetesMixedDispatcher {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final int RACE_RETRIES = 20;
 
+  /** The real API server's limit on a ConfigMap's values ({@code core.MaxSecretSize}). */
+  public static final int CONFIG_MAP_LIMIT = 1024 * 1024;
+
   private final Map<ServerRequest, Queue<ServerResponse>> responses;
   private final Map<String, Map<String, Ownership>> owners = new HashMap<>();
   private final List<Fault> faults = new CopyOnWriteArrayList<>();
   private final Set<WebSocket> openWatches = ConcurrentHashMap.newKeySet();
   private final List<ApiRequest> requests = new CopyOnWriteArrayList<>();
+  private volatile int configMapLimit = CONFIG_MAP_LIMIT;
 
   public KubernetesApiDispatcher(Map<ServerRequest, Queue<ServerResponse>> responses) {
     super(responses);
@@ -165,6 +174,15 @@ public class KubernetesApiDispatcher extends KubernetesMixedDispatcher {
   }
 
   /**
+   * Refuses, from now on, a ConfigMap whose values would hold more than {@code bytes} (the real
+   * server's limit is {@link #CONFIG_MAP_LIMIT}, as a policy engine's may be lower); {@link
+   * #reset()} restores the real one.
+   */
+  public void limitConfigMaps(int bytes) {
+    configMapLimit = bytes;
+  }
+
+  /**
    * Closes every open watch from the server side, as an API server restart or a load balancer's
    * idle timeout does. Clients are expected to watch again.
    *
@@ -222,6 +240,7 @@ public class KubernetesApiDispatcher extends KubernetesMixedDispatcher {
     owners.clear();
     faults.clear();
     requests.clear();
+    configMapLimit = CONFIG_MAP_LIMIT;
   }
 
   // ---------------------------------------------------------------- writes
@@ -373,6 +392,10 @@ public class KubernetesApiDispatcher extends KubernetesMixedDispatcher {
   }
 
   private MockResponse create(RecordedRequest request, ApiPath path) {
+    MockResponse tooLong = tooLong(body(request));
+    if (tooLong != null) {
+      return tooLong;
+    }
     MockResponse created = super.dispatch(request);
     if (created.code() == 201 && path.name() == null) {
       JsonNode body = parse(created);
@@ -391,6 +414,10 @@ public class KubernetesApiDispatcher extends KubernetesMixedDispatcher {
       return super.dispatch(request);
     }
     JsonNode before = "status".equals(path.subresource()) ? null : get(path.objectPath());
+    MockResponse tooLong = tooLong(body(request));
+    if (tooLong != null) {
+      return tooLong;
+    }
     MockResponse updated = super.dispatch(request);
     JsonNode after = updated.code() == 200 ? parse(updated) : null;
     if (before != null && after != null) {
@@ -485,6 +512,10 @@ public class KubernetesApiDispatcher extends KubernetesMixedDispatcher {
   }
 
   private MockResponse forward(HttpMethod method, String path, JsonNode body) {
+    MockResponse tooLong = tooLong(body);
+    if (tooLong != null) {
+      return tooLong;
+    }
     byte[] bytes;
     try {
       bytes = body == null ? null : JSON.writeValueAsBytes(body);
@@ -497,6 +528,42 @@ public class KubernetesApiDispatcher extends KubernetesMixedDispatcher {
             : Headers.builder().add("Content-Type", "application/json").build();
     return super.dispatch(
         new RecordedRequest("HTTP/1.1", method, path, headers, new Buffer(bytes)));
+  }
+
+  /**
+   * The real server's answer to a ConfigMap whose {@code data} and {@code binaryData} values (keys
+   * not counted) hold more than the limit, or null if {@code object} is not such a one.
+   */
+  private MockResponse tooLong(JsonNode object) {
+    if (object == null || !"ConfigMap".equals(object.path("kind").asText())) {
+      return null;
+    }
+    long total = 0;
+    for (JsonNode value : object.path("data")) {
+      total += value.asText().getBytes(StandardCharsets.UTF_8).length;
+    }
+    for (JsonNode value : object.path("binaryData")) {
+      total += Base64.getDecoder().decode(value.asText()).length;
+    }
+    if (total <= configMapLimit) {
+      return null;
+    }
+    return status(
+        422,
+        "Invalid",
+        "ConfigMap \""
+            + object.path("metadata").path("name").asText()
+            + "\" is invalid: []: Too long: must have at most "
+            + configMapLimit
+            + " bytes");
+  }
+
+  private static JsonNode body(RecordedRequest request) {
+    try {
+      return request.getBody() == null ? null : JSON.readTree(request.getBody().getBytes());
+    } catch (IOException e) {
+      return null;
+    }
   }
 
   private static JsonNode parse(MockResponse response) {

@@ -172,6 +172,68 @@ class KubernetesApiDispatcherTest {
   }
 
   @Test
+  void aConfigMapPastTheSizeLimitIsRefusedLikeTheRealServerAndChangesNothing() {
+    String big = "x".repeat(KubernetesApiDispatcher.CONFIG_MAP_LIMIT / 2);
+    createSized("cm", big);
+
+    assertThatThrownBy(
+            () ->
+                client
+                    .configMaps()
+                    .inNamespace("size")
+                    .withName("cm")
+                    .patch(
+                        PatchContext.of(PatchType.JSON_MERGE),
+                        "{\"data\":{\"b\":\"" + big + "y\"}}"))
+        .isInstanceOfSatisfying(
+            KubernetesClientException.class,
+            e -> {
+              assertThat(e.getCode()).isEqualTo(422);
+              assertThat(e.getStatus().getMessage())
+                  .isEqualTo(
+                      "ConfigMap \"cm\" is invalid: []: Too long: must have at most 1048576"
+                          + " bytes");
+            });
+    assertThatThrownBy(() -> createSized("other", big + big + "z"))
+        .isInstanceOfSatisfying(
+            KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(422));
+    assertThat(client.configMaps().inNamespace("size").withName("cm").get().getData())
+        .containsOnlyKeys("a");
+    assertThat(client.configMaps().inNamespace("size").withName("other").get()).isNull();
+
+    // Exactly at the limit is taken; a lower limit (a policy engine's) refuses less.
+    client
+        .configMaps()
+        .inNamespace("size")
+        .withName("cm")
+        .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"data\":{\"b\":\"" + big + "\"}}");
+    api.dispatcher().limitConfigMaps(100);
+    try {
+      assertThatThrownBy(() -> createSized("small", "x".repeat(101)))
+          .isInstanceOfSatisfying(
+              KubernetesClientException.class,
+              e -> assertThat(e.getStatus().getMessage()).endsWith("at most 100 bytes"));
+    } finally {
+      api.dispatcher().limitConfigMaps(KubernetesApiDispatcher.CONFIG_MAP_LIMIT);
+    }
+  }
+
+  /** Creates ConfigMap {@code name} in namespace {@code size} holding {@code value} under a. */
+  private static ConfigMap createSized(String name, String value) {
+    return client
+        .configMaps()
+        .inNamespace("size")
+        .resource(
+            new ConfigMapBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .endMetadata()
+                .addToData("a", value)
+                .build())
+        .create();
+  }
+
+  @Test
   void anInjectedFaultAnswersMatchingRequestsAndThenStops() {
     client
         .configMaps()

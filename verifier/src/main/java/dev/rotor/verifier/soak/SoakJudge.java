@@ -142,6 +142,9 @@ public final class SoakJudge {
    * changed (it fails as stale) or whose start, or the Secret's change, is not known: those may
    * precede the rotation.
    */
+  /** How many containers over the bound a {@code CONTAINER_RESTARTS} message names. */
+  static final int RESTARTS_LISTED = 5;
+
   public static Optional<Finding> restarts(
       SoakProgress progress, ProofResult result, SoakRules rules) {
     Integer allowed = rules.containerRestartsAllowed();
@@ -171,10 +174,20 @@ public final class SoakJudge {
     if (over.isEmpty()) {
       return Optional.empty();
     }
+    String listed = String.join("; ", over.subList(0, Math.min(over.size(), RESTARTS_LISTED)));
+    if (over.size() > RESTARTS_LISTED) {
+      // Every replica of a crash-looping Deployment: the first few say what happened, and the
+      // evidence keeps a record per container.
+      listed +=
+          String.format(
+              Locale.ROOT,
+              "; and %d more container(s) over the bound",
+              over.size() - RESTARTS_LISTED);
+    }
     return Optional.of(
         Finding.failed(
             Verification.CONTAINER_RESTARTS,
-            String.join("; ", over)
+            listed
                 + String.format(
                     Locale.ROOT,
                     " (%d restart(s) of a container tolerated, thresholds.maxContainerRestarts): a"

@@ -455,18 +455,8 @@ class SoakJudgeTest {
   @Test
   void manyRestartedPodsLeaveTheFailuresOwnEvidenceWithinTheCut() {
     SoakRules rules = restartRules(SoakKind.STAGE, 1);
-    List<ProofResult.Pod> pods = new java.util.ArrayList<>();
-    for (int i = 0; i < 2 * EvidenceWriter.MAX_ENTRIES; i++) {
-      int count = i == 2 * EvidenceWriter.MAX_ENTRIES - 1 ? 2 : 1;
-      pods.add(
-          new ProofResult.Pod(
-              "checkout",
-              String.format(java.util.Locale.ROOT, "checkout-%03d", i),
-              T,
-              false,
-              List.of("app"),
-              List.of(new ProofResult.Restart("app", count, "Error", 1, T))));
-    }
+    int replicas = 2 * EvidenceWriter.MAX_ENTRIES;
+    List<ProofResult.Pod> pods = replicas(replicas, i -> i == replicas - 1 ? 2 : 1);
     ProofResult listed =
         new ProofResult(State.OK, "secret ok", "3b1f0c5e", null, null, pods, State.OK, "pods ok");
     SoakJudge.proof(progress, listed);
@@ -493,6 +483,31 @@ class SoakJudgeTest {
     assertThat(evidence(evidence, "metrics-source").detail()).startsWith("prometheus at");
     String over = "restarts:checkout-" + (2 * EvidenceWriter.MAX_ENTRIES - 1);
     assertThat(evidence(evidence, over).value()).isEqualTo(2.0);
+  }
+
+  /** A crash-looping Deployment of many replicas: the message names a few, not every one. */
+  @Test
+  void aRestartFailureOfManyReplicasNamesTheFirstFewAndCountsTheRest() {
+    SoakRules rules = restartRules(SoakKind.STAGE, 0);
+    int replicas = 200;
+    List<ProofResult.Pod> pods = replicas(replicas, i -> 3);
+    ProofResult listed =
+        new ProofResult(State.OK, "secret ok", "3b1f0c5e", null, null, pods, State.OK, "pods ok");
+
+    Optional<Finding> found = SoakJudge.restarts(progress, listed, rules);
+
+    assertThat(found)
+        .hasValueSatisfying(
+            f -> {
+              assertThat(f.reason()).isEqualTo(Verification.CONTAINER_RESTARTS);
+              assertThat(f.message())
+                  .startsWith("pod checkout-000: container app restarted 3 time(s)")
+                  .contains("pod checkout-004:")
+                  .doesNotContain("pod checkout-005:")
+                  .contains("; and 195 more container(s) over the bound (0 restart(s)")
+                  .hasSizeLessThan(2_000);
+            });
+    assertThat(progress.pods).hasSize(replicas);
   }
 
   @Test
@@ -599,6 +614,25 @@ class SoakJudgeTest {
                 "checkout", "checkout-1", T, pods == State.WRONG, List.of("app"), List.of())),
         pods,
         "pods " + pods);
+  }
+
+  /**
+   * Pods {@code checkout-000}... whose container {@code app} restarted {@code restarts(i)} times.
+   */
+  private static List<ProofResult.Pod> replicas(
+      int count, java.util.function.IntUnaryOperator restarts) {
+    List<ProofResult.Pod> pods = new java.util.ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      pods.add(
+          new ProofResult.Pod(
+              "checkout",
+              String.format(java.util.Locale.ROOT, "checkout-%03d", i),
+              T,
+              false,
+              List.of("app"),
+              List.of(new ProofResult.Restart("app", restarts.applyAsInt(i), "Error", 1, T))));
+    }
+    return pods;
   }
 
   private static ProofResult restarted(ProofResult.Restart restart) {
