@@ -392,7 +392,7 @@ public class KubernetesApiDispatcher extends KubernetesMixedDispatcher {
   }
 
   private MockResponse create(RecordedRequest request, ApiPath path) {
-    MockResponse tooLong = tooLong(body(request));
+    MockResponse tooLong = tooLong(configMapBody(request, path));
     if (tooLong != null) {
       return tooLong;
     }
@@ -414,7 +414,7 @@ public class KubernetesApiDispatcher extends KubernetesMixedDispatcher {
       return super.dispatch(request);
     }
     JsonNode before = "status".equals(path.subresource()) ? null : get(path.objectPath());
-    MockResponse tooLong = tooLong(body(request));
+    MockResponse tooLong = tooLong(configMapBody(request, path));
     if (tooLong != null) {
       return tooLong;
     }
@@ -558,9 +558,13 @@ public class KubernetesApiDispatcher extends KubernetesMixedDispatcher {
             + " bytes");
   }
 
-  private static JsonNode body(RecordedRequest request) {
+  /** The body of a write to a ConfigMap; null for other kinds, whose bodies are not read here. */
+  private static JsonNode configMapBody(RecordedRequest request, ApiPath path) {
+    if (!"configmaps".equals(path.plural()) || request.getBody() == null) {
+      return null;
+    }
     try {
-      return request.getBody() == null ? null : JSON.readTree(request.getBody().getBytes());
+      return JSON.readTree(request.getBody().getBytes());
     } catch (IOException e) {
       return null;
     }
