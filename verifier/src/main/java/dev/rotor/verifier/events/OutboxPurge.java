@@ -3,8 +3,7 @@ package dev.rotor.verifier.events;
 import dev.rotor.common.retention.BatchedPurge;
 import dev.rotor.verifier.VerifierMetrics;
 import dev.rotor.verifier.config.VerifierConfig;
-import dev.rotor.verifier.store.OutboxRecord;
-import io.quarkus.narayana.jta.QuarkusTransaction;
+import dev.rotor.verifier.store.Purges;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -51,18 +50,7 @@ public class OutboxPurge {
   public long purge() {
     Instant before =
         clock.instant().truncatedTo(ChronoUnit.MILLIS).minus(config.outbox().keepSent());
-    long deleted =
-        BatchedPurge.run(
-            BatchedPurge.DEFAULT_BATCH_SIZE,
-            limit ->
-                QuarkusTransaction.requiringNew()
-                    .call(
-                        () ->
-                            OutboxRecord.getEntityManager()
-                                .createNativeQuery(DELETE)
-                                .setParameter("before", before)
-                                .setParameter("limit", limit)
-                                .executeUpdate()));
+    long deleted = Purges.deleteBefore(DELETE, before);
     if (deleted > 0) {
       metrics.outboxPurged(deleted);
       LOG.infof(

@@ -3,8 +3,7 @@ package dev.rotor.verifier.soak;
 import dev.rotor.common.retention.BatchedPurge;
 import dev.rotor.verifier.VerifierMetrics;
 import dev.rotor.verifier.config.VerifierConfig;
-import dev.rotor.verifier.store.ProcessedEvent;
-import io.quarkus.narayana.jta.QuarkusTransaction;
+import dev.rotor.verifier.store.Purges;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -49,18 +48,7 @@ public class ProcessedEventPurge {
   public long purge() {
     Instant before =
         clock.instant().truncatedTo(ChronoUnit.MILLIS).minus(config.processedEvents().keep());
-    long deleted =
-        BatchedPurge.run(
-            BatchedPurge.DEFAULT_BATCH_SIZE,
-            limit ->
-                QuarkusTransaction.requiringNew()
-                    .call(
-                        () ->
-                            ProcessedEvent.getEntityManager()
-                                .createNativeQuery(DELETE)
-                                .setParameter("before", before)
-                                .setParameter("limit", limit)
-                                .executeUpdate()));
+    long deleted = Purges.deleteBefore(DELETE, before);
     if (deleted > 0) {
       metrics.processedEventsPurged(deleted);
       LOG.infof(
