@@ -46,6 +46,14 @@ public interface KeyGeneratorConfig {
     /** Longest {@code requestedBy} a request may give, in characters; longer is INVALID_REQUEST. */
     @WithDefault("256")
     int maxRequesterLength();
+
+    /**
+     * How long a request that finds its target in flight waits for the outcome consumer to handle
+     * every event that could end that rotation and was sent before, before it is refused as {@code
+     * IN_FLIGHT}. {@code PT0S} refuses at once.
+     */
+    @WithDefault("PT30S")
+    Duration outcomeWait();
   }
 
   /** Rotations requested by the targets' cadence. */

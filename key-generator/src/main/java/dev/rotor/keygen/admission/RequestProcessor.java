@@ -17,6 +17,7 @@ import dev.rotor.keygen.KeyGeneratorMetrics;
 import dev.rotor.keygen.outbox.EventTooLargeException;
 import dev.rotor.keygen.outbox.Outbox;
 import dev.rotor.keygen.policy.LoadedPolicy;
+import dev.rotor.keygen.rotation.OutcomeProgress;
 import dev.rotor.keygen.rotation.Rotation;
 import dev.rotor.keygen.rotation.RotationStatus;
 import dev.rotor.keygen.sealing.KeySealer.SealedMaterial;
@@ -66,11 +67,14 @@ public class RequestProcessor {
   @Inject Clock clock;
   @Inject KeyGeneratorMetrics metrics;
   @Inject KeyGeneratorConfig config;
+  @Inject OutcomeProgress outcomes;
 
   private enum Kind {
     REDELIVERED,
     ADMITTED,
-    REJECTED
+    REJECTED,
+    /** Would be IN_FLIGHT: nothing written, decided again once the outcomes are read. */
+    BLOCKED
   }
 
   private record Outcome(
@@ -89,7 +93,12 @@ public class RequestProcessor {
       abortOn = {DeadLetterException.class, EventTooLargeException.class})
   @ExponentialBackoff(maxDelay = 60, maxDelayUnit = ChronoUnit.SECONDS)
   public List<String> process(EventEnvelope event, RotationRequested request) {
-    Outcome outcome = QuarkusTransaction.requiringNew().call(() -> decide(event, request));
+    Duration wait = config.admission().outcomeWait();
+    Outcome outcome =
+        QuarkusTransaction.requiringNew().call(() -> decide(event, request, !wait.isZero()));
+    if (outcome.kind() == Kind.BLOCKED) {
+      outcome = decideAfterOutcomes(event, request, outcome.summary(), wait);
+    }
     switch (outcome.kind()) {
       case REDELIVERED -> {
         metrics.redelivered();
@@ -106,11 +115,55 @@ public class RequestProcessor {
         metrics.rejected(outcome.reason());
         LOG.warn(outcome.summary());
       }
+      case BLOCKED -> throw new IllegalStateException("decided without waiting: " + outcome);
     }
     return outcome.eventIds();
   }
 
-  private Outcome decide(EventEnvelope event, RotationRequested request) {
+  /**
+   * Decides a request that found its target in flight again, once the outcome consumer has handled
+   * every event sent before on the topics that end rotations (or {@code wait} has passed): the
+   * events that end a rotation come on other topics than requests, so a request sent right after
+   * its target's rotation ended (by a requester that saw it end, or read again after a restart
+   * together with that end) may be read first.
+   */
+  private Outcome decideAfterOutcomes(
+      EventEnvelope event, RotationRequested request, String blocking, Duration wait) {
+    LOG.debugf(
+        "ROTOR-1003 request %s (rotation %s of %s) found rotation %s in flight: it waits up to %s"
+            + " for the events that end rotations to be read, then is decided again",
+        event.id(), request.rotationId(), request.targetId(), blocking, wait);
+    long started = System.nanoTime();
+    boolean caughtUp = outcomes.awaitCaughtUp(wait);
+    long waited = Duration.ofNanos(System.nanoTime() - started).toMillis();
+    Outcome outcome = QuarkusTransaction.requiringNew().call(() -> decide(event, request, false));
+    String which =
+        "request "
+            + event.id()
+            + " (rotation "
+            + request.rotationId()
+            + " of "
+            + request.targetId()
+            + ") found rotation "
+            + blocking
+            + " in flight";
+    if (outcome.kind() == Kind.ADMITTED) {
+      LOG.infof(
+          "ROTOR-1094 %s; after %d ms, with the events that end rotations read, it had ended: the"
+              + " request is decided",
+          which, waited);
+    } else if (!caughtUp && outcome.reason() == Rejection.IN_FLIGHT) {
+      LOG.warnf(
+          "ROTOR-1095 %s; the events that end rotations were not all read within %d ms"
+              + " (admission.outcome-wait %s, or Kafka could not say how far the key-generator got):"
+              + " it is refused as IN_FLIGHT, though that rotation may have ended; check the"
+              + " outcomes consumer's lag",
+          which, waited, wait);
+    }
+    return outcome;
+  }
+
+  private Outcome decide(EventEnvelope event, RotationRequested request, boolean mayWait) {
     Optional<Outbox.EarlierCause> earlierCause = outbox.earlierCause(event.id());
     if (earlierCause.isPresent() && !earlierCause.get().isSameAs(event)) {
       // Not a redelivery: another request with an id already answered. Its answer would get the
@@ -166,6 +219,9 @@ public class RequestProcessor {
             .map(r -> new Admission.InFlight(r.rotationId, r.requestedBy, r.createdAt));
     Decision decision = Admission.decide(request, target, policy.fileName(), limits, inFlight);
     if (decision instanceof Decision.Reject rejection) {
+      if (mayWait && rejection.reason() == Rejection.IN_FLIGHT) {
+        return new Outcome(Kind.BLOCKED, List.of(), null, null, rejection.inFlightRotationId());
+      }
       return reject(event, request, rejection, limits, now, true);
     }
     Plan plan = ((Decision.Admit) decision).plan();

@@ -15,6 +15,9 @@ final class ConfigChecks {
   static final int MAX_REQUESTER_LENGTH_LIMIT = 1024;
   static final Duration MAX_SEND_TIMEOUT = Duration.ofMinutes(5);
 
+  /** A waiting request holds one of the request workers: a few minutes at most. */
+  static final Duration MAX_OUTCOME_WAIT = Duration.ofMinutes(5);
+
   private ConfigChecks() {}
 
   static void check(KeyGeneratorConfig config) {
@@ -34,6 +37,10 @@ final class ConfigChecks {
         config.admission().maxRequesterLength(),
         1,
         MAX_REQUESTER_LENGTH_LIMIT);
+    atLeast(problems, keys, "admission.outcome-wait", config.admission().outcomeWait(), "PT0S", 0);
+    if (config.admission().outcomeWait().compareTo(MAX_OUTCOME_WAIT) > 0) {
+      add(problems, keys, "admission.outcome-wait", "must be at most " + MAX_OUTCOME_WAIT);
+    }
     atLeast(
         problems, keys, "cadence.check-interval", config.cadence().checkInterval(), "PT1S", 1000);
     atLeast(

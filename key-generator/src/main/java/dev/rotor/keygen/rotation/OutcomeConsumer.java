@@ -26,10 +26,20 @@ public class OutcomeConsumer {
   private static final Logger LOG = Logger.getLogger(OutcomeConsumer.class);
 
   @Inject RotationGuard guard;
+  @Inject OutcomeProgress progress;
 
-  @Incoming("outcomes")
+  @Incoming(OutcomeProgress.CHANNEL)
   @Blocking
   public void consume(ConsumerRecord<String, byte[]> record) {
+    try {
+      handle(record);
+    } finally {
+      // Skipped, recorded or dead-lettered: a request waiting for this record waits no more.
+      progress.handled(record.topic(), record.partition(), record.offset());
+    }
+  }
+
+  private void handle(ConsumerRecord<String, byte[]> record) {
     EventEnvelope event = IncomingEvents.decode(record);
     RotationStatus status = terminalStatus(event.data());
     if (status == null) {

@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -113,6 +114,32 @@ class LoadedPolicyTest {
                 + "rotor.key-generator.cadence.check-interval: must be at least PT1S, got"
                 + " PT0.01S\n"
                 + "rotor.key-generator.outbox.send-timeout: must be at most PT5M");
+  }
+
+  @Test
+  void anOutcomeWaitBelowZeroOrOverFiveMinutesStopsStartUpNamingTheKey() {
+    for (Duration wait : List.of(Duration.ofSeconds(-1), Duration.ofMinutes(6))) {
+      KeyGeneratorConfig bad =
+          new FakeConfig(
+              "unused.yaml",
+              Optional.empty(),
+              1024,
+              256,
+              Duration.ofMinutes(1),
+              Duration.ofDays(14),
+              Duration.ofSeconds(30),
+              Duration.ofSeconds(30),
+              Duration.ofDays(7),
+              Duration.ofDays(100),
+              Duration.ofHours(1),
+              wait);
+
+      assertThatThrownBy(() -> new LoadedPolicy(bad))
+          .isInstanceOf(ConfigurationException.class)
+          .hasMessage(
+              "rotor.key-generator.admission.outcome-wait: must be "
+                  + (wait.isNegative() ? "at least PT0S, got PT-1S" : "at most PT5M"));
+    }
   }
 
   @Test
@@ -314,8 +341,36 @@ class LoadedPolicyTest {
       Duration sendTimeout,
       Duration keepSent,
       Duration keepSentUnrecorded,
-      Duration purgeInterval)
+      Duration purgeInterval,
+      Duration outcomeWait)
       implements KeyGeneratorConfig {
+
+    FakeConfig(
+        String policyFile,
+        Optional<String> manifestServiceRecipient,
+        int maxReasonLength,
+        int maxRequesterLength,
+        Duration checkInterval,
+        Duration reminderLeadTime,
+        Duration retryInterval,
+        Duration sendTimeout,
+        Duration keepSent,
+        Duration keepSentUnrecorded,
+        Duration purgeInterval) {
+      this(
+          policyFile,
+          manifestServiceRecipient,
+          maxReasonLength,
+          maxRequesterLength,
+          checkInterval,
+          reminderLeadTime,
+          retryInterval,
+          sendTimeout,
+          keepSent,
+          keepSentUnrecorded,
+          purgeInterval,
+          Duration.ofSeconds(30));
+    }
 
     FakeConfig(
         String policyFile,
@@ -351,6 +406,11 @@ class LoadedPolicyTest {
         @Override
         public int maxRequesterLength() {
           return maxRequesterLength;
+        }
+
+        @Override
+        public Duration outcomeWait() {
+          return outcomeWait;
         }
       };
     }

@@ -45,6 +45,8 @@ public final class TestPolicy {
   public static final String RELEASE_SENTINEL = "release-sentinel/app-key";
   public static final String RELEASE_MISMATCH = "release-mismatch/app-key";
   public static final String RELEASE_REDELIVERED = "release-redelivered/app-key";
+  public static final String OUTCOME_READ_LATE = "outcome-read-late/app-key";
+  public static final String OUTCOME_NOT_READ = "outcome-not-read/app-key";
   public static final String HOSTILE = "hostile/app-key";
   public static final String LEAK_SEALED = "leak-sealed/app-key";
   public static final String DB_OUTAGE = "db-outage/app-key";
@@ -90,6 +92,8 @@ public final class TestPolicy {
           RELEASE_SENTINEL,
           RELEASE_MISMATCH,
           RELEASE_REDELIVERED,
+          OUTCOME_READ_LATE,
+          OUTCOME_NOT_READ,
           HOSTILE,
           LEAK_SEALED,
           DB_OUTAGE,
