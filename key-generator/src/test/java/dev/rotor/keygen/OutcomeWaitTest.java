@@ -39,7 +39,7 @@ import org.junit.jupiter.api.Test;
 /**
  * A request sent after its target's rotation ended, but read before the event that ended it (the
  * two come on different topics), is not refused {@code IN_FLIGHT}: it waits until the events that
- * end rotations are read ({@code admission.outcome-wait}, {@code PT5S} in tests). The outcome
+ * end rotations are read ({@code admission.outcome-wait}, {@code PT10S} in tests). The outcome
  * consumer is held back the way a restart or a busy database holds it back: its transaction waits
  * on a lock this test takes on the rotation's row.
  */
@@ -88,8 +88,8 @@ class OutcomeWaitTest {
           .atMost(RotorEvents.TIMEOUT)
           .until(
               () ->
-                  !answers(kafka, next).isEmpty()
-                      || logs.containing("ROTOR-1003 request " + next.id()).size() == 1);
+                  logs.containing("ROTOR-1003 request " + next.id()).size() == 1
+                      || !answers(kafka, next).isEmpty());
       assertThat(database.status(first.rotationId())).isEqualTo("IN_FLIGHT");
     }
 
@@ -132,8 +132,8 @@ class OutcomeWaitTest {
             line ->
                 assertThat(line)
                     .startsWith("WARN")
-                    .contains("not all read within")
-                    .contains("admission.outcome-wait PT5S"));
+                    .contains("not all read after")
+                    .contains("admission.outcome-wait PT10S"));
     // The completion is recorded once the lock is gone; the target is free again.
     await()
         .atMost(RotorEvents.TIMEOUT)

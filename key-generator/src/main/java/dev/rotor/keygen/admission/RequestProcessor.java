@@ -134,9 +134,19 @@ public class RequestProcessor {
             + " for the events that end rotations to be read, then is decided again",
         event.id(), request.rotationId(), request.targetId(), blocking, wait);
     long started = System.nanoTime();
-    boolean caughtUp = outcomes.awaitCaughtUp(wait);
+    OutcomeProgress.Progress progress = outcomes.awaitCaughtUp(request.targetId(), wait);
     long waited = Duration.ofNanos(System.nanoTime() - started).toMillis();
-    Outcome outcome = QuarkusTransaction.requiringNew().call(() -> decide(event, request, false));
+    // Interrupted while waiting (the service stops): decide now, on what is known, rather than
+    // fail the transaction on an interrupted thread and dead-letter the request.
+    boolean interrupted = Thread.interrupted();
+    Outcome outcome;
+    try {
+      outcome = QuarkusTransaction.requiringNew().call(() -> decide(event, request, false));
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
     String which =
         "request "
             + event.id()
@@ -149,16 +159,18 @@ public class RequestProcessor {
             + " in flight";
     if (outcome.kind() == Kind.ADMITTED) {
       LOG.infof(
-          "ROTOR-1094 %s; after %d ms, with the events that end rotations read, it had ended: the"
-              + " request is decided",
-          which, waited);
-    } else if (!caughtUp && outcome.reason() == Rejection.IN_FLIGHT) {
+          "ROTOR-1094 %s; %d ms later %s, it had ended: the request is decided",
+          which,
+          waited,
+          progress.caughtUp()
+              ? "with the events that end rotations read"
+              : "(" + progress.why() + ")");
+    } else if (!progress.caughtUp() && outcome.reason() == Rejection.IN_FLIGHT) {
       LOG.warnf(
-          "ROTOR-1095 %s; the events that end rotations were not all read within %d ms"
-              + " (admission.outcome-wait %s, or Kafka could not say how far the key-generator got):"
-              + " it is refused as IN_FLIGHT, though that rotation may have ended; check the"
-              + " outcomes consumer's lag",
-          which, waited, wait);
+          "ROTOR-1095 %s; the events that end rotations were not all read after %d ms"
+              + " (admission.outcome-wait %s): %s. It is refused as IN_FLIGHT, though that"
+              + " rotation may have ended; check the outcomes consumer's lag",
+          which, waited, wait, progress.why());
     }
     return outcome;
   }

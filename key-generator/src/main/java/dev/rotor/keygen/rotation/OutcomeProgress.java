@@ -4,9 +4,11 @@ import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,7 +17,7 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.jboss.logging.Logger;
+import org.apache.kafka.common.utils.Utils;
 
 /**
  * How far the outcome consumer ({@link OutcomeConsumer}, channel {@value #CHANNEL}) has got, so
@@ -26,16 +28,26 @@ import org.jboss.logging.Logger;
  * consumers: nothing orders a {@code rotation.completed} before a request sent after it. A
  * requester that asks again as soon as it sees a rotation end, or a key-generator that just
  * restarted and reads both backlogs at once, would otherwise be refused for a rotation that has
- * already ended. {@link #awaitCaughtUp} takes the end of every partition of the outcome topics and
+ * already ended. {@link #awaitCaughtUp} takes the end of the target's partition of each outcome
+ * topic (every Rotor event is keyed by its target id, {@code deploy/k8s/topics/topics.yaml}) and
  * waits until each record before it is handled: by this instance (its own count, exact and at once)
- * or by another instance of the group (its committed offsets).
+ * or by another instance of the group (its committed offsets, which the connector commits only for
+ * records already handled). Rotor's producers are not transactional, so every offset below the end
+ * is a record to handle.
+ *
+ * <p>The offsets are read on the outcome consumer's polling thread (its client and credentials),
+ * each call bounded by what is left of the wait.
  */
 @ApplicationScoped
 public class OutcomeProgress {
   /** The channel the outcome consumer reads. */
   public static final String CHANNEL = "outcomes";
 
-  private static final Logger LOG = Logger.getLogger(OutcomeProgress.class);
+  /** How a wait ended. */
+  public record Progress(boolean caughtUp, String why) {
+    static final Progress CAUGHT_UP = new Progress(true, "every earlier record is handled");
+  }
+
   private static final Duration POLL = Duration.ofMillis(200);
   private static final Duration BROKER_CALL = Duration.ofSeconds(5);
 
@@ -50,13 +62,10 @@ public class OutcomeProgress {
   }
 
   /**
-   * Waits until every record on the outcome topics now has been handled, for at most {@code
-   * timeout}.
-   *
-   * @return whether it was; false too when the broker cannot say (it is unreachable, or the channel
-   *     is not running)
+   * Waits until every record of {@code targetId} on the outcome topics now has been handled, for at
+   * most {@code timeout}.
    */
-  public boolean awaitCaughtUp(Duration timeout) {
+  public Progress awaitCaughtUp(String targetId, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     KafkaConsumer<Object, Object> consumer;
     try {
@@ -65,43 +74,49 @@ public class OutcomeProgress {
       consumer = null;
     }
     if (consumer == null) {
-      LOG.debugf("ROTOR-1003 the %s channel has no consumer: cannot tell how far it got", CHANNEL);
-      return false;
+      return new Progress(false, "the " + CHANNEL + " channel has no consumer");
     }
     try {
-      Function<Consumer<Object, Object>, Map<TopicPartition, Long>> readEnds =
-          OutcomeProgress::endOffsets;
-      Map<TopicPartition, Long> ends =
-          consumer.runOnPollingThread(readEnds).await().atMost(remaining(deadline));
-      if (ends.isEmpty()) {
-        LOG.debugf("ROTOR-1003 the %s channel has no partitions yet: cannot tell", CHANNEL);
-        return false;
+      Map<TopicPartition, Long> ends = null;
+      while (ends == null) {
+        Duration call = bounded(deadline);
+        Function<Consumer<Object, Object>, Map<TopicPartition, Long>> readEnds =
+            c -> toRead(c, targetId, call);
+        ends = consumer.runOnPollingThread(readEnds).await().atMost(remaining(deadline));
+        if (ends == null && !pause(deadline)) {
+          return new Progress(false, "the " + CHANNEL + " consumer has not subscribed yet");
+        }
       }
       while (true) {
         Set<TopicPartition> behind = behind(ends, Map.of());
         if (!behind.isEmpty()) {
+          Duration call = bounded(deadline);
           Function<Consumer<Object, Object>, Map<TopicPartition, OffsetAndMetadata>> readCommitted =
-              c -> c.committed(behind, BROKER_CALL);
+              c -> c.committed(behind, call);
           Map<TopicPartition, OffsetAndMetadata> committed =
               consumer.runOnPollingThread(readCommitted).await().atMost(remaining(deadline));
           behind.retainAll(behind(ends, committed));
         }
         if (behind.isEmpty()) {
-          return true;
+          return Progress.CAUGHT_UP;
         }
-        if (System.nanoTime() + POLL.toNanos() > deadline) {
-          return false;
+        if (!pause(deadline)) {
+          return new Progress(false, "records of " + behind + " are not handled yet");
         }
-        Thread.sleep(POLL.toMillis());
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return false;
+      return new Progress(false, "interrupted");
     } catch (RuntimeException e) {
-      LOG.debugf(
-          "ROTOR-1003 cannot tell how far the %s channel got: %s",
-          CHANNEL, e.getClass().getSimpleName());
-      return false;
+      Throwable cause = e.getCause() != null && e.getMessage() == null ? e.getCause() : e;
+      return new Progress(
+          false,
+          "Kafka could not say how far the "
+              + CHANNEL
+              + " consumer got ("
+              + cause.getClass().getSimpleName()
+              + (cause.getMessage() == null ? "" : ": " + cause.getMessage())
+              + ")");
     }
   }
 
@@ -123,17 +138,47 @@ public class OutcomeProgress {
     return behind;
   }
 
-  private static Map<TopicPartition, Long> endOffsets(Consumer<Object, Object> consumer) {
+  /**
+   * The end of the partition of {@code targetId} in each subscribed topic, leaving out those whose
+   * records all expired (their start is their end: nothing is left to read); null before the
+   * consumer subscribed.
+   */
+  private static Map<TopicPartition, Long> toRead(
+      Consumer<Object, Object> consumer, String targetId, Duration call) {
+    byte[] key = targetId.getBytes(StandardCharsets.UTF_8);
     Set<TopicPartition> partitions = new HashSet<>();
     for (String topic : consumer.subscription()) {
-      for (PartitionInfo info : consumer.partitionsFor(topic, BROKER_CALL)) {
-        partitions.add(new TopicPartition(info.topic(), info.partition()));
+      List<PartitionInfo> infos = consumer.partitionsFor(topic, call);
+      if (infos != null && !infos.isEmpty()) {
+        // The producer's default partitioner for a keyed record.
+        partitions.add(
+            new TopicPartition(topic, Utils.toPositive(Utils.murmur2(key)) % infos.size()));
       }
     }
-    return new HashMap<>(consumer.endOffsets(partitions, BROKER_CALL));
+    if (partitions.isEmpty()) {
+      return null;
+    }
+    Map<TopicPartition, Long> ends = new HashMap<>(consumer.endOffsets(partitions, call));
+    consumer.beginningOffsets(partitions, call).forEach((p, start) -> ends.remove(p, start));
+    return ends;
+  }
+
+  /** Sleeps one poll interval if that ends before the deadline; false if it would not. */
+  private static boolean pause(long deadline) throws InterruptedException {
+    if (System.nanoTime() + POLL.toNanos() > deadline) {
+      return false;
+    }
+    Thread.sleep(POLL.toMillis());
+    return true;
   }
 
   private static Duration remaining(long deadline) {
     return Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
+  }
+
+  /** The longest a single call to the broker may take: {@link #BROKER_CALL}, within the wait. */
+  private static Duration bounded(long deadline) {
+    Duration left = remaining(deadline);
+    return left.compareTo(BROKER_CALL) < 0 ? left : BROKER_CALL;
   }
 }
