@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rotor.devstack.tracing.OtlpReceiver;
+import dev.rotor.devstack.tracing.OtlpReceiver.ReceivedSpan;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,6 +17,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -23,15 +28,38 @@ import org.junit.jupiter.api.Test;
  * healthy rotation completes with the new key in both clusters and in the ledger, the rotation that
  * makes production fail ends rolled back, and the workload's clients see no decrypt failure in
  * either; then every process is gone.
+ *
+ * <p>The same run exports spans to an OTLP receiver in the test ({@code --otlp-endpoint}, off by
+ * default): the trace of the healthy rotation holds spans of every process. One devstack serves
+ * both, since starting one and running a rotation is most of each test's time.
  */
 class DevstackDemoIT {
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  private static final Set<String> EVERY_PROCESS =
+      Set.of(
+          "rotorctl",
+          "rotor-key-generator",
+          "rotor-manifest-service",
+          "rotor-cluster-agent",
+          "rotor-verifier",
+          "rotor-ledger-service",
+          "rotor-notifier");
+
   @Test
   void theDemoRotatesTheKeyEverywhereThenRollsBackAFailingProductionWithoutOneDecryptFailure()
       throws Exception {
-    try (DevstackProcess devstack =
-        DevstackProcess.start("it-demo", 400, "--soak", "PT10S", "--interval", "PT2S")) {
+    try (OtlpReceiver otlp = OtlpReceiver.start();
+        DevstackProcess devstack =
+            DevstackProcess.start(
+                "it-demo",
+                400,
+                "--soak",
+                "PT10S",
+                "--interval",
+                "PT2S",
+                "--otlp-endpoint",
+                otlp.endpoint())) {
       assertThat(devstack.process.waitFor(25, TimeUnit.MINUTES))
           .as("the demo ends by itself")
           .isTrue();
@@ -79,6 +107,7 @@ class DevstackDemoIT {
             .isPositive();
       }
       assertNoKeyInAnyLogOrOutput(devstack);
+      String trace = assertOneTraceCoversTheHealthyRotationAcrossEveryService(otlp, output);
       System.out.println(
           "[DevstackDemoIT] start-up "
               + summary.path("startupSeconds").asDouble()
@@ -91,8 +120,51 @@ class DevstackDemoIT {
               + " ms; leak scan "
               + leakScan.path("millis").asLong()
               + " ms over "
-              + leakScan.path("scanned"));
+              + leakScan.path("scanned")
+              + "; "
+              + trace);
     }
+  }
+
+  /**
+   * Each scenario's {@code rotorctl request} is the root of its rotation's trace; the healthy
+   * rotation's trace holds spans of every process, from the request and the approval through the
+   * agent's phases and steps and the verifier's rounds to the ledger's records and the notifier's
+   * deliveries.
+   */
+  private static String assertOneTraceCoversTheHealthyRotationAcrossEveryService(
+      OtlpReceiver otlp, String output) {
+    List<ReceivedSpan> spans = otlp.spans();
+    List<ReceivedSpan> requests =
+        spans.stream().filter(s -> s.name().equals("rotorctl request")).toList();
+    assertThat(requests).as("root spans of rotorctl request, one per scenario").hasSize(2);
+    assertThat(requests).allSatisfy(r -> assertThat(r.parentSpanId()).as("a root").isEmpty());
+    // The healthy scenario runs first, and the demo prints each rotation's trace id.
+    Matcher printed = Pattern.compile("  trace ([0-9a-f]{32}) ").matcher(output);
+    assertThat(printed.find()).as("a trace id in the demo's output").isTrue();
+    ReceivedSpan root =
+        requests.stream()
+            .filter(r -> r.traceId().equals(printed.group(1)))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no root span of trace " + printed.group(1)));
+    List<ReceivedSpan> rotation =
+        spans.stream().filter(s -> s.traceId().equals(root.traceId())).toList();
+    assertThat(rotation.stream().map(ReceivedSpan::service).collect(Collectors.toSet()))
+        .as("processes with spans in the healthy rotation's trace")
+        .containsAll(EVERY_PROCESS);
+    assertThat(rotation.stream().map(ReceivedSpan::name).collect(Collectors.toSet()))
+        .as("span names in the healthy rotation's trace")
+        .contains(
+            "rotorctl approve",
+            "rotor.rollout.distribute",
+            "rotor.rollout.promote",
+            "rotor.apply",
+            "rotor.restart",
+            "rotor.rollout-status",
+            "rotor.soak.round",
+            "rotor.ledger.record",
+            "rotor.notifier.delivery");
+    return rotation.size() + " spans in trace " + root.traceId() + " of " + spans.size();
   }
 
   /**
