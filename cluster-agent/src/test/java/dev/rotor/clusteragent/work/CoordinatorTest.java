@@ -266,7 +266,7 @@ class CoordinatorTest {
   /** A journal with nothing pending, kept nowhere. */
   private static final class EmptyJournal extends JobJournal {
     EmptyJournal(ClusterAgentConfig config) {
-      super(null, config, Clock.systemUTC());
+      super(null, config, Clock.systemUTC(), new AgentMetrics(new SimpleMeterRegistry()));
     }
 
     @Override
