@@ -2,6 +2,7 @@ package dev.rotor.clusteragent.work;
 
 import dev.rotor.common.event.Phase;
 import dev.rotor.common.event.Reasons;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -22,7 +23,12 @@ import java.time.Duration;
  *   <li>{@code rotor.cluster-agent.watch.resumed}: watches the server closed that were opened
  *       again;
  *   <li>{@code rotor.cluster-agent.jobs} {state}: accepted work, running or queued ({@code
- *       pending}) and held by a maintenance window ({@code waiting}).
+ *       pending}) and held by a maintenance window ({@code waiting});
+ *   <li>{@code rotor.cluster-agent.state.writes.refused} {limit} [{@code
+ *       rotor_cluster_agent_state_writes_refused_total}]: writes of the state ConfigMap the API
+ *       server refused (HTTP 422 or 413), {@code limit} {@code named} when it named a size limit
+ *       (the agent learns it) or {@code none} when it did not (an admission policy, an immutable
+ *       ConfigMap: retried until a person lifts it, so alert on its rate).
  * </ul>
  */
 @ApplicationScoped
@@ -31,6 +37,22 @@ public class AgentMetrics {
 
   AgentMetrics(MeterRegistry registry) {
     this.registry = registry;
+    // Registered at start-up, so that an alert on the rate sees zeros rather than no series.
+    refused(true, 0);
+    refused(false, 0);
+  }
+
+  /** The API server refused a write of the state ConfigMap; {@code named}: it named its limit. */
+  public void stateWriteRefused(boolean named) {
+    refused(named, 1);
+  }
+
+  private void refused(boolean named, int count) {
+    Counter.builder("rotor.cluster-agent.state.writes.refused")
+        .description("Writes of the state ConfigMap the API server refused (HTTP 422 or 413)")
+        .tag("limit", named ? "named" : "none")
+        .register(registry)
+        .increment(count);
   }
 
   /** A phase (or a rollback: phase {@code rollback}) ended. */

@@ -76,6 +76,7 @@ public class JobJournal {
   private final KubernetesClient client;
   private final ClusterAgentConfig config;
   private final Clock clock;
+  private final AgentMetrics metrics;
   private final ReentrantLock lock = new ReentrantLock();
   private final Map<String, Entry> entries = new HashMap<>();
 
@@ -101,10 +102,12 @@ public class JobJournal {
 
   private volatile boolean loaded;
 
-  JobJournal(KubernetesClient client, ClusterAgentConfig config, Clock clock) {
+  JobJournal(
+      KubernetesClient client, ClusterAgentConfig config, Clock clock, AgentMetrics metrics) {
     this.client = client;
     this.config = config;
     this.clock = clock;
+    this.metrics = metrics;
   }
 
   /** {@code <namespace>/<name>} of the state ConfigMap. */
@@ -325,6 +328,7 @@ public class JobJournal {
           resync(written);
           return;
         } catch (Refused e) {
+          metrics.stateWriteRefused(e.limit != null);
           if (e.limit != null) {
             serverLimit = serverLimit == null ? e.limit : Math.min(serverLimit, e.limit);
             LOG.errorf(

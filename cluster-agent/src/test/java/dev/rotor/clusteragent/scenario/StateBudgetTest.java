@@ -153,6 +153,12 @@ class StateBudgetTest extends AgentScenario {
       assertThat(ids.subList(ids.size() - 60, ids.size()))
           .as("what ended within the hour is still known")
           .allMatch(journal::knows);
+      assertThat(given().get("/q/metrics").then().statusCode(200).extract().asString())
+          .as("the refusal is counted, for an alert")
+          .containsPattern(
+              "rotor_cluster_agent_state_writes_refused_total\\{[^}]*limit=\"named\"[^}]*\\} 1\\.0")
+          .containsPattern(
+              "rotor_cluster_agent_state_writes_refused_total\\{[^}]*limit=\"none\"[^}]*\\} 0\\.0");
 
       // The agent still rotates.
       Targets.Target target = Targets.REFUSED_STATE;

@@ -15,6 +15,7 @@ import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -130,6 +131,41 @@ class CoordinatorTest {
     assertThat(ran).containsExactly(holder.id(), waiting.id(), later.id());
   }
 
+  @Test
+  void aRunningRolloutWhoseRotationIsRolledBackIsCancelledWhenItComesBackHeldForItsWindow() {
+    Gated runner = new Gated().returningHeld();
+    coordinator = started(runner);
+    Job job = rollout("shop/key-a", "shop", List.of("app"));
+    coordinator.accept(job);
+    await().atMost(Duration.ofSeconds(10)).until(() -> runner.active.contains(job.id()));
+
+    // The rollback arrives while the job runs; the job then finds its window closed.
+    assertThat(coordinator.cancelRotation(job.rotationId())).as("it was running").isTrue();
+    runner.release(job.id());
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> ended.containsKey(job.id()));
+    assertThat(ended).containsEntry(job.id(), "cancelled");
+    assertThat(runner.decisionsSent).containsExactly(job.id());
+    assertThat(coordinator.waitingCount())
+        .as("held rollouts that would run when the window opens")
+        .isZero();
+  }
+
+  @Test
+  void aRunningRolloutHeldForItsWindowWaitsForIt() {
+    Gated runner = new Gated().returningHeld();
+    coordinator = started(runner);
+    Job job = rollout("shop/key-a", "shop", List.of("app"));
+    coordinator.accept(job);
+    await().atMost(Duration.ofSeconds(10)).until(() -> runner.active.contains(job.id()));
+
+    runner.release(job.id());
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> coordinator.waitingCount() == 1);
+    assertThat(ended).doesNotContainKey(job.id());
+    assertThat(runner.decisionsSent).isEmpty();
+  }
+
   private Coordinator started(StageRunner runner) {
     ClusterAgentConfig config = config();
     Coordinator started =
@@ -238,14 +274,27 @@ class CoordinatorTest {
   /** Runs each job until the test releases it; {@link #active} are the jobs running now. */
   private final class Gated extends StageRunner {
     final Set<String> active = ConcurrentHashMap.newKeySet();
+    final List<String> decisionsSent = new CopyOnWriteArrayList<>();
     private final Map<String, CountDownLatch> gates = new ConcurrentHashMap<>();
+    private boolean held;
 
     Gated() {
       super(null, null, null, null, null, null, null, null, Clock.systemUTC());
     }
 
+    /** Each job comes back held for its maintenance window, a month on. */
+    Gated returningHeld() {
+      held = true;
+      return this;
+    }
+
     void release(String jobId) {
       gates.computeIfAbsent(jobId, id -> new CountDownLatch(1)).countDown();
+    }
+
+    @Override
+    public void sendRecordedDecision(Job job) {
+      decisionsSent.add(job.id());
     }
 
     @Override
@@ -259,19 +308,27 @@ class CoordinatorTest {
       } finally {
         active.remove(job.id());
       }
-      return null;
+      return held ? job.waitUntil(Instant.now().plus(Duration.ofDays(30))) : null;
     }
   }
 
+  /** Jobs the journal recorded as ended, and how. */
+  private final Map<String, String> ended = new ConcurrentHashMap<>();
+
   /** A journal with nothing pending, kept nowhere. */
-  private static final class EmptyJournal extends JobJournal {
+  private final class EmptyJournal extends JobJournal {
     EmptyJournal(ClusterAgentConfig config) {
-      super(null, config, Clock.systemUTC());
+      super(null, config, Clock.systemUTC(), new AgentMetrics(new SimpleMeterRegistry()));
     }
 
     @Override
     public List<Job> load() {
       return List.of();
+    }
+
+    @Override
+    public void done(String eventId, Job.Kind kind, String outcome) {
+      ended.put(eventId, outcome);
     }
 
     @Override
