@@ -72,7 +72,7 @@ class GuardReleaseTest {
 
   @Test
   void rotationCompletedFromTheVerifierReleasesTheTargetAndRecordsTheCompletion() {
-    KeyGenerated key = rotate(TestPolicy.RELEASE_COMPLETED);
+    KeyGenerated key = RotorEvents.rotate(kafka, TestPolicy.RELEASE_COMPLETED);
     EventEnvelope completed = RotorEvents.completed(key);
 
     publish(kafka, completed, Topics.VERIFICATIONS);
@@ -85,7 +85,7 @@ class GuardReleaseTest {
   @Test
   void aCompletionReportingAnotherFingerprintIsRecordedAndWarnedAboutAsRotor1024() {
     CapturedLogs logs = CapturedLogs.install();
-    KeyGenerated key = rotate(TestPolicy.RELEASE_MISMATCH);
+    KeyGenerated key = RotorEvents.rotate(kafka, TestPolicy.RELEASE_MISMATCH);
     RotationCompleted completed = (RotationCompleted) RotorEvents.completed(key).data();
     EventEnvelope otherFingerprint =
         EventEnvelope.of(
@@ -122,7 +122,7 @@ class GuardReleaseTest {
 
   @Test
   void rotationRolledBackFromTheVerifierReleasesTheTarget() {
-    KeyGenerated key = rotate(TestPolicy.RELEASE_ROLLED_BACK);
+    KeyGenerated key = RotorEvents.rotate(kafka, TestPolicy.RELEASE_ROLLED_BACK);
 
     publish(kafka, RotorEvents.rolledBack(key), Topics.VERIFICATIONS);
 
@@ -132,7 +132,7 @@ class GuardReleaseTest {
 
   @Test
   void rotationFailedFromTheVerifierReleasesTheTarget() {
-    KeyGenerated key = rotate(TestPolicy.RELEASE_FAILED_VERIFIER);
+    KeyGenerated key = RotorEvents.rotate(kafka, TestPolicy.RELEASE_FAILED_VERIFIER);
 
     publish(kafka, RotorEvents.failed(key, RotorEvents.VERIFIER), Topics.VERIFICATIONS);
 
@@ -142,7 +142,7 @@ class GuardReleaseTest {
 
   @Test
   void rotationFailedFromTheManifestServiceReleasesTheTarget() {
-    KeyGenerated key = rotate(TestPolicy.RELEASE_FAILED_MANIFEST);
+    KeyGenerated key = RotorEvents.rotate(kafka, TestPolicy.RELEASE_FAILED_MANIFEST);
 
     publish(kafka, RotorEvents.failed(key, RotorEvents.MANIFEST_SERVICE), Topics.MANIFESTS);
 
@@ -152,7 +152,7 @@ class GuardReleaseTest {
 
   @Test
   void aForgedEventOfAnotherTargetOrAnotherTypeReleasesNothing() {
-    KeyGenerated key = rotate(TestPolicy.RELEASE_GUARDED);
+    KeyGenerated key = RotorEvents.rotate(kafka, TestPolicy.RELEASE_GUARDED);
     EventEnvelope forged =
         EventEnvelope.of(RotorEvents.completed(key).data(), RotorEvents.CLI, Clock.systemUTC());
     long forgedOffset = publish(kafka, forged, Topics.VERIFICATIONS).offset();
@@ -179,7 +179,7 @@ class GuardReleaseTest {
     publish(kafka, otherTarget, Topics.VERIFICATIONS);
     // The consumer reads a topic in order: once this later completion is recorded, so are the
     // ones above.
-    KeyGenerated sentinel = rotate(TestPolicy.RELEASE_SENTINEL);
+    KeyGenerated sentinel = RotorEvents.rotate(kafka, TestPolicy.RELEASE_SENTINEL);
     publish(kafka, RotorEvents.completed(sentinel), Topics.VERIFICATIONS);
     awaitStatus(sentinel.rotationId(), "COMPLETED");
 
@@ -203,15 +203,15 @@ class GuardReleaseTest {
 
   @Test
   void aRedeliveredCompletionOfAnEarlierRotationDoesNotEndTheNextOne() {
-    KeyGenerated first = rotate(TestPolicy.RELEASE_REDELIVERED);
+    KeyGenerated first = RotorEvents.rotate(kafka, TestPolicy.RELEASE_REDELIVERED);
     EventEnvelope completed = RotorEvents.completed(first);
     publish(kafka, completed, Topics.VERIFICATIONS);
     awaitStatus(first.rotationId(), "COMPLETED");
     Instant endedAt = database.endedAt(first.rotationId());
-    KeyGenerated second = rotate(TestPolicy.RELEASE_REDELIVERED);
+    KeyGenerated second = RotorEvents.rotate(kafka, TestPolicy.RELEASE_REDELIVERED);
 
     publish(kafka, completed, Topics.VERIFICATIONS);
-    KeyGenerated sentinel = rotate(TestPolicy.RELEASE_SENTINEL);
+    KeyGenerated sentinel = RotorEvents.rotate(kafka, TestPolicy.RELEASE_SENTINEL);
     publish(kafka, RotorEvents.completed(sentinel), Topics.VERIFICATIONS);
     awaitStatus(sentinel.rotationId(), "COMPLETED");
 
@@ -222,12 +222,6 @@ class GuardReleaseTest {
   private static boolean isDeadLetterOf(ConsumerRecord<byte[], byte[]> record, long offset) {
     return Topics.VERIFICATIONS.equals(KafkaTestClient.headerValue(record, "dead-letter-topic"))
         && Long.toString(offset).equals(KafkaTestClient.headerValue(record, "dead-letter-offset"));
-  }
-
-  private static KeyGenerated rotate(String target) {
-    EventEnvelope request = request(newRotationId(), target);
-    publish(kafka, request);
-    return awaitKey(kafka, request);
   }
 
   private void awaitStatus(String rotationId, String status) {

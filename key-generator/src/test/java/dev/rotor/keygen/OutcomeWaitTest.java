@@ -76,7 +76,7 @@ class OutcomeWaitTest {
   void aRequestReadBeforeTheCompletionThatPrecededItIsAdmittedOnceTheCompletionIsRead()
       throws Exception {
     CapturedLogs logs = CapturedLogs.install();
-    KeyGenerated first = rotate(TestPolicy.OUTCOME_READ_LATE);
+    KeyGenerated first = RotorEvents.rotate(kafka, TestPolicy.OUTCOME_READ_LATE);
     EventEnvelope next = request(newRotationId(), TestPolicy.OUTCOME_READ_LATE);
 
     try (RowLock lock = new RowLock(first.rotationId())) {
@@ -113,7 +113,7 @@ class OutcomeWaitTest {
   void aRequestWhoseTargetStaysInFlightLongerThanTheWaitIsRefusedInFlightWithAWarning()
       throws Exception {
     CapturedLogs logs = CapturedLogs.install();
-    KeyGenerated first = rotate(TestPolicy.OUTCOME_NOT_READ);
+    KeyGenerated first = RotorEvents.rotate(kafka, TestPolicy.OUTCOME_NOT_READ);
     EventEnvelope next = request(newRotationId(), TestPolicy.OUTCOME_NOT_READ);
 
     RotationRejected rejected;
@@ -142,12 +142,6 @@ class OutcomeWaitTest {
     EventEnvelope again = request(newRotationId(), TestPolicy.OUTCOME_NOT_READ);
     publish(kafka, again);
     assertThat(awaitKey(kafka, again).rotationId()).isEqualTo(again.rotationId());
-  }
-
-  private static KeyGenerated rotate(String target) {
-    EventEnvelope request = request(newRotationId(), target);
-    publish(kafka, request);
-    return awaitKey(kafka, request);
   }
 
   /** Waits until a transaction of the key-generator waits for a lock: the outcome consumer's. */

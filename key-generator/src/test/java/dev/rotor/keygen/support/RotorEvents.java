@@ -120,6 +120,13 @@ public final class RotorEvents {
     return awaitEvents(client, topic, e -> e.id().equals(eventId), 1).get(0);
   }
 
+  /** Requests a rotation of {@code targetId} and waits for its key: the target is in flight. */
+  public static KeyGenerated rotate(KafkaTestClient client, String targetId) {
+    EventEnvelope request = request(newRotationId(), targetId);
+    publish(client, request);
+    return awaitKey(client, request);
+  }
+
   /** Waits for the key-generator's answer to {@code request}: its key.generated. */
   public static KeyGenerated awaitKey(KafkaTestClient client, EventEnvelope request) {
     RotorEvent data =
