@@ -25,9 +25,11 @@ import org.jboss.logging.Logger;
  *   <li>its newest row is older than {@code retention.keep}: every event of it was read, so written
  *       to its topic, before that, and the topics keep records 90 days, so none can be delivered
  *       again, not even to a group that lost its offsets;
- *   <li>it ended: a {@code rotation.completed}, {@code rotation.rolled-back}, {@code
- *       rotation.failed} or {@code rotation.rejected} of it was delivered or given up, and nothing
- *       of it waits in a queue.
+ *   <li>nothing of it waits in a queue, and it ended: an event that ends it ({@link
+ *       RotationEvents#endsRotation}: a {@code rotation.completed}, {@code rotation.rolled-back},
+ *       {@code rotation.failed}, or a {@code rotation.rejected} other than a {@code DUPLICATE}
+ *       answer to another request) was delivered or given up; or the notifier keeps nothing of it
+ *       that later events need (no thread, no {@code notifier_rotation} row).
  * </ul>
  *
  * Records without a rotation go by age alone, a pending queue row never. Batches of {@value
@@ -38,8 +40,6 @@ import org.jboss.logging.Logger;
 public class RetentionPurge {
   static final int ROTATIONS_PER_BATCH = 100;
   private static final Logger LOG = Logger.getLogger(RetentionPurge.class);
-  private static final String TERMINAL =
-      "('rotation.completed', 'rotation.rolled-back', 'rotation.failed', 'rotation.rejected')";
   private static final String ENDED_ROTATIONS =
       "SELECT rotation_id FROM (SELECT rotation_id, max(t) AS last FROM ("
           + " SELECT rotation_id, delivered_at AS t FROM notifier_delivery"
@@ -51,12 +51,14 @@ public class RetentionPurge {
           + " GROUP BY rotation_id) r"
           + " WHERE r.last < :before"
           + " AND (EXISTS (SELECT 1 FROM notifier_delivery d WHERE d.rotation_id = r.rotation_id"
-          + " AND d.event_type IN "
-          + TERMINAL
-          + ") OR EXISTS (SELECT 1 FROM notifier_queue q WHERE q.rotation_id = r.rotation_id"
-          + " AND q.state <> 'pending' AND q.event_type IN "
-          + TERMINAL
-          + "))"
+          + " AND d.ends_rotation)"
+          + " OR EXISTS (SELECT 1 FROM notifier_queue q WHERE q.rotation_id = r.rotation_id"
+          + " AND q.state <> 'pending' AND q.ends_rotation)"
+          // Nothing of it that later events need: only records of events themselves (a DUPLICATE
+          // answer naming a rotation the notifier knows nothing else of).
+          + " OR (NOT EXISTS (SELECT 1 FROM notifier_thread t WHERE t.rotation_id = r.rotation_id)"
+          + " AND NOT EXISTS (SELECT 1 FROM notifier_rotation n"
+          + " WHERE n.rotation_id = r.rotation_id)))"
           + " AND NOT EXISTS (SELECT 1 FROM notifier_queue q WHERE q.rotation_id = r.rotation_id"
           + " AND q.state = 'pending')"
           + " ORDER BY r.rotation_id LIMIT :limit";
@@ -132,7 +134,8 @@ public class RetentionPurge {
       metrics.purged(total);
       LOG.infof(
           "ROTOR-6101 purged %d delivery record(s) older than %s (retention.keep %s): %d of %d"
-              + " ended rotation(s), %d without a rotation",
+              + " rotation(s) that ended or left nothing later events need, %d without a"
+              + " rotation",
           total, before, config.retention().keep(), ofRotations, rotations, total - ofRotations);
     }
     return total;

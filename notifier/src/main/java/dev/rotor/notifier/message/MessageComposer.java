@@ -13,6 +13,7 @@ import dev.rotor.common.event.ManifestApproved;
 import dev.rotor.common.event.ManifestProposed;
 import dev.rotor.common.event.ManifestRolledBack;
 import dev.rotor.common.event.Phase;
+import dev.rotor.common.event.Reasons;
 import dev.rotor.common.event.RollbackCompleted;
 import dev.rotor.common.event.RollbackFailed;
 import dev.rotor.common.event.RolloutCompleted;
@@ -295,6 +296,20 @@ public final class MessageComposer {
       }
       case ROTATION_REJECTED -> {
         RotationRejected e = (RotationRejected) data;
+        if (e.reason() == Reasons.Rejection.DUPLICATE) {
+          // The answer to a request that reused the id of an earlier rotation, not news of that
+          // rotation: it may be in flight or long ended, and stays as it is.
+          return new Content(
+                  "Duplicate request refused",
+                  "A new request to rotate "
+                      + target
+                      + " reused the id of rotation "
+                      + Mrkdwn.code(e.rotationId())
+                      + ", which was requested before. It was refused and changes nothing: that"
+                      + " rotation is not affected.")
+              .reason(e.reason())
+              .detail(e.message());
+        }
         Content c =
             new Content(
                     "Rotation request rejected",

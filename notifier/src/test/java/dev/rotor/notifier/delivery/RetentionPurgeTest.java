@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The delivery records of a rotation go once it ended and its newest record is {@code
  * retention.keep} (P100D) old, all together; those of a rotation still going, of one with a recent
- * record or a pending queue row, stay; records without a rotation go by age.
+ * record or a pending queue row, stay; records without a rotation, or of a rotation the notifier
+ * keeps nothing of for later events (no thread, no {@code notifier_rotation}), go by age.
  */
 @QuarkusTest
 @WithTestResource(
@@ -50,6 +51,7 @@ class RetentionPurgeTest {
     String endedRecently = rotation("recent");
     String notEnded = rotation("open");
     String pending = rotation("pending");
+    String nothingKept = rotation("nothing-kept");
     // Ended, every record older than 100 days: all four tables lose its rows.
     delivered(ended, "rotation.requested", 120);
     delivered(ended, "rotation.completed", 101);
@@ -63,6 +65,10 @@ class RetentionPurgeTest {
     // Old, but never ended (no terminal event was seen).
     delivered(notEnded, "rotation.requested", 200);
     thread(notEnded, 200);
+    // Not ended, but nothing of it that later events need (a DUPLICATE answer naming a rotation
+    // the notifier knows nothing else of): its records go by age.
+    delivered(nothingKept, "rotation.rejected", 101);
+    queued(nothingKept, "rotation.rejected", "delivered", 101);
     // Ended and old, but something of it still waits in a queue.
     delivered(pending, "rotation.rolled-back", 150);
     queued(pending, "rotation.rolled-back", "pending", 150);
@@ -73,7 +79,7 @@ class RetentionPurgeTest {
 
     long deleted = purge.purge();
 
-    assertThat(deleted).isGreaterThanOrEqualTo(6);
+    assertThat(deleted).isGreaterThanOrEqualTo(8);
     for (String table :
         new String[] {
           "notifier_delivery", "notifier_queue", "notifier_thread", "notifier_rotation"
@@ -84,6 +90,8 @@ class RetentionPurgeTest {
     assertThat(rows("notifier_thread", endedRecently)).isEqualTo(1);
     assertThat(rows("notifier_delivery", notEnded)).isEqualTo(1);
     assertThat(rows("notifier_thread", notEnded)).isEqualTo(1);
+    assertThat(rows("notifier_delivery", nothingKept)).isZero();
+    assertThat(rows("notifier_queue", nothingKept)).isZero();
     assertThat(rows("notifier_delivery", pending)).isEqualTo(1);
     assertThat(rows("notifier_queue", pending)).isEqualTo(1);
     assertThat(count("SELECT count(*) FROM notifier_delivery WHERE event_id = ?", oldLoose))
@@ -103,11 +111,13 @@ class RetentionPurgeTest {
   private String delivered(String rotationId, String type, int daysAgo) throws SQLException {
     String eventId = UUID.randomUUID().toString();
     update(
-        "INSERT INTO notifier_delivery (event_id, channel, event_type, rotation_id, attempts,"
-            + " delivered_at) VALUES (?, 'C-purge', ?, ?, 1, now() - make_interval(days => ?))",
+        "INSERT INTO notifier_delivery (event_id, channel, event_type, rotation_id, ends_rotation,"
+            + " attempts, delivered_at) VALUES (?, 'C-purge', ?, ?, ?, 1,"
+            + " now() - make_interval(days => ?))",
         eventId,
         type,
         rotationId,
+        ends(type),
         daysAgo);
     return eventId;
   }
@@ -116,17 +126,25 @@ class RetentionPurgeTest {
       throws SQLException {
     update(
         "INSERT INTO notifier_queue (event_id, channel, channel_name, event_type, rotation_id,"
-            + " record_topic, record_partition, record_offset, record_timestamp, record_headers,"
-            + " state, enqueued_at, finished_at) VALUES (?, 'C-purge', 'purge', ?, ?,"
-            + " 'rotor.verifications', 0, 0, 0, '[]', ?, now() - make_interval(days => ?),"
+            + " ends_rotation, record_topic, record_partition, record_offset, record_timestamp,"
+            + " record_headers, state, enqueued_at, finished_at) VALUES (?, 'C-purge', 'purge', ?,"
+            + " ?, ?, 'rotor.verifications', 0, 0, 0, '[]', ?, now() - make_interval(days => ?),"
             + " CASE WHEN ? = 'pending' THEN NULL ELSE now() - make_interval(days => ?) END)",
         UUID.randomUUID().toString(),
         type,
         rotationId,
+        ends(type),
         state,
         daysAgo,
         state,
         daysAgo);
+  }
+
+  /** As the notifier records it for these types (RotationEvents.endsRotation). */
+  private static boolean ends(String type) {
+    return type.equals("rotation.completed")
+        || type.equals("rotation.rolled-back")
+        || type.equals("rotation.failed");
   }
 
   private void thread(String rotationId, int daysAgo) throws SQLException {

@@ -119,6 +119,37 @@ class MessageComposerTest {
   }
 
   @Test
+  void aDuplicateAnswerSaysTheRequestChangedNothing() {
+    EventEnvelope duplicate =
+        TestEvents.of(
+            EventType.ROTATION_REJECTED,
+            SampleEvents.ROTATION,
+            data ->
+                data.put("reason", "DUPLICATE")
+                    .put("message", "rotation id was requested before")
+                    .putNull("inFlightRotationId"));
+
+    SlackMessage message = composer.compose(duplicate, RotationContext.NONE);
+
+    assertThat(message.blocks().toString())
+        .contains("Duplicate request refused")
+        .contains("reused the id of rotation `" + SampleEvents.ROTATION + "`")
+        .contains("changes nothing")
+        .contains("`DUPLICATE`")
+        .doesNotContain("Rotation request rejected");
+    assertThat(message.text())
+        .isEqualTo("Duplicate request refused: " + SampleEvents.TARGET + " DUPLICATE");
+    // Another rejection is the end of the request's own rotation.
+    assertThat(
+            composer
+                .compose(SampleEvents.envelope(EventType.ROTATION_REJECTED), RotationContext.NONE)
+                .blocks()
+                .toString())
+        .contains("Rotation request rejected")
+        .contains("`IN_FLIGHT`");
+  }
+
+  @Test
   void aRollbackOfGitAloneSaysNoClusterRollsBack() {
     EventEnvelope gitOnly =
         TestEvents.of(
