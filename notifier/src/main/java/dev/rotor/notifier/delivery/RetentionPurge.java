@@ -28,8 +28,11 @@ import org.jboss.logging.Logger;
  *   <li>nothing of it waits in a queue, and it ended: an event that ends it ({@link
  *       RotationEvents#endsRotation}: a {@code rotation.completed}, {@code rotation.rolled-back},
  *       {@code rotation.failed}, or a {@code rotation.rejected} other than a {@code DUPLICATE}
- *       answer to another request) was delivered or given up; or the notifier keeps nothing of it
- *       that later events need (no thread, no {@code notifier_rotation} row).
+ *       answer to another request) was delivered or given up; or it was never admitted here (its
+ *       rows, over all channels, are of {@code rotation.requested} and {@code rotation.rejected}
+ *       only, e.g. a request that reused the id of a rotation whose rows were purged); or the
+ *       notifier keeps nothing of it that later events need (no thread, no {@code
+ *       notifier_rotation} row).
  * </ul>
  *
  * Records without a rotation go by age alone, a pending queue row never. Batches of {@value
@@ -40,6 +43,23 @@ import org.jboss.logging.Logger;
 public class RetentionPurge {
   static final int ROTATIONS_PER_BATCH = 100;
   private static final Logger LOG = Logger.getLogger(RetentionPurge.class);
+
+  /**
+   * Events that end a rotation, of a row aliased {@code %1$s}. {@code ends_rotation} is trusted for
+   * {@code rotation.rejected} only: it tells a {@code DUPLICATE} answer from the rotation's own
+   * rejection, and an older version of the notifier (during a rolling upgrade, or after a rollback
+   * of it) writes its default, false, for every event.
+   */
+  private static final String ENDS =
+      "(%1$s.event_type IN ('rotation.completed', 'rotation.rolled-back', 'rotation.failed')"
+          + " OR (%1$s.event_type = 'rotation.rejected' AND %1$s.ends_rotation))";
+
+  /**
+   * Events a request gets before it is admitted: a rotation with nothing else, over all channels,
+   * was never admitted here (an admitted one has a {@code key.generated} and later events).
+   */
+  private static final String BEFORE_ADMISSION = "('rotation.requested', 'rotation.rejected')";
+
   private static final String ENDED_ROTATIONS =
       "SELECT rotation_id FROM (SELECT rotation_id, max(t) AS last FROM ("
           + " SELECT rotation_id, delivered_at AS t FROM notifier_delivery"
@@ -51,9 +71,23 @@ public class RetentionPurge {
           + " GROUP BY rotation_id) r"
           + " WHERE r.last < :before"
           + " AND (EXISTS (SELECT 1 FROM notifier_delivery d WHERE d.rotation_id = r.rotation_id"
-          + " AND d.ends_rotation)"
+          + " AND "
+          + ENDS.formatted("d")
+          + ")"
           + " OR EXISTS (SELECT 1 FROM notifier_queue q WHERE q.rotation_id = r.rotation_id"
-          + " AND q.state <> 'pending' AND q.ends_rotation)"
+          + " AND q.state <> 'pending' AND "
+          + ENDS.formatted("q")
+          + ")"
+          // Never admitted: only a request and its rejection, e.g. a request that reused the id of
+          // a rotation whose rows were purged (its rotation.requested starts a thread and a
+          // notifier_rotation row for that id, its DUPLICATE answer ends nothing).
+          + " OR (NOT EXISTS (SELECT 1 FROM notifier_delivery d WHERE d.rotation_id = r.rotation_id"
+          + " AND d.event_type NOT IN "
+          + BEFORE_ADMISSION
+          + ") AND NOT EXISTS (SELECT 1 FROM notifier_queue q WHERE q.rotation_id = r.rotation_id"
+          + " AND q.event_type NOT IN "
+          + BEFORE_ADMISSION
+          + "))"
           // Nothing of it that later events need: only records of events themselves (a DUPLICATE
           // answer naming a rotation the notifier knows nothing else of).
           + " OR (NOT EXISTS (SELECT 1 FROM notifier_thread t WHERE t.rotation_id = r.rotation_id)"

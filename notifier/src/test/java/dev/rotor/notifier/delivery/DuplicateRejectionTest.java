@@ -32,7 +32,8 @@ import org.junit.jupiter.api.Test;
  * A {@code rotation.rejected} with reason {@code DUPLICATE} answers a request that reused the id of
  * an earlier rotation: it names that rotation but is no news of it. The rotation keeps its thread
  * and its records (the retention purge does not take it for ended), while a rotation rejected for
- * its own request still ends and goes.
+ * its own request still ends and goes, and so does one that was never admitted (only a request that
+ * reused its id, and the answer).
  */
 @QuarkusTest
 @WithTestResource(
@@ -130,6 +131,29 @@ class DuplicateRejectionTest {
     for (String table : TABLES) {
       assertThat(rows(table, rejected)).as("rejected: " + table).isZero();
       assertThat(rows(table, unknown)).as("unknown: " + table).isZero();
+    }
+  }
+
+  @Test
+  void aRequestThatReusedThePurgedIdOfARotationLeavesNothingForEver() throws Exception {
+    // The rotation's records were purged (here: it never was), then a request reused its id: the
+    // request's rotation.requested starts a thread and a notifier_rotation row for the id, and its
+    // DUPLICATE answer ends nothing. The rotation was never admitted here, so it goes by age.
+    String reused = TestEvents.newRotationId();
+    try (KafkaTestClient client = new KafkaTestClient()) {
+      TestEvents.produce(client, event(EventType.ROTATION_REQUESTED, reused));
+      settled(reused, 1);
+      TestEvents.produce(client, duplicateOf(reused));
+      settled(reused, 3);
+    }
+    assertThat(rows("notifier_thread", reused)).isEqualTo(1);
+    assertThat(rows("notifier_rotation", reused)).isEqualTo(1);
+
+    age(reused, 150);
+    purge.purge();
+
+    for (String table : TABLES) {
+      assertThat(rows(table, reused)).as(table).isZero();
     }
   }
 

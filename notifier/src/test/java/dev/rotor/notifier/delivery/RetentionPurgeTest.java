@@ -2,7 +2,9 @@ package dev.rotor.notifier.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.rotor.common.event.EventType;
 import dev.rotor.notifier.NotifierTestSetup;
+import dev.rotor.notifier.TestEvents;
 import dev.rotor.notifier.slack.FakeSlackResource;
 import dev.rotor.testsupport.CapturedLogs;
 import dev.rotor.testsupport.KafkaResource;
@@ -17,6 +19,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.Arrays;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -24,8 +28,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The delivery records of a rotation go once it ended and its newest record is {@code
  * retention.keep} (P100D) old, all together; those of a rotation still going, of one with a recent
- * record or a pending queue row, stay; records without a rotation, or of a rotation the notifier
- * keeps nothing of for later events (no thread, no {@code notifier_rotation}), go by age.
+ * record or a pending queue row, stay; records without a rotation, of a rotation never admitted
+ * (only a request and its rejection), or of one the notifier keeps nothing of for later events (no
+ * thread, no {@code notifier_rotation}), go by age.
  */
 @QuarkusTest
 @WithTestResource(
@@ -34,6 +39,8 @@ import org.junit.jupiter.api.Test;
 @WithTestResource(PostgresResource.class)
 @WithTestResource(FakeSlackResource.class)
 class RetentionPurgeTest {
+  private static final List<String> TABLES =
+      List.of("notifier_delivery", "notifier_queue", "notifier_thread", "notifier_rotation");
   private static CapturedLogs logs;
 
   @Inject AgroalDataSource dataSource;
@@ -62,13 +69,14 @@ class RetentionPurgeTest {
     delivered(endedRecently, "rotation.requested", 120);
     delivered(endedRecently, "rotation.failed", 99);
     thread(endedRecently, 120);
-    // Old, but never ended (no terminal event was seen).
+    // Old, admitted, but never ended (no terminal event was seen).
     delivered(notEnded, "rotation.requested", 200);
+    delivered(notEnded, "key.generated", 200);
     thread(notEnded, 200);
+    rotationRow(notEnded, 200);
     // Not ended, but nothing of it that later events need (a DUPLICATE answer naming a rotation
     // the notifier knows nothing else of): its records go by age.
-    delivered(nothingKept, "rotation.rejected", 101);
-    queued(nothingKept, "rotation.rejected", "delivered", 101);
+    duplicateAnswer(nothingKept, 101);
     // Ended and old, but something of it still waits in a queue.
     delivered(pending, "rotation.rolled-back", 150);
     queued(pending, "rotation.rolled-back", "pending", 150);
@@ -80,16 +88,14 @@ class RetentionPurgeTest {
     long deleted = purge.purge();
 
     assertThat(deleted).isGreaterThanOrEqualTo(8);
-    for (String table :
-        new String[] {
-          "notifier_delivery", "notifier_queue", "notifier_thread", "notifier_rotation"
-        }) {
+    for (String table : TABLES) {
       assertThat(rows(table, ended)).as(table).isZero();
     }
     assertThat(rows("notifier_delivery", endedRecently)).isEqualTo(2);
     assertThat(rows("notifier_thread", endedRecently)).isEqualTo(1);
-    assertThat(rows("notifier_delivery", notEnded)).isEqualTo(1);
+    assertThat(rows("notifier_delivery", notEnded)).isEqualTo(2);
     assertThat(rows("notifier_thread", notEnded)).isEqualTo(1);
+    assertThat(rows("notifier_rotation", notEnded)).isEqualTo(1);
     assertThat(rows("notifier_delivery", nothingKept)).isZero();
     assertThat(rows("notifier_queue", nothingKept)).isZero();
     assertThat(rows("notifier_delivery", pending)).isEqualTo(1);
@@ -104,11 +110,77 @@ class RetentionPurgeTest {
     assertThat(purge.purge()).as("a second run finds nothing").isZero();
   }
 
+  @Test
+  void aRotationNeverAdmittedGoesByAgeEvenWithAThread() throws Exception {
+    // A request reused the id of a rotation whose records were purged: its rotation.requested
+    // started a thread and a notifier_rotation row for that id, its DUPLICATE answer ends nothing.
+    String reused = rotation("reused");
+    delivered(reused, "rotation.requested", 101);
+    queued(reused, "rotation.requested", "delivered", 101);
+    thread(reused, 101);
+    rotationRow(reused, 101);
+    duplicateAnswer(reused, 101);
+    // The same, but its newest record is 99 days old.
+    String reusedRecently = rotation("reused-recent");
+    delivered(reusedRecently, "rotation.requested", 101);
+    thread(reusedRecently, 101);
+    rotationRow(reusedRecently, 101);
+    duplicateAnswer(reusedRecently, 99);
+    // Admitted (a key was generated), silent for long, a DUPLICATE answer: in flight, it stays.
+    String admitted = rotation("admitted");
+    delivered(admitted, "rotation.requested", 150);
+    queued(admitted, "key.generated", "delivered", 150);
+    thread(admitted, 150);
+    rotationRow(admitted, 150);
+    duplicateAnswer(admitted, 101);
+
+    purge.purge();
+
+    for (String table : TABLES) {
+      assertThat(rows(table, reused)).as(table).isZero();
+    }
+    assertThat(rows("notifier_delivery", reusedRecently)).isEqualTo(2);
+    assertThat(rows("notifier_thread", reusedRecently)).isEqualTo(1);
+    assertThat(rows("notifier_delivery", admitted)).isEqualTo(2);
+    assertThat(rows("notifier_queue", admitted)).isEqualTo(2);
+    assertThat(rows("notifier_thread", admitted)).isEqualTo(1);
+    assertThat(rows("notifier_rotation", admitted)).isEqualTo(1);
+  }
+
+  @Test
+  void aRotationEndedUnderAnOlderVersionGoesThoughItsRowsSayNotEnded() throws Exception {
+    // An older notifier (a rolling upgrade, a rollback) writes ends_rotation's default, false.
+    String ended = rotation("old-version");
+    delivered(ended, "rotation.requested", 120, false);
+    delivered(ended, "key.generated", 120, false);
+    delivered(ended, "rotation.rolled-back", 101, false);
+    thread(ended, 120);
+    rotationRow(ended, 120);
+    String failed = rotation("old-version-queued");
+    delivered(failed, "rotation.requested", 120, false);
+    queued(failed, "key.generated", "delivered", 120, false);
+    queued(failed, "rotation.failed", "given-up", 101, false);
+    thread(failed, 120);
+    rotationRow(failed, 120);
+
+    purge.purge();
+
+    for (String table : TABLES) {
+      assertThat(rows(table, ended)).as(table).isZero();
+      assertThat(rows(table, failed)).as(table).isZero();
+    }
+  }
+
   private static String rotation(String name) {
     return "purge-" + name + "-" + UUID.randomUUID();
   }
 
   private String delivered(String rotationId, String type, int daysAgo) throws SQLException {
+    return delivered(rotationId, type, daysAgo, ends(type));
+  }
+
+  private String delivered(String rotationId, String type, int daysAgo, boolean endsRotation)
+      throws SQLException {
     String eventId = UUID.randomUUID().toString();
     update(
         "INSERT INTO notifier_delivery (event_id, channel, event_type, rotation_id, ends_rotation,"
@@ -117,12 +189,18 @@ class RetentionPurgeTest {
         eventId,
         type,
         rotationId,
-        ends(type),
+        endsRotation,
         daysAgo);
     return eventId;
   }
 
   private void queued(String rotationId, String type, String state, int daysAgo)
+      throws SQLException {
+    queued(rotationId, type, state, daysAgo, ends(type));
+  }
+
+  private void queued(
+      String rotationId, String type, String state, int daysAgo, boolean endsRotation)
       throws SQLException {
     update(
         "INSERT INTO notifier_queue (event_id, channel, channel_name, event_type, rotation_id,"
@@ -133,18 +211,42 @@ class RetentionPurgeTest {
         UUID.randomUUID().toString(),
         type,
         rotationId,
-        ends(type),
+        endsRotation,
         state,
         daysAgo,
         state,
         daysAgo);
   }
 
-  /** As the notifier records it for these types (RotationEvents.endsRotation). */
+  /**
+   * The key-generator's DUPLICATE answer to a request that reused {@code rotationId}, delivered and
+   * its queue row finished, as the notifier records it.
+   */
+  private void duplicateAnswer(String rotationId, int daysAgo) throws SQLException {
+    boolean ends =
+        RotationEvents.endsRotation(
+            TestEvents.of(
+                EventType.ROTATION_REJECTED,
+                rotationId,
+                data -> data.put("reason", "DUPLICATE").putNull("inFlightRotationId")));
+    assertThat(ends).as("a DUPLICATE answer ends nothing").isFalse();
+    delivered(rotationId, "rotation.rejected", daysAgo, ends);
+    queued(rotationId, "rotation.rejected", "delivered", daysAgo, ends);
+  }
+
+  /**
+   * What the notifier records for the sample event of {@code type} ({@link
+   * RotationEvents#endsRotation}); its {@code rotation.rejected} answers the rotation's own request
+   * ({@code IN_FLIGHT}), so it ends the rotation. For a DUPLICATE answer see {@link
+   * #duplicateAnswer}.
+   */
   private static boolean ends(String type) {
-    return type.equals("rotation.completed")
-        || type.equals("rotation.rolled-back")
-        || type.equals("rotation.failed");
+    EventType eventType =
+        Arrays.stream(EventType.values())
+            .filter(t -> t.eventName().equals(type))
+            .findFirst()
+            .orElseThrow();
+    return RotationEvents.endsRotation(TestEvents.of(eventType, "purge-sample"));
   }
 
   private void thread(String rotationId, int daysAgo) throws SQLException {
