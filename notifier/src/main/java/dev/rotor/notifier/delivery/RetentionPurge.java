@@ -7,6 +7,7 @@ import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -37,7 +38,9 @@ import org.jboss.logging.Logger;
  *
  * Records without a rotation go by age alone, a pending queue row never. Batches of {@value
  * #ROTATIONS_PER_BATCH} rotations, or {@value BatchedPurge#DEFAULT_BATCH_SIZE} rows, per
- * transaction.
+ * transaction. A batch of rotations runs at {@code REPEATABLE READ} and deletes only what it picked
+ * them by; one that meets a concurrent change of them is left for the next run ({@code
+ * ROTOR-6102}).
  */
 @ApplicationScoped
 public class RetentionPurge {
@@ -96,6 +99,10 @@ public class RetentionPurge {
           + " AND NOT EXISTS (SELECT 1 FROM notifier_queue q WHERE q.rotation_id = r.rotation_id"
           + " AND q.state = 'pending')"
           + " ORDER BY r.rotation_id LIMIT :limit";
+
+  /** PostgreSQL's SQLState for "could not serialize access due to concurrent update". */
+  private static final String SERIALIZATION_FAILURE = "40001";
+
   private static final List<String> ROTATION_TABLES =
       List.of("notifier_delivery", "notifier_queue", "notifier_thread", "notifier_rotation");
   private static final String DELIVERIES_WITHOUT_ROTATION =
@@ -130,35 +137,25 @@ public class RetentionPurge {
     long rotations =
         BatchedPurge.run(
             ROTATIONS_PER_BATCH,
-            limit ->
-                QuarkusTransaction.requiringNew()
-                    .call(
-                        () -> {
-                          @SuppressWarnings("unchecked")
-                          List<Object> ids =
-                              em.createNativeQuery(ENDED_ROTATIONS)
-                                  .setParameter("before", before)
-                                  .setParameter("limit", limit)
-                                  .getResultList();
-                          List<String> rotationIds = ids.stream().map(Object::toString).toList();
-                          if (!rotationIds.isEmpty()) {
-                            for (String table : ROTATION_TABLES) {
-                              rows[0] +=
-                                  em.createNativeQuery(
-                                          "DELETE FROM "
-                                              + table
-                                              + " WHERE rotation_id IN (:ids)"
-                                              // A record queued since the rotations were picked
-                                              // (a dead letter replayed by hand) is still to go.
-                                              + (table.equals("notifier_queue")
-                                                  ? " AND state <> 'pending'"
-                                                  : ""))
-                                      .setParameter("ids", rotationIds)
-                                      .executeUpdate();
-                            }
-                          }
-                          return rotationIds.size();
-                        }));
+            limit -> {
+              int[] batch;
+              try {
+                batch = QuarkusTransaction.requiringNew().call(() -> rotationBatch(before, limit));
+              } catch (RuntimeException e) {
+                if (!isSerializationFailure(e)) {
+                  throw e;
+                }
+                // A rotation of the batch changed after the batch was picked (a new event of it):
+                // nothing was deleted; the next run looks at it again.
+                LOG.debugf(
+                    "ROTOR-6102 retention purge batch left for the next run: a rotation of it"
+                        + " changed meanwhile (%s)",
+                    e.getClass().getSimpleName());
+                return 0;
+              }
+              rows[0] += batch[1];
+              return batch[0];
+            });
     long ofRotations = rows[0];
     long total =
         ofRotations
@@ -168,11 +165,58 @@ public class RetentionPurge {
       metrics.purged(total);
       LOG.infof(
           "ROTOR-6101 purged %d delivery record(s) older than %s (retention.keep %s): %d of %d"
-              + " rotation(s) that ended or left nothing later events need, %d without a"
-              + " rotation",
+              + " rotation(s) that ended, were never admitted or left nothing later events need,"
+              + " %d without a rotation",
           total, before, config.retention().keep(), ofRotations, rotations, total - ofRotations);
     }
     return total;
+  }
+
+  /**
+   * Picks up to {@code limit} rotations whose rows may go and deletes their rows, in the caller's
+   * transaction; the number of rotations and of rows.
+   *
+   * <p>At {@code REPEATABLE READ}, so that every statement sees the snapshot the rotations were
+   * picked in: a row of theirs committed after it (a later event of the rotation, a replayed dead
+   * letter) is not deleted, and one changed after it (e.g. its {@code notifier_rotation} row) makes
+   * the DELETE fail with a serialization failure, the whole batch rolled back. At PostgreSQL's
+   * default {@code READ COMMITTED}, each DELETE would see, and delete, what committed since the
+   * SELECT.
+   */
+  private int[] rotationBatch(Instant before, int limit) {
+    em.createNativeQuery("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").executeUpdate();
+    @SuppressWarnings("unchecked")
+    List<Object> ids =
+        em.createNativeQuery(ENDED_ROTATIONS)
+            .setParameter("before", before)
+            .setParameter("limit", limit)
+            .getResultList();
+    List<String> rotationIds = ids.stream().map(Object::toString).toList();
+    int deleted = 0;
+    if (!rotationIds.isEmpty()) {
+      for (String table : ROTATION_TABLES) {
+        deleted +=
+            em.createNativeQuery(
+                    "DELETE FROM "
+                        + table
+                        + " WHERE rotation_id IN (:ids)"
+                        // Pending rows are never picked; belt and braces.
+                        + (table.equals("notifier_queue") ? " AND state <> 'pending'" : ""))
+                .setParameter("ids", rotationIds)
+                .executeUpdate();
+      }
+    }
+    return new int[] {rotationIds.size(), deleted};
+  }
+
+  /** Whether {@code e} comes of PostgreSQL's serialization failure (SQLState 40001). */
+  private static boolean isSerializationFailure(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLException sql && SERIALIZATION_FAILURE.equals(sql.getSQLState())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private long deleteInBatches(String sql, Instant before) {

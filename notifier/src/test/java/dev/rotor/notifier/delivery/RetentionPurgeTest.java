@@ -1,6 +1,7 @@
 package dev.rotor.notifier.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.rotor.common.event.EventType;
 import dev.rotor.notifier.NotifierTestSetup;
@@ -19,9 +20,12 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -171,6 +175,92 @@ class RetentionPurgeTest {
     }
   }
 
+  @Test
+  void rowsOfARotationCommittedAfterItWasPickedStay() throws Exception {
+    String ended = rotation("race-insert");
+    delivered(ended, "rotation.requested", 120);
+    String completed = delivered(ended, "rotation.completed", 101);
+    thread(ended, 120);
+    rotationRow(ended, 120);
+
+    long deleted =
+        purgeWhileHeldAt(
+            completed,
+            () -> {
+              // A later event of the rotation (e.g. a request that reuses its id) commits its rows
+              // after the purge picked the rotation, before it deletes from their tables.
+              queued(ended, "rotation.requested", "delivered", 0);
+              thread(ended, "C-late", 0);
+            });
+
+    assertThat(deleted).isEqualTo(4);
+    assertThat(rows("notifier_delivery", ended)).isZero();
+    assertThat(rows("notifier_rotation", ended)).isZero();
+    assertThat(rows("notifier_queue", ended)).as("committed after the pick").isEqualTo(1);
+    assertThat(rows("notifier_thread", ended)).as("committed after the pick").isEqualTo(1);
+  }
+
+  @Test
+  void aBatchWithARotationChangedAfterItWasPickedIsLeftForTheNextRun() throws Exception {
+    String ended = rotation("race-update");
+    delivered(ended, "rotation.requested", 120);
+    String completed = delivered(ended, "rotation.completed", 101);
+    thread(ended, 120);
+    rotationRow(ended, 120);
+
+    long deleted =
+        purgeWhileHeldAt(
+            completed,
+            // A later event of the rotation updates what the notifier remembers of it.
+            () ->
+                update(
+                    "UPDATE notifier_rotation SET updated_at = now() WHERE rotation_id = ?",
+                    ended));
+
+    assertThat(deleted).as("the batch rolled back").isZero();
+    assertThat(rows("notifier_delivery", ended)).isEqualTo(2);
+    assertThat(rows("notifier_thread", ended)).isEqualTo(1);
+    assertThat(rows("notifier_rotation", ended)).isEqualTo(1);
+    assertThat(logs.containing("ROTOR-6102")).isNotEmpty();
+    assertThat(purge.purge()).as("now with a recent row, it stays").isZero();
+    assertThat(rows("notifier_delivery", ended)).isEqualTo(2);
+  }
+
+  /**
+   * Runs the purge while another transaction holds the delivery row {@code eventId} locked, so that
+   * the purge has picked its rotations and waits in its first DELETE; then runs {@code meanwhile},
+   * lets the purge go on, and returns what it deleted.
+   */
+  private long purgeWhileHeldAt(String eventId, SqlAction meanwhile) throws Exception {
+    CompletableFuture<Long> run;
+    try (Connection lock = dataSource.getConnection()) {
+      lock.setAutoCommit(false);
+      try (PreparedStatement s =
+          lock.prepareStatement("SELECT 1 FROM notifier_delivery WHERE event_id = ? FOR UPDATE")) {
+        s.setString(1, eventId);
+        s.executeQuery().close();
+      }
+      run = CompletableFuture.supplyAsync(purge::purge);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  count(
+                          "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                              + " AND query LIKE ?",
+                          "DELETE FROM notifier_delivery %")
+                      == 1);
+      meanwhile.run();
+      lock.commit();
+    }
+    return run.get(30, TimeUnit.SECONDS);
+  }
+
+  @FunctionalInterface
+  private interface SqlAction {
+    void run() throws SQLException;
+  }
+
   private static String rotation(String name) {
     return "purge-" + name + "-" + UUID.randomUUID();
   }
@@ -250,10 +340,15 @@ class RetentionPurgeTest {
   }
 
   private void thread(String rotationId, int daysAgo) throws SQLException {
+    thread(rotationId, "C-purge", daysAgo);
+  }
+
+  private void thread(String rotationId, String channel, int daysAgo) throws SQLException {
     update(
         "INSERT INTO notifier_thread (rotation_id, channel, ts, event_id, created_at)"
-            + " VALUES (?, 'C-purge', '1.0', 'e', now() - make_interval(days => ?))",
+            + " VALUES (?, ?, '1.0', 'e', now() - make_interval(days => ?))",
         rotationId,
+        channel,
         daysAgo);
   }
 
