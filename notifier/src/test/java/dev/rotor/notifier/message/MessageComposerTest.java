@@ -9,6 +9,8 @@ import dev.rotor.common.event.KeyGenerated;
 import dev.rotor.common.event.SampleEvents;
 import dev.rotor.common.event.Severity;
 import dev.rotor.notifier.TestEvents;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -139,14 +141,28 @@ class MessageComposerTest {
         .doesNotContain("Rotation request rejected");
     assertThat(message.text())
         .isEqualTo("Duplicate request refused: " + SampleEvents.TARGET + " DUPLICATE");
+    // The target is the new request's, shown next to the rotation whose id it reused: not
+    // labelled as that rotation's target.
+    assertThat(fields(message))
+        .contains("*Requested target*\n`" + SampleEvents.TARGET + "`")
+        .contains("*Rotation*\n`" + SampleEvents.ROTATION + "`")
+        .noneMatch(f -> f.startsWith("*Target*"));
     // Another rejection is the end of the request's own rotation.
-    assertThat(
-            composer
-                .compose(SampleEvents.envelope(EventType.ROTATION_REJECTED), RotationContext.NONE)
-                .blocks()
-                .toString())
+    SlackMessage rejected =
+        composer.compose(SampleEvents.envelope(EventType.ROTATION_REJECTED), RotationContext.NONE);
+    assertThat(rejected.blocks().toString())
         .contains("Rotation request rejected")
         .contains("`IN_FLIGHT`");
+    assertThat(fields(rejected)).contains("*Target*\n`" + SampleEvents.TARGET + "`");
+  }
+
+  /** The texts of {@code message}'s fields. */
+  private static List<String> fields(SlackMessage message) {
+    List<String> texts = new ArrayList<>();
+    message
+        .blocks()
+        .forEach(block -> block.path("fields").forEach(f -> texts.add(f.path("text").asText())));
+    return texts;
   }
 
   @Test
