@@ -31,6 +31,10 @@ public class Delivery extends PanacheEntityBase {
   @Column(name = "rotation_id")
   public String rotationId;
 
+  /** Whether the event ends its rotation ({@link RotationEvents#endsRotation}). */
+  @Column(name = "ends_rotation", nullable = false)
+  public boolean endsRotation;
+
   /** The message's timestamp in Slack (Web API only). */
   @Column(name = "slack_ts")
   public String slackTs;

@@ -74,6 +74,7 @@ public class DeliveryQueue {
                   row.channelName = channel.name();
                   row.eventType = event.type().eventName();
                   row.rotationId = event.rotationId();
+                  row.endsRotation = RotationEvents.endsRotation(event);
                   row.recordTopic = record.topic();
                   row.recordPartition = record.partition();
                   row.recordOffset = record.offset();

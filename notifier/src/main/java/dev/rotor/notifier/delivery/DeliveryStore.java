@@ -53,7 +53,11 @@ public class DeliveryStore {
                 RotationContext context = RotationContext.NONE;
                 Optional<String> threadTs = Optional.empty();
                 if (event.rotationId() != null) {
-                  context = remember(event);
+                  // A DUPLICATE answer is no news of the rotation it names: it may reply in the
+                  // rotation's thread, but changes and shows nothing of what is known of it.
+                  if (!RotationEvents.answersAnotherRequest(event)) {
+                    context = remember(event);
+                  }
                   threadTs = RotationThread.tsOf(event.rotationId(), channel);
                 }
                 return new Prior(Delivery.exists(event.id(), channel), context, threadTs);
@@ -66,8 +70,9 @@ public class DeliveryStore {
   /**
    * Records that {@code event} went to {@code channel} and finishes its queue row {@code seq}, in
    * one transaction; the first message of a rotation with a {@code ts} starts the rotation's thread
-   * there. Recording twice is harmless. With {@code posted} null, only the row is finished (the
-   * delivery was on record already).
+   * there, unless it is a {@code DUPLICATE} answer ({@link RotationEvents#answersAnotherRequest}).
+   * Recording twice is harmless. With {@code posted} null, only the row is finished (the delivery
+   * was on record already).
    */
   public void recordDelivery(
       long seq,
@@ -95,12 +100,14 @@ public class DeliveryStore {
                 delivery.channel = channel;
                 delivery.eventType = event.type().eventName();
                 delivery.rotationId = event.rotationId();
+                delivery.endsRotation = RotationEvents.endsRotation(event);
                 delivery.slackTs = posted.ts().orElse(null);
                 delivery.threadTs = threadTs.orElse(null);
                 delivery.attempts = attempts;
                 delivery.deliveredAt = clock.instant();
                 delivery.persist();
                 if (event.rotationId() != null
+                    && !RotationEvents.answersAnotherRequest(event)
                     && threadTs.isEmpty()
                     && posted.ts().isPresent()
                     && RotationThread.tsOf(event.rotationId(), channel).isEmpty()) {

@@ -44,6 +44,10 @@ public class QueuedMessage extends PanacheEntityBase {
   @Column(name = "rotation_id")
   public String rotationId;
 
+  /** Whether the event ends its rotation ({@link RotationEvents#endsRotation}). */
+  @Column(name = "ends_rotation", nullable = false)
+  public boolean endsRotation;
+
   @Column(name = "record_topic", nullable = false)
   public String recordTopic;
 

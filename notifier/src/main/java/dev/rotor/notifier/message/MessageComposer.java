@@ -13,6 +13,7 @@ import dev.rotor.common.event.ManifestApproved;
 import dev.rotor.common.event.ManifestProposed;
 import dev.rotor.common.event.ManifestRolledBack;
 import dev.rotor.common.event.Phase;
+import dev.rotor.common.event.Reasons;
 import dev.rotor.common.event.RollbackCompleted;
 import dev.rotor.common.event.RollbackFailed;
 import dev.rotor.common.event.RolloutCompleted;
@@ -88,7 +89,7 @@ public final class MessageComposer {
 
     Map<String, String> fields = new LinkedHashMap<>();
     if (target != null) {
-      fields.put("Target", Mrkdwn.code(target));
+      fields.put(content.targetLabel, Mrkdwn.code(target));
     }
     fields.putAll(content.fields);
     Optional<String> fingerprint = content.fingerprint.or(context::fingerprint);
@@ -235,6 +236,10 @@ public final class MessageComposer {
   private static final class Content {
     String title;
     String headline;
+
+    /** The label of the event's target. */
+    String targetLabel = "Target";
+
     final Map<String, String> fields = new LinkedHashMap<>();
     Optional<String> detail = Optional.empty();
     final List<String> lines = new ArrayList<>();
@@ -295,6 +300,24 @@ public final class MessageComposer {
       }
       case ROTATION_REJECTED -> {
         RotationRejected e = (RotationRejected) data;
+        if (e.reason() == Reasons.Rejection.DUPLICATE) {
+          // The answer to a request that reused the id of an earlier rotation, not news of that
+          // rotation: it may be in flight or long ended, and stays as it is. Its target is the new
+          // request's, which need not be that rotation's.
+          Content c =
+              new Content(
+                      "Duplicate request refused",
+                      "A new request to rotate "
+                          + target
+                          + " reused the id of rotation "
+                          + Mrkdwn.code(e.rotationId())
+                          + ", which was requested before. It was refused and changes nothing: that"
+                          + " rotation is not affected.")
+                  .reason(e.reason())
+                  .detail(e.message());
+          c.targetLabel = "Requested target";
+          return c;
+        }
         Content c =
             new Content(
                     "Rotation request rejected",

@@ -9,6 +9,8 @@ import dev.rotor.common.event.KeyGenerated;
 import dev.rotor.common.event.SampleEvents;
 import dev.rotor.common.event.Severity;
 import dev.rotor.notifier.TestEvents;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -116,6 +118,51 @@ class MessageComposerTest {
         .doesNotContain("<!channel>")
         .doesNotContain("<https://evil.example")
         .contains("&lt;!channel&gt; see &lt;https://evil.example|the fix&gt; &amp; act");
+  }
+
+  @Test
+  void aDuplicateAnswerSaysTheRequestChangedNothing() {
+    EventEnvelope duplicate =
+        TestEvents.of(
+            EventType.ROTATION_REJECTED,
+            SampleEvents.ROTATION,
+            data ->
+                data.put("reason", "DUPLICATE")
+                    .put("message", "rotation id was requested before")
+                    .putNull("inFlightRotationId"));
+
+    SlackMessage message = composer.compose(duplicate, RotationContext.NONE);
+
+    assertThat(message.blocks().toString())
+        .contains("Duplicate request refused")
+        .contains("reused the id of rotation `" + SampleEvents.ROTATION + "`")
+        .contains("changes nothing")
+        .contains("`DUPLICATE`")
+        .doesNotContain("Rotation request rejected");
+    assertThat(message.text())
+        .isEqualTo("Duplicate request refused: " + SampleEvents.TARGET + " DUPLICATE");
+    // The target is the new request's, shown next to the rotation whose id it reused: not
+    // labelled as that rotation's target.
+    assertThat(fields(message))
+        .contains("*Requested target*\n`" + SampleEvents.TARGET + "`")
+        .contains("*Rotation*\n`" + SampleEvents.ROTATION + "`")
+        .noneMatch(f -> f.startsWith("*Target*"));
+    // Another rejection is the end of the request's own rotation.
+    SlackMessage rejected =
+        composer.compose(SampleEvents.envelope(EventType.ROTATION_REJECTED), RotationContext.NONE);
+    assertThat(rejected.blocks().toString())
+        .contains("Rotation request rejected")
+        .contains("`IN_FLIGHT`");
+    assertThat(fields(rejected)).contains("*Target*\n`" + SampleEvents.TARGET + "`");
+  }
+
+  /** The texts of {@code message}'s fields. */
+  private static List<String> fields(SlackMessage message) {
+    List<String> texts = new ArrayList<>();
+    message
+        .blocks()
+        .forEach(block -> block.path("fields").forEach(f -> texts.add(f.path("text").asText())));
+    return texts;
   }
 
   @Test
