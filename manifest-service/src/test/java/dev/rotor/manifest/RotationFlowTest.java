@@ -94,6 +94,9 @@ class RotationFlowTest {
   @Inject DataSource database;
   @Inject dev.rotor.manifest.rotation.OutboxPurge purge;
   @Inject Reviews reviews;
+  @Inject dev.rotor.manifest.rotation.KeyMaterialPurge keyMaterialPurge;
+  @Inject dev.rotor.manifest.rotation.RotationWorker worker;
+  @Inject io.micrometer.core.instrument.MeterRegistry registry;
 
   private final Events events = new Events();
   private final List<Rotations.Generated> keys = new ArrayList<>();
@@ -471,6 +474,224 @@ class RotationFlowTest {
         .isZero();
     assertThat(remote.history(name, "main").get(0).name()).isEqualTo(proposed.promoteCommit());
     assertThat(remote.branches(name)).containsExactly("main");
+  }
+
+  @Test
+  void aRotationThatEndedLongerThanKeyMaterialKeepAgoLosesItsSealedKeyAndStaysRecognised()
+      throws Exception {
+    // Old and ended: rolled back after its merge, and failed by a rejection. Recent and ended:
+    // failed now. In flight: merged, waiting for its rollouts (no next attempt, no lease: only its
+    // status keeps it), and older than key-material.keep.
+    KeyGenerated rolledBack = endable("keep-rb-");
+    KeyGenerated failed = endable("keep-old-");
+    KeyGenerated recent = endable("keep-new-");
+    KeyGenerated merged = endable("keep-open-");
+    Map<String, EventEnvelope> keyEvents = new java.util.LinkedHashMap<>();
+    for (KeyGenerated k : List.of(rolledBack, failed, recent, merged)) {
+      keyEvents.put(k.rotationId(), send(k, KEY_GENERATOR));
+    }
+    for (KeyGenerated k : List.of(rolledBack, failed, recent, merged)) {
+      events.await(k.rotationId(), EventType.MANIFEST_PROPOSED);
+    }
+    approve(rolledBack, "bob");
+    approve(merged, "bob");
+    for (KeyGenerated k : List.of(failed, recent)) {
+      send(new RotationReviewRejected(k.rotationId(), k.targetId(), "bob", "not now"), CLI);
+    }
+    events.await(rolledBack.rotationId(), EventType.MANIFEST_APPROVED);
+    events.await(merged.rotationId(), EventType.MANIFEST_APPROVED);
+    send(
+        new RotationRollbackRequested(
+            rolledBack.rotationId(), rolledBack.targetId(), "carol", "bad key"),
+        CLI);
+    events.await(rolledBack.rotationId(), EventType.MANIFEST_ROLLED_BACK);
+    events.await(failed.rotationId(), EventType.ROTATION_FAILED);
+    events.await(recent.rotationId(), EventType.ROTATION_FAILED);
+    await()
+        .atMost(Events.TIMEOUT)
+        .until(
+            () ->
+                count(
+                        "select count(*) from rotation where rotation_id in ("
+                            + quoted(rolledBack, failed, recent)
+                            + ") and ended_at is not null and next_attempt_at is null")
+                    == 3);
+    // The old ones ended more than key-material.keep (P7D) ago; the open one started then.
+    execute(
+        "update rotation set ended_at = ended_at - interval '8 days' where rotation_id in ("
+            + quoted(rolledBack, failed)
+            + ")");
+    execute(
+        "update rotation set created_at = created_at - interval '9 days', proposed_at ="
+            + " proposed_at - interval '9 days', merged_at = merged_at - interval '8 days' where"
+            + " rotation_id = '"
+            + merged.rotationId()
+            + "'");
+    Map<String, String> keyEventBefore = new java.util.HashMap<>();
+    Map<String, String> othersBefore = new java.util.HashMap<>();
+    for (KeyGenerated k : List.of(rolledBack, failed, recent, merged)) {
+      keyEventBefore.put(k.rotationId(), column(k, "key_event"));
+      othersBefore.put(k.rotationId(), otherColumns(k));
+      assertThat(sealedMaterial(k))
+          .as("the row holds the sealed key before the purge")
+          .allSatisfy(text -> assertThat(keyEventBefore.get(k.rotationId())).contains(text));
+    }
+    double counted = purgedCounter();
+
+    long purged = keyMaterialPurge.purge();
+
+    assertThat(purged).isGreaterThanOrEqualTo(2);
+    String dump = databaseDump();
+    com.fasterxml.jackson.databind.ObjectMapper json =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+    for (KeyGenerated k : List.of(rolledBack, failed)) {
+      String kept = column(k, "key_event");
+      assertThat(column(k, "key_material_purged_at")).isNotNull();
+      for (String text : sealedMaterial(k)) {
+        assertThat(kept).doesNotContain(text);
+        assertThat(dump).as("no table holds the sealed key any more").doesNotContain(text);
+      }
+      var keptJson = json.readTree(kept);
+      var original = json.readTree(keyEventBefore.get(k.rotationId()));
+      assertThat(keptJson.has("sealed")).isFalse();
+      assertThat(keptJson.has("escrow")).isFalse();
+      for (String field :
+          List.of(
+              "rotationId",
+              "targetId",
+              "plan",
+              "requestedBy",
+              "keyId",
+              "fingerprint",
+              "generatedAt")) {
+        assertThat(keptJson.get(field)).as(field).isEqualTo(original.get(field));
+      }
+      assertThat(otherColumns(k))
+          .as("every other column stays")
+          .isEqualTo(othersBefore.get(k.rotationId()));
+    }
+    for (KeyGenerated k : List.of(recent, merged)) {
+      assertThat(column(k, "key_event")).isEqualTo(keyEventBefore.get(k.rotationId()));
+      assertThat(column(k, "key_material_purged_at")).isNull();
+      assertThat(otherColumns(k)).isEqualTo(othersBefore.get(k.rotationId()));
+    }
+    assertThat(purgedCounter()).isEqualTo(counted + purged);
+    assertThat(logs.containing("ROTOR-2093 purged the sealed key of " + purged + " rotation(s)"))
+        .hasSize(1);
+    assertThat(given().get("/q/metrics").asString())
+        .contains("rotor_manifest_service_key_material_purged_total");
+    String purgedAt = column(rolledBack, "key_material_purged_at");
+    assertThat(keyMaterialPurge.purge()).as("a second run finds nothing").isZero();
+    assertThat(column(rolledBack, "key_material_purged_at")).isEqualTo(purgedAt);
+
+    // A redelivered key.generated is recognised by its event id: nothing is proposed, sent or
+    // dead-lettered, and the sealed key does not come back. Late inputs change nothing either.
+    double keysReceived = keysReceived();
+    events.send(keyEvents.get(rolledBack.rotationId()));
+    events.send(keyEvents.get(failed.rotationId()));
+    await().atMost(Events.TIMEOUT).until(() -> keysReceived() >= keysReceived + 2);
+    send(
+        new RotationRollbackRequested(
+            rolledBack.rotationId(), rolledBack.targetId(), "carol", "again"),
+        CLI);
+    send(new RotationApproved(failed.rotationId(), failed.targetId(), "carol", false, null), CLI);
+    nothingNewFor(rolledBack.rotationId(), 3);
+    nothingNewFor(failed.rotationId(), 2);
+    await()
+        .atMost(Events.TIMEOUT)
+        .until(
+            () ->
+                logs.containing("ROTOR-2026 rotation " + rolledBack.rotationId()).size() == 1
+                    && logs.containing("ROTOR-2026 rotation " + failed.rotationId()).size() == 1);
+    for (KeyGenerated k : List.of(rolledBack, failed)) {
+      assertThat(column(k, "key_material_purged_at")).isNotNull();
+      assertThat(sealedMaterial(k))
+          .allSatisfy(text -> assertThat(databaseDump()).doesNotContain(text));
+      assertThat(events.kafka().readAll(Topics.DLQ))
+          .noneMatch(r -> KafkaTestClient.valueText(r).contains(k.rotationId()));
+    }
+
+    // An ended rotation the worker finds due (a retry recorded after another instance ended it)
+    // is set aside without reading its purged key.
+    execute(
+        "update rotation set next_attempt_at = now() where rotation_id = '"
+            + rolledBack.rotationId()
+            + "'");
+    worker.wake();
+    await().atMost(Events.TIMEOUT).until(() -> column(rolledBack, "next_attempt_at") == null);
+    assertThat(logs.text())
+        .doesNotContain("ROTOR-2090 rotation " + rolledBack.rotationId())
+        .doesNotContain("ROTOR-2009 rotation " + rolledBack.rotationId());
+    assertThat(column(rolledBack, "status")).isEqualTo("ROLLED_BACK");
+    assertThat(column(rolledBack, "key_material_purged_at")).isEqualTo(purgedAt);
+  }
+
+  /** A rotation on a repository of its own, approvable by one person. */
+  private KeyGenerated endable(String prefix) {
+    String url = seed(repository(prefix), Rotations.sealedManifest(controller, "aaaaaaaa"));
+    Plan plan =
+        Rotations.plan(
+            url, ManifestFormat.SEALED_SECRET, controller, ReviewProvider.LOCAL, 1, List.of(), 2);
+    return key(plan, "alice").event();
+  }
+
+  /**
+   * The SealedSecret values and age files of {@code key}, and its escrow copy: their base64 lines,
+   * which read the same in JSON (escaped once or twice) as in the event.
+   */
+  private static List<String> sealedMaterial(KeyGenerated key) {
+    List<String> texts = new ArrayList<>();
+    key.sealed().forEach(s -> texts.add(s.ciphertext()));
+    texts.add(key.escrow().armored());
+    List<String> lines =
+        texts.stream()
+            .flatMap(t -> java.util.Arrays.stream(t.split("\\s+")))
+            .filter(line -> line.length() >= 40 && !line.startsWith("-----"))
+            .toList();
+    assertThat(lines).hasSizeGreaterThan(key.sealed().size());
+    return lines;
+  }
+
+  private static String quoted(KeyGenerated... keys) {
+    return String.join(
+        ", ", java.util.Arrays.stream(keys).map(k -> "'" + k.rotationId() + "'").toList());
+  }
+
+  private String column(KeyGenerated key, String column) throws Exception {
+    try (Connection c = database.getConnection();
+        java.sql.PreparedStatement s =
+            c.prepareStatement("select " + column + "::text from rotation where rotation_id = ?")) {
+      s.setString(1, key.rotationId());
+      try (ResultSet r = s.executeQuery()) {
+        assertThat(r.next()).isTrue();
+        return r.getString(1);
+      }
+    }
+  }
+
+  /** The rotation's row without key_event and key_material_purged_at, as JSON. */
+  private String otherColumns(KeyGenerated key) throws Exception {
+    return column(key, "(to_jsonb(rotation) - 'key_event' - 'key_material_purged_at')");
+  }
+
+  private void execute(String sql) throws Exception {
+    try (Connection c = database.getConnection();
+        Statement s = c.createStatement()) {
+      s.executeUpdate(sql);
+    }
+  }
+
+  private double keysReceived() {
+    var counter =
+        registry
+            .find("rotor.manifest-service.events.received")
+            .tag("type", EventType.KEY_GENERATED.eventName())
+            .counter();
+    return counter == null ? 0 : counter.count();
+  }
+
+  private double purgedCounter() {
+    return registry.get("rotor.manifest-service.key-material.purged").counter().count();
   }
 
   private long count(String sql) throws Exception {

@@ -32,7 +32,11 @@ public class RotationRecord extends PanacheEntityBase {
   @Column(name = "key_event_id")
   public String keyEventId;
 
-  /** The key.generated data (JSON): the plan and the key sealed, never in plaintext. */
+  /**
+   * The key.generated data (JSON): the plan and the key sealed, never in plaintext. Once the
+   * rotation ended {@code key-material.keep} ago, only the event's public fields, without the
+   * sealed key ({@link KeyMaterialPurge}, {@link #keyMaterialPurgedAt}).
+   */
   @Column(name = "key_event")
   public String keyEvent;
 
@@ -135,8 +139,27 @@ public class RotationRecord extends PanacheEntityBase {
 
   public String tracestate;
 
-  /** The key.generated event this rotation started from. */
+  /** When {@link KeyMaterialPurge} dropped the sealed key from {@link #keyEvent}; null before. */
+  @Column(name = "key_material_purged_at")
+  public Instant keyMaterialPurgedAt;
+
+  /**
+   * The key.generated event this rotation started from.
+   *
+   * @throws IllegalStateException when its sealed key was purged: only a rotation that ended long
+   *     enough ago has none, and nothing works on such a rotation any more
+   */
   public KeyGenerated keyGenerated() {
+    if (keyMaterialPurgedAt != null) {
+      throw new IllegalStateException(
+          "rotation "
+              + rotationId
+              + " ended ("
+              + status
+              + ") and its sealed key was purged at "
+              + keyMaterialPurgedAt
+              + " (key-material.keep)");
+    }
     return (KeyGenerated)
         EventCodec.decode(EventType.KEY_GENERATED, keyEvent.getBytes(StandardCharsets.UTF_8));
   }

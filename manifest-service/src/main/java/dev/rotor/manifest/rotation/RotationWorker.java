@@ -282,6 +282,10 @@ public class RotationWorker {
     Map<String, List<Step>> merges = new LinkedHashMap<>();
     Map<String, List<Step>> proposals = new LinkedHashMap<>();
     for (RotationRecord rotation : due) {
+      if (!rotation.status.isOpen()) {
+        setAside(rotation);
+        continue;
+      }
       Step step;
       try {
         step = new Step(rotation);
@@ -320,6 +324,21 @@ public class RotationWorker {
     }
     merges.values().forEach(this::mergeBatch);
     proposals.values().forEach(this::proposeBatch);
+  }
+
+  /**
+   * An ended rotation the worker found due (a retry recorded after another instance ended it):
+   * nothing to do, and it is not due any more. Its key.generated is not read: its sealed key may
+   * have been purged (KeyMaterialPurge).
+   */
+  private void setAside(RotationRecord rotation) {
+    try {
+      store.waitUntil(rotation.rotationId, null, rotation.inputVersion, clock.instant());
+    } catch (RuntimeException e) {
+      // Looked at again when its lease ends.
+      LOG.errorf(
+          e, "ROTOR-2090 rotation %s cannot be set aside: %s", rotation.rotationId, e.getMessage());
+    }
   }
 
   /**

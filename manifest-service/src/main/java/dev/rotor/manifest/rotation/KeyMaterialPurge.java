@@ -1,0 +1,103 @@
+package dev.rotor.manifest.rotation;
+
+import dev.rotor.common.retention.BatchedPurge;
+import dev.rotor.manifest.config.ManifestServiceConfig;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import org.jboss.logging.Logger;
+
+/**
+ * Drops the sealed key from rotations that ended at least {@code key-material.keep} ago, so that
+ * the database does not keep every past key sealed: a dump of it together with the
+ * manifest-service's age identity or a cluster's sealing key, stolen later, would open them all.
+ * {@code key_event} keeps the event's public fields only ({@link #KEPT_FIELDS}: ids, requester, key
+ * id, fingerprint, time, plan; not {@code sealed} nor {@code escrow}, nor any field added later),
+ * and {@code key_material_purged_at} says when. Every other column stays.
+ *
+ * <p>Only rotations that ended ({@link RotationStatus#ROLLED_BACK}, {@link RotationStatus#FAILED},
+ * with {@code ended_at}) and that the worker will not take up again (no {@code next_attempt_at}, no
+ * live lease) are purged; an open rotation never is. Safe because nothing reads the sealed key
+ * after the end: the worker decodes {@code key_event} only for open rotations (an ended one it
+ * finds due is set aside without it), a redelivered {@code key.generated} is recognised by {@code
+ * key_event_id} (and its insert does nothing, so it does not bring the key back), and inputs,
+ * webhooks and gauges read the status, the target and the change request. The escrow copy stays in
+ * the ledger (docs/manifest-service.md, "Key material retention").
+ *
+ * <p>Runs every {@code key-material.purge-interval}, the first time at start-up, in batches of
+ * {@value BatchedPurge#DEFAULT_BATCH_SIZE} rows per transaction.
+ */
+@ApplicationScoped
+public class KeyMaterialPurge {
+  private static final Logger LOG = Logger.getLogger(KeyMaterialPurge.class);
+
+  /** The fields of {@code key.generated} a purged row keeps: none of them is key material. */
+  static final String KEPT_FIELDS =
+      "'rotationId', 'targetId', 'plan', 'requestedBy', 'keyId', 'fingerprint', 'generatedAt'";
+
+  // The statuses are named, not derived from isOpen(): a status added later is kept until it is
+  // known to be terminal.
+  private static final String UPDATE =
+      BatchedPurge.updateSql(
+          "rotation",
+          "rotation_id",
+          "key_event = (select coalesce(jsonb_object_agg(f.key, f.value), '{}'::jsonb)::text from"
+              + " jsonb_each(key_event::jsonb) f where f.key in ("
+              + KEPT_FIELDS
+              + ")), key_material_purged_at = :now",
+          "status in ('"
+              + RotationStatus.ROLLED_BACK.name()
+              + "', '"
+              + RotationStatus.FAILED.name()
+              + "') and ended_at is not null and ended_at < :before and key_material_purged_at"
+              + " is null and next_attempt_at is null and (lease_until is null or lease_until <"
+              + " :now)");
+
+  @Inject Clock clock;
+  @Inject ManifestServiceConfig config;
+  @Inject ManifestMetrics metrics;
+  @Inject EntityManager em;
+
+  @Scheduled(
+      identity = "rotor-manifest-service-key-material-purge",
+      every = "${rotor.manifest-service.key-material.purge-interval}",
+      concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+      skipExecutionIf = Scheduled.ApplicationNotRunning.class)
+  void scheduled() {
+    purge();
+  }
+
+  /**
+   * Drops the sealed key of the rotations that ended before {@code key-material.keep} ago by the
+   * clock; how many.
+   */
+  public long purge() {
+    Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+    Instant before = now.minus(config.keyMaterial().keep());
+    long purged =
+        BatchedPurge.run(
+            BatchedPurge.DEFAULT_BATCH_SIZE,
+            limit ->
+                QuarkusTransaction.requiringNew()
+                    .call(
+                        () ->
+                            em.createNativeQuery(UPDATE)
+                                .setParameter("before", before)
+                                .setParameter("now", now)
+                                .setParameter("limit", limit)
+                                .executeUpdate()));
+    if (purged > 0) {
+      metrics.keyMaterialPurged(purged);
+      LOG.infof(
+          "ROTOR-2093 purged the sealed key of %d rotation(s) that ended before %s"
+              + " (key-material.keep %s); their other fields stay",
+          purged, before, config.keyMaterial().keep());
+    }
+    return purged;
+  }
+}
