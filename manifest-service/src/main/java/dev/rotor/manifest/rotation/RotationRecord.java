@@ -144,6 +144,18 @@ public class RotationRecord extends PanacheEntityBase {
   public Instant keyMaterialPurgedAt;
 
   /**
+   * When the verifier's {@code rotation.completed} for this rotation was recorded (the service's
+   * clock); null while none was. The status stays {@link RotationStatus#MERGED}: a person may still
+   * roll it back.
+   */
+  @Column(name = "completed_at")
+  public Instant completedAt;
+
+  /** The id of the {@code rotation.completed} recorded in {@link #completedAt}. */
+  @Column(name = "completed_event_id")
+  public String completedEventId;
+
+  /**
    * The key.generated event this rotation started from.
    *
    * @throws IllegalStateException when its sealed key was purged: only a rotation that ended long
