@@ -156,24 +156,41 @@ public class RotationRecord extends PanacheEntityBase {
   public String completedEventId;
 
   /**
-   * The key.generated event this rotation started from.
+   * The key.generated event this rotation started from, sealed key included: for the steps that
+   * write or judge the new key (proposals, reviews, merges). A rollback needs none of it ({@link
+   * #keyFacts}).
    *
-   * @throws IllegalStateException when its sealed key was purged: only a rotation that ended long
-   *     enough ago has none, and nothing works on such a rotation any more
+   * @throws IllegalStateException when its sealed key was purged (it ended, or completed, {@code
+   *     key-material.keep} ago): the message names the rotation and when, rather than a step going
+   *     on without the key
    */
   public KeyGenerated keyGenerated() {
     if (keyMaterialPurgedAt != null) {
       throw new IllegalStateException(
           "rotation "
               + rotationId
-              + " ended ("
+              + " ("
               + status
-              + ") and its sealed key was purged at "
+              + (completedAt == null ? "" : ", completed at " + completedAt)
+              + ") has no sealed key any more: it was purged at "
               + keyMaterialPurgedAt
-              + " (key-material.keep)");
+              + " (key-material.keep); only its public fields are left");
     }
     return (KeyGenerated)
         EventCodec.decode(EventType.KEY_GENERATED, keyEvent.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * What key.generated said that is not key material (ids, plan, requester, key id, fingerprint,
+   * time), whether or not the sealed key was purged: all a rollback or a failure needs.
+   *
+   * @throws IllegalStateException when {@code key_event} cannot be read
+   */
+  public KeyFacts keyFacts() {
+    if (keyMaterialPurgedAt == null) {
+      return KeyFacts.of(keyGenerated());
+    }
+    return KeyFacts.decode(rotationId, keyEvent);
   }
 
   /** The approvers recorded at the merge. */
