@@ -626,6 +626,212 @@ class RotationFlowTest {
     assertThat(column(rolledBack, "key_material_purged_at")).isEqualTo(purgedAt);
   }
 
+  /**
+   * A successful rotation stays MERGED (a person may still roll it back): the verifier's
+   * rotation.completed is what ends its need for the sealed key. Recorded once, from the verifier
+   * only, for the merged rotation with that key; key-material.keep after it the sealed key goes,
+   * and a rollback asked for after that still writes its commit and sends manifest.rolled-back.
+   */
+  @Test
+  void aCompletedRotationLosesItsSealedKeyKeyMaterialKeepAfterAndCanStillBeRolledBack()
+      throws Exception {
+    String name = repository("done-");
+    String url = seed(name, Rotations.sealedManifest(controller, "aaaaaaaa"));
+    Plan plan =
+        Rotations.plan(
+            url, ManifestFormat.SEALED_SECRET, controller, ReviewProvider.LOCAL, 1, List.of(), 2);
+    KeyGenerated completed = key(plan, "alice").event();
+    // Merged, no completion seen (its rollouts still running): it keeps its key however old.
+    KeyGenerated open = endable("done-open-");
+    for (KeyGenerated k : List.of(completed, open)) {
+      send(k, KEY_GENERATOR);
+    }
+    for (KeyGenerated k : List.of(completed, open)) {
+      events.await(k.rotationId(), EventType.MANIFEST_PROPOSED);
+      approve(k, "bob");
+    }
+    ManifestApproved approved =
+        (ManifestApproved) events.await(completed.rotationId(), EventType.MANIFEST_APPROVED).data();
+    ManifestApproved openApproved =
+        (ManifestApproved) events.await(open.rotationId(), EventType.MANIFEST_APPROVED).data();
+    await()
+        .atMost(Events.TIMEOUT)
+        .until(
+            () ->
+                count(
+                        "select count(*) from rotation where rotation_id in ("
+                            + quoted(completed, open)
+                            + ") and status = 'MERGED' and next_attempt_at is null and"
+                            + " lease_owner is null")
+                    == 2);
+    String openBefore = wholeRow(open);
+
+    // Forged (a cluster-agent's source): dead-lettered, nothing recorded.
+    double received = received(EventType.ROTATION_COMPLETED);
+    send(completion(open, openApproved), STAGING_AGENT);
+    await()
+        .atMost(Events.TIMEOUT)
+        .until(
+            () ->
+                events.kafka().readAll(Topics.DLQ).stream()
+                    .anyMatch(
+                        r ->
+                            open.rotationId()
+                                    .equals(KafkaTestClient.headerValue(r, "ce_rotationid"))
+                                && KafkaTestClient.headerValue(r, "dead-letter-reason")
+                                    .startsWith("FORGED_SOURCE")));
+    // From the verifier, but for another key, or for a rotation this service does not know.
+    KeyGenerated unknown = key(plan, "alice").event();
+    send(
+        new dev.rotor.common.event.RotationCompleted(
+            open.rotationId(),
+            open.targetId(),
+            open.plan(),
+            null,
+            completed.fingerprint(),
+            "alice",
+            List.of("bob"),
+            openApproved.mergeCommit(),
+            verdicts()),
+        VERIFIER);
+    send(completion(unknown, approved), VERIFIER);
+    await()
+        .atMost(Events.TIMEOUT)
+        .until(() -> received(EventType.ROTATION_COMPLETED) >= received + 2);
+    await()
+        .atMost(Events.TIMEOUT)
+        .until(
+            () ->
+                logs.containing("ROTOR-2096 rotation.completed").stream()
+                        .anyMatch(l -> l.contains(open.rotationId()))
+                    && logs.containing("ROTOR-2095 rotation.completed").stream()
+                        .anyMatch(l -> l.contains(unknown.rotationId())));
+    assertThat(wholeRow(open)).isEqualTo(openBefore);
+    assertThat(
+            count(
+                "select count(*) from rotation where rotation_id = '" + unknown.rotationId() + "'"))
+        .isZero();
+
+    // The verifier's: recorded once; its redelivery changes nothing.
+    EventEnvelope completion = send(completion(completed, approved), VERIFIER);
+    await().atMost(Events.TIMEOUT).until(() -> column(completed, "completed_at") != null);
+    assertThat(column(completed, "completed_event_id")).isEqualTo(completion.id());
+    assertThat(column(completed, "status")).isEqualTo("MERGED");
+    String recorded = wholeRow(completed);
+    double before = received(EventType.ROTATION_COMPLETED);
+    events.send(completion);
+    await().atMost(Events.TIMEOUT).until(() -> received(EventType.ROTATION_COMPLETED) > before);
+    assertThat(wholeRow(completed)).isEqualTo(recorded);
+    assertThat(logs.containing("ROTOR-2094 rotation " + completed.rotationId())).hasSize(1);
+    nothingNewFor(completed.rotationId(), 2);
+    assertThat(
+            events.kafka().readAll(Topics.DLQ).stream()
+                .filter(
+                    r ->
+                        completed
+                            .rotationId()
+                            .equals(KafkaTestClient.headerValue(r, "ce_rotationid"))))
+        .isEmpty();
+
+    // Both merged more than key-material.keep (P7D) ago; one completed that long ago.
+    execute(
+        "update rotation set created_at = created_at - interval '9 days', proposed_at ="
+            + " proposed_at - interval '9 days', merged_at = merged_at - interval '9 days' where"
+            + " rotation_id in ("
+            + quoted(completed, open)
+            + ")");
+    execute(
+        "update rotation set completed_at = completed_at - interval '8 days' where rotation_id ="
+            + " '"
+            + completed.rotationId()
+            + "'");
+    String completedKeyEvent = column(completed, "key_event");
+    String othersBefore = otherColumns(completed);
+    openBefore = wholeRow(open);
+    assertThat(sealedMaterial(completed))
+        .allSatisfy(text -> assertThat(completedKeyEvent).contains(text));
+
+    assertThat(keyMaterialPurge.purge()).isGreaterThanOrEqualTo(1);
+
+    String kept = column(completed, "key_event");
+    String purgedAt = column(completed, "key_material_purged_at");
+    assertThat(purgedAt).isNotNull();
+    for (String text : sealedMaterial(completed)) {
+      assertThat(kept).doesNotContain(text);
+    }
+    assertThat(kept).doesNotContain("\"sealed\"").doesNotContain("\"escrow\"");
+    assertThat(otherColumns(completed))
+        .as("status MERGED and the rest stay")
+        .isEqualTo(othersBefore);
+    assertThat(wholeRow(open)).as("merged, not completed: kept whole").isEqualTo(openBefore);
+
+    // A person rolls the completed rotation back: the public fields are all the rollback needs.
+    send(
+        new RotationRollbackRequested(
+            completed.rotationId(), completed.targetId(), "carol", "found a problem later"),
+        CLI);
+    ManifestRolledBack rolledBack =
+        (ManifestRolledBack)
+            events.await(completed.rotationId(), EventType.MANIFEST_ROLLED_BACK).data();
+    assertThat(rolledBack.cause()).contains("rollback requested by carol");
+    assertThat(rolledBack.clusters()).containsExactly("aether-staging", "aether-production");
+    List<RevCommit> history = remote.history(name, "main");
+    assertThat(history.get(0).name()).isEqualTo(rolledBack.rollbackCommit());
+    assertThat(history.get(1).name()).isEqualTo(approved.promoteCommit());
+    assertThat(Trailers.of(history.get(0)))
+        .containsEntry("Rotor-Phase", "rollback")
+        .containsEntry("Rotor-Keyring-Primary", "aaaaaaaa");
+    assertThat(unsealedPrimary(remote.file(name, rolledBack.rollbackCommit(), PATH)))
+        .isEqualTo("aaaaaaaa");
+    await().atMost(Events.TIMEOUT).until(() -> "ROLLED_BACK".equals(column(completed, "status")));
+    assertThat(column(completed, "key_material_purged_at")).isEqualTo(purgedAt);
+    assertThat(column(completed, "key_event")).isEqualTo(kept);
+    assertThat(logs.text())
+        .doesNotContain("ROTOR-2090 rotation " + completed.rotationId())
+        .doesNotContain("ROTOR-2006 rotation " + completed.rotationId());
+    String dump = databaseDump();
+    assertThat(sealedMaterial(completed)).allSatisfy(text -> assertThat(dump).doesNotContain(text));
+  }
+
+  /** Every column of the rotation's row, key_event as its digest (a failure prints no key). */
+  private String wholeRow(KeyGenerated key) throws Exception {
+    return column(
+        key,
+        "((to_jsonb(rotation) - 'key_event') || jsonb_build_object('key_event', md5(key_event)))");
+  }
+
+  /** The verifier's rotation.completed of a merged rotation. */
+  private static dev.rotor.common.event.RotationCompleted completion(
+      KeyGenerated key, ManifestApproved approved) {
+    return new dev.rotor.common.event.RotationCompleted(
+        key.rotationId(),
+        key.targetId(),
+        key.plan(),
+        null,
+        key.fingerprint(),
+        key.requestedBy(),
+        List.of("bob"),
+        approved.mergeCommit(),
+        verdicts());
+  }
+
+  private static List<dev.rotor.common.event.StageVerdict> verdicts() {
+    return List.of(
+        new dev.rotor.common.event.StageVerdict(
+            "aether-staging", Reasons.Verdict.PASSED, Instant.now()),
+        new dev.rotor.common.event.StageVerdict(
+            "aether-production", Reasons.Verdict.PASSED, Instant.now()));
+  }
+
+  private double received(EventType type) {
+    var counter =
+        registry
+            .find("rotor.manifest-service.events.received")
+            .tag("type", type.eventName())
+            .counter();
+    return counter == null ? 0 : counter.count();
+  }
+
   /** A rotation on a repository of its own, approvable by one person. */
   private KeyGenerated endable(String prefix) {
     String url = seed(repository(prefix), Rotations.sealedManifest(controller, "aaaaaaaa"));

@@ -13,21 +13,26 @@ import java.time.temporal.ChronoUnit;
 import org.jboss.logging.Logger;
 
 /**
- * Drops the sealed key from rotations that ended at least {@code key-material.keep} ago, so that
- * the database does not keep every past key sealed: a dump of it together with the
+ * Drops the sealed key from rotations that ended or completed at least {@code key-material.keep}
+ * ago, so that the database does not keep every past key sealed: a dump of it together with the
  * manifest-service's age identity or a cluster's sealing key, stolen later, would open them all.
  * {@code key_event} keeps the event's public fields only ({@link #KEPT_FIELDS}: ids, requester, key
  * id, fingerprint, time, plan; not {@code sealed} nor {@code escrow}, nor any field added later),
  * and {@code key_material_purged_at} says when. Every other column stays.
  *
- * <p>Only rotations that ended ({@link RotationStatus#ROLLED_BACK}, {@link RotationStatus#FAILED},
- * with {@code ended_at}) and that the worker will not take up again (no {@code next_attempt_at}, no
- * live lease) are purged; an open rotation never is. Safe because nothing reads the sealed key
- * after the end: the worker decodes {@code key_event} only for open rotations (an ended one it
- * finds due is set aside without it), a redelivered {@code key.generated} is recognised by {@code
- * key_event_id} (and its insert does nothing, so it does not bring the key back), and inputs,
- * webhooks and gauges read the status, the target and the change request. The escrow copy stays in
- * the ledger (docs/manifest-service.md, "Key material retention").
+ * <p>Purged are rotations that ended ({@link RotationStatus#ROLLED_BACK}, {@link
+ * RotationStatus#FAILED}, by {@code ended_at}) and merged rotations the verifier reported completed
+ * ({@link RotationStatus#MERGED} with {@code completed_at}, recorded from {@code
+ * rotation.completed}), each only when the worker will not take it up now (no {@code
+ * next_attempt_at}, no live lease). A rotation that is proposing, proposed, or merged and not
+ * completed never is. Safe because nothing reads the sealed key once the new key is in Git and
+ * rolled out: the worker decodes the whole {@code key_event} only to propose, review and merge; a
+ * rollback of a completed rotation (a person may still ask for one) reads the public fields only
+ * ({@link RotationRecord#keyFacts}); an ended rotation it finds due is set aside without it; a
+ * redelivered {@code key.generated} is recognised by {@code key_event_id} (and its insert does
+ * nothing, so it does not bring the key back); and inputs, webhooks and gauges read the status, the
+ * target and the change request. The escrow copy stays in the ledger (docs/manifest-service.md,
+ * "Key material retention").
  *
  * <p>Runs every {@code key-material.purge-interval}, the first time at start-up, in batches of
  * {@value BatchedPurge#DEFAULT_BATCH_SIZE} rows per transaction.
@@ -50,13 +55,15 @@ public class KeyMaterialPurge {
               + " jsonb_each(key_event::jsonb) f where f.key in ("
               + KEPT_FIELDS
               + ")), key_material_purged_at = :now",
-          "status in ('"
+          "((status in ('"
               + RotationStatus.ROLLED_BACK.name()
               + "', '"
               + RotationStatus.FAILED.name()
-              + "') and ended_at is not null and ended_at < :before and key_material_purged_at"
-              + " is null and next_attempt_at is null and (lease_until is null or lease_until <"
-              + " :now)");
+              + "') and ended_at is not null and ended_at < :before) or (status = '"
+              + RotationStatus.MERGED.name()
+              + "' and completed_at is not null and completed_at < :before)) and"
+              + " key_material_purged_at is null and next_attempt_at is null and (lease_until is"
+              + " null or lease_until < :now)");
 
   @Inject Clock clock;
   @Inject ManifestServiceConfig config;
@@ -73,8 +80,8 @@ public class KeyMaterialPurge {
   }
 
   /**
-   * Drops the sealed key of the rotations that ended before {@code key-material.keep} ago by the
-   * clock; how many.
+   * Drops the sealed key of the rotations that ended, or completed, before {@code
+   * key-material.keep} ago by the clock; how many.
    */
   public long purge() {
     Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
@@ -94,7 +101,7 @@ public class KeyMaterialPurge {
     if (purged > 0) {
       metrics.keyMaterialPurged(purged);
       LOG.infof(
-          "ROTOR-2093 purged the sealed key of %d rotation(s) that ended before %s"
+          "ROTOR-2093 purged the sealed key of %d rotation(s) that ended or completed before %s"
               + " (key-material.keep %s); their other fields stay",
           purged, before, config.keyMaterial().keep());
     }
