@@ -745,7 +745,14 @@ class RotationFlowTest {
             + " '"
             + completed.rotationId()
             + "'");
+    // A plan may hold a number in exponent form: the purge keeps its text as it is.
+    execute(
+        "update rotation set key_event = replace(key_event, '\"maxBaselineFactor\":1.5',"
+            + " '\"maxBaselineFactor\":1.0E40') where rotation_id = '"
+            + completed.rotationId()
+            + "'");
     String completedKeyEvent = column(completed, "key_event");
+    assertThat(completedKeyEvent).contains("\"maxBaselineFactor\":1.0E40");
     String othersBefore = otherColumns(completed);
     openBefore = wholeRow(open);
     assertThat(sealedMaterial(completed))
@@ -764,6 +771,18 @@ class RotationFlowTest {
         .as("status MERGED and the rest stay")
         .isEqualTo(othersBefore);
     assertThat(wholeRow(open)).as("merged, not completed: kept whole").isEqualTo(openBefore);
+    assertThat(kept).contains("1.0E40");
+
+    // Its completion never seen, a merged rotation loses its key 30 days later.
+    execute(
+        "update rotation set merged_at = merged_at - interval '30 days' where rotation_id = '"
+            + open.rotationId()
+            + "'");
+    assertThat(keyMaterialPurge.purge()).isGreaterThanOrEqualTo(1);
+    assertThat(column(open, "key_material_purged_at")).isNotNull();
+    assertThat(column(open, "status")).isEqualTo("MERGED");
+    String openKept = column(open, "key_event");
+    assertThat(sealedMaterial(open)).allSatisfy(text -> assertThat(openKept).doesNotContain(text));
 
     // A person rolls the completed rotation back: the public fields are all the rollback needs.
     send(

@@ -8,6 +8,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import org.jboss.logging.Logger;
@@ -23,7 +24,8 @@ import org.jboss.logging.Logger;
  * <p>Purged are rotations that ended ({@link RotationStatus#ROLLED_BACK}, {@link
  * RotationStatus#FAILED}, by {@code ended_at}) and merged rotations the verifier reported completed
  * ({@link RotationStatus#MERGED} with {@code completed_at}, recorded from {@code
- * rotation.completed}), each only when the worker will not take it up now (no {@code
+ * rotation.completed}; or merged {@value #UNSEEN_COMPLETION_GRACE_DAYS} days more ago when no
+ * completion was seen), each only when the worker will not take it up now (no {@code
  * next_attempt_at}, no live lease). A rotation that is proposing, proposed, or merged and not
  * completed never is. Safe because nothing reads the sealed key once the new key is in Git and
  * rolled out: the worker decodes the whole {@code key_event} only to propose, review and merge; a
@@ -45,14 +47,24 @@ public class KeyMaterialPurge {
   static final String KEPT_FIELDS =
       "'rotationId', 'targetId', 'plan', 'requestedBy', 'keyId', 'fingerprint', 'generatedAt'";
 
+  /**
+   * Days beyond {@code key-material.keep} after which a merged rotation whose completion was never
+   * seen loses its key too: one completed before this version, or while an older instance ran, or
+   * never (a stage left inconclusive). Longer than a maintenance window holds a stage (a month),
+   * though nothing reads the sealed key after the merge anyway: the agents read it from Git.
+   */
+  static final int UNSEEN_COMPLETION_GRACE_DAYS = 30;
+
   // The statuses are named, not derived from isOpen(): a status added later is kept until it is
   // known to be terminal.
   private static final String UPDATE =
       BatchedPurge.updateSql(
           "rotation",
           "rotation_id",
-          "key_event = (select coalesce(jsonb_object_agg(f.key, f.value), '{}'::jsonb)::text from"
-              + " jsonb_each(key_event::jsonb) f where f.key in ("
+          // json, not jsonb: jsonb would write a number like 1.0E40 out in full, longer than the
+          // event codec reads back.
+          "key_event = (select coalesce(json_object_agg(f.key, f.value), '{}'::json)::text from"
+              + " json_each(key_event::json) f where f.key in ("
               + KEPT_FIELDS
               + ")), key_material_purged_at = :now",
           "((status in ('"
@@ -61,7 +73,8 @@ public class KeyMaterialPurge {
               + RotationStatus.FAILED.name()
               + "') and ended_at is not null and ended_at < :before) or (status = '"
               + RotationStatus.MERGED.name()
-              + "' and completed_at is not null and completed_at < :before)) and"
+              + "' and (completed_at < :before or (completed_at is null and merged_at <"
+              + " :unseenBefore)))) and"
               + " key_material_purged_at is null and next_attempt_at is null and (lease_until is"
               + " null or lease_until < :now)");
 
@@ -95,6 +108,9 @@ public class KeyMaterialPurge {
                         () ->
                             em.createNativeQuery(UPDATE)
                                 .setParameter("before", before)
+                                .setParameter(
+                                    "unseenBefore",
+                                    before.minus(Duration.ofDays(UNSEEN_COMPLETION_GRACE_DAYS)))
                                 .setParameter("now", now)
                                 .setParameter("limit", limit)
                                 .executeUpdate()));
