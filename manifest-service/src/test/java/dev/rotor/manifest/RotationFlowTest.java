@@ -94,6 +94,9 @@ class RotationFlowTest {
   @Inject DataSource database;
   @Inject dev.rotor.manifest.rotation.OutboxPurge purge;
   @Inject Reviews reviews;
+  @Inject dev.rotor.manifest.rotation.KeyMaterialPurge keyMaterialPurge;
+  @Inject dev.rotor.manifest.rotation.RotationWorker worker;
+  @Inject io.micrometer.core.instrument.MeterRegistry registry;
 
   private final Events events = new Events();
   private final List<Rotations.Generated> keys = new ArrayList<>();
@@ -471,6 +474,449 @@ class RotationFlowTest {
         .isZero();
     assertThat(remote.history(name, "main").get(0).name()).isEqualTo(proposed.promoteCommit());
     assertThat(remote.branches(name)).containsExactly("main");
+  }
+
+  @Test
+  void aRotationThatEndedLongerThanKeyMaterialKeepAgoLosesItsSealedKeyAndStaysRecognised()
+      throws Exception {
+    // Old and ended: rolled back after its merge, and failed by a rejection. Recent and ended:
+    // failed now. In flight: merged, waiting for its rollouts (no next attempt, no lease: only its
+    // status keeps it), and older than key-material.keep.
+    KeyGenerated rolledBack = endable("keep-rb-");
+    KeyGenerated failed = endable("keep-old-");
+    KeyGenerated recent = endable("keep-new-");
+    KeyGenerated merged = endable("keep-open-");
+    Map<String, EventEnvelope> keyEvents = new java.util.LinkedHashMap<>();
+    for (KeyGenerated k : List.of(rolledBack, failed, recent, merged)) {
+      keyEvents.put(k.rotationId(), send(k, KEY_GENERATOR));
+    }
+    for (KeyGenerated k : List.of(rolledBack, failed, recent, merged)) {
+      events.await(k.rotationId(), EventType.MANIFEST_PROPOSED);
+    }
+    approve(rolledBack, "bob");
+    approve(merged, "bob");
+    for (KeyGenerated k : List.of(failed, recent)) {
+      send(new RotationReviewRejected(k.rotationId(), k.targetId(), "bob", "not now"), CLI);
+    }
+    events.await(rolledBack.rotationId(), EventType.MANIFEST_APPROVED);
+    events.await(merged.rotationId(), EventType.MANIFEST_APPROVED);
+    send(
+        new RotationRollbackRequested(
+            rolledBack.rotationId(), rolledBack.targetId(), "carol", "bad key"),
+        CLI);
+    events.await(rolledBack.rotationId(), EventType.MANIFEST_ROLLED_BACK);
+    events.await(failed.rotationId(), EventType.ROTATION_FAILED);
+    events.await(recent.rotationId(), EventType.ROTATION_FAILED);
+    await()
+        .atMost(Events.TIMEOUT)
+        .until(
+            () ->
+                count(
+                        "select count(*) from rotation where rotation_id in ("
+                            + quoted(rolledBack, failed, recent)
+                            + ") and ended_at is not null and next_attempt_at is null")
+                    == 3);
+    // The old ones ended more than key-material.keep (P7D) ago; the open one started then.
+    execute(
+        "update rotation set ended_at = ended_at - interval '8 days' where rotation_id in ("
+            + quoted(rolledBack, failed)
+            + ")");
+    execute(
+        "update rotation set created_at = created_at - interval '9 days', proposed_at ="
+            + " proposed_at - interval '9 days', merged_at = merged_at - interval '8 days' where"
+            + " rotation_id = '"
+            + merged.rotationId()
+            + "'");
+    Map<String, String> keyEventBefore = new java.util.HashMap<>();
+    Map<String, String> othersBefore = new java.util.HashMap<>();
+    for (KeyGenerated k : List.of(rolledBack, failed, recent, merged)) {
+      keyEventBefore.put(k.rotationId(), column(k, "key_event"));
+      othersBefore.put(k.rotationId(), otherColumns(k));
+      assertThat(sealedMaterial(k))
+          .as("the row holds the sealed key before the purge")
+          .allSatisfy(text -> assertThat(keyEventBefore.get(k.rotationId())).contains(text));
+    }
+    double counted = purgedCounter();
+
+    long purged = keyMaterialPurge.purge();
+
+    assertThat(purged).isGreaterThanOrEqualTo(2);
+    String dump = databaseDump();
+    com.fasterxml.jackson.databind.ObjectMapper json =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+    for (KeyGenerated k : List.of(rolledBack, failed)) {
+      String kept = column(k, "key_event");
+      assertThat(column(k, "key_material_purged_at")).isNotNull();
+      for (String text : sealedMaterial(k)) {
+        assertThat(kept).doesNotContain(text);
+        assertThat(dump).as("no table holds the sealed key any more").doesNotContain(text);
+      }
+      var keptJson = json.readTree(kept);
+      var original = json.readTree(keyEventBefore.get(k.rotationId()));
+      assertThat(keptJson.has("sealed")).isFalse();
+      assertThat(keptJson.has("escrow")).isFalse();
+      for (String field :
+          List.of(
+              "rotationId",
+              "targetId",
+              "plan",
+              "requestedBy",
+              "keyId",
+              "fingerprint",
+              "generatedAt")) {
+        assertThat(keptJson.get(field)).as(field).isEqualTo(original.get(field));
+      }
+      assertThat(otherColumns(k))
+          .as("every other column stays")
+          .isEqualTo(othersBefore.get(k.rotationId()));
+    }
+    for (KeyGenerated k : List.of(recent, merged)) {
+      assertThat(column(k, "key_event")).isEqualTo(keyEventBefore.get(k.rotationId()));
+      assertThat(column(k, "key_material_purged_at")).isNull();
+      assertThat(otherColumns(k)).isEqualTo(othersBefore.get(k.rotationId()));
+    }
+    assertThat(purgedCounter()).isEqualTo(counted + purged);
+    assertThat(logs.containing("ROTOR-2093 purged the sealed key of " + purged + " rotation(s)"))
+        .hasSize(1);
+    assertThat(given().get("/q/metrics").asString())
+        .contains("rotor_manifest_service_key_material_purged_total");
+    String purgedAt = column(rolledBack, "key_material_purged_at");
+    assertThat(keyMaterialPurge.purge()).as("a second run finds nothing").isZero();
+    assertThat(column(rolledBack, "key_material_purged_at")).isEqualTo(purgedAt);
+
+    // A redelivered key.generated is recognised by its event id: nothing is proposed, sent or
+    // dead-lettered, and the sealed key does not come back. Late inputs change nothing either.
+    double keysReceived = keysReceived();
+    events.send(keyEvents.get(rolledBack.rotationId()));
+    events.send(keyEvents.get(failed.rotationId()));
+    await().atMost(Events.TIMEOUT).until(() -> keysReceived() >= keysReceived + 2);
+    send(
+        new RotationRollbackRequested(
+            rolledBack.rotationId(), rolledBack.targetId(), "carol", "again"),
+        CLI);
+    send(new RotationApproved(failed.rotationId(), failed.targetId(), "carol", false, null), CLI);
+    nothingNewFor(rolledBack.rotationId(), 3);
+    nothingNewFor(failed.rotationId(), 2);
+    await()
+        .atMost(Events.TIMEOUT)
+        .until(
+            () ->
+                logs.containing("ROTOR-2026 rotation " + rolledBack.rotationId()).size() == 1
+                    && logs.containing("ROTOR-2026 rotation " + failed.rotationId()).size() == 1);
+    for (KeyGenerated k : List.of(rolledBack, failed)) {
+      assertThat(column(k, "key_material_purged_at")).isNotNull();
+      assertThat(sealedMaterial(k))
+          .allSatisfy(text -> assertThat(databaseDump()).doesNotContain(text));
+      assertThat(events.kafka().readAll(Topics.DLQ))
+          .noneMatch(r -> KafkaTestClient.valueText(r).contains(k.rotationId()));
+    }
+
+    // An ended rotation the worker finds due (a retry recorded after another instance ended it)
+    // is set aside without reading its purged key.
+    execute(
+        "update rotation set next_attempt_at = now() where rotation_id = '"
+            + rolledBack.rotationId()
+            + "'");
+    worker.wake();
+    await().atMost(Events.TIMEOUT).until(() -> column(rolledBack, "next_attempt_at") == null);
+    assertThat(logs.text())
+        .doesNotContain("ROTOR-2090 rotation " + rolledBack.rotationId())
+        .doesNotContain("ROTOR-2009 rotation " + rolledBack.rotationId());
+    assertThat(column(rolledBack, "status")).isEqualTo("ROLLED_BACK");
+    assertThat(column(rolledBack, "key_material_purged_at")).isEqualTo(purgedAt);
+  }
+
+  /**
+   * A successful rotation stays MERGED (a person may still roll it back): the verifier's
+   * rotation.completed is what ends its need for the sealed key. Recorded once, from the verifier
+   * only, for the merged rotation with that key; key-material.keep after it the sealed key goes,
+   * and a rollback asked for after that still writes its commit and sends manifest.rolled-back.
+   */
+  @Test
+  void aCompletedRotationLosesItsSealedKeyKeyMaterialKeepAfterAndCanStillBeRolledBack()
+      throws Exception {
+    String name = repository("done-");
+    String url = seed(name, Rotations.sealedManifest(controller, "aaaaaaaa"));
+    Plan plan =
+        Rotations.plan(
+            url, ManifestFormat.SEALED_SECRET, controller, ReviewProvider.LOCAL, 1, List.of(), 2);
+    KeyGenerated completed = key(plan, "alice").event();
+    // Merged, no completion seen (its rollouts still running): it keeps its key however old.
+    KeyGenerated open = endable("done-open-");
+    for (KeyGenerated k : List.of(completed, open)) {
+      send(k, KEY_GENERATOR);
+    }
+    for (KeyGenerated k : List.of(completed, open)) {
+      events.await(k.rotationId(), EventType.MANIFEST_PROPOSED);
+      approve(k, "bob");
+    }
+    ManifestApproved approved =
+        (ManifestApproved) events.await(completed.rotationId(), EventType.MANIFEST_APPROVED).data();
+    ManifestApproved openApproved =
+        (ManifestApproved) events.await(open.rotationId(), EventType.MANIFEST_APPROVED).data();
+    await()
+        .atMost(Events.TIMEOUT)
+        .until(
+            () ->
+                count(
+                        "select count(*) from rotation where rotation_id in ("
+                            + quoted(completed, open)
+                            + ") and status = 'MERGED' and next_attempt_at is null and"
+                            + " lease_owner is null")
+                    == 2);
+    String openBefore = wholeRow(open);
+
+    // Forged (a cluster-agent's source): dead-lettered, nothing recorded.
+    double received = received(EventType.ROTATION_COMPLETED);
+    send(completion(open, openApproved), STAGING_AGENT);
+    await()
+        .atMost(Events.TIMEOUT)
+        .until(
+            () ->
+                events.kafka().readAll(Topics.DLQ).stream()
+                    .anyMatch(
+                        r ->
+                            open.rotationId()
+                                    .equals(KafkaTestClient.headerValue(r, "ce_rotationid"))
+                                && KafkaTestClient.headerValue(r, "dead-letter-reason")
+                                    .startsWith("FORGED_SOURCE")));
+    // From the verifier, but for another key, or for a rotation this service does not know.
+    KeyGenerated unknown = key(plan, "alice").event();
+    send(
+        new dev.rotor.common.event.RotationCompleted(
+            open.rotationId(),
+            open.targetId(),
+            open.plan(),
+            null,
+            completed.fingerprint(),
+            "alice",
+            List.of("bob"),
+            openApproved.mergeCommit(),
+            verdicts()),
+        VERIFIER);
+    send(completion(unknown, approved), VERIFIER);
+    await()
+        .atMost(Events.TIMEOUT)
+        .until(() -> received(EventType.ROTATION_COMPLETED) >= received + 2);
+    await()
+        .atMost(Events.TIMEOUT)
+        .until(
+            () ->
+                logs.containing("ROTOR-2096 rotation.completed").stream()
+                        .anyMatch(l -> l.contains(open.rotationId()))
+                    && logs.containing("ROTOR-2095 rotation.completed").stream()
+                        .anyMatch(l -> l.contains(unknown.rotationId())));
+    assertThat(wholeRow(open)).isEqualTo(openBefore);
+    assertThat(
+            count(
+                "select count(*) from rotation where rotation_id = '" + unknown.rotationId() + "'"))
+        .isZero();
+
+    // The verifier's: recorded once; its redelivery changes nothing.
+    EventEnvelope completion = send(completion(completed, approved), VERIFIER);
+    await().atMost(Events.TIMEOUT).until(() -> column(completed, "completed_at") != null);
+    assertThat(column(completed, "completed_event_id")).isEqualTo(completion.id());
+    assertThat(column(completed, "status")).isEqualTo("MERGED");
+    String recorded = wholeRow(completed);
+    double before = received(EventType.ROTATION_COMPLETED);
+    events.send(completion);
+    await().atMost(Events.TIMEOUT).until(() -> received(EventType.ROTATION_COMPLETED) > before);
+    assertThat(wholeRow(completed)).isEqualTo(recorded);
+    assertThat(logs.containing("ROTOR-2094 rotation " + completed.rotationId())).hasSize(1);
+    nothingNewFor(completed.rotationId(), 2);
+    assertThat(
+            events.kafka().readAll(Topics.DLQ).stream()
+                .filter(
+                    r ->
+                        completed
+                            .rotationId()
+                            .equals(KafkaTestClient.headerValue(r, "ce_rotationid"))))
+        .isEmpty();
+
+    // Both merged more than key-material.keep (P7D) ago; one completed that long ago.
+    execute(
+        "update rotation set created_at = created_at - interval '9 days', proposed_at ="
+            + " proposed_at - interval '9 days', merged_at = merged_at - interval '9 days' where"
+            + " rotation_id in ("
+            + quoted(completed, open)
+            + ")");
+    execute(
+        "update rotation set completed_at = completed_at - interval '8 days' where rotation_id ="
+            + " '"
+            + completed.rotationId()
+            + "'");
+    // A plan may hold a number in exponent form: the purge keeps its text as it is.
+    execute(
+        "update rotation set key_event = replace(key_event, '\"maxBaselineFactor\":1.5',"
+            + " '\"maxBaselineFactor\":1.0E40') where rotation_id = '"
+            + completed.rotationId()
+            + "'");
+    String completedKeyEvent = column(completed, "key_event");
+    assertThat(completedKeyEvent).contains("\"maxBaselineFactor\":1.0E40");
+    String othersBefore = otherColumns(completed);
+    openBefore = wholeRow(open);
+    assertThat(sealedMaterial(completed))
+        .allSatisfy(text -> assertThat(completedKeyEvent).contains(text));
+
+    assertThat(keyMaterialPurge.purge()).isGreaterThanOrEqualTo(1);
+
+    String kept = column(completed, "key_event");
+    String purgedAt = column(completed, "key_material_purged_at");
+    assertThat(purgedAt).isNotNull();
+    for (String text : sealedMaterial(completed)) {
+      assertThat(kept).doesNotContain(text);
+    }
+    assertThat(kept).doesNotContain("\"sealed\"").doesNotContain("\"escrow\"");
+    assertThat(otherColumns(completed))
+        .as("status MERGED and the rest stay")
+        .isEqualTo(othersBefore);
+    assertThat(wholeRow(open)).as("merged, not completed: kept whole").isEqualTo(openBefore);
+    assertThat(kept).contains("1.0E40");
+
+    // Its completion never seen, a merged rotation loses its key 30 days later.
+    execute(
+        "update rotation set merged_at = merged_at - interval '30 days' where rotation_id = '"
+            + open.rotationId()
+            + "'");
+    assertThat(keyMaterialPurge.purge()).isGreaterThanOrEqualTo(1);
+    assertThat(column(open, "key_material_purged_at")).isNotNull();
+    assertThat(column(open, "status")).isEqualTo("MERGED");
+    String openKept = column(open, "key_event");
+    assertThat(sealedMaterial(open)).allSatisfy(text -> assertThat(openKept).doesNotContain(text));
+
+    // A person rolls the completed rotation back: the public fields are all the rollback needs.
+    send(
+        new RotationRollbackRequested(
+            completed.rotationId(), completed.targetId(), "carol", "found a problem later"),
+        CLI);
+    ManifestRolledBack rolledBack =
+        (ManifestRolledBack)
+            events.await(completed.rotationId(), EventType.MANIFEST_ROLLED_BACK).data();
+    assertThat(rolledBack.cause()).contains("rollback requested by carol");
+    assertThat(rolledBack.clusters()).containsExactly("aether-staging", "aether-production");
+    List<RevCommit> history = remote.history(name, "main");
+    assertThat(history.get(0).name()).isEqualTo(rolledBack.rollbackCommit());
+    assertThat(history.get(1).name()).isEqualTo(approved.promoteCommit());
+    assertThat(Trailers.of(history.get(0)))
+        .containsEntry("Rotor-Phase", "rollback")
+        .containsEntry("Rotor-Keyring-Primary", "aaaaaaaa");
+    assertThat(unsealedPrimary(remote.file(name, rolledBack.rollbackCommit(), PATH)))
+        .isEqualTo("aaaaaaaa");
+    await().atMost(Events.TIMEOUT).until(() -> "ROLLED_BACK".equals(column(completed, "status")));
+    assertThat(column(completed, "key_material_purged_at")).isEqualTo(purgedAt);
+    assertThat(column(completed, "key_event")).isEqualTo(kept);
+    assertThat(logs.text())
+        .doesNotContain("ROTOR-2090 rotation " + completed.rotationId())
+        .doesNotContain("ROTOR-2006 rotation " + completed.rotationId());
+    String dump = databaseDump();
+    assertThat(sealedMaterial(completed)).allSatisfy(text -> assertThat(dump).doesNotContain(text));
+  }
+
+  /** Every column of the rotation's row, key_event as its digest (a failure prints no key). */
+  private String wholeRow(KeyGenerated key) throws Exception {
+    return column(
+        key,
+        "((to_jsonb(rotation) - 'key_event') || jsonb_build_object('key_event', md5(key_event)))");
+  }
+
+  /** The verifier's rotation.completed of a merged rotation. */
+  private static dev.rotor.common.event.RotationCompleted completion(
+      KeyGenerated key, ManifestApproved approved) {
+    return new dev.rotor.common.event.RotationCompleted(
+        key.rotationId(),
+        key.targetId(),
+        key.plan(),
+        null,
+        key.fingerprint(),
+        key.requestedBy(),
+        List.of("bob"),
+        approved.mergeCommit(),
+        verdicts());
+  }
+
+  private static List<dev.rotor.common.event.StageVerdict> verdicts() {
+    return List.of(
+        new dev.rotor.common.event.StageVerdict(
+            "aether-staging", Reasons.Verdict.PASSED, Instant.now()),
+        new dev.rotor.common.event.StageVerdict(
+            "aether-production", Reasons.Verdict.PASSED, Instant.now()));
+  }
+
+  private double received(EventType type) {
+    var counter =
+        registry
+            .find("rotor.manifest-service.events.received")
+            .tag("type", type.eventName())
+            .counter();
+    return counter == null ? 0 : counter.count();
+  }
+
+  /** A rotation on a repository of its own, approvable by one person. */
+  private KeyGenerated endable(String prefix) {
+    String url = seed(repository(prefix), Rotations.sealedManifest(controller, "aaaaaaaa"));
+    Plan plan =
+        Rotations.plan(
+            url, ManifestFormat.SEALED_SECRET, controller, ReviewProvider.LOCAL, 1, List.of(), 2);
+    return key(plan, "alice").event();
+  }
+
+  /**
+   * The SealedSecret values and age files of {@code key}, and its escrow copy: their base64 lines,
+   * which read the same in JSON (escaped once or twice) as in the event.
+   */
+  private static List<String> sealedMaterial(KeyGenerated key) {
+    List<String> texts = new ArrayList<>();
+    key.sealed().forEach(s -> texts.add(s.ciphertext()));
+    texts.add(key.escrow().armored());
+    List<String> lines =
+        texts.stream()
+            .flatMap(t -> java.util.Arrays.stream(t.split("\\s+")))
+            .filter(line -> line.length() >= 40 && !line.startsWith("-----"))
+            .toList();
+    assertThat(lines).hasSizeGreaterThan(key.sealed().size());
+    return lines;
+  }
+
+  private static String quoted(KeyGenerated... keys) {
+    return String.join(
+        ", ", java.util.Arrays.stream(keys).map(k -> "'" + k.rotationId() + "'").toList());
+  }
+
+  private String column(KeyGenerated key, String column) throws Exception {
+    try (Connection c = database.getConnection();
+        java.sql.PreparedStatement s =
+            c.prepareStatement("select " + column + "::text from rotation where rotation_id = ?")) {
+      s.setString(1, key.rotationId());
+      try (ResultSet r = s.executeQuery()) {
+        assertThat(r.next()).isTrue();
+        return r.getString(1);
+      }
+    }
+  }
+
+  /** The rotation's row without key_event and key_material_purged_at, as JSON. */
+  private String otherColumns(KeyGenerated key) throws Exception {
+    return column(key, "(to_jsonb(rotation) - 'key_event' - 'key_material_purged_at')");
+  }
+
+  private void execute(String sql) throws Exception {
+    try (Connection c = database.getConnection();
+        Statement s = c.createStatement()) {
+      s.executeUpdate(sql);
+    }
+  }
+
+  private double keysReceived() {
+    var counter =
+        registry
+            .find("rotor.manifest-service.events.received")
+            .tag("type", EventType.KEY_GENERATED.eventName())
+            .counter();
+    return counter == null ? 0 : counter.count();
+  }
+
+  private double purgedCounter() {
+    return registry.get("rotor.manifest-service.key-material.purged").counter().count();
   }
 
   private long count(String sql) throws Exception {

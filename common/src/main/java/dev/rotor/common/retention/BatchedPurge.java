@@ -7,7 +7,9 @@ package dev.rotor.common.retention;
  *
  * <p>A batch is one statement such as {@link #deleteSql}'s, run by the caller in a new transaction.
  * The loop stops at the first short batch, so rows that become old enough while it runs wait for
- * the next run, and a run always ends.
+ * the next run, and a run always ends. A purge that keeps the rows but clears part of them uses
+ * {@link #updateSql}, whose {@code set} must make a row no longer match its {@code where} (or the
+ * loop would pick the same rows again).
  */
 public final class BatchedPurge {
   /**
@@ -25,7 +27,10 @@ public final class BatchedPurge {
 
   private BatchedPurge() {}
 
-  /** One batch: deletes at most {@code limit} rows, in its own transaction, and says how many. */
+  /**
+   * One batch: deletes (or clears, {@link #updateSql}) at most {@code limit} rows, in its own
+   * transaction, and says how many.
+   */
   @FunctionalInterface
   public interface Batch {
     int delete(int limit);
@@ -73,6 +78,34 @@ public final class BatchedPurge {
         + " LIMIT :limit FOR UPDATE SKIP LOCKED) DELETE FROM "
         + table
         + " USING batch WHERE "
+        + table
+        + "."
+        + key
+        + " = batch."
+        + key;
+  }
+
+  /**
+   * PostgreSQL that updates at most {@code :limit} rows of {@code table} that match {@code where},
+   * picked by their key column {@code key} as {@link #deleteSql} picks them: {@code WITH batch AS
+   * MATERIALIZED (SELECT key FROM table WHERE where LIMIT :limit FOR UPDATE SKIP LOCKED) UPDATE
+   * table SET set FROM batch WHERE table.key = batch.key}. For a purge that keeps the rows and
+   * clears what is no longer needed in them; {@code set} must make a row no longer match {@code
+   * where}, so that the next batch does not pick it again. Columns in {@code set} are the table's
+   * own (unqualified, as PostgreSQL requires). The names are the caller's constants, never input.
+   */
+  public static String updateSql(String table, String key, String set, String where) {
+    return "WITH batch AS MATERIALIZED (SELECT "
+        + key
+        + " FROM "
+        + table
+        + " WHERE "
+        + where
+        + " LIMIT :limit FOR UPDATE SKIP LOCKED) UPDATE "
+        + table
+        + " SET "
+        + set
+        + " FROM batch WHERE "
         + table
         + "."
         + key

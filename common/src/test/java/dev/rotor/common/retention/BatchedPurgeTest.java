@@ -68,4 +68,19 @@ class BatchedPurgeTest {
                 + " LIMIT :limit FOR UPDATE SKIP LOCKED) DELETE FROM outbox USING batch WHERE"
                 + " outbox.event_id = batch.event_id");
   }
+
+  @Test
+  void theUpdateStatementPicksItsBatchTheSameWayAndClearsOnlyThoseRows() {
+    assertThat(
+            BatchedPurge.updateSql(
+                "rotation",
+                "rotation_id",
+                "secret = null, purged_at = :now",
+                "ended_at < :before and purged_at is null"))
+        .isEqualTo(
+            "WITH batch AS MATERIALIZED (SELECT rotation_id FROM rotation WHERE ended_at <"
+                + " :before and purged_at is null LIMIT :limit FOR UPDATE SKIP LOCKED) UPDATE"
+                + " rotation SET secret = null, purged_at = :now FROM batch WHERE"
+                + " rotation.rotation_id = batch.rotation_id");
+  }
 }

@@ -43,6 +43,9 @@ public interface ManifestServiceConfig {
   /** The outbox of events written but not yet acknowledged by Kafka. */
   Outbox outbox();
 
+  /** The sealed key each rotation keeps while it is in flight. */
+  KeyMaterial keyMaterial();
+
   /** Git settings. */
   interface Git {
     /** Committer name of every commit Rotor writes (the author is the requester). */
@@ -240,6 +243,27 @@ public interface ManifestServiceConfig {
 
     /**
      * How often sent events older than {@code keep-sent} are purged (the first run at start-up).
+     */
+    @WithDefault("PT1H")
+    Duration purgeInterval();
+  }
+
+  /** The sealed key in {@code rotation.key_event} (SealedSecret values, age files, escrow). */
+  interface KeyMaterial {
+    /**
+     * How long after a rotation ended (rolled back or failed), or completed (the verifier's
+     * rotation.completed, recorded on the merged rotation), its sealed key stays in the database
+     * before it is purged; the row keeps everything else (ids, status, key id, fingerprint, plan,
+     * commits). Nothing reads the sealed key after that: a rotation that ended is never worked on
+     * again, a rollback of a completed one reads the public fields only, and a redelivered
+     * key.generated is recognised by its event id. At least {@code PT1H}.
+     */
+    @WithDefault("P7D")
+    Duration keep();
+
+    /**
+     * How often the sealed keys of rotations that ended or completed more than {@code keep} ago are
+     * purged (the first run at start-up).
      */
     @WithDefault("PT1H")
     Duration purgeInterval();

@@ -136,6 +136,16 @@ public class ServiceSetup {
               + "outbox.purge-interval: must be at least PT1M; got "
               + config.outbox().purgeInterval());
     }
+    if (config.keyMaterial().keep().compareTo(java.time.Duration.ofHours(1)) < 0) {
+      problems.add(
+          PREFIX + "key-material.keep: must be at least PT1H; got " + config.keyMaterial().keep());
+    }
+    if (config.keyMaterial().purgeInterval().compareTo(java.time.Duration.ofMinutes(1)) < 0) {
+      problems.add(
+          PREFIX
+              + "key-material.purge-interval: must be at least PT1M; got "
+              + config.keyMaterial().purgeInterval());
+    }
     if (!problems.isEmpty()) {
       identities.forEach(AgeIdentity::close);
       sshTransports.forEach(GitSsh::close);

@@ -7,6 +7,7 @@ import dev.rotor.common.event.RolloutCompleted;
 import dev.rotor.common.event.RolloutFailed;
 import dev.rotor.common.event.RolloutStarted;
 import dev.rotor.common.event.RotationApproved;
+import dev.rotor.common.event.RotationCompleted;
 import dev.rotor.common.event.RotationReviewRejected;
 import dev.rotor.common.event.RotationRollbackRequested;
 import dev.rotor.common.event.VerificationFailed;
@@ -31,7 +32,9 @@ import org.jboss.logging.Logger;
  * What people and the other services say about a rotation: approvals and rejections ({@code
  * rotor.approvals}), the clusters that applied it and failed rollouts ({@code rotor.rollouts}),
  * failed verifications ({@code rotor.verifications}). Each is recorded once by event id and wakes
- * the worker; an approval may arrive before the rotation is known and counts when it is.
+ * the worker; an approval may arrive before the rotation is known and counts when it is. The
+ * verifier's {@code rotation.completed} is recorded on the merged rotation only (for the key
+ * material purge), and wakes nothing.
  */
 @ApplicationScoped
 public class InputConsumers {
@@ -164,8 +167,60 @@ public class InputConsumers {
               + failed.message(),
           null,
           null);
+    } else if (event.data() instanceof RotationCompleted completed) {
+      completed(record, event, completed);
     } else {
       skip(event);
+    }
+  }
+
+  /**
+   * The verifier's {@code rotation.completed} (its source checked by the binding: any other goes to
+   * {@code rotor.dlq} as {@code FORGED_SOURCE}; another target than the rotation's as {@code
+   * MISMATCH}, like every input): recorded on the merged rotation it names, once, for the key
+   * material purge to go by. It changes neither the status nor what the worker does: a person may
+   * still roll the rotation back. An unknown rotation, one not merged (or ended), another key's
+   * fingerprint, or a completion recorded before change nothing.
+   */
+  private void completed(
+      ConsumerRecord<String, byte[]> record, EventEnvelope event, RotationCompleted completed) {
+    metrics.received(event.type().eventName());
+    Optional<RotationRecord> rotation = store.find(event.rotationId());
+    requireSameTarget(record, event, rotation);
+    if (rotation.isEmpty()) {
+      LOG.infof(
+          "ROTOR-2095 rotation.completed %s for rotation %s, which is not known: nothing to"
+              + " record",
+          event.id(), event.rotationId());
+      return;
+    }
+    RotationRecord known = rotation.get();
+    if (!known.fingerprint.equals(completed.fingerprint())) {
+      LOG.warnf(
+          "ROTOR-2096 rotation.completed %s for rotation %s names key fingerprint %s, not the"
+              + " rotation's %s: not recorded, its sealed key is kept",
+          event.id(), event.rotationId(), completed.fingerprint(), known.fingerprint);
+      return;
+    }
+    if (store.recordCompletion(
+        event.rotationId(),
+        event.subject(),
+        completed.fingerprint(),
+        event.id(),
+        clock.instant())) {
+      LOG.infof(
+          "ROTOR-2094 rotation %s of %s completed (rotation.completed %s) recorded; it stays %s",
+          event.rotationId(), event.subject(), event.id(), known.status);
+    } else if (known.completedAt != null) {
+      LOG.debugf(
+          "ROTOR-2095 rotation.completed %s for rotation %s: its completion was recorded before"
+              + " (%s): nothing to do",
+          event.id(), event.rotationId(), known.completedEventId);
+    } else {
+      LOG.infof(
+          "ROTOR-2095 rotation.completed %s for rotation %s, which is %s, not merged: nothing to"
+              + " record",
+          event.id(), event.rotationId(), known.status);
     }
   }
 

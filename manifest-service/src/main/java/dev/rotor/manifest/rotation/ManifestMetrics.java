@@ -23,6 +23,7 @@ public class ManifestMetrics {
     registry.gauge("rotor.manifest-service.outbox.unsent", unsent);
     registry.gauge("rotor.manifest-service.outbox.quarantined", quarantined);
     registry.counter("rotor.manifest-service.outbox.purged");
+    registry.counter("rotor.manifest-service.key-material.purged");
   }
 
   public void proposed(String provider, boolean reused) {
@@ -69,6 +70,10 @@ public class ManifestMetrics {
 
   void outboxPurged(long rows) {
     registry.counter("rotor.manifest-service.outbox.purged").increment(rows);
+  }
+
+  void keyMaterialPurged(long rows) {
+    registry.counter("rotor.manifest-service.key-material.purged").increment(rows);
   }
 
   void gauges(long openRotations, long unsentEvents, long quarantinedEvents) {

@@ -32,7 +32,11 @@ public class RotationRecord extends PanacheEntityBase {
   @Column(name = "key_event_id")
   public String keyEventId;
 
-  /** The key.generated data (JSON): the plan and the key sealed, never in plaintext. */
+  /**
+   * The key.generated data (JSON): the plan and the key sealed, never in plaintext. Once the
+   * rotation ended {@code key-material.keep} ago, only the event's public fields, without the
+   * sealed key ({@link KeyMaterialPurge}, {@link #keyMaterialPurgedAt}).
+   */
   @Column(name = "key_event")
   public String keyEvent;
 
@@ -135,10 +139,58 @@ public class RotationRecord extends PanacheEntityBase {
 
   public String tracestate;
 
-  /** The key.generated event this rotation started from. */
+  /** When {@link KeyMaterialPurge} dropped the sealed key from {@link #keyEvent}; null before. */
+  @Column(name = "key_material_purged_at")
+  public Instant keyMaterialPurgedAt;
+
+  /**
+   * When the verifier's {@code rotation.completed} for this rotation was recorded (the service's
+   * clock); null while none was. The status stays {@link RotationStatus#MERGED}: a person may still
+   * roll it back.
+   */
+  @Column(name = "completed_at")
+  public Instant completedAt;
+
+  /** The id of the {@code rotation.completed} recorded in {@link #completedAt}. */
+  @Column(name = "completed_event_id")
+  public String completedEventId;
+
+  /**
+   * The key.generated event this rotation started from, sealed key included: for the steps that
+   * write or judge the new key (proposals, reviews, merges). A rollback needs none of it ({@link
+   * #keyFacts}).
+   *
+   * @throws IllegalStateException when its sealed key was purged (it ended, or completed, {@code
+   *     key-material.keep} ago): the message names the rotation and when, rather than a step going
+   *     on without the key
+   */
   public KeyGenerated keyGenerated() {
+    if (keyMaterialPurgedAt != null) {
+      throw new IllegalStateException(
+          "rotation "
+              + rotationId
+              + " ("
+              + status
+              + (completedAt == null ? "" : ", completed at " + completedAt)
+              + ") has no sealed key any more: it was purged at "
+              + keyMaterialPurgedAt
+              + " (key-material.keep); only its public fields are left");
+    }
     return (KeyGenerated)
         EventCodec.decode(EventType.KEY_GENERATED, keyEvent.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * What key.generated said that is not key material (ids, plan, requester, key id, fingerprint,
+   * time), whether or not the sealed key was purged: all a rollback or a failure needs.
+   *
+   * @throws IllegalStateException when {@code key_event} cannot be read
+   */
+  public KeyFacts keyFacts() {
+    if (keyMaterialPurgedAt == null) {
+      return KeyFacts.of(keyGenerated());
+    }
+    return KeyFacts.decode(rotationId, keyEvent);
   }
 
   /** The approvers recorded at the merge. */

@@ -109,6 +109,32 @@ public class RotationStore {
     return inserted == 1;
   }
 
+  /**
+   * Records that the verifier reported the rotation completed: only for a {@link
+   * RotationStatus#MERGED} rotation of {@code targetId} with {@code fingerprint} whose completion
+   * was not recorded yet (the first one stays: a redelivery, or a second report, changes nothing).
+   * Neither the status nor anything the worker reads changes, and the rotation is not woken: a
+   * person may still roll it back.
+   *
+   * @return false when nothing was recorded
+   */
+  @Transactional
+  public boolean recordCompletion(
+      String rotationId, String targetId, String fingerprint, String eventId, Instant now) {
+    return em.createNativeQuery(
+                "update rotation set completed_at = :now, completed_event_id = :eventId where"
+                    + " rotation_id = :id and target_id = :target and fingerprint = :fingerprint"
+                    + " and status = :merged and completed_at is null")
+            .setParameter("now", now)
+            .setParameter("eventId", eventId)
+            .setParameter("id", rotationId)
+            .setParameter("target", targetId)
+            .setParameter("fingerprint", fingerprint)
+            .setParameter("merged", RotationStatus.MERGED.name())
+            .executeUpdate()
+        == 1;
+  }
+
   /** Records that a rollout of the rotation started on a cluster. */
   @Transactional
   public boolean recordCluster(String rotationId, String cluster, String eventId, Instant now) {
@@ -428,13 +454,19 @@ public class RotationStore {
     }
   }
 
-  /** How many rotations are open, how many events wait to be sent, and how many are quarantined. */
+  /**
+   * How many rotations are open (proposing, proposed, or merged and not completed yet), how many
+   * events wait to be sent, and how many are quarantined. A merged rotation stays MERGED after it
+   * completed (it may still be rolled back); counting it would make the gauge grow with every
+   * rotation.
+   */
   @Transactional
   public long[] gauges() {
     long open =
         RotationRecord.count(
-            "status in ?1",
-            List.of(RotationStatus.PROPOSING, RotationStatus.PROPOSED, RotationStatus.MERGED));
+            "status in ?1 or (status = ?2 and completedAt is null)",
+            List.of(RotationStatus.PROPOSING, RotationStatus.PROPOSED),
+            RotationStatus.MERGED);
     long unsent = OutboxEntry.count("sentAt is null and quarantinedAt is null");
     long quarantined = OutboxEntry.count("sentAt is null and quarantinedAt is not null");
     return new long[] {open, unsent, quarantined};

@@ -252,7 +252,13 @@ public class RotationWorker {
   /** The step of one rotation in a round; a proposal or a local merge waits for its batch. */
   private final class Step {
     final RotationRecord rotation;
-    final KeyGenerated key;
+
+    /** The public part of key.generated: there whether or not the sealed key was purged. */
+    final KeyFacts facts;
+
+    /** The whole key.generated; null when its sealed key was purged (then {@link #key} refuses). */
+    private final KeyGenerated whole;
+
     final long seen;
     final String name;
     final Timer.Sample sample = metrics.start();
@@ -262,14 +268,25 @@ public class RotationWorker {
 
     Step(RotationRecord rotation) {
       this.rotation = rotation;
-      this.key = rotation.keyGenerated();
+      this.whole = rotation.keyMaterialPurgedAt == null ? rotation.keyGenerated() : null;
+      this.facts = whole != null ? KeyFacts.of(whole) : rotation.keyFacts();
       this.seen = rotation.inputVersion;
       this.name = rotation.status.name().toLowerCase(java.util.Locale.ROOT);
     }
 
+    /**
+     * The whole key.generated, sealed key included, for the steps that write or judge the new key
+     * (propose, review, merge). A purged rotation (completed, or ended, key-material.keep ago) has
+     * none: this refuses it with a message naming the rotation and when its key was purged, and the
+     * step fails or is retried with that message; no step goes on without the key.
+     */
+    KeyGenerated key() {
+      return whole != null ? whole : rotation.keyGenerated();
+    }
+
     /** The repository and branch whose Git round this step shares. */
     String gitRound() {
-      return key.plan().manifest().repository() + "\n" + key.plan().manifest().branch();
+      return facts.plan().manifest().repository() + "\n" + facts.plan().manifest().branch();
     }
   }
 
@@ -282,6 +299,10 @@ public class RotationWorker {
     Map<String, List<Step>> merges = new LinkedHashMap<>();
     Map<String, List<Step>> proposals = new LinkedHashMap<>();
     for (RotationRecord rotation : due) {
+      if (!rotation.status.isOpen()) {
+        setAside(rotation);
+        continue;
+      }
       Step step;
       try {
         step = new Step(rotation);
@@ -304,7 +325,7 @@ public class RotationWorker {
           () -> {
             switch (rotation.status) {
               case PROPOSING -> {
-                Plan plan = step.key.plan();
+                Plan plan = step.facts.plan();
                 reviews.of(plan).requireAvailable(plan);
                 step.batched = true;
                 proposals.computeIfAbsent(step.gitRound(), k -> new ArrayList<>()).add(step);
@@ -313,13 +334,30 @@ public class RotationWorker {
                   review(
                       step,
                       s -> merges.computeIfAbsent(s.gitRound(), k -> new ArrayList<>()).add(s));
-              case MERGED -> rollBackIfAsked(rotation, step.key, step.seen);
+              // A rollback needs the public fields only: it works on a completed rotation whose
+              // sealed key was purged.
+              case MERGED -> rollBackIfAsked(rotation, step.facts, step.seen);
               default -> store.waitUntil(rotation.rotationId, null, step.seen, clock.instant());
             }
           });
     }
     merges.values().forEach(this::mergeBatch);
     proposals.values().forEach(this::proposeBatch);
+  }
+
+  /**
+   * An ended rotation the worker found due (a retry recorded after another instance ended it):
+   * nothing to do, and it is not due any more. Its key.generated is not read: its sealed key may
+   * have been purged (KeyMaterialPurge).
+   */
+  private void setAside(RotationRecord rotation) {
+    try {
+      store.waitUntil(rotation.rotationId, null, rotation.inputVersion, clock.instant());
+    } catch (RuntimeException e) {
+      // Looked at again when its lease ends.
+      LOG.errorf(
+          e, "ROTOR-2090 rotation %s cannot be set aside: %s", rotation.rotationId, e.getMessage());
+    }
   }
 
   /**
@@ -333,17 +371,17 @@ public class RotationWorker {
     } catch (RotationFailedException e) {
       step.batched = false;
       outcome = "failed";
-      unrecorded(step, () -> fail(step.rotation, step.key, e.reason(), e.getMessage()));
+      unrecorded(step, () -> fail(step.rotation, step.facts, e.reason(), e.getMessage()));
     } catch (RuntimeException e) {
       step.batched = false;
       outcome = "retry";
-      unrecorded(step, () -> retry(step.rotation, step.key, step.name, e, step.seen));
+      unrecorded(step, () -> retry(step.rotation, step.facts, step.name, e, step.seen));
     } catch (Error e) {
       // One rotation's Error (its manifest, a class that failed to initialise) is a failed attempt
       // of that rotation: backed off and counted like any other, never a hot loop or a dead worker.
       step.batched = false;
       outcome = "retry";
-      unrecorded(step, () -> retry(step.rotation, step.key, step.name, e, step.seen));
+      unrecorded(step, () -> retry(step.rotation, step.facts, step.name, e, step.seen));
       noteIfOutOfMemory(e, "rotation " + step.rotation.rotationId + ", step " + step.name);
     } finally {
       if (!step.batched) {
@@ -381,7 +419,8 @@ public class RotationWorker {
         run(
             step,
             () -> {
-              requests.add(new ManifestChanges.ProposalRequest(step.key, entryValues(step.key)));
+              KeyGenerated key = step.key();
+              requests.add(new ManifestChanges.ProposalRequest(key, entryValues(key)));
               ready.add(step);
               step.batched = true;
             });
@@ -398,7 +437,7 @@ public class RotationWorker {
         ready,
         outcomes,
         git,
-        (step, proposal) -> proposed(step.rotation, step.key, proposal));
+        (step, proposal) -> proposed(step.rotation, step.key(), proposal));
   }
 
   /**
@@ -435,7 +474,7 @@ public class RotationWorker {
     if (steps.isEmpty()) {
       return;
     }
-    var manifest = steps.get(0).key.plan().manifest();
+    var manifest = steps.get(0).facts.plan().manifest();
     LOG.infof(
         "ROTOR-2007 batch of %d %s on %s (%s): %d in the Git round, which took %d ms; recording"
             + " the outcomes took %d ms",
@@ -558,7 +597,7 @@ public class RotationWorker {
   private void mergeBatch(List<Step> steps) {
     List<ManifestChanges.Proposed> proposals = new ArrayList<>();
     for (Step step : steps) {
-      proposals.add(ReviewGateway.proposed(step.rotation, step.key));
+      proposals.add(ReviewGateway.proposed(step.rotation, step.key()));
     }
     long git = System.nanoTime();
     List<ManifestChanges.Outcome<ManifestChanges.Merged>> outcomes =
@@ -571,12 +610,12 @@ public class RotationWorker {
         outcomes,
         git,
         (step, merged) ->
-            merged(step.rotation, step.key, merged, step.approvers, step.forced, step.seen));
+            merged(step.rotation, step.key(), merged, step.approvers, step.forced, step.seen));
   }
 
   private void review(Step step, Consumer<Step> mergeInBatch) {
     RotationRecord rotation = step.rotation;
-    KeyGenerated key = step.key;
+    KeyGenerated key = step.key();
     long seen = step.seen;
     List<RotationInputRecord> inputs = store.inputs(rotation.rotationId, rotation.targetId);
     ReviewGateway review = reviews.of(key.plan());
@@ -700,7 +739,13 @@ public class RotationWorker {
         });
   }
 
-  private void rollBackIfAsked(RotationRecord rotation, KeyGenerated key, long seen) {
+  /**
+   * Rolls a merged rotation back if a trigger asks for it. Reads only the public fields of its
+   * key.generated ({@link KeyFacts}): the rollback writes the previous key back as primary and
+   * names the new one by id and fingerprint, so it works on a completed rotation whose sealed key
+   * was purged.
+   */
+  private void rollBackIfAsked(RotationRecord rotation, KeyFacts key, long seen) {
     List<RotationInputRecord> inputs = store.inputs(rotation.rotationId, rotation.targetId);
     Optional<RotationInputRecord> trigger = first(inputs, InputKind.ROLLBACK);
     if (trigger.isEmpty()) {
@@ -846,7 +891,7 @@ public class RotationWorker {
    */
   private static RotationFailedException rollbackRefused(
       RotationRecord rotation,
-      KeyGenerated key,
+      KeyFacts key,
       List<String> clusters,
       String cause,
       RotationFailedException e) {
@@ -884,11 +929,12 @@ public class RotationWorker {
   // ---- outcomes
 
   private void fail(
-      RotationRecord rotation, KeyGenerated key, Reasons.RotationFailure reason, String message) {
+      RotationRecord rotation, KeyFacts key, Reasons.RotationFailure reason, String message) {
     if (rotation.status == RotationStatus.PROPOSED) {
-      // Best effort: a failed close is logged, the rotation ends all the same.
+      // Best effort: a failed close is logged, the rotation ends all the same. (A proposed
+      // rotation is never purged.)
       try {
-        reviews.of(key.plan()).close(rotation, key, message);
+        reviews.of(key.plan()).close(rotation, rotation.keyGenerated(), message);
       } catch (RuntimeException e) {
         LOG.warnf(
             "ROTOR-2042 could not close the change request of rotation %s: %s",
@@ -904,8 +950,7 @@ public class RotationWorker {
         key.rotationId(), key.targetId(), reason, message);
   }
 
-  private void retry(
-      RotationRecord rotation, KeyGenerated key, String step, Throwable e, long seen) {
+  private void retry(RotationRecord rotation, KeyFacts key, String step, Throwable e, long seen) {
     int attempts = rotation.attempts + 1;
     String message =
         e instanceof TransientException

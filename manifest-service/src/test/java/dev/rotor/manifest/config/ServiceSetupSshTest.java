@@ -49,6 +49,18 @@ class ServiceSetupSshTest {
   }
 
   @Test
+  void aKeyMaterialPurgeThatKeepsTooShortlyOrRunsTooOftenFailsTheStartNamingTheKeys() {
+    Map<String, String> bad = new HashMap<>();
+    bad.put(P + "key-material.keep", "PT59M");
+    bad.put(P + "key-material.purge-interval", "PT59S");
+
+    assertThatThrownBy(() -> new ServiceSetup(config(bad)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining(P + "key-material.keep: must be at least PT1H; got PT59M")
+        .hasMessageContaining(P + "key-material.purge-interval: must be at least PT1M; got PT59S");
+  }
+
+  @Test
   void anUnreadableKeyOrAWrongPassphraseFailsTheStartWithoutShowingTheKey() throws Exception {
     Path key =
         SshGitServer.writePrivateKey(
