@@ -2,7 +2,6 @@ package dev.rotor.manifest.rotation;
 
 import dev.rotor.common.retention.BatchedPurge;
 import dev.rotor.manifest.config.ManifestServiceConfig;
-import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -11,6 +10,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Map;
 import org.jboss.logging.Logger;
 
 /**
@@ -100,20 +100,16 @@ public class KeyMaterialPurge {
     Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
     Instant before = now.minus(config.keyMaterial().keep());
     long purged =
-        BatchedPurge.run(
-            BatchedPurge.DEFAULT_BATCH_SIZE,
-            limit ->
-                QuarkusTransaction.requiringNew()
-                    .call(
-                        () ->
-                            em.createNativeQuery(UPDATE)
-                                .setParameter("before", before)
-                                .setParameter(
-                                    "unseenBefore",
-                                    before.minus(Duration.ofDays(UNSEEN_COMPLETION_GRACE_DAYS)))
-                                .setParameter("now", now)
-                                .setParameter("limit", limit)
-                                .executeUpdate()));
+        Purges.run(
+            em,
+            UPDATE,
+            Map.of(
+                "before",
+                before,
+                "unseenBefore",
+                before.minus(Duration.ofDays(UNSEEN_COMPLETION_GRACE_DAYS)),
+                "now",
+                now));
     if (purged > 0) {
       metrics.keyMaterialPurged(purged);
       LOG.infof(

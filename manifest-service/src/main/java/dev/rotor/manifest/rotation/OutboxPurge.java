@@ -2,7 +2,6 @@ package dev.rotor.manifest.rotation;
 
 import dev.rotor.common.retention.BatchedPurge;
 import dev.rotor.manifest.config.ManifestServiceConfig;
-import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -10,6 +9,7 @@ import jakarta.persistence.EntityManager;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Map;
 import org.jboss.logging.Logger;
 
 /**
@@ -51,17 +51,7 @@ public class OutboxPurge {
   public long purge() {
     Instant before =
         clock.instant().truncatedTo(ChronoUnit.MILLIS).minus(config.outbox().keepSent());
-    long deleted =
-        BatchedPurge.run(
-            BatchedPurge.DEFAULT_BATCH_SIZE,
-            limit ->
-                QuarkusTransaction.requiringNew()
-                    .call(
-                        () ->
-                            em.createNativeQuery(DELETE)
-                                .setParameter("before", before)
-                                .setParameter("limit", limit)
-                                .executeUpdate()));
+    long deleted = Purges.run(em, DELETE, Map.of("before", before));
     if (deleted > 0) {
       metrics.outboxPurged(deleted);
       LOG.infof(
