@@ -29,6 +29,7 @@ class MonitoringTest {
       List.of(
           "RotorRotationOverdue",
           "RotorStageStuck",
+          "RotorAgentStateWritesRefused",
           "RotorDeadLettersGrowing",
           "RotorLedgerCheckpointStale",
           "RotorVerificationInconclusive");

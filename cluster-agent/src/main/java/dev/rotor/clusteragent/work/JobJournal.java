@@ -390,9 +390,14 @@ public class JobJournal {
 
     Refused(String message) {
       super(message, null, false, false);
-      Matcher named = LIMIT_NAMED.matcher(message);
-      this.limit = named.find() ? Long.valueOf(named.group(1)) : null;
+      this.limit = limitNamedIn(message);
     }
+  }
+
+  /** The size limit an API server's refusal names, or null if it names none. */
+  private static Long limitNamedIn(String message) {
+    Matcher named = LIMIT_NAMED.matcher(message);
+    return named.find() ? Long.valueOf(named.group(1)) : null;
   }
 
   /**
@@ -631,6 +636,7 @@ public class JobJournal {
         } else if ((e.getCode() == 422 || e.getCode() == 413) && tooLargeEnds) {
           throw new Refused(ApiErrors.describe(e));
         } else if (e.getCode() == 422 || e.getCode() == 413) {
+          metrics.stateWriteRefused(limitNamedIn(ApiErrors.describe(e)) != null);
           LOG.errorf(
               "ROTOR-3059 cannot %s: %s. The API server refuses a ConfigMap over 1 MiB: lower"
                   + " state.max-bytes (now %d), or let pending stages run; retrying",

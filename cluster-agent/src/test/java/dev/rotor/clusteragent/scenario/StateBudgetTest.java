@@ -15,6 +15,7 @@ import dev.rotor.common.event.Phase;
 import dev.rotor.common.event.Reasons;
 import dev.rotor.common.event.RolloutFailed;
 import dev.rotor.testsupport.KafkaResource;
+import dev.rotor.testsupport.kubernetes.ApiFault;
 import dev.rotor.testsupport.kubernetes.KubernetesApiDispatcher;
 import dev.rotor.testsupport.kubernetes.KubernetesApiTestResource;
 import io.quarkus.test.common.ResourceArg;
@@ -172,7 +173,21 @@ class StateBudgetTest extends AgentScenario {
       api.dispatcher().limitConfigMaps(KubernetesApiDispatcher.CONFIG_MAP_LIMIT);
     }
 
+    // An admission policy refuses the write that forgets the old jobs once: it names no limit.
+    api.dispatcher()
+        .inject(
+            "PATCH",
+            ".*/configmaps/" + journal.location().split("/")[1],
+            ApiFault.status(
+                422,
+                "Invalid",
+                "admission webhook \"policy.example.com\" denied the request: not now"),
+            1);
     forgetEveryEndedJob();
+    assertThat(given().get("/q/metrics").then().statusCode(200).extract().asString())
+        .as("a refusal that names no limit is counted too")
+        .containsPattern(
+            "rotor_cluster_agent_state_writes_refused_total\\{[^}]*limit=\"none\"[^}]*\\} 1\\.0");
   }
 
   @Test
