@@ -107,6 +107,9 @@ public class OutcomeProgress {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return new Progress(false, "interrupted");
+    } catch (io.smallrye.mutiny.TimeoutException e) {
+      return new Progress(
+          false, "the wait ran out while Kafka was asked how far the " + CHANNEL + " consumer got");
     } catch (RuntimeException e) {
       Throwable cause = e.getCause() != null && e.getMessage() == null ? e.getCause() : e;
       return new Progress(
