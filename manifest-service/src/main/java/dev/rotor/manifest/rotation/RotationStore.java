@@ -458,13 +458,14 @@ public class RotationStore {
    * How many rotations are open (proposing, proposed, or merged and not completed yet), how many
    * events wait to be sent, and how many are quarantined. A merged rotation stays MERGED after it
    * completed (it may still be rolled back); counting it would make the gauge grow with every
-   * rotation.
+   * rotation. One whose completion was never recorded (merged before this version) counts until its
+   * key is purged.
    */
   @Transactional
   public long[] gauges() {
     long open =
         RotationRecord.count(
-            "status in ?1 or (status = ?2 and completedAt is null)",
+            "status in ?1 or (status = ?2 and completedAt is null and keyMaterialPurgedAt is null)",
             List.of(RotationStatus.PROPOSING, RotationStatus.PROPOSED),
             RotationStatus.MERGED);
     long unsent = OutboxEntry.count("sentAt is null and quarantinedAt is null");
