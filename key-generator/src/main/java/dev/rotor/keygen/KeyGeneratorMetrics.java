@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.quarkus.runtime.Startup;
 import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.util.EnumMap;
@@ -16,6 +17,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * is registered at start-up, so dashboards and alerts see zeros rather than gaps. Records sent to
  * the dead-letter topic are counted by {@code rotor_dlq_records_total} (common).
  */
+// Created at start-up, not at first use: its meters are listed at zero from the start.
+@Startup
 @Singleton
 public class KeyGeneratorMetrics {
   public static final String REQUESTS = "rotor.key-generator.requests";

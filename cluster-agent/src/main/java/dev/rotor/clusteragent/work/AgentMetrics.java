@@ -5,6 +5,7 @@ import dev.rotor.common.event.Reasons;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 
@@ -31,6 +32,8 @@ import java.time.Duration;
  *       ConfigMap: retried until a person lifts it, so alert on its rate).
  * </ul>
  */
+// Created at start-up, not at first use: its meters are listed at zero from the start.
+@Startup
 @ApplicationScoped
 public class AgentMetrics {
   private final MeterRegistry registry;

@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.quarkus.runtime.Startup;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -30,6 +31,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *       before the first verification)
  * </ul>
  */
+// Created at start-up, not at first use: its meters are listed at zero from the start.
+@Startup
 @ApplicationScoped
 public class LedgerMetrics {
   @Inject MeterRegistry registry;

@@ -2,6 +2,7 @@ package dev.rotor.manifest.rotation;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -10,6 +11,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * merges, rollbacks, failures by reason, retries by step, step durations, open rotations, unsent
  * events and quarantined events.
  */
+// Created at start-up, not at first use: its meters are listed at zero from the start.
+@Startup
 @ApplicationScoped
 public class ManifestMetrics {
   private final MeterRegistry registry;

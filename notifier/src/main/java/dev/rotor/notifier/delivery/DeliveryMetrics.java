@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Clock;
@@ -45,6 +46,8 @@ import java.util.function.Supplier;
  *
  * <p>Records sent to the dead-letter topic are also counted by {@code rotor_dlq_records_total}.
  */
+// Created at start-up, not at first use: its meters are listed at zero from the start.
+@Startup
 @ApplicationScoped
 public class DeliveryMetrics {
   private final MeterRegistry registry;
