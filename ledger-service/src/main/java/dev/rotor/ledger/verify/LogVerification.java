@@ -20,6 +20,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.OptionalLong;
+import java.util.PriorityQueue;
 import java.util.function.Function;
 
 /**
@@ -42,7 +43,22 @@ public final class LogVerification {
   private final String origin;
   private final int maxFindings;
   private final Deque<SignedCheckpoint> pendingCheckpoints = new ArrayDeque<>();
-  private final List<Finding> findings = new ArrayList<>();
+
+  /**
+   * By entry (none last), then by kind: for one entry the most telling finding (missing, data,
+   * chain, link, columns) comes before its consequences (subtree hashes).
+   */
+  private static final Comparator<Finding> ORDER =
+      Comparator.comparingLong((Finding f) -> f.entry() == null ? Long.MAX_VALUE : f.entry())
+          .thenComparing(Finding::kind);
+
+  /**
+   * The {@code maxFindings} first findings in {@link #ORDER}, whatever order they were found in,
+   * the last of them at the head: junk rows found early (checkpoints, rotation records) cannot push
+   * out the finding that names the first bad entry.
+   */
+  private final PriorityQueue<Finding> findings = new PriorityQueue<>(ORDER.reversed());
+
   private final List<BrokenLink> brokenLinks = new ArrayList<>();
   private final CompactRange range = CompactRange.empty();
   private int findingsOmitted;
@@ -366,11 +382,7 @@ public final class LogVerification {
       add(brokenLink(link.entry(), link, owner.isPresent() ? owner.getAsLong() : null));
     }
     List<Finding> ordered = new ArrayList<>(findings);
-    // By entry, then by kind: for one entry the most telling finding (missing, data, chain,
-    // link, columns) comes before its consequences (subtree hashes), so the summary names it.
-    ordered.sort(
-        Comparator.comparingLong((Finding f) -> f.entry() == null ? Long.MAX_VALUE : f.entry())
-            .thenComparing(Finding::kind));
+    ordered.sort(ORDER);
     Long firstBad =
         ordered.stream().map(Finding::entry).filter(Objects::nonNull).findFirst().orElse(null);
     boolean ok = ordered.isEmpty() && findingsOmitted == 0;
@@ -401,6 +413,15 @@ public final class LogVerification {
   }
 
   private Finding brokenLink(long index, BrokenLink link, Long owner) {
+    if (index == 0 && owner == null) {
+      return new Finding(
+          Kind.BROKEN_LINK,
+          0L,
+          "entry 0 does not start the log: its previous hash is not the empty log's (zeros), so"
+              + " it was rewritten or entries before it were removed",
+          hex(link.actualPrevious()),
+          hex(link.recordedPrevious()));
+    }
     if (owner != null && owner != index - 1) {
       return new Finding(
           Kind.BROKEN_LINK,
@@ -446,9 +467,9 @@ public final class LogVerification {
   }
 
   private void add(Finding finding) {
-    if (findings.size() < maxFindings) {
-      findings.add(finding);
-    } else {
+    findings.add(finding);
+    if (findings.size() > maxFindings) {
+      findings.poll();
       findingsOmitted++;
     }
   }

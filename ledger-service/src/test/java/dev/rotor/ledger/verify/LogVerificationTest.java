@@ -308,9 +308,89 @@ class LogVerificationTest {
         .satisfies(f -> assertThat(f.kind()).isEqualTo(Kind.CHECKPOINT_INVALID));
   }
 
+  @Test
+  void rowsWrittenToFillTheReportDoNotPushOutTheFindingThatNamesTheForgedEntry() throws Exception {
+    buildLog();
+    List<StoredEntry> tampered = new ArrayList<>(log);
+    StoredEntry e = log.get(9);
+    byte[] forged = rewrite(e.canonical());
+    byte[] leaf = TreeHashes.leaf(forged);
+    tampered.set(
+        9,
+        new StoredEntry(
+            e.leafIndex(),
+            e.eventId(),
+            e.eventType(),
+            e.source(),
+            e.subject(),
+            e.rotationId(),
+            e.eventTime(),
+            forged,
+            leaf,
+            e.prevHash(),
+            ChainHashes.next(e.prevHash(), leaf),
+            e.subtreeHashes()));
+    // Checkpoint rows the application role may insert, none signed by the log's key: found first,
+    // before any entry, and more of them than the report lists.
+    NoteSigner stranger = SigningKeys.load(SigningKeyResource.writeNewKey(keys), ORIGIN);
+    List<StoredCheckpoint> checkpoints = new ArrayList<>(List.of(checkpoint));
+    Checkpoint body =
+        Checkpoint.parse(NoteVerifier.open(checkpoint.signedNote(), List.of(signer.verifier())));
+    for (int i = 0; i < 5; i++) {
+      checkpoints.add(
+          new StoredCheckpoint(
+              10 + i,
+              body.treeSize(),
+              body.rootHash(),
+              body.time(),
+              stranger.sign(body.body()).encode()));
+    }
+
+    VerificationReport report = verify(tampered, checkpoints, 3);
+    assertFirstBad(report, 9, Kind.BROKEN_LINK);
+    assertThat(report.findings()).hasSize(3);
+    assertThat(report.findingsOmitted()).isPositive();
+    assertThat(report.findings().get(0).entry()).isEqualTo(9);
+  }
+
+  @Test
+  void aFirstEntryThatDoesNotStartFromTheEmptyLogIsNamedAsEntryZero() {
+    buildLog();
+    List<StoredEntry> tampered = new ArrayList<>(log);
+    StoredEntry e = log.get(0);
+    byte[] before = new byte[32];
+    Arrays.fill(before, (byte) 7);
+    tampered.set(
+        0,
+        new StoredEntry(
+            e.leafIndex(),
+            e.eventId(),
+            e.eventType(),
+            e.source(),
+            e.subject(),
+            e.rotationId(),
+            e.eventTime(),
+            e.canonical(),
+            e.leafHash(),
+            before,
+            ChainHashes.next(before, e.leafHash()),
+            e.subtreeHashes()));
+
+    VerificationReport report = verify(tampered, List.of(checkpoint));
+    assertFirstBad(report, 0, Kind.BROKEN_LINK);
+    assertThat(report.findings()).noneMatch(f -> f.entry() != null && f.entry() < 0);
+    assertThat(report.findings())
+        .anyMatch(f -> f.kind() == Kind.BROKEN_LINK && f.message().contains("does not start"));
+  }
+
   private VerificationReport verify(List<StoredEntry> entries, List<StoredCheckpoint> checkpoints) {
+    return verify(entries, checkpoints, 100);
+  }
+
+  private VerificationReport verify(
+      List<StoredEntry> entries, List<StoredCheckpoint> checkpoints, int maxFindings) {
     LogVerification verification =
-        new LogVerification(checkpoints, List.of(signer.verifier()), ORIGIN, 100);
+        new LogVerification(checkpoints, List.of(signer.verifier()), ORIGIN, maxFindings);
     entries.forEach(verification::accept);
     return verification.finish(
         hash -> {
