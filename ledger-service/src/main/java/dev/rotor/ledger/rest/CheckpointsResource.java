@@ -5,6 +5,7 @@ import dev.rotor.ledger.config.LedgerConfig;
 import dev.rotor.ledger.note.NoteVerifier;
 import dev.rotor.ledger.store.CheckpointEntity;
 import dev.rotor.ledger.store.CheckpointStore;
+import dev.rotor.ledger.store.EntryStore;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -24,6 +25,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "Checkpoints", description = "Ed25519-signed tree heads (C2SP tlog-checkpoint)")
 public class CheckpointsResource {
   @Inject CheckpointStore checkpoints;
+  @Inject EntryStore entries;
   @Inject LedgerKeys keys;
   @Inject LedgerConfig config;
 
@@ -120,7 +122,7 @@ public class CheckpointsResource {
 
   private CheckpointEntity latestEntity() {
     return checkpoints
-        .latest()
+        .latestUpTo(entries.size())
         .orElseThrow(() -> ApiException.notFound("no checkpoint was issued yet"));
   }
 }

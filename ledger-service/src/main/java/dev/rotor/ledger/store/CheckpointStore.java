@@ -21,21 +21,34 @@ public class CheckpointStore {
     entityManager.persist(pending);
   }
 
-  /** The checkpoint with the largest tree size (the latest of those). */
-  public Optional<CheckpointEntity> latest() {
+  /**
+   * The checkpoint with the largest tree size (the latest of those) a log of {@code logSize}
+   * entries reaches: a row beyond the log cannot be its checkpoint ({@link #latestSizeUpTo}).
+   */
+  public Optional<CheckpointEntity> latestUpTo(long logSize) {
     return entityManager
         .createQuery(
-            "from CheckpointEntity c order by c.treeSize desc, c.id desc", CheckpointEntity.class)
+            "from CheckpointEntity c where c.treeSize <= :size order by c.treeSize desc, c.id desc",
+            CheckpointEntity.class)
+        .setParameter("size", logSize)
         .setMaxResults(1)
         .getResultStream()
         .findFirst();
   }
 
-  /** The tree size of the latest checkpoint, 0 when none was issued. */
-  public long latestSize() {
+  /**
+   * The tree size of the latest checkpoint of a log of {@code logSize} entries, 0 when none was
+   * issued. A row beyond the log cannot be its checkpoint (one written into the table by hand, or
+   * left by entries removed from the end, which verification reports): counting it would stop
+   * checkpoints from falling due and point default proofs at a size the log does not have.
+   */
+  public long latestSizeUpTo(long logSize) {
     Long size =
         entityManager
-            .createQuery("select max(c.treeSize) from CheckpointEntity c", Long.class)
+            .createQuery(
+                "select max(c.treeSize) from CheckpointEntity c where c.treeSize <= :size",
+                Long.class)
+            .setParameter("size", logSize)
             .getSingleResult();
     return size == null ? 0 : size;
   }

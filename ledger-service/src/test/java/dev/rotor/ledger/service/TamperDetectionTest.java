@@ -312,6 +312,63 @@ class TamperDetectionTest {
     assertThat(MessageDigest.isEqual(rebuilt.root(), kept.rootHash())).isFalse();
   }
 
+  @Test
+  void aCheckpointRowBeyondTheLogNeitherStopsCheckpointsNorBreaksDefaultProofs()
+      throws SQLException {
+    // A row the application role may insert, for a size the log will not reach for ages: not the
+    // log's checkpoint, and not signed by its key either.
+    long beyond = 1_000_000_000_000L;
+    try (Connection c = PostgresServer.superuserConnection(database)) {
+      execute(
+          c,
+          "INSERT INTO ledger.checkpoints (tree_size, root_hash, issued_at, reason, key_name,"
+              + " key_id, signed_note, event_id) VALUES ("
+              + beyond
+              + ", decode(repeat('00', 32), 'hex'), now(), 'entries', 'forged', 'forged',"
+              + " 'forged', 'forged-checkpoint')");
+    }
+    try {
+      long k = index.get("rotation.requested");
+      JsonNode proof = Api.get("/ledger/proofs/inclusion?leafIndex=" + k);
+      assertThat(proof.get("treeSize").asLong()).isLessThan(beyond).isGreaterThan(k);
+      JsonNode consistency = Api.get("/ledger/proofs/consistency?first=1");
+      assertThat(consistency.get("second").asLong()).isLessThan(beyond);
+
+      // Checkpoints still fall due: a rotation's end signs one covering it.
+      RotationEvents next = RotationEvents.completed("tamper-after-forged-checkpoint");
+      LedgerIngestTest.produce(next.events());
+      LedgerIngestTest.awaitRecord(next, "COMPLETED");
+      long last =
+          LedgerIngestTest.awaitEntry(next.events().get(next.events().size() - 1).event().id())
+              .get("leafIndex")
+              .asLong();
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .ignoreExceptions()
+          .until(TamperDetectionTest::latestNote, note -> Api.open(note).treeSize() > last);
+
+      JsonNode report = Api.verify();
+      assertThat(report.get("ok").asBoolean()).isFalse();
+      assertThat(report.toString()).contains("CHECKPOINT_INVALID");
+    } finally {
+      try (Connection c = PostgresServer.superuserConnection(database)) {
+        c.setAutoCommit(false);
+        execute(
+            c, "ALTER TABLE ledger.checkpoints DISABLE TRIGGER checkpoints_refuse_update_delete");
+        execute(
+            c,
+            "DELETE FROM ledger.checkpoint_outbox WHERE checkpoint_id IN"
+                + " (SELECT id FROM ledger.checkpoints WHERE event_id = 'forged-checkpoint')");
+        execute(c, "DELETE FROM ledger.checkpoints WHERE event_id = 'forged-checkpoint'");
+        execute(
+            c,
+            "ALTER TABLE ledger.checkpoints ENABLE ALWAYS TRIGGER checkpoints_refuse_update_delete");
+        c.commit();
+      }
+    }
+    assertVerifiesAgain();
+  }
+
   private static void assertVerifiesAgain() {
     JsonNode report = Api.verify();
     assertThat(report.get("ok").asBoolean()).as(report.toString()).isTrue();
