@@ -41,9 +41,15 @@ public class EntriesResource {
   @APIResponse(responseCode = "404", description = "The log does not hold that event")
   public EntryView byEventId(
       @Parameter(description = "The CloudEvents id", required = true) @QueryParam("eventId")
-          String eventId) {
+          String eventId,
+      @Parameter(
+              description =
+                  "The CloudEvents source: the producer's entry when producers of several sources"
+                      + " used the id (default: the first entry recorded with it)")
+          @QueryParam("source")
+          String source) {
     return entries
-        .byEventId(Params.eventId(eventId))
+        .byEventId(Params.eventId(eventId), Params.optionalSource(source))
         .map(EntryView::of)
         .orElseThrow(() -> ApiException.notFound("the log holds no event of that id"));
   }

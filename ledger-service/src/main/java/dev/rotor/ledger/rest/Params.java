@@ -80,6 +80,17 @@ final class Params {
     return value;
   }
 
+  /** An optional CloudEvents source: null when not given. */
+  static String optionalSource(String value) {
+    if (value == null || value.isEmpty()) {
+      return null;
+    }
+    if (value.length() > 1024 || value.chars().anyMatch(Character::isISOControl)) {
+      throw ApiException.invalid("source", "source must be 1-1024 printable characters");
+    }
+    return value;
+  }
+
   static RotationStatus status(String value) {
     if (value == null || value.isBlank()) {
       return null;

@@ -34,6 +34,7 @@ public class ProofsResource {
    * @param leafIndex the entry's position
    * @param treeSize the size of the tree the proof is for
    * @param eventId the entry's event id
+   * @param source the entry's CloudEvents source (the producer)
    * @param leafHash the entry's leaf hash (base64)
    * @param inclusionPath the proof, from the leaf's sibling up (base64 hashes)
    * @param rootHash the root of the tree of {@code treeSize} entries (base64)
@@ -43,6 +44,7 @@ public class ProofsResource {
       long leafIndex,
       long treeSize,
       String eventId,
+      String source,
       String leafHash,
       List<String> inclusionPath,
       String rootHash,
@@ -83,14 +85,25 @@ public class ProofsResource {
   public InclusionProof inclusion(
       @Parameter(description = "The entry's position") @QueryParam("leafIndex") String leafIndex,
       @Parameter(description = "Or the entry's event id") @QueryParam("eventId") String eventId,
+      @Parameter(
+              description =
+                  "With eventId: the event's CloudEvents source (default: the first entry recorded"
+                      + " with the id)")
+          @QueryParam("source")
+          String source,
       @Parameter(description = "Size of the tree to prove inclusion in") @QueryParam("treeSize")
           String treeSize) {
     Long index = Params.optionalNonNegative("leafIndex", leafIndex);
     if ((index == null) == (eventId == null || eventId.isEmpty())) {
       throw ApiException.invalid("leafIndex", "give exactly one of leafIndex and eventId");
     }
+    if (index != null && source != null && !source.isEmpty()) {
+      throw ApiException.invalid("source", "source goes with eventId, not with leafIndex");
+    }
     EntryEntity entry =
-        (index != null ? entries.byIndex(index) : entries.byEventId(Params.eventId(eventId)))
+        (index != null
+                ? entries.byIndex(index)
+                : entries.byEventId(Params.eventId(eventId), Params.optionalSource(source)))
             .orElseThrow(() -> ApiException.notFound("the log holds no such entry"));
     long current = entries.size();
     Long requested = Params.optionalNonNegative("treeSize", treeSize);
@@ -102,7 +115,7 @@ public class ProofsResource {
       }
       size = requested;
     } else {
-      long signed = checkpoints.latestSize();
+      long signed = checkpoints.latestSizeUpTo(current);
       size = signed > entry.leafIndex ? signed : current;
     }
     ProofBuilder proofs = new ProofBuilder(entries);
@@ -110,6 +123,7 @@ public class ProofsResource {
         entry.leafIndex,
         size,
         entry.eventId,
+        entry.source,
         base64(entry.leafHash),
         proofs.inclusionProof(entry.leafIndex, size).stream().map(ProofsResource::base64).toList(),
         base64(proofs.root(size)),
@@ -132,7 +146,7 @@ public class ProofsResource {
     long from = Params.nonNegative("first", first);
     Long requested = Params.optionalNonNegative("second", second);
     long current = entries.size();
-    long to = requested != null ? requested : checkpoints.latestSize();
+    long to = requested != null ? requested : checkpoints.latestSizeUpTo(current);
     if (to > current) {
       throw ApiException.invalid("second", "second must be at most the log's size");
     }

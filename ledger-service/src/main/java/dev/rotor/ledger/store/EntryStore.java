@@ -8,6 +8,7 @@ import dev.rotor.ledger.merkle.TreeHashes;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
+import jakarta.persistence.TypedQuery;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -152,16 +153,23 @@ public class EntryStore implements NodeSource {
   }
 
   /**
-   * The entry of event {@code eventId}: the first one recorded, when producers of several sources
-   * used the id.
+   * The entry of event {@code eventId} from {@code source}, or, with no source, the first one
+   * recorded with that id (producers of several sources may use one id; the log keeps each).
    */
-  public Optional<EntryEntity> byEventId(String eventId) {
-    return entityManager
-        .createQuery(
-            "from EntryEntity e where e.eventId = :id order by e.leafIndex", EntryEntity.class)
-        .setParameter("id", eventId)
-        .getResultStream()
-        .findFirst();
+  public Optional<EntryEntity> byEventId(String eventId, String source) {
+    TypedQuery<EntryEntity> query =
+        entityManager
+            .createQuery(
+                "from EntryEntity e where e.eventId = :id"
+                    + (source == null ? "" : " and e.source = :source")
+                    + " order by e.leafIndex",
+                EntryEntity.class)
+            .setParameter("id", eventId)
+            .setMaxResults(1);
+    if (source != null) {
+      query.setParameter("source", source);
+    }
+    return query.getResultStream().findFirst();
   }
 
   /**

@@ -138,6 +138,19 @@ class LedgerIngestTest {
     assertThat(timeline.toString())
         .contains("\"eventName\":\"key.generated\",\"source\":\"/rotor/key-generator\"")
         .contains("\"eventName\":\"rotation.approved\",\"source\":\"/rotor/cli\"");
+
+    // An auditor looking the key.generated up by its id names its producer, and gets its entry
+    // and a proof of it, not the squatter's recorded first under the same id.
+    String id = keyGenerated.id();
+    assertThat(Api.get("/ledger/entries?eventId=" + id).get("source").asText())
+        .isEqualTo("/rotor/cli");
+    JsonNode entry = Api.get("/ledger/entries?eventId=" + id + "&source=/rotor/key-generator");
+    assertThat(entry.get("eventName").asText()).isEqualTo("key.generated");
+    JsonNode proof =
+        Api.get("/ledger/proofs/inclusion?eventId=" + id + "&source=/rotor/key-generator");
+    assertThat(proof.get("source").asText()).isEqualTo("/rotor/key-generator");
+    assertThat(proof.get("leafIndex").asLong()).isEqualTo(entry.get("leafIndex").asLong());
+    assertThat(proof.get("leafHash").asText()).isEqualTo(entry.get("leafHash").asText());
   }
 
   @Test
