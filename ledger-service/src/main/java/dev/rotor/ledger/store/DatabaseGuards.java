@@ -75,11 +75,42 @@ public class DatabaseGuards {
       if (tables != APPEND_ONLY.size()) {
         problems.add("cannot see the ledger's tables in schema " + schema);
       }
+      schemaOwnership(connection, problems);
     } catch (SQLException e) {
       throw new IllegalStateException(
           "cannot check the ledger's privileges (SQLState " + e.getSQLState() + ")", e);
     }
     return problems;
+  }
+
+  /**
+   * The owner of a schema may drop any table in it, and DROP fires no row or TRUNCATE trigger: a
+   * role that owns the schema (or may become its owner) could drop the ledger and create another.
+   */
+  private void schemaOwnership(Connection connection, List<String> problems) throws SQLException {
+    try (PreparedStatement statement =
+        connection.prepareStatement(
+            "SELECT pg_get_userbyid(n.nspowner) = current_user,"
+                + " pg_has_role(current_user, n.nspowner, 'MEMBER'), current_user,"
+                + " pg_get_userbyid(n.nspowner) FROM pg_namespace n WHERE n.nspname = ?")) {
+      statement.setString(1, schema);
+      try (ResultSet rows = statement.executeQuery()) {
+        if (rows.next()) {
+          String role = rows.getString(3);
+          if (rows.getBoolean(1)) {
+            problems.add(role + " owns schema " + schema + ", so it may drop the ledger's tables");
+          } else if (rows.getBoolean(2)) {
+            problems.add(
+                role
+                    + " is a member of "
+                    + rows.getString(4)
+                    + ", the owner of schema "
+                    + schema
+                    + ", so it may drop the ledger's tables");
+          }
+        }
+      }
+    }
   }
 
   /** The refusing triggers that are missing or not in state ENABLE ALWAYS. */

@@ -137,6 +137,43 @@ class AppendOnlyDatabaseTest {
   }
 
   @Test
+  void anApplicationRoleThatOwnsTheSchemaIsNotAppendOnly() throws SQLException {
+    // The schema's owner may DROP the ledger's tables, which fires no trigger, and create others.
+    String owner;
+    String acl;
+    try (Connection c = PostgresServer.superuserConnection(database);
+        Statement sql = c.createStatement()) {
+      try (ResultSet rows =
+          sql.executeQuery(
+              "SELECT pg_get_userbyid(nspowner), nspacl::text FROM pg_namespace"
+                  + " WHERE nspname = 'ledger'")) {
+        assertThat(rows.next()).isTrue();
+        owner = rows.getString(1);
+        acl = rows.getString(2);
+      }
+      sql.execute("ALTER SCHEMA ledger OWNER TO " + appRole);
+    }
+    try {
+      assertThat(guards.appendOnlyProblems())
+          .contains(appRole + " owns schema ledger, so it may drop the ledger's tables");
+    } finally {
+      try (Connection c = PostgresServer.superuserConnection(database);
+          Statement sql = c.createStatement()) {
+        sql.execute("ALTER SCHEMA ledger OWNER TO \"" + owner + "\"");
+        // The owner's grant of USAGE was handed to the application role with the schema.
+        sql.execute("REVOKE ALL ON SCHEMA ledger FROM " + appRole);
+        sql.execute("GRANT USAGE ON SCHEMA ledger TO " + appRole);
+        try (ResultSet rows =
+            sql.executeQuery("SELECT nspacl::text FROM pg_namespace WHERE nspname = 'ledger'")) {
+          assertThat(rows.next()).isTrue();
+          assertThat(rows.getString(1)).as("the schema's privileges, put back").isEqualTo(acl);
+        }
+      }
+    }
+    assertThat(guards.appendOnlyProblems()).isEmpty();
+  }
+
+  @Test
   void evenTheOwnerOfTheTablesIsRefusedByTheTriggers() throws SQLException {
     try (Connection owner =
         DriverManager.getConnection(
