@@ -39,9 +39,13 @@ import java.util.List;
  * (they replace what earlier events said; approvals after the end are not added). The first end is
  * final, except that a completed rotation rolled back afterwards ({@code rotation.rolled-back}, or
  * {@code rotation.failed} with {@code ROLLBACK_FAILED}) takes that status and keeps its completion
- * facts. Until its {@code rotation.requested} is recorded the record says {@link
- * RotationStatus#UNREQUESTED} (the status its events give it is kept in {@link
- * RotationRecord#progress()}): an event of a rotation nobody requested does not make it look
+ * facts. A {@code rotation.rejected} with reason {@code DUPLICATE} is not an end: the key-generator
+ * answers a request that reuses an existing rotation id with it, carrying that id, and it neither
+ * ends nor changes the rotation it names. The request facts (requester, time, reason) are those of
+ * the first {@code rotation.requested} recorded, the admitted one whenever the duplicate names the
+ * same target (one target's events are ordered). Until its {@code rotation.requested} is recorded
+ * the record says {@link RotationStatus#UNREQUESTED} (the status its events give it is kept in
+ * {@link RotationRecord#progress()}): an event of a rotation nobody requested does not make it look
  * requested. Pure, so the projection can be rebuilt from the entries at any time.
  */
 public final class RotationProjection {
@@ -62,13 +66,17 @@ public final class RotationProjection {
       b.clusters = carrying.plan().stages().stream().map(Stage::cluster).toList();
     }
     if (data instanceof RotationRequested r) {
+      // The first request recorded keeps its facts: a later request reusing the id (answered
+      // DUPLICATE) adds nothing to the rotation the key-generator admitted or rejected before.
       b.status(RotationStatus.REQUESTED);
       b.requestedBy = first(b.requestedBy, r.requestedBy());
       b.requestedAt =
           first(b.requestedAt, r.requestedAt() != null ? r.requestedAt() : event.time());
       b.reason = first(b.reason, r.reason());
     } else if (data instanceof RotationRejected r) {
-      b.end(RotationStatus.REJECTED, event.time(), r.reason().name(), r.message());
+      if (!answersAnotherRequest(r)) {
+        b.end(RotationStatus.REJECTED, event.time(), r.reason().name(), r.message());
+      }
     } else if (data instanceof KeyGenerated k) {
       b.status(RotationStatus.KEY_GENERATED);
       b.requestedBy = first(b.requestedBy, k.requestedBy());
@@ -147,12 +155,26 @@ public final class RotationProjection {
     return b.build();
   }
 
-  /** Whether {@code data} ends a rotation (and so asks for a checkpoint). */
+  /**
+   * Whether {@code data} ends a rotation (and so asks for a checkpoint). A {@code DUPLICATE}
+   * rejection does not: it answers another request that reused the rotation's id.
+   */
   public static boolean endsRotation(RotorEvent data) {
     return data instanceof RotationCompleted
         || data instanceof RotationRolledBack
         || data instanceof RotationFailed
-        || data instanceof RotationRejected;
+        || (data instanceof RotationRejected r && !answersAnotherRequest(r));
+  }
+
+  /**
+   * Whether a rejection answers a later request that reused the rotation's id ({@code DUPLICATE})
+   * rather than the rotation's own request. It carries the reused id, but it is no news of that
+   * rotation, which may be in flight or long over: it is one of its entries (counted, in the
+   * timeline) and changes nothing else. The duplicate's {@code rotation.requested} changes nothing
+   * either when the rotation's own request is recorded before it (see {@link #apply}).
+   */
+  public static boolean answersAnotherRequest(RotationRejected rejection) {
+    return rejection.reason() == Reasons.Rejection.DUPLICATE;
   }
 
   private static <T> T first(T existing, T candidate) {

@@ -28,7 +28,10 @@ public enum RotationStatus {
   ROLLING_OUT(5, false),
   /** Something failed or a person asked: the rotation is being rolled back. */
   ROLLING_BACK(6, false),
-  /** Refused by the key-generator ({@code rotation.rejected}). */
+  /**
+   * Its own request refused by the key-generator ({@code rotation.rejected}); a {@code DUPLICATE}
+   * rejection answers another request that reused the id and ends nothing.
+   */
   REJECTED(10, true),
   /** Every stage passed ({@code rotation.completed}). */
   COMPLETED(10, true),

@@ -255,6 +255,107 @@ class RotationProjectionTest {
     assertThat(requested.progress()).isNull();
   }
 
+  @Test
+  void aDuplicateRequestOfARotationInFlightNeitherEndsNorChangesItAndItCompletesWithItsFacts() {
+    RotationEvents rotation = RotationEvents.completed("dup-in-flight");
+    List<EventEnvelope> events = events(rotation);
+    List<EventEnvelope> duplicate =
+        events(rotation.duplicateRequest("mallory", events.get(5).time().plusSeconds(5)));
+    List<EventEnvelope> withDuplicate = new ArrayList<>(events.subList(0, 6));
+    withDuplicate.addAll(duplicate);
+
+    RotationRecord inFlight = fold(withDuplicate);
+    assertThat(inFlight.status()).isEqualTo(RotationStatus.ROLLING_OUT);
+    assertThat(RotationState.of(inFlight.status())).isEqualTo(RotationState.IN_FLIGHT);
+    assertThat(inFlight.endedAt()).isNull();
+    assertThat(inFlight.outcome()).isNull();
+    assertThat(inFlight.outcomeMessage()).isNull();
+    // The admitted request's facts, not the duplicate's.
+    assertThat(inFlight.requestedBy()).isEqualTo("alice");
+    assertThat(inFlight.reason()).isEqualTo("quarterly rotation");
+    assertThat(inFlight.requestedAt()).isEqualTo(fold(events.subList(0, 1)).requestedAt());
+    // Both are entries of the rotation all the same.
+    assertThat(inFlight.entries()).isEqualTo(8);
+    assertThat(inFlight.lastEntry()).isEqualTo(7);
+
+    withDuplicate.addAll(events.subList(6, events.size()));
+    RotationRecord completed = fold(withDuplicate);
+    assertThat(completed.status()).isEqualTo(RotationStatus.COMPLETED);
+    assertThat(completed)
+        .usingRecursiveComparison()
+        .ignoringFields("entries", "lastEntry")
+        .isEqualTo(fold(events));
+    assertThat(completed.entries()).isEqualTo(events.size() + 2);
+  }
+
+  @Test
+  void aDuplicateRequestAfterTheEndChangesNothing() {
+    RotationEvents rotation = RotationEvents.completed("dup-after");
+    List<EventEnvelope> events = new ArrayList<>(events(rotation));
+    RotationRecord completed = fold(events);
+    events.addAll(
+        events(rotation.duplicateRequest("mallory", completed.updatedAt().plusSeconds(60))));
+
+    RotationRecord after = fold(events);
+    assertThat(after.status()).isEqualTo(RotationStatus.COMPLETED);
+    assertThat(after)
+        .usingRecursiveComparison()
+        .ignoringFields("entries", "lastEntry", "updatedAt")
+        .isEqualTo(completed);
+    assertThat(after.entries()).isEqualTo(completed.entries() + 2);
+  }
+
+  @Test
+  void aRotationWhoseOwnRequestIsRejectedEndsRejectedAndADuplicateOfItChangesNothing() {
+    RotationEvents rotation = RotationEvents.rejected("own-rejection");
+    List<EventEnvelope> events = new ArrayList<>(events(rotation));
+    RotationRecord rejected = fold(events);
+    assertThat(rejected.status()).isEqualTo(RotationStatus.REJECTED);
+    assertThat(rejected.outcome()).isEqualTo("UNKNOWN_TARGET");
+    assertThat(rejected.endedAt()).isEqualTo(events.get(1).time());
+    assertThat(RotationProjection.endsRotation(events.get(1).data())).isTrue();
+
+    List<EventEnvelope> duplicate =
+        events(rotation.duplicateRequest("mallory", rejected.updatedAt().plusSeconds(60)));
+    assertThat(RotationProjection.endsRotation(duplicate.get(1).data())).isFalse();
+    events.addAll(duplicate);
+    RotationRecord after = fold(events);
+    assertThat(after.status()).isEqualTo(RotationStatus.REJECTED);
+    assertThat(after.outcome()).isEqualTo("UNKNOWN_TARGET");
+    assertThat(after.outcomeMessage()).isEqualTo("no policy target of that name");
+    assertThat(after.endedAt()).isEqualTo(rejected.endedAt());
+    assertThat(after.requestedBy()).isEqualTo("carol");
+    assertThat(after.reason()).isEqualTo("ad hoc");
+  }
+
+  @Test
+  void aDuplicateRejectionRecordedBeforeTheRotationsOwnEventsEndsNothing() {
+    // rotor.keys read before rotor.requests: the answer to a duplicate can come first.
+    RotationEvents rotation = RotationEvents.completed("dup-first");
+    List<EventEnvelope> events = events(rotation);
+    EventEnvelope answer =
+        events(rotation.duplicateRequest("mallory", events.get(1).time().plusSeconds(5))).get(1);
+    List<EventEnvelope> order = new ArrayList<>();
+    order.add(answer);
+    order.addAll(events);
+
+    RotationRecord first = fold(order.subList(0, 1));
+    assertThat(first.status()).isEqualTo(RotationStatus.UNREQUESTED);
+    assertThat(first.progress()).isEqualTo(RotationStatus.REQUESTED);
+    assertThat(first.endedAt()).isNull();
+    assertThat(first.outcome()).isNull();
+
+    RotationRecord completed = fold(order);
+    assertThat(completed.status()).isEqualTo(RotationStatus.COMPLETED);
+    assertThat(completed.requestedBy()).isEqualTo("alice");
+    assertThat(completed.outcome()).isNull();
+    assertThat(completed.endedAt()).isEqualTo(events.get(13).time());
+  }
+
+  private static List<EventEnvelope> events(List<RotationEvents.Sent> sent) {
+    return sent.stream().map(RotationEvents.Sent::event).toList();
+  }
+
   private static EventEnvelope late(
       EventEnvelope like, String id, EventType type, String source, Instant time, RotorEvent data) {
     return new EventEnvelope(id, type, source, like.subject(), like.rotationId(), time, data);

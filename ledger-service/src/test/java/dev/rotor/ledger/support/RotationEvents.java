@@ -181,6 +181,42 @@ public final class RotationEvents {
     return r;
   }
 
+  /**
+   * Another request that reuses this rotation's id, by {@code requestedBy} at {@code at}, and the
+   * key-generator's answer to it: {@code rotation.rejected} with {@code DUPLICATE}, carrying this
+   * rotation's id. Two events of this rotation that are not news of it; not part of {@link
+   * #events()}.
+   */
+  public List<Sent> duplicateRequest(String requestedBy, Instant at) {
+    String id = rotationId + "-dup-" + UUID.randomUUID().toString().substring(0, 8);
+    RotorEvent request =
+        new RotationRequested(rotationId, targetId, requestedBy, "again", List.of(), at);
+    RotorEvent answer =
+        new RotationRejected(
+            rotationId,
+            targetId,
+            Reasons.Rejection.DUPLICATE,
+            "rotation id "
+                + rotationId
+                + " was requested before and names that rotation; this request changes nothing",
+            null);
+    return List.of(
+        new Sent(
+            new EventEnvelope(
+                id, request.type(), "/rotor/cli", request.subject(), rotationId, at, request),
+            "rotor.requests"),
+        new Sent(
+            new EventEnvelope(
+                id + "-answer",
+                answer.type(),
+                Sources.of("key-generator"),
+                answer.subject(),
+                rotationId,
+                at.plusSeconds(1),
+                answer),
+            "rotor.keys"));
+  }
+
   /** A cadence reminder for this rotation's target (an event outside any rotation). */
   public Sent due() {
     RotorEvent data = new RotationDue(targetId, START.plus(Duration.ofDays(90)), START, "P90D");
