@@ -3,6 +3,7 @@ package dev.rotor.ledger.config;
 import dev.rotor.ledger.checkpoint.CheckpointPublisher;
 import dev.rotor.ledger.checkpoint.LedgerKeys;
 import dev.rotor.ledger.store.DatabaseGuards;
+import dev.rotor.ledger.store.DuplicateEndRepair;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -14,7 +15,9 @@ import org.jboss.logging.Logger;
 /**
  * Start-up checks: the origin and the signing key load, and the database role the service runs as
  * can only read and append. Anything wrong stops the start with a message that names the
- * configuration key. Then checkpoints left unpublished by a previous run are sent.
+ * configuration key. Then records an earlier version ended with a {@code DUPLICATE} rejection are
+ * folded again ({@link DuplicateEndRepair}), and checkpoints left unpublished by a previous run are
+ * sent.
  */
 @ApplicationScoped
 public class LedgerStartup {
@@ -24,6 +27,7 @@ public class LedgerStartup {
   @Inject LedgerKeys keys;
   @Inject DatabaseGuards guards;
   @Inject CheckpointPublisher publisher;
+  @Inject DuplicateEndRepair duplicateEnds;
 
   void onStart(@Observes StartupEvent event) {
     try {
@@ -87,6 +91,7 @@ public class LedgerStartup {
               + " the ledger on its own; verification still detects them",
           trigger);
     }
+    duplicateEnds.run();
     LOG.infof(
         "ROTOR-5001 ledger %s ready; checkpoints signed by %s",
         keys.origin(), keys.verifier().verifierKey());

@@ -140,7 +140,7 @@ public class RotationStore {
     return counts;
   }
 
-  private static void fill(RotationEntity entity, RotationRecord record) {
+  static void fill(RotationEntity entity, RotationRecord record) {
     entity.targetId = record.targetId();
     entity.status = record.status().name();
     entity.startedAt = record.startedAt();
