@@ -61,6 +61,14 @@ class DuplicateEndedRecordsTest {
     first.addAll(duplicate);
     LedgerIngestTest.produce(first);
     LedgerIngestTest.produce(refused.events());
+    // Only a duplicate's answer recorded (its rotation's own events are not in the log).
+    RotationEvents elsewhere = RotationEvents.completed("dup-alone");
+    RotationEvents.Sent lone =
+        elsewhere.duplicateRequest("mallory", elsewhere.events().get(0).event().time()).get(1);
+    LedgerIngestTest.produce(List.of(lone));
+    JsonNode alone = awaitEntries(elsewhere.rotationId, 1);
+    assertThat(alone.get("status").asText()).isEqualTo("UNREQUESTED");
+    assertThat(alone.get("progress").asText()).isEqualTo("REQUESTED");
     JsonNode inFlight = awaitEntries(rotation.rotationId, 8);
     assertThat(inFlight.get("status").asText()).isEqualTo("ROLLING_OUT");
     assertThat(inFlight.hasNonNull("outcome")).isFalse();
@@ -74,6 +82,15 @@ class DuplicateEndedRecordsTest {
         duplicate.get(1).event().time().toString(),
         "rotation id " + rotation.rotationId + " was requested before",
         rotation.rotationId);
+    asApp(
+        "UPDATE ledger.rotations SET record = record || jsonb_build_object('progress', 'REJECTED',"
+            + " 'endedAt', ?::text, 'outcome', 'DUPLICATE', 'outcomeMessage', ?::text)"
+            + " WHERE rotation_id = ?",
+        lone.event().time().toString(),
+        "rotation id " + elsewhere.rotationId + " was requested before",
+        elsewhere.rotationId);
+    assertThat(Api.get("/ledger/rotations/" + elsewhere.rotationId).get("progress").asText())
+        .isEqualTo("REJECTED");
     // ... and folded the rest onto that end: the completion is not recorded.
     LedgerIngestTest.produce(events.subList(6, events.size()));
     JsonNode wrong = awaitEntries(rotation.rotationId, events.size() + 2);
@@ -82,7 +99,7 @@ class DuplicateEndedRecordsTest {
     assertThat(wrong.hasNonNull("completedAt")).isFalse();
     assertThat(Api.verify().toString()).contains(rotation.rotationId);
 
-    assertThat(repair.run()).isEqualTo(1);
+    assertThat(repair.run()).isEqualTo(2);
 
     JsonNode record = Api.get("/ledger/rotations/" + rotation.rotationId);
     assertThat(record.get("status").asText()).isEqualTo("COMPLETED");
@@ -97,12 +114,18 @@ class DuplicateEndedRecordsTest {
     assertThat(record.get("verdicts").findValuesAsText("verdict"))
         .containsExactly("PASSED", "PASSED");
     assertThat(record.get("entries").asInt()).isEqualTo(events.size() + 2);
+    JsonNode unrequested = Api.get("/ledger/rotations/" + elsewhere.rotationId);
+    assertThat(unrequested.get("status").asText()).isEqualTo("UNREQUESTED");
+    assertThat(unrequested.get("progress").asText()).isEqualTo("REQUESTED");
+    assertThat(unrequested.hasNonNull("outcome")).isFalse();
+    assertThat(unrequested.hasNonNull("endedAt")).isFalse();
     JsonNode untouched = Api.get("/ledger/rotations/" + refused.rotationId);
     assertThat(untouched.get("status").asText()).isEqualTo("REJECTED");
     assertThat(untouched.get("outcome").asText()).isEqualTo("UNKNOWN_TARGET");
     String report = Api.verify().toString();
     assertThat(report).doesNotContain(rotation.rotationId);
     assertThat(report).doesNotContain(refused.rotationId);
+    assertThat(report).doesNotContain(elsewhere.rotationId);
     assertThat(Files.readString(LogFile.path()))
         .contains("ROTOR-5044 rotation " + rotation.rotationId);
 
