@@ -80,7 +80,7 @@ public class CheckpointIssuer {
                 () -> {
                   entries.lockForAppend();
                   long size = entries.size();
-                  long last = checkpoints.latestSizeUpTo(size);
+                  long last = checkpoints.latestSize();
                   if (size == 0 || !entries.hasEntriesOtherThan(CHECKPOINT_TYPE, last)) {
                     return null;
                   }

@@ -137,7 +137,7 @@ public class Ingestor {
 
     CheckpointEntity checkpoint = null;
     if (!appended.isEmpty()) {
-      long last = checkpoints.latestSizeUpTo(tip.size());
+      long last = checkpoints.latestSize();
       int every = config.checkpoint().everyEntries();
       // Only entries other than the ledger's own checkpoints count: a checkpoint's entry must not
       // make the next checkpoint due (with every-entries=1 that would never end).

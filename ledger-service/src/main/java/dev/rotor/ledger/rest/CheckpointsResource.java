@@ -5,7 +5,6 @@ import dev.rotor.ledger.config.LedgerConfig;
 import dev.rotor.ledger.note.NoteVerifier;
 import dev.rotor.ledger.store.CheckpointEntity;
 import dev.rotor.ledger.store.CheckpointStore;
-import dev.rotor.ledger.store.EntryStore;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -25,7 +24,6 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "Checkpoints", description = "Ed25519-signed tree heads (C2SP tlog-checkpoint)")
 public class CheckpointsResource {
   @Inject CheckpointStore checkpoints;
-  @Inject EntryStore entries;
   @Inject LedgerKeys keys;
   @Inject LedgerConfig config;
 
@@ -122,7 +120,7 @@ public class CheckpointsResource {
 
   private CheckpointEntity latestEntity() {
     return checkpoints
-        .latestUpTo(entries.size())
+        .latest()
         .orElseThrow(() -> ApiException.notFound("no checkpoint was issued yet"));
   }
 }

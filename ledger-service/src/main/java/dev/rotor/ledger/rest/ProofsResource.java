@@ -115,7 +115,7 @@ public class ProofsResource {
       }
       size = requested;
     } else {
-      long signed = checkpoints.latestSizeUpTo(current);
+      long signed = checkpoints.latestSize();
       size = signed > entry.leafIndex ? signed : current;
     }
     ProofBuilder proofs = new ProofBuilder(entries);
@@ -146,7 +146,7 @@ public class ProofsResource {
     long from = Params.nonNegative("first", first);
     Long requested = Params.optionalNonNegative("second", second);
     long current = entries.size();
-    long to = requested != null ? requested : checkpoints.latestSizeUpTo(current);
+    long to = requested != null ? requested : checkpoints.latestSize();
     if (to > current) {
       throw ApiException.invalid("second", "second must be at most the log's size");
     }

@@ -1,8 +1,12 @@
 package dev.rotor.ledger.store;
 
+import dev.rotor.ledger.checkpoint.LedgerKeys;
+import dev.rotor.ledger.note.Checkpoint;
+import dev.rotor.ledger.note.NoteVerifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
+import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -10,7 +14,10 @@ import java.util.Optional;
 /** Issued checkpoints, and the outbox of those not yet published. */
 @ApplicationScoped
 public class CheckpointStore {
+  private static final int PAGE = 50;
+
   @Inject EntityManager entityManager;
+  @Inject LedgerKeys keys;
 
   /** Stores a checkpoint and queues it for publication. */
   public void insert(CheckpointEntity checkpoint) {
@@ -22,35 +29,49 @@ public class CheckpointStore {
   }
 
   /**
-   * The checkpoint with the largest tree size (the latest of those) a log of {@code logSize}
-   * entries reaches: a row beyond the log cannot be its checkpoint ({@link #latestSizeUpTo}).
+   * The log's latest checkpoint: of the rows its keys signed, the one of the largest tree size. A
+   * row is the log's when its signed note opens with a trusted key, names the log's origin and says
+   * what the row's columns say. Any other row (one written into the table by hand: the application
+   * role may insert) is skipped, so it can neither stop checkpoints from falling due nor be served
+   * as the log's; verification reports it ({@code CHECKPOINT_INVALID}). A signed checkpoint beyond
+   * the log (entries removed from its end) still counts: no other root is signed for its size, and
+   * proofs against it fail visibly.
    */
-  public Optional<CheckpointEntity> latestUpTo(long logSize) {
-    return entityManager
-        .createQuery(
-            "from CheckpointEntity c where c.treeSize <= :size order by c.treeSize desc, c.id desc",
-            CheckpointEntity.class)
-        .setParameter("size", logSize)
-        .setMaxResults(1)
-        .getResultStream()
-        .findFirst();
+  public Optional<CheckpointEntity> latest() {
+    for (int offset = 0; ; offset += PAGE) {
+      List<CheckpointEntity> rows =
+          entityManager
+              .createQuery(
+                  "from CheckpointEntity c order by c.treeSize desc, c.id desc",
+                  CheckpointEntity.class)
+              .setFirstResult(offset)
+              .setMaxResults(PAGE)
+              .getResultList();
+      for (CheckpointEntity row : rows) {
+        if (signedByTheLog(row)) {
+          return Optional.of(row);
+        }
+      }
+      if (rows.size() < PAGE) {
+        return Optional.empty();
+      }
+    }
   }
 
-  /**
-   * The tree size of the latest checkpoint of a log of {@code logSize} entries, 0 when none was
-   * issued. A row beyond the log cannot be its checkpoint (one written into the table by hand, or
-   * left by entries removed from the end, which verification reports): counting it would stop
-   * checkpoints from falling due and point default proofs at a size the log does not have.
-   */
-  public long latestSizeUpTo(long logSize) {
-    Long size =
-        entityManager
-            .createQuery(
-                "select max(c.treeSize) from CheckpointEntity c where c.treeSize <= :size",
-                Long.class)
-            .setParameter("size", logSize)
-            .getSingleResult();
-    return size == null ? 0 : size;
+  /** The tree size of the log's latest checkpoint ({@link #latest}), 0 when none was issued. */
+  public long latestSize() {
+    return latest().map(c -> c.treeSize).orElse(0L);
+  }
+
+  private boolean signedByTheLog(CheckpointEntity row) {
+    try {
+      Checkpoint signed = Checkpoint.parse(NoteVerifier.open(row.signedNote, keys.trusted()));
+      return signed.origin().equals(keys.origin())
+          && signed.treeSize() == row.treeSize
+          && MessageDigest.isEqual(signed.rootHash(), row.rootHash);
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
   }
 
   /** The latest checkpoint issued at exactly {@code treeSize}. */

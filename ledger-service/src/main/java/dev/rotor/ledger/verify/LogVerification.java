@@ -46,18 +46,24 @@ public final class LogVerification {
 
   /**
    * By entry (none last), then by kind: for one entry the most telling finding (missing, data,
-   * chain, link, columns) comes before its consequences (subtree hashes).
+   * chain, link, columns) comes before its consequences (subtree hashes); then in the order found.
    */
-  private static final Comparator<Finding> ORDER =
-      Comparator.comparingLong((Finding f) -> f.entry() == null ? Long.MAX_VALUE : f.entry())
-          .thenComparing(Finding::kind);
+  private static final Comparator<Ranked> ORDER =
+      Comparator.comparingLong(
+              (Ranked r) -> r.finding().entry() == null ? Long.MAX_VALUE : r.finding().entry())
+          .thenComparing(r -> r.finding().kind())
+          .thenComparingLong(Ranked::seq);
+
+  private record Ranked(Finding finding, long seq) {}
 
   /**
    * The {@code maxFindings} first findings in {@link #ORDER}, whatever order they were found in,
    * the last of them at the head: junk rows found early (checkpoints, rotation records) cannot push
    * out the finding that names the first bad entry.
    */
-  private final PriorityQueue<Finding> findings = new PriorityQueue<>(ORDER.reversed());
+  private final PriorityQueue<Ranked> findings = new PriorityQueue<>(ORDER.reversed());
+
+  private long found;
 
   private final List<BrokenLink> brokenLinks = new ArrayList<>();
   private final CompactRange range = CompactRange.empty();
@@ -381,8 +387,7 @@ public final class LogVerification {
       OptionalLong owner = chainHashOwner.apply(link.recordedPrevious());
       add(brokenLink(link.entry(), link, owner.isPresent() ? owner.getAsLong() : null));
     }
-    List<Finding> ordered = new ArrayList<>(findings);
-    ordered.sort(ORDER);
+    List<Finding> ordered = findings.stream().sorted(ORDER).map(Ranked::finding).toList();
     Long firstBad =
         ordered.stream().map(Finding::entry).filter(Objects::nonNull).findFirst().orElse(null);
     boolean ok = ordered.isEmpty() && findingsOmitted == 0;
@@ -467,7 +472,7 @@ public final class LogVerification {
   }
 
   private void add(Finding finding) {
-    findings.add(finding);
+    findings.add(new Ranked(finding, found++));
     if (findings.size() > maxFindings) {
       findings.poll();
       findingsOmitted++;

@@ -6,10 +6,12 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rotor.ledger.chain.ChainHashes;
+import dev.rotor.ledger.checkpoint.CheckpointIssuer;
 import dev.rotor.ledger.merkle.CompactRange;
 import dev.rotor.ledger.merkle.MerkleProofs;
 import dev.rotor.ledger.merkle.TreeHashes;
 import dev.rotor.ledger.note.Checkpoint;
+import dev.rotor.ledger.store.CheckpointEntity;
 import dev.rotor.ledger.support.Api;
 import dev.rotor.ledger.support.LedgerDatabaseResource;
 import dev.rotor.ledger.support.LedgerTestProfile;
@@ -21,6 +23,7 @@ import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.sql.Connection;
@@ -61,6 +64,8 @@ class TamperDetectionTest {
 
   @ConfigProperty(name = "quarkus.datasource.jdbc.url")
   String url;
+
+  @Inject CheckpointIssuer issuer;
 
   private static RotationEvents rotation;
   private static String keptNote;
@@ -313,39 +318,42 @@ class TamperDetectionTest {
   }
 
   @Test
-  void aCheckpointRowBeyondTheLogNeitherStopsCheckpointsNorBreaksDefaultProofs()
+  void checkpointRowsTheLogDidNotSignNeitherStopCheckpointsNorStandForTheLogs()
       throws SQLException {
-    // A row the application role may insert, for a size the log will not reach for ages: not the
-    // log's checkpoint, and not signed by its key either.
+    // Rows the application role may insert, none signed by the log's key: one for a size the log
+    // will not reach for ages, one at the size of the log's latest checkpoint.
     long beyond = 1_000_000_000_000L;
+    String latest = latestNote();
+    long signedSize = Api.open(latest).treeSize();
     try (Connection c = PostgresServer.superuserConnection(database)) {
-      execute(
-          c,
-          "INSERT INTO ledger.checkpoints (tree_size, root_hash, issued_at, reason, key_name,"
-              + " key_id, signed_note, event_id) VALUES ("
-              + beyond
-              + ", decode(repeat('00', 32), 'hex'), now(), 'entries', 'forged', 'forged',"
-              + " 'forged', 'forged-checkpoint')");
+      for (long size : new long[] {beyond, signedSize}) {
+        execute(
+            c,
+            "INSERT INTO ledger.checkpoints (tree_size, root_hash, issued_at, reason, key_name,"
+                + " key_id, signed_note, event_id) VALUES ("
+                + size
+                + ", decode(repeat('00', 32), 'hex'), now(), 'entries', 'forged', 'forged',"
+                + " 'forged', 'forged-checkpoint-"
+                + size
+                + "')");
+      }
     }
     try {
+      assertThat(latestNote()).as("the latest checkpoint served").isEqualTo(latest);
       long k = index.get("rotation.requested");
       JsonNode proof = Api.get("/ledger/proofs/inclusion?leafIndex=" + k);
-      assertThat(proof.get("treeSize").asLong()).isLessThan(beyond).isGreaterThan(k);
-      JsonNode consistency = Api.get("/ledger/proofs/consistency?first=1");
-      assertThat(consistency.get("second").asLong()).isLessThan(beyond);
+      assertThat(proof.get("treeSize").asLong()).isEqualTo(signedSize);
+      assertThat(Api.get("/ledger/proofs/consistency?first=1").get("second").asLong())
+          .isEqualTo(signedSize);
 
-      // Checkpoints still fall due: a rotation's end signs one covering it.
-      RotationEvents next = RotationEvents.completed("tamper-after-forged-checkpoint");
-      LedgerIngestTest.produce(next.events());
-      LedgerIngestTest.awaitRecord(next, "COMPLETED");
-      long last =
-          LedgerIngestTest.awaitEntry(next.events().get(next.events().size() - 1).event().id())
-              .get("leafIndex")
-              .asLong();
-      await()
-          .atMost(Duration.ofSeconds(30))
-          .ignoreExceptions()
-          .until(TamperDetectionTest::latestNote, note -> Api.open(note).treeSize() > last);
+      // An entry appended since the latest signed checkpoint makes an interval checkpoint due.
+      RotationEvents next = RotationEvents.completed("tamper-unsigned-rows");
+      LedgerIngestTest.produce(next.events().subList(0, 1));
+      long appended =
+          LedgerIngestTest.awaitEntry(next.events().get(0).event().id()).get("leafIndex").asLong();
+      CheckpointEntity issued = issuer.issueIfStale(CheckpointIssuer.INTERVAL);
+      assertThat(issued).as("an interval checkpoint").isNotNull();
+      assertThat(issued.treeSize).isGreaterThan(appended);
 
       JsonNode report = Api.verify();
       assertThat(report.get("ok").asBoolean()).isFalse();
@@ -357,9 +365,9 @@ class TamperDetectionTest {
             c, "ALTER TABLE ledger.checkpoints DISABLE TRIGGER checkpoints_refuse_update_delete");
         execute(
             c,
-            "DELETE FROM ledger.checkpoint_outbox WHERE checkpoint_id IN"
-                + " (SELECT id FROM ledger.checkpoints WHERE event_id = 'forged-checkpoint')");
-        execute(c, "DELETE FROM ledger.checkpoints WHERE event_id = 'forged-checkpoint'");
+            "DELETE FROM ledger.checkpoint_outbox WHERE checkpoint_id IN (SELECT id FROM"
+                + " ledger.checkpoints WHERE event_id LIKE 'forged-checkpoint-%')");
+        execute(c, "DELETE FROM ledger.checkpoints WHERE event_id LIKE 'forged-checkpoint-%'");
         execute(
             c,
             "ALTER TABLE ledger.checkpoints ENABLE ALWAYS TRIGGER checkpoints_refuse_update_delete");
