@@ -226,6 +226,11 @@ public class Coordinator {
     List<Job> pending = journal.pendingRollouts(rotationId);
     List<Job> held;
     synchronized (monitor) {
+      if (workers == null) {
+        // Stopping (or stopped): running jobs are no longer listed here but may still write. The
+        // rollback recorded by now ends them at the next start (JobJournal.load).
+        return;
+      }
       held =
           pending.stream()
               .filter(job -> running.values().stream().noneMatch(r -> r.id().equals(job.id())))
@@ -233,7 +238,17 @@ public class Coordinator {
               .filter(job -> !waiting.containsKey(job.id()))
               .toList();
     }
-    held.forEach(this::cancel);
+    for (Job job : held) {
+      // Its recorded deciding event goes out first (the same event, so harmless if a job that
+      // ended meanwhile sent it too); it then ends only if nothing else ended it meanwhile.
+      runner.sendRecordedDecision(job);
+      if (journal.doneIfUnchanged(job, "cancelled: the rotation is rolled back")) {
+        LOG.infof(
+            "ROTOR-3009 rotation %s on %s: rollout %s, held since the start-up, cancelled by its"
+                + " rollback",
+            rotationId, config.cluster(), job.id());
+      }
+    }
   }
 
   /** Ends a pending rollout of a rotation that was rolled back. */

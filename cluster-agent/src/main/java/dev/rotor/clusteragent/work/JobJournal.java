@@ -321,6 +321,26 @@ public class JobJournal {
     write(new Entry(job.id(), job.kind(), config.cluster(), null, clock.instant(), job));
   }
 
+  /**
+   * Records {@code job} as ended with {@code outcome} if the journal still holds it pending exactly
+   * as given: not if it ended meanwhile (its own outcome stays) or recorded progress since.
+   *
+   * @return whether it was recorded as ended
+   */
+  public boolean doneIfUnchanged(Job job, String outcome) {
+    lock.lock();
+    try {
+      Entry entry = entries.get(key(job.id()));
+      if (entry == null || !job.equals(entry.job())) {
+        return false;
+      }
+      done(job.id(), job.kind(), outcome);
+      return true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Records the job of event {@code eventId} as ended with {@code outcome}. */
   public void done(String eventId, Job.Kind kind, String outcome) {
     write(new Entry(eventId, kind, config.cluster(), outcome, clock.instant(), null));
@@ -486,9 +506,18 @@ public class JobJournal {
   /** Forgets ended jobs older than the retention. */
   private void prune() {
     Instant horizon = clock.instant().minus(config.state().retention());
+    // A rotation's rolled-back record stays while a rollout of it is still recorded (one the
+    // start-up held back, see load): without it, that rollout would resume at a later start.
+    Set<String> stillRecorded =
+        entries.values().stream()
+            .map(Entry::job)
+            .filter(job -> job != null && job.kind() == Job.Kind.ROLLOUT)
+            .map(job -> ROLLED_BACK + job.rotationId())
+            .collect(Collectors.toSet());
     List<String> expired =
         entries.entrySet().stream()
             .filter(e -> e.getValue().job() == null && e.getValue().at().isBefore(horizon))
+            .filter(e -> !stillRecorded.contains(e.getValue().id()))
             .map(Map.Entry::getKey)
             .toList();
     if (expired.isEmpty()) {

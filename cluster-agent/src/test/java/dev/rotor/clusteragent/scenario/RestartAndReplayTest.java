@@ -220,6 +220,10 @@ class RestartAndReplayTest extends AgentScenario {
 
     awaitEvent(rotation.id(), dev.rotor.common.event.EventType.ROLLBACK_COMPLETED);
     assertThat(journal.pending(approved.id())).as("the held rollout ended").isEmpty();
+    assertThat(api.rollouts().rollouts(target.namespace(), "app"))
+        .extracting(r -> r.templateAnnotations().get("rotor.dev/rotation"))
+        .as("this cluster was rolled back, and the held rollout did not resume")
+        .containsExactly(rotation.id() + "/rollback");
     assertThat(events(rotation.id()))
         .filteredOn(e -> e.type() == ROLLOUT_COMPLETED)
         .as("distribute's recorded end, sent before the rollout was ended; no promote")
