@@ -1,7 +1,6 @@
 package dev.rotor.clusteragent.work;
 
 import dev.rotor.clusteragent.config.ClusterAgentConfig;
-import dev.rotor.common.event.RolloutWaiting;
 import dev.rotor.common.messaging.TraceContext;
 import dev.rotor.common.plan.Plan;
 import io.micrometer.core.instrument.Gauge;
@@ -211,19 +210,45 @@ public class Coordinator {
           running.values().stream().filter(job -> isRolloutOf(job, rotationId)).toList();
       stopping.forEach(job -> cancelled.add(job.id()));
       // A job resumed after a restart that had done a phase, or recorded an event of one, may
-      // have applied it: the rollback must roll this cluster back too. A recorded rollout.waiting
-      // alone applied nothing.
-      wasRunning =
-          !stopping.isEmpty()
-              || dropped.stream()
-                  .anyMatch(
-                      job ->
-                          !job.phasesDone().isEmpty()
-                              || job.sent().stream()
-                                  .anyMatch(e -> !(e.data() instanceof RolloutWaiting)));
+      // have applied it: the rollback must roll this cluster back too.
+      wasRunning = !stopping.isEmpty() || dropped.stream().anyMatch(Job::mayHaveApplied);
     }
     dropped.forEach(this::cancel);
     return wasRunning;
+  }
+
+  /**
+   * Ends the rollouts of {@code rotationId} the journal still holds pending that this agent neither
+   * runs nor queues: those the start-up held back because their rotation was rolled back after they
+   * began ({@link JobJournal#load}), once the rollback that undoes them was taken in.
+   */
+  public void endHeldRollouts(String rotationId) {
+    List<Job> pending = journal.pendingRollouts(rotationId);
+    List<Job> held;
+    synchronized (monitor) {
+      if (workers == null) {
+        // Stopping (or stopped): running jobs are no longer listed here but may still write. The
+        // rollback recorded by now ends them at the next start (JobJournal.load).
+        return;
+      }
+      held =
+          pending.stream()
+              .filter(job -> running.values().stream().noneMatch(r -> r.id().equals(job.id())))
+              .filter(job -> queued.stream().noneMatch(q -> q.id().equals(job.id())))
+              .filter(job -> !waiting.containsKey(job.id()))
+              .toList();
+    }
+    for (Job job : held) {
+      // Its recorded deciding event goes out first (the same event, so harmless if a job that
+      // ended meanwhile sent it too); it then ends only if nothing else ended it meanwhile.
+      runner.sendRecordedDecision(job);
+      if (journal.doneIfUnchanged(job, "cancelled: the rotation is rolled back")) {
+        LOG.infof(
+            "ROTOR-3009 rotation %s on %s: rollout %s, held since the start-up, cancelled by its"
+                + " rollback",
+            rotationId, config.cluster(), job.id());
+      }
+    }
   }
 
   /** Ends a pending rollout of a rotation that was rolled back. */

@@ -171,8 +171,13 @@ public class Intake {
       metrics.skipped("other-stage");
       return;
     }
+    // Read from the journal before anything changes, so that it holds after a restart too: a
+    // rollout of the rotation recorded here that may have applied a phase (one the start-up held
+    // back, or one a stopping agent no longer runs).
+    boolean recordedBegun =
+        journal.pendingRollouts(rolledBack.rotationId()).stream().anyMatch(Job::mayHaveApplied);
     journal.rolledBack(rolledBack.rotationId(), event.id());
-    boolean wasRunning = coordinator.cancelRotation(rolledBack.rotationId());
+    boolean wasRunning = coordinator.cancelRotation(rolledBack.rotationId()) || recordedBegun;
     if (wasRunning && !rolledBack.clusters().contains(config.cluster())) {
       // The manifest-service lists the clusters it knew had started; this one's rollout was
       // running when the rollback came and may have applied a phase: roll it back too.
@@ -188,18 +193,22 @@ public class Intake {
       return;
     }
     if (isDuplicate(event)) {
+      coordinator.endHeldRollouts(rolledBack.rotationId());
       return;
     }
     Optional<String> refusal = policy.refusal(rolledBack.plan());
     if (refusal.isPresent()) {
       refuse(event, Job.Kind.ROLLBACK, Reasons.Rollout.NOT_PERMITTED, refusal.get());
+      coordinator.endHeldRollouts(rolledBack.rotationId());
       return;
     }
     Job job = Job.of(Job.Kind.ROLLBACK, event);
     if (runner.ranBefore(job)) {
+      coordinator.endHeldRollouts(rolledBack.rotationId());
       return;
     }
     journal.put(job);
+    coordinator.endHeldRollouts(rolledBack.rotationId());
     LOG.infof(
         "ROTOR-3008 accepted %s %s: roll back rotation %s of %s on %s",
         event.type().eventName(), event.id(), job.rotationId(), job.targetId(), config.cluster());

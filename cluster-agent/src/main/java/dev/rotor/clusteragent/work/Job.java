@@ -86,6 +86,16 @@ public record Job(
     return new Job(kind, cause, notBefore, true, phasesDone, trace, kept);
   }
 
+  /**
+   * Whether this rollout may have applied something: it completed a phase, or recorded an event of
+   * one (recorded before the phase applies anything). A recorded {@code rollout.waiting} alone
+   * applied nothing.
+   */
+  public boolean mayHaveApplied() {
+    return !phasesDone.isEmpty()
+        || sent.stream().anyMatch(event -> !(event.data() instanceof RolloutWaiting));
+  }
+
   /** The event of id {@code eventId} recorded as sent for the step in progress, if any. */
   public Optional<EventEnvelope> sentAs(String eventId) {
     return sent.stream().filter(event -> event.id().equals(eventId)).findFirst();

@@ -33,6 +33,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -40,6 +41,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
 /**
@@ -164,12 +166,30 @@ public class JobJournal {
       pending.sort(Comparator.comparing(job -> job.cause().time()));
       prune();
       // A rollout of a rotation that was rolled back while it waited or ran (the cancellation
-      // was held in memory only): it must not resume after a restart.
+      // was held in memory only): it must not resume after a restart. One that may have applied
+      // a phase stays recorded until a rollback of its rotation is taken in: the agent may have
+      // stopped between recording the rotation as rolled back and recording the rollback job, and
+      // the manifest.rolled-back read again (it need not list this cluster) must still find that
+      // this cluster has something to roll back (Intake.rollBack, Coordinator.endHeldRollouts).
+      Set<String> rollingBack =
+          pending.stream()
+              .filter(job -> job.kind() == Job.Kind.ROLLBACK)
+              .map(Job::rotationId)
+              .collect(Collectors.toSet());
       List<Job> cancelled =
           pending.stream()
               .filter(job -> job.kind() == Job.Kind.ROLLOUT && isRolledBack(job.rotationId()))
               .toList();
       for (Job job : cancelled) {
+        if (job.mayHaveApplied() && !rollingBack.contains(job.rotationId())) {
+          LOG.warnf(
+              "ROTOR-3060 rotation %s was rolled back after its rollout here (%s) began, and no"
+                  + " rollback of it is recorded: the rollout does not resume, and stays recorded"
+                  + " until the rotation's manifest.rolled-back, read again, rolls this cluster"
+                  + " back",
+              job.rotationId(), job.id());
+          continue;
+        }
         LOG.infof(
             "ROTOR-3054 rotation %s was rolled back: its pending rollout (%s) does not resume",
             job.rotationId(), job.id());
@@ -214,6 +234,20 @@ public class JobJournal {
   /** Whether rotation {@code rotationId} was recorded as rolled back. Never waits for the lock. */
   public boolean isRolledBack(String rotationId) {
     return rolledBack.contains(rotationId);
+  }
+
+  /** The pending rollouts of rotation {@code rotationId}. */
+  public List<Job> pendingRollouts(String rotationId) {
+    lock.lock();
+    try {
+      return entries.values().stream()
+          .map(Entry::job)
+          .filter(Objects::nonNull)
+          .filter(job -> job.kind() == Job.Kind.ROLLOUT && rotationId.equals(job.rotationId()))
+          .toList();
+    } finally {
+      lock.unlock();
+    }
   }
 
   /** The pending job of event {@code eventId}, if any. */
@@ -285,6 +319,26 @@ public class JobJournal {
   /** Records {@code job} as pending (new, or its progress). */
   public void put(Job job) {
     write(new Entry(job.id(), job.kind(), config.cluster(), null, clock.instant(), job));
+  }
+
+  /**
+   * Records {@code job} as ended with {@code outcome} if the journal still holds it pending exactly
+   * as given: not if it ended meanwhile (its own outcome stays) or recorded progress since.
+   *
+   * @return whether it was recorded as ended
+   */
+  public boolean doneIfUnchanged(Job job, String outcome) {
+    lock.lock();
+    try {
+      Entry entry = entries.get(key(job.id()));
+      if (entry == null || !job.equals(entry.job())) {
+        return false;
+      }
+      done(job.id(), job.kind(), outcome);
+      return true;
+    } finally {
+      lock.unlock();
+    }
   }
 
   /** Records the job of event {@code eventId} as ended with {@code outcome}. */
@@ -452,9 +506,18 @@ public class JobJournal {
   /** Forgets ended jobs older than the retention. */
   private void prune() {
     Instant horizon = clock.instant().minus(config.state().retention());
+    // A rotation's rolled-back record stays while a rollout of it is still recorded (one the
+    // start-up held back, see load): without it, that rollout would resume at a later start.
+    Set<String> stillRecorded =
+        entries.values().stream()
+            .map(Entry::job)
+            .filter(job -> job != null && job.kind() == Job.Kind.ROLLOUT)
+            .map(job -> ROLLED_BACK + job.rotationId())
+            .collect(Collectors.toSet());
     List<String> expired =
         entries.entrySet().stream()
             .filter(e -> e.getValue().job() == null && e.getValue().at().isBefore(horizon))
+            .filter(e -> !stillRecorded.contains(e.getValue().id()))
             .map(Map.Entry::getKey)
             .toList();
     if (expired.isEmpty()) {

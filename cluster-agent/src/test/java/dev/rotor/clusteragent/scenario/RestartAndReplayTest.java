@@ -201,6 +201,37 @@ class RestartAndReplayTest extends AgentScenario {
   }
 
   @Test
+  void aRolloutBegunHereIsRolledBackWhenTheAgentStoppedBeforeRecordingTheRollbackJob() {
+    Targets.Target target = Targets.ROLLBACK_UNRECORDED;
+    TestKey old = seed(target);
+    Rotation rotation = rotate(target, old);
+    EventEnvelope approved = approved(rotation);
+    Job fresh = Job.of(Job.Kind.ROLLOUT, approved);
+    EventEnvelope completed = recordedDistributed(fresh, rotation, old, Clock.systemUTC());
+    // Distribute's end recorded; then the rotation's manifest.rolled-back (not listing this
+    // cluster) was read and recorded, and the agent stopped before recording the rollback job.
+    coordinator.stop();
+    journal.put(fresh.withSent(completed));
+    journal.rolledBack(rotation.id(), "an-earlier-read-of-the-rollback");
+    coordinator.start();
+
+    // Read again after the restart: this cluster's rollout had begun, so it is rolled back here.
+    send(rolledBack(rotation, commitRollback(rotation), List.of()));
+
+    awaitEvent(rotation.id(), dev.rotor.common.event.EventType.ROLLBACK_COMPLETED);
+    assertThat(journal.pending(approved.id())).as("the held rollout ended").isEmpty();
+    assertThat(api.rollouts().rollouts(target.namespace(), "app"))
+        .extracting(r -> r.templateAnnotations().get("rotor.dev/rotation"))
+        .as("this cluster was rolled back, and the held rollout did not resume")
+        .containsExactly(rotation.id() + "/rollback");
+    assertThat(events(rotation.id()))
+        .filteredOn(e -> e.type() == ROLLOUT_COMPLETED)
+        .as("distribute's recorded end, sent before the rollout was ended; no promote")
+        .containsExactly(completed);
+    assertThat(primaryOf(target)).isEqualTo(old.keyId());
+  }
+
+  @Test
   void aResumedStageThatOnlyAnnouncedItsWaitIsNotRolledBackByARollbackThatDoesNotListIt() {
     Targets.Target target = Targets.WINDOW_ANNOUNCED;
     Instant opening = todaysOpening();

@@ -131,6 +131,8 @@ public final class Targets {
 
   public static final Target ROLLBACK_RESTART =
       plain("rollback-restart", List.of("app"), List.of(CLUSTER));
+  public static final Target ROLLBACK_UNRECORDED =
+      plain("rollback-unrecorded", List.of("app"), List.of(CLUSTER));
   public static final Target ROLLBACK_UNLISTED =
       plain("rollback-unlisted", List.of("app"), List.of(CLUSTER));
 
@@ -182,6 +184,7 @@ public final class Targets {
           ROLLED_BACK_FIRST,
           ROLLBACK_RESTART,
           ROLLBACK_UNLISTED,
+          ROLLBACK_UNRECORDED,
           TRACED,
           TRACED_RESUME,
           UNTRACED);
