@@ -42,6 +42,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 import org.jboss.logging.Logger;
 
 /**
@@ -215,9 +216,23 @@ public class StageRunner {
     Plan plan = job.plan();
     Stage stage = stageOf(plan);
     String rotation = job.rotationId();
-    List<RolloutMark> marks =
-        restarter.marks(
-            plan.namespace(), stage.deployments(), Deadline.after(config.rollout().timeout()));
+    Optional<Phase> pending = firstPending(job);
+    if (pending.isEmpty()) {
+      // Stopped after recording promote as done, before ending the job: nothing is left to do.
+      journal.done(job.id(), job.kind(), "completed");
+      return null;
+    }
+    List<RolloutMark> marks;
+    try {
+      marks =
+          restarter.marks(
+              plan.namespace(), stage.deployments(), Deadline.after(config.rollout().timeout()));
+    } catch (RolloutFailure failure) {
+      // FORBIDDEN, or TIMEOUT after the API server stayed away: a failure like any other, of the
+      // phase the job is at, so that the rotation does not wait for an event that never comes.
+      fail(job, pending.get(), failure, Duration.ZERO);
+      return null;
+    }
     if (isStale(job, marks)) {
       return null;
     }
@@ -289,6 +304,13 @@ public class StageRunner {
     }
     journal.done(job.id(), job.kind(), "completed");
     return null;
+  }
+
+  /** The first phase of {@code job}'s stage not done yet, if any: where a failure now belongs. */
+  private static Optional<Phase> firstPending(Job job) {
+    return Stream.of(Phase.DISTRIBUTE, Phase.PROMOTE)
+        .filter(phase -> !job.phasesDone().contains(phase))
+        .findFirst();
   }
 
   private void runPhase(Job job, Stage stage, Phase phase, String commit, String fingerprint) {

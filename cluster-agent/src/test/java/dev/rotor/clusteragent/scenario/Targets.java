@@ -65,6 +65,10 @@ public final class Targets {
   public static final Target REWATCH = sealed("rewatch");
   public static final Target UNWATCHABLE = sealed("unwatchable");
   public static final Target FORBIDDEN = plain("forbidden", List.of("app"), List.of(CLUSTER));
+
+  /** Its Deployment cannot be read: the agent's Role lost {@code get deployments}. */
+  public static final Target UNREADABLE = plain("unreadable", List.of("app"), List.of(CLUSTER));
+
   public static final Target MISSING = plain("missing", List.of("app", "ghost"), List.of(CLUSTER));
   public static final Target DEADLINE = plain("deadline", List.of("app"), List.of(CLUSTER));
   public static final Target STUCK = plain("stuck", List.of("app"), List.of(CLUSTER));
@@ -149,6 +153,7 @@ public final class Targets {
           REWATCH,
           UNWATCHABLE,
           FORBIDDEN,
+          UNREADABLE,
           MISSING,
           DEADLINE,
           STUCK,
