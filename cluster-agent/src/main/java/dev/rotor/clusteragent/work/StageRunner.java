@@ -255,24 +255,26 @@ public class StageRunner {
       return holdForWindow(job, window.nextOpening(now));
     }
 
+    if (!job.phasesDone().contains(Phase.DISTRIBUTE)
+        && marks.stream().anyMatch(mark -> mark.reached(rotation, Phase.PROMOTE))) {
+      LOG.infof(
+          "ROTOR-3024 rotation %s: promote has begun on %s, distribute is done",
+          rotation, config.cluster());
+      job = job.withPhaseDone(Phase.DISTRIBUTE);
+      journal.put(job);
+    }
+
     RotationCommits commits;
     try {
       commits = commitsOf(job);
     } catch (RolloutFailure failure) {
-      fail(job, Phase.DISTRIBUTE, failure, Duration.ZERO);
+      // A resumed job reads its commits again: once distribute is done (its rollout.completed
+      // sent), Git failing now fails promote, never the distribute reported as completed.
+      fail(job, firstPending(job).orElseThrow(), failure, Duration.ZERO);
       return null;
     }
     for (Phase phase : List.of(Phase.DISTRIBUTE, Phase.PROMOTE)) {
       if (job.phasesDone().contains(phase)) {
-        continue;
-      }
-      if (phase == Phase.DISTRIBUTE
-          && marks.stream().anyMatch(mark -> mark.reached(rotation, Phase.PROMOTE))) {
-        LOG.infof(
-            "ROTOR-3024 rotation %s: promote has begun on %s, distribute is done",
-            rotation, config.cluster());
-        job = job.withPhaseDone(phase);
-        journal.put(job);
         continue;
       }
       if (cancelled.getAsBoolean()) {

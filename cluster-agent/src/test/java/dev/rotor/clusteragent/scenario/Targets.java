@@ -78,6 +78,16 @@ public final class Targets {
       new Target("gitless", ManifestFormat.SECRET, List.of("app"), List.of(CLUSTER), false, true);
   public static final Target WATCH = plain("watch", List.of("app"), List.of(CLUSTER));
 
+  /** A second stage here whose repository the agent cannot reach. */
+  public static final Target GITLESS_SECOND =
+      new Target(
+          "gitless-second",
+          ManifestFormat.SECRET,
+          List.of("app"),
+          List.of(CANARY, CLUSTER),
+          false,
+          true);
+
   /** Its manifest is in a repository reached over SSH (the agent's read-only deploy key). */
   public static final Target OVER_SSH = plain("over-ssh", List.of("app"), List.of(CLUSTER));
 
@@ -160,6 +170,7 @@ public final class Targets {
           CONFLICT,
           DENIED,
           GITLESS,
+          GITLESS_SECOND,
           WATCH,
           CRASH,
           DECIDED,
