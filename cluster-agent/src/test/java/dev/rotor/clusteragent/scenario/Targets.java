@@ -78,6 +78,9 @@ public final class Targets {
       new Target("gitless", ManifestFormat.SECRET, List.of("app"), List.of(CLUSTER), false, true);
   public static final Target WATCH = plain("watch", List.of("app"), List.of(CLUSTER));
 
+  /** Its Deployment cannot be watched: the agent's Role lost {@code watch deployments}. */
+  public static final Target BLIND = plain("blind", List.of("app"), List.of(CLUSTER));
+
   /** A second stage here whose repository the agent cannot reach. */
   public static final Target GITLESS_SECOND =
       new Target(
@@ -172,6 +175,7 @@ public final class Targets {
           GITLESS,
           GITLESS_SECOND,
           WATCH,
+          BLIND,
           CRASH,
           DECIDED,
           HALF_DONE,
