@@ -69,6 +69,9 @@ public final class Targets {
   /** Its Deployment cannot be read: the agent's Role lost {@code get deployments}. */
   public static final Target UNREADABLE = plain("unreadable", List.of("app"), List.of(CLUSTER));
 
+  public static final Target UNREADABLE_RESUMED =
+      plain("unreadable-resumed", List.of("app"), List.of(CLUSTER));
+
   public static final Target MISSING = plain("missing", List.of("app", "ghost"), List.of(CLUSTER));
   public static final Target DEADLINE = plain("deadline", List.of("app"), List.of(CLUSTER));
   public static final Target STUCK = plain("stuck", List.of("app"), List.of(CLUSTER));
@@ -167,6 +170,7 @@ public final class Targets {
           UNWATCHABLE,
           FORBIDDEN,
           UNREADABLE,
+          UNREADABLE_RESUMED,
           MISSING,
           DEADLINE,
           STUCK,
