@@ -123,7 +123,11 @@ public class RolloutWatcher {
         () -> client.pods().inNamespace(namespace).withLabelSelector(selector).list().getItems());
   }
 
-  /** The watches of one wait, opened again when the server closes them. */
+  /**
+   * The watches of one wait, opened again when the server closes them. A watch the agent may not
+   * open is tried again at every read (the wait reads anyway) and warned about once per wait; a
+   * resume is counted and logged only when a watch that was open is open again.
+   */
   private final class Watches {
     private final String namespace;
     private final String name;
@@ -133,7 +137,10 @@ public class RolloutWatcher {
     private Watch deploymentWatch;
     private Watch podWatch;
     private LabelSelector podSelector;
-    private boolean everOpened;
+    private boolean deploymentEverOpened;
+    private boolean deploymentRefused;
+    private boolean podsEverOpened;
+    private boolean podsRefused;
 
     Watches(String namespace, String name, ChangeSignal signal) {
       this.namespace = namespace;
@@ -146,7 +153,7 @@ public class RolloutWatcher {
         return;
       }
       closeQuietly(deploymentWatch);
-      resumed("Deployment");
+      deploymentWatch = null;
       try {
         deploymentWatch =
             client
@@ -157,17 +164,28 @@ public class RolloutWatcher {
                 .watch(new Wake<>(deploymentOpen));
         deploymentOpen.set(true);
       } catch (KubernetesClientException e) {
-        LOG.warnf(
-            "ROTOR-3023 cannot watch Deployment %s/%s, reading it every %s instead: %s",
-            namespace, name, config.rollout().resyncInterval(), ApiErrors.describe(e));
+        if (!deploymentRefused) {
+          LOG.warnf(
+              "ROTOR-3023 cannot watch Deployment %s/%s, reading it every %s instead: %s",
+              namespace, name, config.rollout().resyncInterval(), ApiErrors.describe(e));
+          deploymentRefused = true;
+        }
+        return;
       }
+      if (deploymentEverOpened) {
+        resumed("Deployment");
+      }
+      deploymentEverOpened = true;
     }
 
     void ensurePods(LabelSelector selector) {
       if (selector == null || (podsOpen.get() && selector.equals(podSelector))) {
         return;
       }
+      // Open again for the same selector: the server closed it. A new selector is a new watch.
+      boolean again = podsEverOpened && selector.equals(podSelector);
       closeQuietly(podWatch);
+      podWatch = null;
       podSelector = selector;
       try {
         podWatch =
@@ -178,20 +196,25 @@ public class RolloutWatcher {
                 .watch(new Wake<>(podsOpen));
         podsOpen.set(true);
       } catch (KubernetesClientException e) {
-        LOG.warnf(
-            "ROTOR-3023 cannot watch the pods of %s/%s, reading them every %s instead: %s",
-            namespace, name, config.rollout().resyncInterval(), ApiErrors.describe(e));
+        if (!podsRefused) {
+          LOG.warnf(
+              "ROTOR-3023 cannot watch the pods of %s/%s, reading them every %s instead: %s",
+              namespace, name, config.rollout().resyncInterval(), ApiErrors.describe(e));
+          podsRefused = true;
+        }
+        return;
       }
+      if (again) {
+        resumed("pods of Deployment");
+      }
+      podsEverOpened = true;
     }
 
     private void resumed(String what) {
-      if (everOpened) {
-        registry.counter("rotor.cluster-agent.watch.resumed").increment();
-        LOG.infof(
-            "ROTOR-3023 the watch of %s %s/%s was closed by the server: watching again",
-            what, namespace, name);
-      }
-      everOpened = true;
+      registry.counter("rotor.cluster-agent.watch.resumed").increment();
+      LOG.infof(
+          "ROTOR-3023 the watch of %s %s/%s was closed by the server: watching again",
+          what, namespace, name);
     }
 
     void close() {

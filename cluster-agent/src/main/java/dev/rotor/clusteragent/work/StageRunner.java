@@ -42,6 +42,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 import org.jboss.logging.Logger;
 
 /**
@@ -215,9 +216,23 @@ public class StageRunner {
     Plan plan = job.plan();
     Stage stage = stageOf(plan);
     String rotation = job.rotationId();
-    List<RolloutMark> marks =
-        restarter.marks(
-            plan.namespace(), stage.deployments(), Deadline.after(config.rollout().timeout()));
+    Optional<Phase> pending = firstPending(job);
+    if (pending.isEmpty()) {
+      // Stopped after recording promote as done, before ending the job: nothing is left to do.
+      journal.done(job.id(), job.kind(), "completed");
+      return null;
+    }
+    List<RolloutMark> marks;
+    try {
+      marks =
+          restarter.marks(
+              plan.namespace(), stage.deployments(), Deadline.after(config.rollout().timeout()));
+    } catch (RolloutFailure failure) {
+      // FORBIDDEN, or TIMEOUT after the API server stayed away: a failure like any other, of the
+      // phase the job is at, so that the rotation does not wait for an event that never comes.
+      fail(job, pending.get(), failure, Duration.ZERO);
+      return null;
+    }
     if (isStale(job, marks)) {
       return null;
     }
@@ -240,24 +255,26 @@ public class StageRunner {
       return holdForWindow(job, window.nextOpening(now));
     }
 
+    if (!job.phasesDone().contains(Phase.DISTRIBUTE)
+        && marks.stream().anyMatch(mark -> mark.reached(rotation, Phase.PROMOTE))) {
+      LOG.infof(
+          "ROTOR-3024 rotation %s: promote has begun on %s, distribute is done",
+          rotation, config.cluster());
+      job = job.withPhaseDone(Phase.DISTRIBUTE);
+      journal.put(job);
+    }
+
     RotationCommits commits;
     try {
       commits = commitsOf(job);
     } catch (RolloutFailure failure) {
-      fail(job, Phase.DISTRIBUTE, failure, Duration.ZERO);
+      // A resumed job reads its commits again: once distribute is done (its rollout.completed
+      // sent), Git failing now fails promote, never the distribute reported as completed.
+      fail(job, firstPending(job).orElseThrow(), failure, Duration.ZERO);
       return null;
     }
     for (Phase phase : List.of(Phase.DISTRIBUTE, Phase.PROMOTE)) {
       if (job.phasesDone().contains(phase)) {
-        continue;
-      }
-      if (phase == Phase.DISTRIBUTE
-          && marks.stream().anyMatch(mark -> mark.reached(rotation, Phase.PROMOTE))) {
-        LOG.infof(
-            "ROTOR-3024 rotation %s: promote has begun on %s, distribute is done",
-            rotation, config.cluster());
-        job = job.withPhaseDone(phase);
-        journal.put(job);
         continue;
       }
       if (cancelled.getAsBoolean()) {
@@ -289,6 +306,13 @@ public class StageRunner {
     }
     journal.done(job.id(), job.kind(), "completed");
     return null;
+  }
+
+  /** The first phase of {@code job}'s stage not done yet, if any: where a failure now belongs. */
+  private static Optional<Phase> firstPending(Job job) {
+    return Stream.of(Phase.DISTRIBUTE, Phase.PROMOTE)
+        .filter(phase -> !job.phasesDone().contains(phase))
+        .findFirst();
   }
 
   private void runPhase(Job job, Stage stage, Phase phase, String commit, String fingerprint) {

@@ -27,6 +27,8 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import java.nio.file.Files;
+import java.nio.file.Paths;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -82,6 +84,43 @@ class FailureReasonsTest extends AgentScenario {
       assertThat(primaryOf(target)).isEqualTo(old.keyId());
       assertThat(secret(target).getData())
           .doesNotContainKey("keyring.key." + rotation.newKey().keyId());
+    } finally {
+      forbidden.remove();
+    }
+  }
+
+  @Test
+  void aDeploymentTheAgentMayNotReadAtTheStartFailsTheStageWithForbiddenInsteadOfHanging()
+      throws Exception {
+    Targets.Target target = Targets.UNREADABLE;
+    TestKey old = seed(target);
+    Rotation rotation = rotate(target, old);
+    EventEnvelope approved = approved(rotation);
+    InjectedFault forbidden =
+        api.dispatcher()
+            .inject(
+                "GET",
+                "/apis/apps/v1/namespaces/unreadable/deployments/app",
+                ApiFault.forbidden(
+                    "deployments.apps \"app\" is forbidden: User"
+                        + " \"system:serviceaccount:rotor:rotor-cluster-agent\" cannot get resource"
+                        + " \"deployments\" in API group \"apps\" in the namespace \"unreadable\""),
+                -1);
+    try {
+      send(approved);
+
+      RolloutFailed failed = failure(rotation);
+      assertThat(failed.reason()).isEqualTo(Reasons.Rollout.FORBIDDEN);
+      assertThat(failed.phase()).isEqualTo(Phase.DISTRIBUTE);
+      assertThat(failed.message())
+          .contains("read Deployment unreadable/app")
+          .contains("cannot get resource \"deployments\"")
+          .contains("deploy/k8s/cluster-agent");
+      assertThat(restarts(target, "app")).isZero();
+      assertThat(primaryOf(target)).isEqualTo(old.keyId());
+      assertThat(Files.readString(Paths.get(logFile), UTF_8))
+          .as("a failure the agent reports, not a job that ended unexpectedly")
+          .doesNotContain("ROTOR-3053 job " + approved.id());
     } finally {
       forbidden.remove();
     }

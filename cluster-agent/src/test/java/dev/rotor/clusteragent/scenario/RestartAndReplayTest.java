@@ -325,6 +325,52 @@ class RestartAndReplayTest extends AgentScenario {
   }
 
   @Test
+  void aResumedStageWhoseDistributeCompletedReportsAGitFailureAsPromotesNotDistributes() {
+    Targets.Target target = Targets.GITLESS_SECOND;
+    TestKey old = seed(target);
+    Rotation rotation = rotate(target, old);
+    EventEnvelope passed = passed(rotation, Targets.CANARY);
+    // Distribute completed here (its rollout.completed sent) before the agent stopped; it comes
+    // back while the repository cannot be reached, and reads the rotation's commits again.
+    restartWith(Job.of(Job.Kind.ROLLOUT, passed).withPhaseDone(Phase.DISTRIBUTE));
+
+    RolloutFailed failed = (RolloutFailed) awaitEvent(rotation.id(), ROLLOUT_FAILED).data();
+    assertThat(failed.reason()).isEqualTo(Reasons.Rollout.GIT_UNAVAILABLE);
+    assertThat(failed.phase())
+        .as("distribute was reported as completed: a failure now is promote's")
+        .isEqualTo(Phase.PROMOTE);
+    await().atMost(TIMEOUT).until(() -> journal.pending(passed.id()).isEmpty());
+    assertThat(restarts(target, "app")).isZero();
+  }
+
+  @Test
+  void aResumedStageWhoseDeploymentsCannotBeReadFailsThePhaseItIsAtInsteadOfStayingPending() {
+    Targets.Target target = Targets.UNREADABLE_RESUMED;
+    TestKey old = seed(target);
+    Rotation rotation = rotate(target, old);
+    EventEnvelope approved = approved(rotation);
+    InjectedFault forbidden =
+        api.dispatcher()
+            .inject(
+                "GET",
+                "/apis/apps/v1/namespaces/unreadable-resumed/deployments/app",
+                ApiFault.forbidden("cannot get resource \"deployments\""),
+                -1);
+    try {
+      // Distribute completed before the agent stopped; meanwhile its Role lost the Deployments.
+      restartWith(Job.of(Job.Kind.ROLLOUT, approved).withPhaseDone(Phase.DISTRIBUTE));
+
+      RolloutFailed failed = (RolloutFailed) awaitEvent(rotation.id(), ROLLOUT_FAILED).data();
+      assertThat(failed.reason()).isEqualTo(Reasons.Rollout.FORBIDDEN);
+      assertThat(failed.phase()).isEqualTo(Phase.PROMOTE);
+      await().atMost(TIMEOUT).until(() -> journal.pending(approved.id()).isEmpty());
+      assertThat(restarts(target, "app")).isZero();
+    } finally {
+      forbidden.remove();
+    }
+  }
+
+  @Test
   void anAgentRestartedWithNothingPendingCausesNoRollout() {
     Targets.Target target = Targets.IDLE;
     TestKey old = seed(target);

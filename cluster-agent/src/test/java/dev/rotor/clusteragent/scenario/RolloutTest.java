@@ -1,6 +1,7 @@
 package dev.rotor.clusteragent.scenario;
 
 import static dev.rotor.common.event.EventType.ROLLOUT_COMPLETED;
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -20,6 +21,8 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import java.nio.file.Files;
+import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.MethodOrderer;
@@ -156,6 +159,41 @@ class RolloutTest extends AgentScenario {
   }
 
   @Test
+  void aDeploymentTheAgentMayNotWatchIsReadEveryResyncWithOneWarningAndNoResumeCounted()
+      throws Exception {
+    Targets.Target target = Targets.BLIND;
+    TestKey old = seed(target);
+    Rotation rotation = rotate(target, old);
+    InjectedFault noWatch =
+        api.dispatcher()
+            .inject(
+                "GET",
+                "/apis/apps/v1/namespaces/" + target.namespace() + "/deployments",
+                ApiFault.forbidden("cannot watch deployments"),
+                -1);
+    double resumed = resumedWatches();
+    api.rollouts().behave(target.namespace(), "app", Behaviour.STALL);
+    try {
+      send(approved(rotation));
+      // Refused again at every read of distribute's wait (each resync, each pod change).
+      await().atMost(TIMEOUT).until(() -> noWatch.hits() >= 2);
+      api.rollouts().complete(target.namespace(), "app");
+
+      awaitEvent(rotation.id(), ROLLOUT_COMPLETED, Phase.PROMOTE);
+    } finally {
+      noWatch.remove();
+    }
+    assertThat(resumedWatches())
+        .as("a watch that was never open is not resumed")
+        .isEqualTo(resumed);
+    String logged = Files.readString(Paths.get(logFile), UTF_8);
+    assertThat(logged).doesNotContain("the watch of Deployment blind/app was closed by the server");
+    assertThat(logged.split("cannot watch Deployment blind/app", -1).length - 1)
+        .as("warned once per wait (distribute's, and promote's if it waited)")
+        .isBetween(1, 2);
+  }
+
+  @Test
   void twoTargetsThatShareADeploymentRotatedAtTheSameTimeBothCompleteWithoutATimeout() {
     Targets.Target a = Targets.SHARED_A;
     Targets.Target b = Targets.SHARED_B;
@@ -221,5 +259,10 @@ class RolloutTest extends AgentScenario {
   void noKeyOrGitCredentialLeakedAndEveryRequestWasWithinTheAgentsRole() throws Exception {
     assertNothingLeaked();
     assertEveryRequestWasWithinTheAgentsRole();
+  }
+
+  private double resumedWatches() {
+    var counter = registry.find("rotor.cluster-agent.watch.resumed").counter();
+    return counter == null ? 0 : counter.count();
   }
 }

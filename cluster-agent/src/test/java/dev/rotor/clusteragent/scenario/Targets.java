@@ -65,6 +65,13 @@ public final class Targets {
   public static final Target REWATCH = sealed("rewatch");
   public static final Target UNWATCHABLE = sealed("unwatchable");
   public static final Target FORBIDDEN = plain("forbidden", List.of("app"), List.of(CLUSTER));
+
+  /** Its Deployment cannot be read: the agent's Role lost {@code get deployments}. */
+  public static final Target UNREADABLE = plain("unreadable", List.of("app"), List.of(CLUSTER));
+
+  public static final Target UNREADABLE_RESUMED =
+      plain("unreadable-resumed", List.of("app"), List.of(CLUSTER));
+
   public static final Target MISSING = plain("missing", List.of("app", "ghost"), List.of(CLUSTER));
   public static final Target DEADLINE = plain("deadline", List.of("app"), List.of(CLUSTER));
   public static final Target STUCK = plain("stuck", List.of("app"), List.of(CLUSTER));
@@ -73,6 +80,19 @@ public final class Targets {
   public static final Target GITLESS =
       new Target("gitless", ManifestFormat.SECRET, List.of("app"), List.of(CLUSTER), false, true);
   public static final Target WATCH = plain("watch", List.of("app"), List.of(CLUSTER));
+
+  /** Its Deployment cannot be watched: the agent's Role lost {@code watch deployments}. */
+  public static final Target BLIND = plain("blind", List.of("app"), List.of(CLUSTER));
+
+  /** A second stage here whose repository the agent cannot reach. */
+  public static final Target GITLESS_SECOND =
+      new Target(
+          "gitless-second",
+          ManifestFormat.SECRET,
+          List.of("app"),
+          List.of(CANARY, CLUSTER),
+          false,
+          true);
 
   /** Its manifest is in a repository reached over SSH (the agent's read-only deploy key). */
   public static final Target OVER_SSH = plain("over-ssh", List.of("app"), List.of(CLUSTER));
@@ -151,13 +171,17 @@ public final class Targets {
           REWATCH,
           UNWATCHABLE,
           FORBIDDEN,
+          UNREADABLE,
+          UNREADABLE_RESUMED,
           MISSING,
           DEADLINE,
           STUCK,
           CONFLICT,
           DENIED,
           GITLESS,
+          GITLESS_SECOND,
           WATCH,
+          BLIND,
           CRASH,
           DECIDED,
           HALF_DONE,
