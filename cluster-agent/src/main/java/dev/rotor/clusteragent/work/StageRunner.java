@@ -228,8 +228,24 @@ public class StageRunner {
           restarter.marks(
               plan.namespace(), stage.deployments(), Deadline.after(config.rollout().timeout()));
     } catch (RolloutFailure failure) {
-      // FORBIDDEN, or TIMEOUT after the API server stayed away: a failure like any other, of the
-      // phase the job is at, so that the rotation does not wait for an event that never comes.
+      if (cancelled.getAsBoolean()) {
+        LOG.infof(
+            "ROTOR-3009 rotation %s on %s: cancelled by its rollback while its Deployments could"
+                + " not be read",
+            rotation, config.cluster());
+        journal.done(job.id(), job.kind(), "cancelled");
+        return null;
+      }
+      if (!job.mayHaveApplied() && job.cause().time().isBefore(journal.rememberedSince())) {
+        // Its cause is older than what the journal remembers: perhaps a replay of a stage that
+        // ran long ago, which only the marks could tell (isStale). Failing it would ask for a
+        // rollback of a rotation that may have ended; it stays pending and is tried again at
+        // the next start.
+        throw failure;
+      }
+      // FORBIDDEN, or TIMEOUT after the API server stayed away (ApiErrors: a conflict is
+      // APPLY_CONFLICT): a failure like any other, of the phase the job is at, so that the
+      // rotation does not wait for an event that never comes.
       fail(job, pending.get(), failure, Duration.ZERO);
       return null;
     }
@@ -268,6 +284,10 @@ public class StageRunner {
     try {
       commits = commitsOf(job);
     } catch (RolloutFailure failure) {
+      if (cancelled.getAsBoolean()) {
+        journal.done(job.id(), job.kind(), "cancelled");
+        return null;
+      }
       // A resumed job reads its commits again: once distribute is done (its rollout.completed
       // sent), Git failing now fails promote, never the distribute reported as completed.
       fail(job, firstPending(job).orElseThrow(), failure, Duration.ZERO);

@@ -8,6 +8,8 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.rotor.clusteragent.work.Job;
+import dev.rotor.clusteragent.work.JobJournal;
 import dev.rotor.common.event.CloudEventBinding;
 import dev.rotor.common.event.EventCodec;
 import dev.rotor.common.event.EventEnvelope;
@@ -27,8 +29,11 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import java.nio.file.Files;
 import java.nio.file.Paths;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -54,6 +59,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 @WithTestResource(AgentTestEnvironment.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FailureReasonsTest extends AgentScenario {
+  @Inject JobJournal journal;
 
   @Test
   void anApplyTheServiceAccountMayNotDoFailsWithForbiddenAndRestartsNothing() {
@@ -123,6 +129,41 @@ class FailureReasonsTest extends AgentScenario {
           .doesNotContain("ROTOR-3053 job " + approved.id());
     } finally {
       forbidden.remove();
+    }
+  }
+
+  @Test
+  void anEventOlderThanTheJournalRemembersFailsNothingWhileTheDeploymentsCannotBeRead()
+      throws Exception {
+    // Perhaps a replay of a stage that ran long ago (offsets reset): only the Deployments' marks
+    // could tell, and failing it would ask for a rollback of a rotation that may have ended.
+    Targets.Target target = Targets.UNREADABLE_REPLAY;
+    TestKey old = seed(target);
+    Rotation rotation = rotate(target, old);
+    EventEnvelope approved = approved(rotation);
+    EventEnvelope replayed =
+        envelope(approved.data(), "manifest-service", Instant.now().minus(Duration.ofDays(400)));
+    InjectedFault forbidden =
+        api.dispatcher()
+            .inject(
+                "GET",
+                "/apis/apps/v1/namespaces/unreadable-replay/deployments/app",
+                ApiFault.forbidden("deployments.apps \"app\" is forbidden"),
+                -1);
+    try {
+      send(replayed);
+
+      await()
+          .atMost(TIMEOUT)
+          .until(
+              () ->
+                  Files.readString(Paths.get(logFile), UTF_8)
+                      .contains("ROTOR-3053 job " + replayed.id()));
+      assertThat(events(rotation.id())).noneMatch(e -> e.type() == ROLLOUT_FAILED);
+      assertThat(journal.pending(replayed.id())).as("left pending, as before").isPresent();
+    } finally {
+      forbidden.remove();
+      journal.done(replayed.id(), Job.Kind.ROLLOUT, "ended by the test");
     }
   }
 

@@ -69,6 +69,9 @@ public final class Targets {
   /** Its Deployment cannot be read: the agent's Role lost {@code get deployments}. */
   public static final Target UNREADABLE = plain("unreadable", List.of("app"), List.of(CLUSTER));
 
+  public static final Target UNREADABLE_REPLAY =
+      plain("unreadable-replay", List.of("app"), List.of(CLUSTER));
+
   public static final Target UNREADABLE_RESUMED =
       plain("unreadable-resumed", List.of("app"), List.of(CLUSTER));
 
@@ -172,6 +175,7 @@ public final class Targets {
           UNWATCHABLE,
           FORBIDDEN,
           UNREADABLE,
+          UNREADABLE_REPLAY,
           UNREADABLE_RESUMED,
           MISSING,
           DEADLINE,
