@@ -41,6 +41,9 @@ import java.util.stream.Collectors;
 public final class ClusterProbe {
   private static final Pattern LONG_BASE64 = Pattern.compile("[A-Za-z0-9+/]{40,}={0,2}");
 
+  /** What a quote shows for a control character (and what UTF-8 decoding shows for a bad byte). */
+  static final char UNPRINTABLE = '\uFFFD';
+
   private ClusterProbe() {}
 
   /** The Secret's keyring and the Deployments' pods, checked against {@code spec}. */
@@ -226,10 +229,38 @@ public final class ClusterProbe {
     }
   }
 
-  /** A log line as evidence may quote it: base64 runs masked, cut to {@code max} characters. */
+  /**
+   * A log line as evidence may quote it: control characters replaced, base64 runs masked, cut to
+   * {@code max} characters.
+   *
+   * <p>Every control character but the tab becomes {@link #UNPRINTABLE}, as an undecodable byte
+   * already did: a workload decrypting with the wrong key may log the garbage it got, NUL included,
+   * and the quote goes into the soak's row and the verdict's event, where PostgreSQL refuses a NUL
+   * in text and the event codec refuses one in an event. The cut never splits a surrogate pair.
+   */
   static String quote(String line, int max) {
-    String masked = LONG_BASE64.matcher(line.strip()).replaceAll("[masked]");
-    return masked.length() <= max ? masked : masked.substring(0, max) + "...";
+    String masked = LONG_BASE64.matcher(printable(line.strip())).replaceAll("[masked]");
+    if (masked.length() <= max) {
+      return masked;
+    }
+    int end = max > 0 && Character.isHighSurrogate(masked.charAt(max - 1)) ? max - 1 : max;
+    return masked.substring(0, end) + "...";
+  }
+
+  private static String printable(String text) {
+    StringBuilder out = null;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (Character.isISOControl(c) && c != '\t') {
+        if (out == null) {
+          out = new StringBuilder(text.length()).append(text, 0, i);
+        }
+        out.append(UNPRINTABLE);
+      } else if (out != null) {
+        out.append(c);
+      }
+    }
+    return out == null ? text : out.toString();
   }
 
   private static SecretFindings readSecret(KubernetesClient client, ProofSpec spec) {
