@@ -69,9 +69,8 @@ public final class ScrapeSource implements MetricsSource {
   }
 
   @Override
-  public Map<String, Map<MetricKind, Double>> baseline(
-      StageTarget target, Instant from, Instant to) {
-    return Map.of();
+  public Baseline baseline(StageTarget target, Instant from, Instant to) {
+    return Baseline.read(Map.of());
   }
 
   @Override

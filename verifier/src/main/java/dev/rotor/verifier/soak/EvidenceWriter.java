@@ -118,6 +118,16 @@ public final class EvidenceWriter {
           progress.baselineFrom == null
               ? "no baseline window"
               : "baseline " + progress.baselineFrom + " to " + progress.baselineTo;
+      if (progress.baselineUnread()) {
+        baseline +=
+            " could not be read ("
+                + progress.baselineFailures
+                + " attempt(s), the last: "
+                + progress.baselineFailure
+                + "): absolute bounds only";
+      } else if (progress.baselineFailures > 0) {
+        baseline += ", read after " + progress.baselineFailures + " failed attempt(s)";
+      }
       evidence.add(
           entry("metrics-source", null, null, null, progress.metricsSource + "; " + baseline));
     }

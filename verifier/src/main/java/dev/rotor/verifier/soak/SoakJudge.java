@@ -33,9 +33,9 @@ import java.util.regex.Pattern;
  *       maxContainerRestarts}, a container of a new pod that restarted more often than that
  *       (CONTAINER_RESTARTS); not set, restarts are recorded only.
  *   <li>At the end: a pod that never logged a required line fails (MISSING_LOG); then a metric with
- *       too little data, a Secret never read, pods never listed or not listed in the last round
- *       (the pods judged stay those of the last listing that succeeded), or no pod at all make the
- *       stage inconclusive; else it passed.
+ *       too little data, a baseline the source never answered for, a Secret never read, pods never
+ *       listed or not listed in the last round (the pods judged stay those of the last listing that
+ *       succeeded), or no pod at all make the stage inconclusive; else it passed.
  * </ul>
  *
  * For a rollback check, error rate, latency and container restarts are recorded but decide nothing
@@ -328,6 +328,12 @@ public final class SoakJudge {
     if (rules.kind() == SoakKind.STAGE) {
       if (progress.metricChecks == 0) {
         undecided.add("no metrics check ran");
+      }
+      if (progress.baselineUnread()) {
+        undecided.add(
+            "the baseline could not be read ("
+                + progress.baselineFailure
+                + "): the metrics were held to the absolute bounds only");
       }
       for (SoakProgress.Series series : progress.series.values()) {
         if (!enoughData(series, rules)) {

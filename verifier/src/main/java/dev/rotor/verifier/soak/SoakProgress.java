@@ -33,8 +33,20 @@ public class SoakProgress {
   /** What the metrics source is, for the evidence. */
   public String metricsSource;
 
-  /** Whether the baseline was read (also when it found nothing). */
+  /**
+   * Whether the baseline was read (also when it found nothing, and when none applies): the source
+   * answered. Until then the metric checks wait for it, and every round tries again.
+   */
   public boolean baselineRead;
+
+  /** Times the source could not answer the baseline's queries. */
+  public int baselineFailures;
+
+  /** Why the source last could not answer them; null once it did. */
+  public String baselineFailure;
+
+  /** While the metric checks wait for the baseline: when the next round tries it again. */
+  public Instant baselineRetryAt;
 
   public Instant baselineFrom;
 
@@ -73,6 +85,18 @@ public class SoakProgress {
 
   /** Per pod name. */
   public Map<String, PodLog> pods = new TreeMap<>();
+
+  /** When the next round is due: the next metric check, or later while they wait. */
+  public Instant nextRoundAt() {
+    return baselineRetryAt != null && baselineRetryAt.isAfter(nextMetricAt)
+        ? baselineRetryAt
+        : nextMetricAt;
+  }
+
+  /** Whether the source could not answer the baseline's queries, and has not since. */
+  public boolean baselineUnread() {
+    return !baselineRead && baselineFailure != null;
+  }
 
   /** The series of {@code kind} for {@code deployment}, created on first use. */
   public Series series(MetricKind kind, String deployment) {
