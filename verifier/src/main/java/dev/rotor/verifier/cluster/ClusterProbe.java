@@ -2,6 +2,7 @@ package dev.rotor.verifier.cluster;
 
 import dev.rotor.common.crypto.Fingerprints;
 import dev.rotor.common.keyring.KeyringLayout;
+import dev.rotor.verifier.Texts;
 import dev.rotor.verifier.cluster.ProofResult.Pod;
 import dev.rotor.verifier.cluster.ProofResult.Restart;
 import dev.rotor.verifier.cluster.ProofResult.State;
@@ -28,7 +29,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 /**
  * Reads the proof of a rollout back from a cluster: the keyring in the Secret and the pods of the
@@ -87,9 +87,9 @@ public final class ClusterProbe {
               + " pod(s) started before the Secret changed at "
               + spec.secretChangedAt()
               + " and still run with the old keyring: "
-              + String.join(", ", stale);
+              + Texts.listed(stale, ", ", "stale pod(s)");
     } else if (!problems.isEmpty()) {
-      podsDetail = String.join("; ", problems);
+      podsDetail = Texts.listed(problems, "; ", "problem(s)");
     } else {
       podsDetail =
           pods.size()
@@ -98,7 +98,7 @@ public final class ClusterProbe {
               + " all started after the Secret changed at "
               + spec.secretChangedAt()
               + ": "
-              + pods.stream().map(Pod::name).collect(Collectors.joining(", "));
+              + Texts.listed(pods.stream().map(Pod::name).toList(), ", ", "pod(s)");
     }
     return new ProofResult(
         secret.state,
@@ -239,12 +239,7 @@ public final class ClusterProbe {
    * in text and the event codec refuses one in an event. The cut never splits a surrogate pair.
    */
   static String quote(String line, int max) {
-    String masked = LONG_BASE64.matcher(printable(line.strip())).replaceAll("[masked]");
-    if (masked.length() <= max) {
-      return masked;
-    }
-    int end = max > 0 && Character.isHighSurrogate(masked.charAt(max - 1)) ? max - 1 : max;
-    return masked.substring(0, end) + "...";
+    return Texts.cut(LONG_BASE64.matcher(printable(line.strip())).replaceAll("[masked]"), max);
   }
 
   private static String printable(String text) {

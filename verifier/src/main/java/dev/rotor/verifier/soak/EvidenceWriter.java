@@ -1,6 +1,7 @@
 package dev.rotor.verifier.soak;
 
 import dev.rotor.common.event.Evidence;
+import dev.rotor.verifier.Texts;
 import dev.rotor.verifier.metrics.MetricKind;
 import dev.rotor.verifier.store.SoakKind;
 import java.util.ArrayList;
@@ -195,8 +196,6 @@ public final class EvidenceWriter {
   }
 
   private static String cut(String text) {
-    return text == null || text.length() <= MAX_DETAIL
-        ? text
-        : text.substring(0, MAX_DETAIL) + "...";
+    return Texts.cut(text, MAX_DETAIL);
   }
 }
