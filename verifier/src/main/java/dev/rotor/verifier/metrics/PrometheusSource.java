@@ -26,8 +26,9 @@ import java.util.function.Supplier;
  *
  * <p>An empty result, NaN, a rejected query or an unreachable server is no data with the reason. A
  * query that returns several series (a template without {@code sum}) is judged by its highest
- * value, and the evidence says so. For the baseline, only an answer without data is no data: a
- * query Prometheus did not answer leaves the baseline unread ({@link Baseline#failed}).
+ * value, and the evidence says so. For the baseline, only an answer is final (without data, or a
+ * query Prometheus refuses as invalid, HTTP 400): a query Prometheus did not answer (unreachable,
+ * timed out, 5xx, 422) leaves the baseline unread ({@link Baseline#failed}).
  */
 public final class PrometheusSource implements MetricsSource {
 
@@ -88,6 +89,11 @@ public final class PrometheusSource implements MetricsSource {
             rangeMean(target.query(kind, deployment, to), from, to)
                 .ifPresent(mean -> byKind.put(kind, mean));
           } catch (QueryException e) {
+            if (e.invalidQuery) {
+              // Prometheus answered: the query is wrong, and so every check of it (no data,
+              // naming why). Asking again would not help.
+              continue;
+            }
             // Not "no data": one failed query leaves the whole baseline unread, to be read again.
             return Baseline.failed(
                 "the baseline query of "
@@ -221,13 +227,15 @@ public final class PrometheusSource implements MetricsSource {
           "Prometheus answered HTTP " + response.statusCode() + " without JSON");
     }
     if (response.statusCode() != 200 || !"success".equals(body.path("status").asText())) {
+      String errorType = body.path("errorType").asText("error");
       throw new QueryException(
           "query rejected (HTTP "
               + response.statusCode()
               + ", "
-              + body.path("errorType").asText("error")
+              + errorType
               + "): "
-              + truncate(body.path("error").asText("no reason given"), 200));
+              + truncate(body.path("error").asText("no reason given"), 200),
+          response.statusCode() == 400 && errorType.equals("bad_data"));
     }
     return body.path("data");
   }
@@ -279,8 +287,18 @@ public final class PrometheusSource implements MetricsSource {
   private static final class QueryException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Whether Prometheus refused the query itself (HTTP 400, bad_data): asking again won't help.
+     */
+    final boolean invalidQuery;
+
     QueryException(String message) {
+      this(message, false);
+    }
+
+    QueryException(String message, boolean invalidQuery) {
       super(message, null, false, false);
+      this.invalidQuery = invalidQuery;
     }
   }
 }

@@ -187,6 +187,35 @@ class PrometheusSourceTest {
         .containsEntry(MetricKind.LATENCY, 0.3);
   }
 
+  /**
+   * A query Prometheus refuses as invalid is an answer: asking again would not help, and the checks
+   * of that query have no data anyway (and say why).
+   */
+  @Test
+  void aBaselineQueryRefusedAsInvalidIsReadWithoutThatValue() {
+    StageTarget target =
+        new StageTarget(
+            "prom",
+            "shop",
+            List.of("checkout"),
+            new VerificationSpec(
+                "sum(rate(http_server_requests_seconds_count[5s]",
+                "vector(0.3)",
+                "vector(0)",
+                Duration.ofSeconds(10),
+                List.of(),
+                List.of()),
+            INTERVAL,
+            soakStart);
+
+    Baseline baseline = source.baseline(target, soakStart.minusSeconds(10), soakStart);
+
+    assertThat(baseline.isRead()).as("%s", baseline).isTrue();
+    assertThat(baseline.values().get("checkout"))
+        .doesNotContainKey(MetricKind.ERROR_RATE)
+        .containsEntry(MetricKind.LATENCY, 0.3);
+  }
+
   /** A Prometheus that does not answer is not one without data: the baseline is not read. */
   @Test
   void aBaselinePrometheusDidNotAnswerIsFailedNotEmpty() throws IOException {
