@@ -282,7 +282,8 @@ public class SoakRunner {
 
   /**
    * Reads the baseline, once the source answers: a source that could not answer (unreachable, timed
-   * out, refused) is asked again in the next round, while an answer without data is final.
+   * out, overloaded) is asked again in the next round, while an answer is final, also one without
+   * data ({@link MetricsSource#baseline}).
    *
    * @return whether the baseline is known: read now or before, or none applies
    */
