@@ -20,7 +20,9 @@ public record Finding(SoakStatus status, Reasons.Verification reason, String mes
   static final int MAX_MESSAGE = 4000;
 
   public Finding {
-    message = Texts.cut(message, MAX_MESSAGE);
+    // PostgreSQL refuses a NUL in text, and the event codec one in an event: a message quoting
+    // what a workload served (a scraped label, a log line) shows it as U+FFFD instead.
+    message = message == null ? null : Texts.cut(message.replace('\u0000', '\uFFFD'), MAX_MESSAGE);
   }
 
   /** Failures by precedence: when a check finds several at once, the first one is the reason. */

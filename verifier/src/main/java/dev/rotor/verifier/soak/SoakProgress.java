@@ -35,7 +35,8 @@ public class SoakProgress {
 
   /**
    * Whether the baseline was read (also when it found nothing, and when none applies): the source
-   * answered. Until then the metric checks wait for it, and every round tries again.
+   * answered. Until then the metric checks are held to the absolute bounds, and every round tries
+   * again.
    */
   public boolean baselineRead;
 
@@ -44,9 +45,6 @@ public class SoakProgress {
 
   /** Why the source last could not answer them; null once it did. */
   public String baselineFailure;
-
-  /** While the metric checks wait for the baseline: when the next round tries it again. */
-  public Instant baselineRetryAt;
 
   public Instant baselineFrom;
 
@@ -85,13 +83,6 @@ public class SoakProgress {
 
   /** Per pod name. */
   public Map<String, PodLog> pods = new TreeMap<>();
-
-  /** When the next round is due: the next metric check, or later while they wait. */
-  public Instant nextRoundAt() {
-    return baselineRetryAt != null && baselineRetryAt.isAfter(nextMetricAt)
-        ? baselineRetryAt
-        : nextMetricAt;
-  }
 
   /** Whether the source could not answer the baseline's queries, and has not since. */
   public boolean baselineUnread() {

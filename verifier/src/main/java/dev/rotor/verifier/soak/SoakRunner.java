@@ -207,19 +207,12 @@ public class SoakRunner {
             config.metrics().minRateWindow(),
             soak.startedAt(),
             null);
-    boolean baselineKnown = readBaseline(soak, progress, source, target);
+    // A baseline the source could not answer for is asked again in the next round; meanwhile the
+    // checks are held to the absolute bounds, and at the soak's end, still unread, the stage
+    // cannot pass (SoakJudge.finish).
+    readBaseline(soak, progress, source, target);
     Instant now = clock.instant();
-    progress.baselineRetryAt = null;
-    if (!baselineKnown && now.isBefore(soak.soakEndsAt())) {
-      // The metric checks wait for the baseline, as a stopped verifier's do: the source has
-      // history, so once it answers they are made up at their scheduled times against it. At the
-      // soak's end they no longer wait, and the stage cannot pass (SoakJudge.finish).
-      Instant retry = now.plus(soak.interval());
-      progress.baselineRetryAt = retry.isAfter(soak.soakEndsAt()) ? soak.soakEndsAt() : retry;
-    }
-    while (progress.baselineRetryAt == null
-        && !progress.metricsDone
-        && !progress.nextMetricAt.isAfter(now)) {
+    while (!progress.metricsDone && !progress.nextMetricAt.isAfter(now)) {
       Instant at = source.hasHistory() ? progress.nextMetricAt : now;
       // A rollback check never looks back before it started: the failures that caused the rollback
       // (the promoted pods') are not the rolled-back workload's.
@@ -313,9 +306,10 @@ public class SoakRunner {
           progress.baselineFailures,
           baseline.failure(),
           ended
-              ? "the soak has ended: its metric checks are held to the absolute bounds only, and"
+              ? "the soak has ended: its metric checks were held to the absolute bounds only, and"
                   + " the stage cannot pass"
-              : "its metric checks wait, and it is read again in the next round");
+              : "its metric checks are held to the absolute bounds until it is read, and it is"
+                  + " read again in the next round");
       return false;
     }
     progress.baselineRead = true;

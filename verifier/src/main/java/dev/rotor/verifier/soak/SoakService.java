@@ -493,7 +493,7 @@ public class SoakService {
       rotation.previousFingerprint = progress.previousFingerprint;
     }
     if (finding == null) {
-      soak.nextCheckAt = progress.nextRoundAt();
+      soak.nextCheckAt = progress.nextMetricAt;
       return true;
     }
     decide(soak, rotation, progress, finding, rules);
