@@ -8,7 +8,9 @@ import dev.rotor.common.event.EventEnvelope;
 import dev.rotor.common.event.EventType;
 import dev.rotor.common.event.Phase;
 import dev.rotor.common.event.PodStatus;
+import dev.rotor.common.event.Reasons;
 import dev.rotor.common.event.RotationCompleted;
+import dev.rotor.common.event.VerificationFailed;
 import dev.rotor.common.event.VerificationPassed;
 import dev.rotor.common.plan.VerificationSpec;
 import dev.rotor.testsupport.KafkaResource;
@@ -18,6 +20,7 @@ import dev.rotor.testsupport.kubernetes.InjectKubernetesApi;
 import dev.rotor.testsupport.kubernetes.KubernetesApiServer;
 import dev.rotor.testsupport.kubernetes.KubernetesApiTestResource;
 import dev.rotor.verifier.store.SoakKind;
+import dev.rotor.verifier.store.SoakStatus;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -61,6 +64,8 @@ class ZeroSoakTest {
   static final String ZERO = "zero-soak";
   static final String LATE = "late-promote";
   static final String PURGED = "purged-outbox";
+  static final String GARBLED_FORBIDDEN = "garbled-forbidden";
+  static final String GARBLED_REQUIRED = "garbled-required";
 
   /** A tick far longer than the test waits for anything. */
   public static class HourlyTick implements QuarkusTestProfile {
@@ -115,6 +120,62 @@ class ZeroSoakTest {
             EventType.VERIFICATION_STARTED,
             EventType.VERIFICATION_PASSED,
             EventType.ROTATION_COMPLETED);
+  }
+
+  /**
+   * A pod decrypting with the wrong key logs the garbage it got, NUL and escape bytes included. The
+   * quoted line shows them as U+FFFD: PostgreSQL refuses a NUL in text, so quoted raw it made every
+   * round's transaction roll back and the stage was never failed.
+   */
+  @Test
+  void aForbiddenLineHoldingControlCharactersFailsTheStageQuotingThemReplaced() {
+    Rotation rotation =
+        admittedOnAZeroSoak(
+            GARBLED_FORBIDDEN,
+            List.of(
+                String.format(Rig.SELF_TEST, newKey.keyId(), oldKey.keyId()),
+                "SECRETS-0100 decryption failed: \u0000\u0001\u0002\u001b[0m\u007f\u0085 payload"
+                    + " 0c5e7a2d"));
+    List<PodStatus> pods = rig.restart(GARBLED_FORBIDDEN);
+
+    rig.send(rotation.promoted(PROM, pods, Instant.now()));
+
+    VerificationFailed failed = rig.failed(rotation, PROM);
+    assertThat(failed.reason()).isEqualTo(Reasons.Verification.FORBIDDEN_LOG);
+    String quoted = "decryption failed: \uFFFD\uFFFD\uFFFD\uFFFD[0m\uFFFD\uFFFD payload 0c5e7a2d";
+    assertThat(failed.message()).contains(quoted);
+    assertThat(Rig.evidence(failed.evidence(), "log:forbidden:" + pods.get(0).name()).detail())
+        .contains(quoted);
+    assertThat(rig.soakStatus(rotation, SoakKind.STAGE)).isEqualTo(SoakStatus.FAILED);
+  }
+
+  /**
+   * The required line with NULs in it: quoted raw, it reached the evidence of the verdict, whose
+   * event the outbox could not decode and quarantined, so the stage never passed.
+   */
+  @Test
+  void aRequiredLineHoldingANulPassesTheStageAndTheVerdictIsSent() {
+    Rotation rotation =
+        admittedOnAZeroSoak(
+            GARBLED_REQUIRED,
+            List.of(
+                "SECRETS-0002 encryption self-test passed\u0000\u0000, primary key id "
+                    + newKey.keyId()));
+    List<PodStatus> pods = rig.restart(GARBLED_REQUIRED);
+
+    rig.send(rotation.promoted(PROM, pods, Instant.now()));
+
+    EventEnvelope verdict = rig.verdict(rotation, PROM);
+    assertThat(verdict.data())
+        .as("verdict: %s", verdict.data())
+        .isInstanceOf(VerificationPassed.class);
+    assertThat(
+            Rig.evidence(
+                    ((VerificationPassed) verdict.data()).evidence(),
+                    "log:required:" + pods.get(0).name())
+                .detail())
+        .contains("encryption self-test passed\uFFFD\uFFFD, primary key id");
+    rig.await(rotation, EventType.ROTATION_COMPLETED);
   }
 
   /**
@@ -241,8 +302,13 @@ class ZeroSoakTest {
    * and with its distribute and promote rollouts started.
    */
   private Rotation admittedOnAZeroSoak(String deployment) {
-    rig.deployment(
-        deployment, 1, List.of(String.format(Rig.SELF_TEST, newKey.keyId(), oldKey.keyId())));
+    return admittedOnAZeroSoak(
+        deployment, List.of(String.format(Rig.SELF_TEST, newKey.keyId(), oldKey.keyId())));
+  }
+
+  /** As {@link #admittedOnAZeroSoak(String)}, its pods logging {@code lines}. */
+  private Rotation admittedOnAZeroSoak(String deployment, List<String> lines) {
+    rig.deployment(deployment, 1, lines);
     rig.secret(deployment + "-config", newKey, newKey, oldKey);
     VerificationSpec quick = Rotation.QUICK;
     Rotation rotation =

@@ -2,6 +2,7 @@ package dev.rotor.verifier.cluster;
 
 import dev.rotor.common.crypto.Fingerprints;
 import dev.rotor.common.keyring.KeyringLayout;
+import dev.rotor.verifier.Texts;
 import dev.rotor.verifier.cluster.ProofResult.Pod;
 import dev.rotor.verifier.cluster.ProofResult.Restart;
 import dev.rotor.verifier.cluster.ProofResult.State;
@@ -28,7 +29,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 /**
  * Reads the proof of a rollout back from a cluster: the keyring in the Secret and the pods of the
@@ -40,6 +40,9 @@ import java.util.stream.Collectors;
  */
 public final class ClusterProbe {
   private static final Pattern LONG_BASE64 = Pattern.compile("[A-Za-z0-9+/]{40,}={0,2}");
+
+  /** What a quote shows for a control character (and what UTF-8 decoding shows for a bad byte). */
+  static final char UNPRINTABLE = '\uFFFD';
 
   private ClusterProbe() {}
 
@@ -84,9 +87,9 @@ public final class ClusterProbe {
               + " pod(s) started before the Secret changed at "
               + spec.secretChangedAt()
               + " and still run with the old keyring: "
-              + String.join(", ", stale);
+              + Texts.listed(stale, ", ", "stale pod(s)");
     } else if (!problems.isEmpty()) {
-      podsDetail = String.join("; ", problems);
+      podsDetail = Texts.listed(problems, "; ", "problem(s)");
     } else {
       podsDetail =
           pods.size()
@@ -95,7 +98,7 @@ public final class ClusterProbe {
               + " all started after the Secret changed at "
               + spec.secretChangedAt()
               + ": "
-              + pods.stream().map(Pod::name).collect(Collectors.joining(", "));
+              + Texts.listed(pods.stream().map(Pod::name).toList(), ", ", "pod(s)");
     }
     return new ProofResult(
         secret.state,
@@ -226,10 +229,33 @@ public final class ClusterProbe {
     }
   }
 
-  /** A log line as evidence may quote it: base64 runs masked, cut to {@code max} characters. */
+  /**
+   * A log line as evidence may quote it: control characters replaced, base64 runs masked, cut to
+   * {@code max} characters.
+   *
+   * <p>Every control character but the tab becomes {@link #UNPRINTABLE}, as an undecodable byte
+   * already did: a workload decrypting with the wrong key may log the garbage it got, NUL included,
+   * and the quote goes into the soak's row and the verdict's event, where PostgreSQL refuses a NUL
+   * in text and the event codec refuses one in an event. The cut never splits a surrogate pair.
+   */
   static String quote(String line, int max) {
-    String masked = LONG_BASE64.matcher(line.strip()).replaceAll("[masked]");
-    return masked.length() <= max ? masked : masked.substring(0, max) + "...";
+    return Texts.cut(LONG_BASE64.matcher(printable(line.strip())).replaceAll("[masked]"), max);
+  }
+
+  private static String printable(String text) {
+    StringBuilder out = null;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (Character.isISOControl(c) && c != '\t') {
+        if (out == null) {
+          out = new StringBuilder(text.length()).append(text, 0, i);
+        }
+        out.append(UNPRINTABLE);
+      } else if (out != null) {
+        out.append(c);
+      }
+    }
+    return out == null ? text : out.toString();
   }
 
   private static SecretFindings readSecret(KubernetesClient client, ProofSpec spec) {

@@ -1,7 +1,6 @@
 package dev.rotor.verifier.metrics;
 
 import java.time.Instant;
-import java.util.Map;
 
 /**
  * Where a soak reads error rate, p99 latency and decrypt failures: the Prometheus HTTP API ({@link
@@ -29,7 +28,8 @@ public interface MetricsSource {
 
   /**
    * The mean of each Deployment's error rate and latency between {@code from} and {@code to}: the
-   * pre-rotation baseline. Absent entries mean no baseline (no history, or no data then).
+   * pre-rotation baseline. Absent entries mean no baseline (no history, or no data then); a source
+   * that could not answer says so ({@link Baseline#failed}), never with an empty baseline.
    */
-  Map<String, Map<MetricKind, Double>> baseline(StageTarget target, Instant from, Instant to);
+  Baseline baseline(StageTarget target, Instant from, Instant to);
 }

@@ -19,7 +19,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Supplier;
-import org.jboss.logging.Logger;
 
 /**
  * The Prometheus HTTP API: instant queries ({@code /api/v1/query} with {@code time=}) for the
@@ -27,10 +26,11 @@ import org.jboss.logging.Logger;
  *
  * <p>An empty result, NaN, a rejected query or an unreachable server is no data with the reason. A
  * query that returns several series (a template without {@code sum}) is judged by its highest
- * value, and the evidence says so.
+ * value, and the evidence says so. For the baseline, only an answer is final (without data, or a
+ * query Prometheus refuses as invalid, HTTP 400): a query Prometheus did not answer (unreachable,
+ * timed out, 5xx, 422) leaves the baseline unread ({@link Baseline#failed}).
  */
 public final class PrometheusSource implements MetricsSource {
-  private static final Logger LOG = Logger.getLogger(PrometheusSource.class);
 
   /** Points of a baseline range query; the step follows from the window. */
   static final int BASELINE_POINTS = 120;
@@ -79,20 +79,35 @@ public final class PrometheusSource implements MetricsSource {
   }
 
   @Override
-  public Map<String, Map<MetricKind, Double>> baseline(
-      StageTarget target, Instant from, Instant to) {
+  public Baseline baseline(StageTarget target, Instant from, Instant to) {
     Map<String, Map<MetricKind, Double>> baselines = new LinkedHashMap<>();
     for (String deployment : target.deployments()) {
       Map<MetricKind, Double> byKind = new EnumMap<>(MetricKind.class);
       for (MetricKind kind : MetricKind.values()) {
         if (kind.hasBaseline()) {
-          rangeMean(target.query(kind, deployment, to), from, to)
-              .ifPresent(mean -> byKind.put(kind, mean));
+          try {
+            rangeMean(target.query(kind, deployment, to), from, to)
+                .ifPresent(mean -> byKind.put(kind, mean));
+          } catch (QueryException e) {
+            if (e.invalidQuery) {
+              // Prometheus answered: the query is wrong, and so every check of it (no data,
+              // naming why). Asking again would not help.
+              continue;
+            }
+            // Not "no data": one failed query leaves the whole baseline unread, to be read again.
+            return Baseline.failed(
+                "the baseline query of "
+                    + kind.check()
+                    + " of "
+                    + deployment
+                    + ": "
+                    + e.getMessage());
+          }
         }
       }
       baselines.put(deployment, byKind);
     }
-    return baselines;
+    return Baseline.read(baselines);
   }
 
   /** Whether Prometheus answers its readiness endpoint. */
@@ -152,6 +167,11 @@ public final class PrometheusSource implements MetricsSource {
         highest, result.size() > 1 ? result.size() + " series; the highest counts" : null);
   }
 
+  /**
+   * The mean over time (of the highest series at each point), empty when Prometheus had no data.
+   *
+   * @throws QueryException when Prometheus did not answer: unreachable, timed out, refused
+   */
   private Optional<Double> rangeMean(String promql, Instant from, Instant to) {
     Duration window = Duration.between(from, to);
     if (window.isNegative() || window.isZero()) {
@@ -170,13 +190,7 @@ public final class PrometheusSource implements MetricsSource {
                 + stepSeconds
                 + "&timeout="
                 + seconds(timeout));
-    JsonNode data;
-    try {
-      data = call(uri);
-    } catch (QueryException e) {
-      LOG.warnf("ROTOR-4040 baseline query failed, no baseline: %s", e.getMessage());
-      return Optional.empty();
-    }
+    JsonNode data = call(uri);
     // The highest series at each time, then the mean over time.
     Map<String, Double> highestAt = new TreeMap<>();
     for (JsonNode series : data.path("result")) {
@@ -213,13 +227,15 @@ public final class PrometheusSource implements MetricsSource {
           "Prometheus answered HTTP " + response.statusCode() + " without JSON");
     }
     if (response.statusCode() != 200 || !"success".equals(body.path("status").asText())) {
+      String errorType = body.path("errorType").asText("error");
       throw new QueryException(
           "query rejected (HTTP "
               + response.statusCode()
               + ", "
-              + body.path("errorType").asText("error")
+              + errorType
               + "): "
-              + truncate(body.path("error").asText("no reason given"), 200));
+              + truncate(body.path("error").asText("no reason given"), 200),
+          response.statusCode() == 400 && errorType.equals("bad_data"));
     }
     return body.path("data");
   }
@@ -271,8 +287,18 @@ public final class PrometheusSource implements MetricsSource {
   private static final class QueryException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Whether Prometheus refused the query itself (HTTP 400, bad_data): asking again won't help.
+     */
+    final boolean invalidQuery;
+
     QueryException(String message) {
+      this(message, false);
+    }
+
+    QueryException(String message, boolean invalidQuery) {
       super(message, null, false, false);
+      this.invalidQuery = invalidQuery;
     }
   }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rotor.common.plan.VerificationSpec;
+import dev.rotor.verifier.Texts;
 import dev.rotor.verifier.metrics.ExpositionFormat.Sample;
 import java.io.IOException;
 import java.net.http.HttpClient;
@@ -69,9 +70,8 @@ public final class ScrapeSource implements MetricsSource {
   }
 
   @Override
-  public Map<String, Map<MetricKind, Double>> baseline(
-      StageTarget target, Instant from, Instant to) {
-    return Map.of();
+  public Baseline baseline(StageTarget target, Instant from, Instant to) {
+    return Baseline.read(Map.of());
   }
 
   @Override
@@ -201,7 +201,7 @@ public final class ScrapeSource implements MetricsSource {
       }
     }
     if (now.isEmpty()) {
-      return allNoData("scrape failed: " + String.join("; ", failures));
+      return allNoData("scrape failed: " + Texts.listed(failures, "; ", "pod(s) failed"));
     }
     String note =
         failures.isEmpty()
@@ -210,7 +210,7 @@ public final class ScrapeSource implements MetricsSource {
                 + " of "
                 + endpoints.size()
                 + " pods read; "
-                + String.join("; ", failures);
+                + Texts.listed(failures, "; ", "pod(s) failed");
     if (!delta.hasRequests) {
       byKind.put(
           MetricKind.ERROR_RATE,

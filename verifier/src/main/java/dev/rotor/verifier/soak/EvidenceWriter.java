@@ -1,6 +1,7 @@
 package dev.rotor.verifier.soak;
 
 import dev.rotor.common.event.Evidence;
+import dev.rotor.verifier.Texts;
 import dev.rotor.verifier.metrics.MetricKind;
 import dev.rotor.verifier.store.SoakKind;
 import java.util.ArrayList;
@@ -118,6 +119,16 @@ public final class EvidenceWriter {
           progress.baselineFrom == null
               ? "no baseline window"
               : "baseline " + progress.baselineFrom + " to " + progress.baselineTo;
+      if (progress.baselineUnread()) {
+        baseline +=
+            " could not be read ("
+                + progress.baselineFailures
+                + " attempt(s), the last: "
+                + progress.baselineFailure
+                + "): absolute bounds only";
+      } else if (progress.baselineFailures > 0) {
+        baseline += ", read after " + progress.baselineFailures + " failed attempt(s)";
+      }
       evidence.add(
           entry("metrics-source", null, null, null, progress.metricsSource + "; " + baseline));
     }
@@ -185,8 +196,6 @@ public final class EvidenceWriter {
   }
 
   private static String cut(String text) {
-    return text == null || text.length() <= MAX_DETAIL
-        ? text
-        : text.substring(0, MAX_DETAIL) + "...";
+    return Texts.cut(text, MAX_DETAIL);
   }
 }

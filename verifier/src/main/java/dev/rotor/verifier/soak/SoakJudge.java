@@ -1,6 +1,7 @@
 package dev.rotor.verifier.soak;
 
 import dev.rotor.common.event.Reasons.Verification;
+import dev.rotor.verifier.Texts;
 import dev.rotor.verifier.cluster.PodLogs;
 import dev.rotor.verifier.cluster.ProofResult;
 import dev.rotor.verifier.metrics.MetricKind;
@@ -33,9 +34,9 @@ import java.util.regex.Pattern;
  *       maxContainerRestarts}, a container of a new pod that restarted more often than that
  *       (CONTAINER_RESTARTS); not set, restarts are recorded only.
  *   <li>At the end: a pod that never logged a required line fails (MISSING_LOG); then a metric with
- *       too little data, a Secret never read, pods never listed or not listed in the last round
- *       (the pods judged stay those of the last listing that succeeded), or no pod at all make the
- *       stage inconclusive; else it passed.
+ *       too little data, a baseline the source never answered for, a Secret never read, pods never
+ *       listed or not listed in the last round (the pods judged stay those of the last listing that
+ *       succeeded), or no pod at all make the stage inconclusive; else it passed.
  * </ul>
  *
  * For a rollback check, error rate, latency and container restarts are recorded but decide nothing
@@ -289,6 +290,7 @@ public final class SoakJudge {
       }
     }
     List<String> missing = new ArrayList<>();
+    List<String> unread = new ArrayList<>();
     List<String> undecided = new ArrayList<>();
     progress.pods.forEach(
         (name, pod) -> {
@@ -296,7 +298,7 @@ public final class SoakJudge {
             return;
           }
           if (!pod.read) {
-            undecided.add("the log of pod " + name + " could not be read (" + pod.problem + ")");
+            unread.add("the log of pod " + name + " could not be read (" + pod.problem + ")");
             return;
           }
           for (Pattern pattern : rules.required()) {
@@ -307,10 +309,16 @@ public final class SoakJudge {
           }
         });
     if (!missing.isEmpty()) {
-      failed.add(Finding.failed(Verification.MISSING_LOG, String.join("; ", missing)));
+      // Every replica of a Deployment that never logs the line: the first few say what happened.
+      failed.add(
+          Finding.failed(
+              Verification.MISSING_LOG, Texts.listed(missing, "; ", "required line(s) missing")));
     }
     if (!failed.isEmpty()) {
       return first(failed).orElseThrow();
+    }
+    if (!unread.isEmpty()) {
+      undecided.add(Texts.listed(unread, "; ", "pod(s) whose log could not be read"));
     }
     if (progress.secretOk == 0) {
       undecided.add("the Secret could not be verified (" + progress.secretDetail + ")");
@@ -329,9 +337,16 @@ public final class SoakJudge {
       if (progress.metricChecks == 0) {
         undecided.add("no metrics check ran");
       }
+      if (progress.baselineUnread()) {
+        undecided.add(
+            "the baseline could not be read ("
+                + progress.baselineFailure
+                + "): the metrics were held to the absolute bounds only");
+      }
+      List<String> noData = new ArrayList<>();
       for (SoakProgress.Series series : progress.series.values()) {
         if (!enoughData(series, rules)) {
-          undecided.add(
+          noData.add(
               String.format(
                   Locale.ROOT,
                   "no data for %s of %s in %d of %d checks (%s)",
@@ -341,6 +356,9 @@ public final class SoakJudge {
                   series.checks,
                   series.noDataNote == null ? "no value" : series.noDataNote));
         }
+      }
+      if (!noData.isEmpty()) {
+        undecided.add(Texts.listed(noData, "; ", "metric(s) without enough data"));
       }
     }
     if (!undecided.isEmpty()) {

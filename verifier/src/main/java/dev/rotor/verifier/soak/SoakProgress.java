@@ -33,8 +33,18 @@ public class SoakProgress {
   /** What the metrics source is, for the evidence. */
   public String metricsSource;
 
-  /** Whether the baseline was read (also when it found nothing). */
+  /**
+   * Whether the baseline was read (also when it found nothing, and when none applies): the source
+   * answered. Until then the metric checks are held to the absolute bounds, and every round tries
+   * again.
+   */
   public boolean baselineRead;
+
+  /** Times the source could not answer the baseline's queries. */
+  public int baselineFailures;
+
+  /** Why the source last could not answer them; null once it did. */
+  public String baselineFailure;
 
   public Instant baselineFrom;
 
@@ -73,6 +83,11 @@ public class SoakProgress {
 
   /** Per pod name. */
   public Map<String, PodLog> pods = new TreeMap<>();
+
+  /** Whether the source could not answer the baseline's queries, and has not since. */
+  public boolean baselineUnread() {
+    return !baselineRead && baselineFailure != null;
+  }
 
   /** The series of {@code kind} for {@code deployment}, created on first use. */
   public Series series(MetricKind kind, String deployment) {

@@ -12,6 +12,7 @@ import dev.rotor.verifier.cluster.PodLogs;
 import dev.rotor.verifier.cluster.ProofResult;
 import dev.rotor.verifier.cluster.ProofSpec;
 import dev.rotor.verifier.config.VerifierConfig;
+import dev.rotor.verifier.metrics.Baseline;
 import dev.rotor.verifier.metrics.MetricKind;
 import dev.rotor.verifier.metrics.MetricValue;
 import dev.rotor.verifier.metrics.MetricsReading;
@@ -206,6 +207,9 @@ public class SoakRunner {
             config.metrics().minRateWindow(),
             soak.startedAt(),
             null);
+    // A baseline the source could not answer for is asked again in the next round; meanwhile the
+    // checks are held to the absolute bounds, and at the soak's end, still unread, the stage
+    // cannot pass (SoakJudge.finish).
     readBaseline(soak, progress, source, target);
     Instant now = clock.instant();
     while (!progress.metricsDone && !progress.nextMetricAt.isAfter(now)) {
@@ -269,23 +273,54 @@ public class SoakRunner {
                 }));
   }
 
-  private void readBaseline(
+  /**
+   * Reads the baseline, once the source answers: a source that could not answer (unreachable, timed
+   * out, overloaded) is asked again in the next round, while an answer is final, also one without
+   * data ({@link MetricsSource#baseline}).
+   *
+   * @return whether the baseline is known: read now or before, or none applies
+   */
+  private boolean readBaseline(
       SoakSnapshot soak, SoakProgress progress, MetricsSource source, StageTarget target) {
     if (progress.baselineRead) {
-      return;
+      return true;
     }
-    progress.baselineRead = true;
     if (soak.kind() != SoakKind.STAGE || !source.hasHistory()) {
-      return;
+      progress.baselineRead = true;
+      return true;
     }
     Instant to = soak.baselineEnd();
     Instant from = to.minus(soak.plan().verification().baselineWindow());
     progress.baselineFrom = from;
     progress.baselineTo = to;
-    Map<String, Map<MetricKind, Double>> baselines = source.baseline(target, from, to);
-    baselines.forEach(
-        (deployment, byKind) ->
-            byKind.forEach((kind, value) -> progress.series(kind, deployment).baseline = value));
+    Baseline baseline = source.baseline(target, from, to);
+    if (!baseline.isRead()) {
+      progress.baselineFailures++;
+      progress.baselineFailure = baseline.failure();
+      boolean ended = !clock.instant().isBefore(soak.soakEndsAt());
+      LOG.warnf(
+          "ROTOR-4040 stage soak of rotation %s on cluster %s: the baseline cannot be read"
+              + " (attempt %d: %s); %s",
+          soak.rotationId(),
+          soak.cluster(),
+          progress.baselineFailures,
+          baseline.failure(),
+          ended
+              ? "the soak has ended: its metric checks were held to the absolute bounds only, and"
+                  + " the stage cannot pass"
+              : "its metric checks are held to the absolute bounds until it is read, and it is"
+                  + " read again in the next round");
+      return false;
+    }
+    progress.baselineRead = true;
+    progress.baselineFailure = null;
+    baseline
+        .values()
+        .forEach(
+            (deployment, byKind) ->
+                byKind.forEach(
+                    (kind, value) -> progress.series(kind, deployment).baseline = value));
+    return true;
   }
 
   private static void advance(SoakSnapshot soak, SoakProgress progress) {

@@ -55,6 +55,21 @@ class ClusterProbeTest {
     assertThat(listed.restarts()).isEmpty();
   }
 
+  /** A quoted line holds no control character but the tab: a NUL cannot be stored or sent. */
+  @Test
+  void aQuotedLineShowsControlCharactersReplacedAndKeepsTabs() {
+    assertThat(
+            ClusterProbe.quote("  decryption failed:\t\u0000\u0001\r\u001b[0m\u007f\u0085 ", 200))
+        .isEqualTo("decryption failed:\t\uFFFD\uFFFD\uFFFD\uFFFD[0m\uFFFD\uFFFD");
+  }
+
+  /** Cut to its length, a quoted line does not end in half a surrogate pair. */
+  @Test
+  void aQuotedLineIsNotCutWithinASurrogatePair() {
+    assertThat(ClusterProbe.quote("ab\uD83D\uDD11cd", 3)).isEqualTo("ab...");
+    assertThat(ClusterProbe.quote("ab\uD83D\uDD11cd", 4)).isEqualTo("ab\uD83D\uDD11...");
+  }
+
   private static ProofResult.Pod listed(Instant secretChangedAt) {
     ProofResult result =
         ClusterProbe.prove(

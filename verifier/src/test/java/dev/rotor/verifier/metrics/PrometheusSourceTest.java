@@ -153,6 +153,91 @@ class PrometheusSourceTest {
         .isLessThan(3.0);
   }
 
+  /** The pod serves no request metrics: Prometheus answers, without data, and that is final. */
+  @Test
+  void aBaselineWithoutDataIsReadAndHoldsNoValue() {
+    Baseline baseline = source.baseline(target(soakStart), soakStart.minusSeconds(10), soakStart);
+
+    assertThat(baseline.isRead()).as("%s", baseline).isTrue();
+    assertThat(baseline.values().get("checkout")).isEmpty();
+  }
+
+  @Test
+  void aBaselineOfConstantQueriesIsTheirMean() {
+    StageTarget target =
+        new StageTarget(
+            "prom",
+            "shop",
+            List.of("checkout"),
+            new VerificationSpec(
+                "vector(0.02)",
+                "vector(0.3)",
+                "vector(0)",
+                Duration.ofSeconds(10),
+                List.of(),
+                List.of()),
+            INTERVAL,
+            soakStart);
+
+    Baseline baseline = source.baseline(target, soakStart.minusSeconds(10), soakStart);
+
+    assertThat(baseline.isRead()).isTrue();
+    assertThat(baseline.values().get("checkout"))
+        .containsEntry(MetricKind.ERROR_RATE, 0.02)
+        .containsEntry(MetricKind.LATENCY, 0.3);
+  }
+
+  /**
+   * A query Prometheus refuses as invalid is an answer: asking again would not help, and the checks
+   * of that query have no data anyway (and say why).
+   */
+  @Test
+  void aBaselineQueryRefusedAsInvalidIsReadWithoutThatValue() {
+    StageTarget target =
+        new StageTarget(
+            "prom",
+            "shop",
+            List.of("checkout"),
+            new VerificationSpec(
+                "sum(rate(http_server_requests_seconds_count[5s]",
+                "vector(0.3)",
+                "vector(0)",
+                Duration.ofSeconds(10),
+                List.of(),
+                List.of()),
+            INTERVAL,
+            soakStart);
+
+    Baseline baseline = source.baseline(target, soakStart.minusSeconds(10), soakStart);
+
+    assertThat(baseline.isRead()).as("%s", baseline).isTrue();
+    assertThat(baseline.values().get("checkout"))
+        .doesNotContainKey(MetricKind.ERROR_RATE)
+        .containsEntry(MetricKind.LATENCY, 0.3);
+  }
+
+  /** A Prometheus that does not answer is not one without data: the baseline is not read. */
+  @Test
+  void aBaselinePrometheusDidNotAnswerIsFailedNotEmpty() throws IOException {
+    int closed;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      closed = socket.getLocalPort();
+    }
+    PrometheusSource away =
+        new PrometheusSource(
+            java.net.URI.create("http://127.0.0.1:" + closed + "/"),
+            Optional::empty,
+            Duration.ofSeconds(2),
+            HttpClient.newHttpClient());
+
+    Baseline baseline = away.baseline(target(soakStart), soakStart.minusSeconds(10), soakStart);
+
+    assertThat(baseline.isRead()).isFalse();
+    assertThat(baseline.values()).isEmpty();
+    assertThat(baseline.failure())
+        .startsWith("the baseline query of error-rate of checkout: Prometheus unreachable");
+  }
+
   private MetricValue value(StageTarget target, Instant at) {
     return source.read(target, at, null).value("checkout", MetricKind.DECRYPT_FAILURES);
   }

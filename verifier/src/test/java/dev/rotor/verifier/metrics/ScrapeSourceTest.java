@@ -168,6 +168,31 @@ class ScrapeSourceTest {
         .isEqualTo("1 of 2 pods read; checkout-b: HTTP 404");
   }
 
+  /** Every replica unreachable: the note names the first few, so that a verdict fits an event. */
+  @Test
+  void aScrapeOfManyFailingPodsNamesTheFirstFewAndHowManyMore() {
+    String base = "http://127.0.0.1:" + server.getAddress().getPort();
+    List<PodDirectory.Endpoint> endpoints = new java.util.ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      endpoints.add(
+          new PodDirectory.Endpoint("checkout-" + i, "uid-" + i, URI.create(base + "/gone")));
+    }
+    ScrapeSource many =
+        new ScrapeSource(
+            (namespace, deployment) -> endpoints,
+            new ScrapeSource.Names(
+                "http_server_requests_seconds", "status", "secrets_decrypt_failures_total"),
+            Duration.ofSeconds(5),
+            HttpClient.newHttpClient());
+
+    String note =
+        many.read(TARGET, Instant.now(), null).value("checkout", MetricKind.ERROR_RATE).note();
+
+    assertThat(note)
+        .startsWith("scrape failed: checkout-0: HTTP 404; checkout-1: HTTP 404")
+        .endsWith("; and 40 more pod(s) failed");
+  }
+
   /**
    * A pod's /q/metrics: {@code ok} 200s and {@code failed} 500s, of which {@code fast} took up to
    * 0.1 s and the rest up to 1 s; {@code decrypt} decrypt failures.

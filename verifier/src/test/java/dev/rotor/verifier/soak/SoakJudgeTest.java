@@ -573,6 +573,123 @@ class SoakJudgeTest {
         .isEqualTo(Verification.CONTAINER_RESTARTS);
   }
 
+  /**
+   * A thousand replicas that never logged the self-test: the message names the first few and how
+   * many more, so that the verdict still fits in an event (64 KiB) and is sent, not quarantined.
+   */
+  @Test
+  void aStageOfManyPodsMissingTheRequiredLineFailsWithAVerdictThatFitsAnEvent() {
+    List<ProofResult.Pod> pods = pods(1000);
+    SoakRules rules = rules(SoakKind.STAGE);
+    SoakJudge.proof(
+        progress,
+        new ProofResult(State.OK, "secret ok", "3b1f0c5e", null, null, pods, State.OK, "pods ok"));
+    SoakJudge.logs(
+        progress,
+        pods.stream()
+            .map(p -> new PodLogs("checkout", p.name(), true, null, Map.of(), Map.of(), Map.of()))
+            .toList());
+
+    Finding finding = SoakJudge.finish(progress, rules);
+
+    assertThat(finding.reason()).isEqualTo(Verification.MISSING_LOG);
+    assertThat(finding.message())
+        .startsWith("pod checkout-7f9c8d5b6-00000 never logged a line matching 'self-test passed'")
+        .endsWith("; and 990 more required line(s) missing");
+    assertFitsAnEvent(finding, rules);
+  }
+
+  @Test
+  void aStageOfManyPodsWhoseLogsCouldNotBeReadIsInconclusiveWithAVerdictThatFitsAnEvent() {
+    List<ProofResult.Pod> pods = pods(1000);
+    SoakRules rules = rules(SoakKind.STAGE);
+    SoakJudge.proof(
+        progress,
+        new ProofResult(State.OK, "secret ok", "3b1f0c5e", null, null, pods, State.OK, "pods ok"));
+    SoakJudge.logs(
+        progress,
+        pods.stream()
+            .map(
+                p ->
+                    new PodLogs(
+                        "checkout",
+                        p.name(),
+                        false,
+                        "cannot read the log of " + p.name() + ": HTTP 500 Internal Server Error",
+                        Map.of(),
+                        Map.of(),
+                        Map.of()))
+            .toList());
+
+    Finding finding = SoakJudge.finish(progress, rules);
+
+    assertThat(finding.status()).isEqualTo(SoakStatus.INCONCLUSIVE);
+    assertThat(finding.message())
+        .contains("and 990 more pod(s) whose log could not be read")
+        .contains("no metrics check ran");
+    assertFitsAnEvent(finding, rules);
+  }
+
+  /** Whatever a message holds, it is cut: the lists in it are already, this bounds the rest. */
+  @Test
+  void aMessageIsCutToItsMaximum() {
+    String message = Finding.failed(Verification.STALE_POD, "x".repeat(100_000)).message();
+
+    assertThat(message).hasSize(Finding.MAX_MESSAGE + 3).endsWith("...");
+  }
+
+  /** The verdict event {@code finding} makes, with its evidence, encodes within the limit. */
+  private void assertFitsAnEvent(Finding finding, SoakRules rules) {
+    dev.rotor.verifier.Rotation rotation =
+        dev.rotor.verifier.Rotation.of(
+            "many-pods",
+            "checkout-config",
+            "3b1f0c5e",
+            "99f59ac9",
+            VerificationSpec.DEFAULT,
+            dev.rotor.verifier.Rotation.stage(
+                "staging", Duration.ofMinutes(10), Thresholds.DEFAULT, "checkout"));
+    List<Evidence> evidence = EvidenceWriter.of(progress, rules);
+    dev.rotor.common.event.RotorEvent event =
+        finding.status() == SoakStatus.FAILED
+            ? new dev.rotor.common.event.VerificationFailed(
+                rotation.id(),
+                rotation.target(),
+                rotation.plan(),
+                "staging",
+                finding.reason(),
+                finding.message(),
+                evidence)
+            : new dev.rotor.common.event.VerificationInconclusive(
+                rotation.id(),
+                rotation.target(),
+                rotation.plan(),
+                "staging",
+                finding.message(),
+                evidence);
+
+    byte[] data = dev.rotor.common.event.EventCodec.encode(event);
+
+    assertThat(data.length).isLessThanOrEqualTo(dev.rotor.common.event.EventCodec.MAX_DATA_BYTES);
+    assertThat(dev.rotor.common.event.EventCodec.decode(event.type(), data)).isEqualTo(event);
+  }
+
+  /** Pods {@code checkout-7f9c8d5b6-00000}... of Deployment {@code checkout}, none restarted. */
+  private static List<ProofResult.Pod> pods(int count) {
+    List<ProofResult.Pod> pods = new java.util.ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      pods.add(
+          new ProofResult.Pod(
+              "checkout",
+              String.format(java.util.Locale.ROOT, "checkout-7f9c8d5b6-%05d", i),
+              T,
+              false,
+              List.of("app"),
+              List.of()));
+    }
+    return pods;
+  }
+
   private Optional<Finding> check(
       SoakRules rules, Double errorRate, Double latency, double decrypt) {
     Map<MetricKind, MetricValue> values = new EnumMap<>(MetricKind.class);
