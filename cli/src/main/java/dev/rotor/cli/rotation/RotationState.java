@@ -7,6 +7,7 @@ import dev.rotor.common.event.ManifestProposed;
 import dev.rotor.common.event.ManifestRolledBack;
 import dev.rotor.common.event.Phase;
 import dev.rotor.common.event.PlanCarrying;
+import dev.rotor.common.event.Reasons;
 import dev.rotor.common.event.RollbackCompleted;
 import dev.rotor.common.event.RollbackFailed;
 import dev.rotor.common.event.RolloutCompleted;
@@ -30,6 +31,7 @@ import dev.rotor.common.plan.Plan;
 import dev.rotor.common.plan.Stage;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,6 +43,12 @@ import java.util.Set;
  * arrive in any order across topics: every event records a fact (this phase started, that soak ends
  * then), and the state is derived from the facts, never from the order they came in. An event seen
  * twice (same id) changes nothing.
+ *
+ * <p>A request that reuses the rotation id of an earlier one is answered by the key-generator with
+ * a {@code DUPLICATE} {@code rotation.rejected} that carries the reused id: both that request and
+ * its answer name this rotation, but neither is news of it. The rejection neither ends nor rejects
+ * the rotation ({@link #duplicates()} keeps it as a note), and the request the rotation stands on
+ * is the one the key-generator answered for it ({@link #request()}), not the last one read.
  */
 public final class RotationState {
 
@@ -72,10 +80,11 @@ public final class RotationState {
   private final Map<String, StageProgress> stages = new LinkedHashMap<>();
   private final List<RotationApproved> approvals = new ArrayList<>();
   private final List<Instant> forcedAt = new ArrayList<>();
-  private String targetId;
+  private final List<Requested> requests = new ArrayList<>();
+  private final List<RotationRejected> duplicates = new ArrayList<>();
+  private String otherTarget;
+  private String duplicateTarget;
   private Plan plan;
-  private RotationRequested request;
-  private Instant requestedAt;
   private KeyGenerated key;
   private ManifestProposed proposal;
   private ManifestApproved merge;
@@ -89,6 +98,9 @@ public final class RotationState {
   private Instant firstEventAt;
   private Instant lastEventAt;
   private Instant endedAt;
+
+  /** A {@code rotation.requested} seen, when it was made, and as which event it was read. */
+  private record Requested(RotationRequested data, Instant at, int read) {}
 
   public RotationState(String rotationId) {
     this.rotationId = rotationId;
@@ -117,16 +129,24 @@ public final class RotationState {
     if (lastEventAt == null || at.isAfter(lastEventAt)) {
       lastEventAt = at;
     }
-    if (targetId == null) {
-      targetId = event.subject();
-    }
     if (event.data() instanceof PlanCarrying carrying && carrying.plan() != null) {
       plan(carrying.plan());
     }
     RotorEvent data = event.data();
+    if (!(data instanceof RotationRequested)
+        && !answersAnotherRequest(data)
+        && otherTarget == null) {
+      otherTarget = event.subject();
+    }
     if (data instanceof RotationRequested r) {
-      request = r;
-      requestedAt = r.requestedAt() != null ? r.requestedAt() : at;
+      requests.add(
+          new Requested(r, r.requestedAt() != null ? r.requestedAt() : at, requests.size()));
+    } else if (answersAnotherRequest(data)) {
+      // The answer to another request that reused this rotation's id: no news of this rotation.
+      duplicates.add((RotationRejected) data);
+      if (duplicateTarget == null) {
+        duplicateTarget = event.subject();
+      }
     } else if (data instanceof RotationRejected r) {
       rejected = r;
       ended(at);
@@ -196,6 +216,44 @@ public final class RotationState {
     return true;
   }
 
+  /**
+   * Whether {@code data} is the key-generator's {@code DUPLICATE} answer to a request that reused
+   * this rotation's id: it names the rotation but neither ends nor rejects it.
+   */
+  static boolean answersAnotherRequest(RotorEvent data) {
+    return data instanceof RotationRejected r && r.reason() == Reasons.Rejection.DUPLICATE;
+  }
+
+  /**
+   * The request the rotation stands on: of the {@code rotation.requested} seen, the one the
+   * key-generator answered for this rotation ({@code key.generated} or a rejection other than
+   * {@code DUPLICATE}), told by the target and requester that answer names; among equals, the one
+   * made first (then the one read first). A later request that reused the id, with another target
+   * or requester, never replaces it.
+   */
+  private Requested admitted() {
+    if (requests.isEmpty()) {
+      return null;
+    }
+    String answeredTarget =
+        key != null ? key.targetId() : rejected != null ? rejected.targetId() : null;
+    String answeredBy = key != null ? key.requestedBy() : null;
+    Comparator<Requested> byAnswer =
+        Comparator.comparingInt(
+            r -> {
+              if (answeredTarget == null) {
+                return 0;
+              }
+              if (!answeredTarget.equals(r.data().targetId())) {
+                return 2;
+              }
+              return answeredBy == null || answeredBy.equals(r.data().requestedBy()) ? 0 : 1;
+            });
+    return requests.stream()
+        .min(byAnswer.thenComparing(Requested::at).thenComparingInt(Requested::read))
+        .orElseThrow();
+  }
+
   private void ended(Instant at) {
     if (endedAt == null || at.isBefore(endedAt)) {
       endedAt = at;
@@ -236,9 +294,21 @@ public final class RotationState {
     return rotationId;
   }
 
-  /** The target, once any event of the rotation was seen; else {@code null}. */
+  /**
+   * The target, once any event of the rotation was seen; else {@code null}: the one of its {@code
+   * key.generated}, else of its request ({@link #request()}), else of its other events. A {@code
+   * DUPLICATE} rejection names the target of the request it answers, so it counts only when nothing
+   * else was seen.
+   */
   public String targetId() {
-    return targetId;
+    if (key != null) {
+      return key.targetId();
+    }
+    Requested admitted = admitted();
+    if (admitted != null && admitted.data().targetId() != null) {
+      return admitted.data().targetId();
+    }
+    return otherTarget != null ? otherTarget : duplicateTarget;
   }
 
   /** Whether any event of the rotation was seen. */
@@ -250,15 +320,22 @@ public final class RotationState {
     return plan;
   }
 
+  /**
+   * The request the rotation stands on, or {@code null} if none was seen: the one the key-generator
+   * answered for this rotation, not a later one that reused its id.
+   */
   public RotationRequested request() {
-    return request;
+    Requested admitted = admitted();
+    return admitted == null ? null : admitted.data();
   }
 
   public Instant requestedAt() {
-    return requestedAt != null ? requestedAt : firstEventAt;
+    Requested admitted = admitted();
+    return admitted != null ? admitted.at() : firstEventAt;
   }
 
   public String requestedBy() {
+    RotationRequested request = request();
     if (request != null && request.requestedBy() != null) {
       return request.requestedBy();
     }
@@ -305,8 +382,17 @@ public final class RotationState {
     return failed;
   }
 
+  /** The rejection of the rotation's own request, or {@code null}; never a {@code DUPLICATE}. */
   public RotationRejected rejected() {
     return rejected;
+  }
+
+  /**
+   * The {@code DUPLICATE} answers to other requests that reused this rotation's id: a note, not an
+   * outcome.
+   */
+  public List<RotationRejected> duplicates() {
+    return List.copyOf(duplicates);
   }
 
   /** The stages in plan order (stages seen before the plan was known follow). */
@@ -382,7 +468,7 @@ public final class RotationState {
    * other events say.
    */
   public boolean unrequested() {
-    return known() && request == null;
+    return known() && requests.isEmpty();
   }
 
   /**

@@ -210,6 +210,45 @@ class RotorctlCommandsTest {
   }
 
   @Test
+  void aDuplicateRejectionOfARequestThatReusedTheIdDoesNotEndTheRotationItNames() {
+    // alice's rotation awaits approval; mallory's later request for another target reuses its id
+    // and is answered DUPLICATE. Those two are written first, so they are read first.
+    String rotationId = rotationId();
+    Instant start = Instant.now().minusSeconds(600);
+    Script duplicate =
+        new Script(rotationId, start.plusSeconds(300))
+            .requested("mallory", "shop/app-key")
+            .after(Duration.ofSeconds(1))
+            .duplicate("shop/app-key");
+    Topics.produce(KAFKA, duplicate);
+    Topics.produce(
+        KAFKA,
+        new Script(rotationId, start)
+            .requested("alice")
+            .after(Duration.ofSeconds(1))
+            .keyGenerated()
+            .after(Duration.ofSeconds(1))
+            .proposed());
+
+    Rotorctl.Result inFlight = kafka("status", "--in-flight", "--limit", "1000");
+    assertThat(inFlight.exitCode()).as(inFlight.errorOutput()).isZero();
+    assertThat(inFlight.outputLines().stream().filter(l -> l.startsWith(rotationId)))
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .contains(Script.TARGET, "awaiting approval (0 of 1)", "alice");
+
+    Rotorctl.Result result = kafka("approve", rotationId, "--operator", "alice");
+
+    assertThat(result.exitCode()).as(result.errorOutput()).isZero();
+    assertThat(result.output())
+        .isEqualTo("Approved rotation " + rotationId + " of " + Script.TARGET + " as alice");
+    assertThat(result.errorOutput())
+        .isEqualTo(
+            "rotorctl: ROTOR-7103 note: alice requested this rotation; the policy does not count a"
+                + " requester's own approval");
+    assertThat(only(rotationId, RotationApproved.class).targetId()).isEqualTo(Script.TARGET);
+  }
+
+  @Test
   void aDecisionAboutARotationThatEndedIsRefused() {
     String rotationId = rotationId();
     Topics.produce(

@@ -87,8 +87,13 @@ public final class Script {
   }
 
   public Script requested(String by) {
+    return requested(by, TARGET);
+  }
+
+  /** A request of {@code target}; a second one reuses the rotation id. */
+  public Script requested(String by, String target) {
     return add(
-        new RotationRequested(rotationId, TARGET, by, "quarterly rotation", List.of(), now),
+        new RotationRequested(rotationId, target, by, "quarterly rotation", List.of(), now),
         "/rotor/cli");
   }
 
@@ -117,6 +122,24 @@ public final class Script {
             Reasons.Rejection.IN_FLIGHT,
             "rotation 0a0b0c0d0e0f of this target is still in flight",
             "0a0b0c0d0e0f"),
+        Sources.of("key-generator"));
+  }
+
+  /**
+   * The key-generator's answer to a request of {@code target} that reused this rotation's id: it
+   * carries the reused id, but is no news of this rotation.
+   */
+  public Script duplicate(String target) {
+    return add(
+        new RotationRejected(
+            rotationId,
+            target,
+            Reasons.Rejection.DUPLICATE,
+            "rotation id "
+                + rotationId
+                + " was requested before and names that rotation; this request changes nothing:"
+                + " to rotate again, send a new request with a new rotation id",
+            null),
         Sources.of("key-generator"));
   }
 
