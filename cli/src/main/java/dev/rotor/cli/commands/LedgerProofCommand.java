@@ -6,7 +6,9 @@ import dev.rotor.cli.ExitCodes;
 import dev.rotor.cli.Json;
 import dev.rotor.cli.ledger.LedgerClient;
 import dev.rotor.cli.ledger.MerkleProofs;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -29,10 +31,13 @@ import picocli.CommandLine.Spec;
     name = "proof",
     mixinStandardHelpOptions = true,
     description = {
-      "Prove that an event is in the ledger: fetches its inclusion proof and checks it here"
-          + " against the latest signed checkpoint. Exits 1 if it does not verify: not included,"
-          + " the checkpoint's signature not valid, the entry newer than the latest signed"
-          + " checkpoint (prove it again after the next one), or the proof is for another entry."
+      "Prove that an event is in the ledger: fetches its inclusion proof and the entry's bytes,"
+          + " and checks here that the proved leaf hash is SHA-256(0x00 || those bytes), that they"
+          + " are the event asked for (the CloudEvent id inside them), and that the path leads to"
+          + " the latest signed checkpoint. Exits 1 if it does not verify: not included, the"
+          + " checkpoint's signature not valid, the entry newer than the latest signed checkpoint"
+          + " (prove it again after the next one), the proof for another entry or event, or a"
+          + " proof or entry that is malformed."
     })
 public class LedgerProofCommand implements Callable<Integer> {
 
@@ -81,37 +86,46 @@ public class LedgerProofCommand implements Callable<Integer> {
       query.remove("treeSize");
       proof = client.get("ledger/proofs/inclusion", query);
     }
-    long index = proof.path("leafIndex").asLong();
-    long size = proof.path("treeSize").asLong();
-    byte[] leaf = Base64.getDecoder().decode(proof.path("leafHash").asText());
+    long index = position(proof.path("leafIndex"), "leafIndex");
+    long size = position(proof.path("treeSize"), "treeSize");
+    byte[] leaf = hash(proof.path("leafHash"), "leafHash");
     List<byte[]> path = new ArrayList<>();
-    proof
-        .path("inclusionPath")
-        .forEach(hash -> path.add(Base64.getDecoder().decode(hash.asText())));
+    JsonNode inclusionPath = proof.path("inclusionPath");
+    if (!inclusionPath.isArray()) {
+      throw malformed("the inclusion proof", "inclusionPath: missing or not a list of hashes");
+    }
+    for (int i = 0; i < inclusionPath.size(); i++) {
+      path.add(hash(inclusionPath.get(i), "inclusionPath[" + i + "]"));
+    }
     boolean againstSigned = size == latest.checkpoint().treeSize();
     byte[] root =
-        againstSigned
-            ? latest.checkpoint().rootHash()
-            : Base64.getDecoder().decode(proof.path("rootHash").asText());
+        againstSigned ? latest.checkpoint().rootHash() : hash(proof.path("rootHash"), "rootHash");
     boolean included = MerkleProofs.verifyInclusion(index, size, leaf, path, root);
-    String provedEventId = proof.path("eventId").asText(null);
+    // The proof's leafHash and eventId are the ledger's word: the entry's own bytes say which
+    // event the proved leaf is.
+    Entry entry = entry(client, index);
+    boolean leafIsEntry = MessageDigest.isEqual(MerkleProofs.leaf(entry.canonical()), leaf);
+    String labelledEventId = proof.path("eventId").asText(null);
     List<String> problems =
         problems(
             included,
             againstSigned,
             latest.signatureValid(),
+            leafIsEntry,
             which.eventId,
-            provedEventId,
+            entry.eventId(),
+            labelledEventId,
             which.leafIndex,
             index);
     boolean ok = problems.isEmpty();
     PrintWriter out = spec.commandLine().getOut();
     if (access.json()) {
       Map<String, Object> json = new LinkedHashMap<>();
-      json.put("eventId", proof.path("eventId").asText(null));
+      json.put("eventId", entry.eventId());
       json.put("leafIndex", index);
       json.put("treeSize", size);
       json.put("included", included);
+      json.put("leafHashOfEntry", leafIsEntry);
       json.put("againstSignedCheckpoint", againstSigned);
       json.put("signatureValid", latest.signatureValid());
       json.put("ok", ok);
@@ -122,8 +136,8 @@ public class LedgerProofCommand implements Callable<Integer> {
           "Entry "
               + index
               + " (event "
-              + proof.path("eventId").asText("?")
-              + ") in a tree of "
+              + entry.eventId()
+              + ", by its bytes) in a tree of "
               + size
               + " entries: "
               + (included ? "included" : "NOT INCLUDED")
@@ -144,17 +158,117 @@ public class LedgerProofCommand implements Callable<Integer> {
     return ok ? ExitCodes.OK : ExitCodes.NEGATIVE;
   }
 
+  /** An entry as its bytes tell it: the bytes the ledger hashed, and the event id inside them. */
+  record Entry(byte[] canonical, String eventId) {}
+
+  /**
+   * Entry {@code index} ({@code GET /ledger/entries/{index}}): its canonical bytes (the RFC 8785
+   * JSON of the CloudEvent, exactly as hashed) and the CloudEvent {@code id} read from them, not
+   * the ledger's label.
+   */
+  static Entry entry(LedgerClient client, long index) {
+    JsonNode view;
+    try {
+      view = client.get("ledger/entries/" + index, Map.of());
+    } catch (CliException e) {
+      if (!LedgerClient.isNotFound(e)) {
+        throw e;
+      }
+      throw new CliException(
+          "ROTOR-7207",
+          ExitCodes.NEGATIVE,
+          "the ledger's proof does not verify: it is for entry "
+              + index
+              + ", but the ledger has no such entry");
+    }
+    return entry(view, index);
+  }
+
+  /** Reads an entry's canonical bytes and the event id in them; malformed: exit 1, ROTOR-7207. */
+  static Entry entry(JsonNode view, long index) {
+    String what = "entry " + index;
+    JsonNode canonical = view.path("canonical");
+    if (!canonical.isTextual()) {
+      throw malformed(what, "canonical: missing or not a string");
+    }
+    byte[] bytes;
+    try {
+      bytes = Base64.getDecoder().decode(canonical.asText());
+    } catch (IllegalArgumentException e) {
+      throw malformed(what, "canonical: not base64");
+    }
+    JsonNode event;
+    try {
+      event = Json.mapper().readTree(bytes);
+    } catch (IOException e) {
+      throw malformed(what, "canonical: not JSON");
+    }
+    if (event == null || !event.isObject()) {
+      throw malformed(what, "canonical: not a CloudEvent (a JSON object)");
+    }
+    JsonNode id = event.path("id");
+    if (!id.isTextual() || id.asText().isEmpty()) {
+      throw malformed(what, "canonical: a CloudEvent without an id");
+    }
+    if (id.asText().length() > 256 || id.asText().chars().anyMatch(Character::isISOControl)) {
+      throw malformed(what, "canonical: the CloudEvent id has over 256 or control characters");
+    }
+    return new Entry(bytes, id.asText());
+  }
+
+  /** A position in the log ({@code leafIndex}, {@code treeSize}): a whole number, at least 0. */
+  static long position(JsonNode node, String field) {
+    if (!node.isIntegralNumber() || !node.canConvertToLong() || node.asLong() < 0) {
+      throw malformed("the inclusion proof", field + ": missing or not a whole number >= 0");
+    }
+    return node.asLong();
+  }
+
+  /** A SHA-256 hash in base64, as proofs carry them. */
+  static byte[] hash(JsonNode node, String field) {
+    if (!node.isTextual()) {
+      throw malformed("the inclusion proof", field + ": missing or not a string");
+    }
+    byte[] bytes;
+    try {
+      bytes = Base64.getDecoder().decode(node.asText());
+    } catch (IllegalArgumentException e) {
+      throw malformed("the inclusion proof", field + ": not base64");
+    }
+    if (bytes.length != 32) {
+      throw malformed(
+          "the inclusion proof",
+          field + ": " + bytes.length + " bytes, not a SHA-256 hash (32 bytes)");
+    }
+    return bytes;
+  }
+
+  /**
+   * What the ledger answered cannot be checked: the proof does not verify (exit 1), the ledger was
+   * reached. The message names the field, never its value (an entry's bytes may hold sealed keys).
+   */
+  private static CliException malformed(String what, String problem) {
+    return new CliException(
+        "ROTOR-7207",
+        ExitCodes.NEGATIVE,
+        "the ledger's proof does not verify: " + what + " is malformed: " + problem);
+  }
+
   /**
    * Why a proof does not verify; none if it does. It verifies only if the entry is included in the
-   * tree of the latest signed checkpoint, the trusted key signed that checkpoint, and the entry is
-   * the one asked for: a root the ledger merely states proves nothing.
+   * tree of the latest signed checkpoint, the trusted key signed that checkpoint, the proved leaf
+   * hash is that of the entry's own bytes ({@code SHA-256(0x00 || canonical)}), and the entry is
+   * the one asked for, by the event id inside those bytes: a root the ledger merely states, or a
+   * label it puts on a proof, proves nothing.
    */
   static List<String> problems(
       boolean included,
       boolean againstSigned,
       boolean signatureValid,
+      boolean leafIsEntry,
       String askedEventId,
       String provedEventId,
+      String labelledEventId,
       Long askedLeafIndex,
       long provedLeafIndex) {
     List<String> problems = new ArrayList<>();
@@ -168,8 +282,23 @@ public class LedgerProofCommand implements Callable<Integer> {
     } else if (!signatureValid) {
       problems.add("the checkpoint's signature is not valid for the trusted key");
     }
+    if (!leafIsEntry) {
+      problems.add(
+          "the proof's leafHash is not the hash of entry "
+              + provedLeafIndex
+              + "'s bytes: the proof is for another entry");
+    }
     if (askedEventId != null && !askedEventId.equals(provedEventId)) {
-      problems.add("the proof is for event " + provedEventId + ", not " + askedEventId);
+      problems.add(
+          "the proof is for event "
+              + provedEventId
+              + " (entry "
+              + provedLeafIndex
+              + "'s bytes), not "
+              + askedEventId
+              + (provedEventId.equals(labelledEventId)
+                  ? ""
+                  : "; the ledger labelled it " + labelledEventId));
     }
     if (askedLeafIndex != null && askedLeafIndex != provedLeafIndex) {
       problems.add("the proof is for entry " + provedLeafIndex + ", not " + askedLeafIndex);
