@@ -70,9 +70,10 @@ public final class EventLines {
     }
     if (RotationState.answersAnotherRequest(data)) {
       RotationRejected r = (RotationRejected) data;
-      return "a later request for "
+      return "a request for "
           + r.targetId()
-          + " reused this rotation id: rejected as DUPLICATE, this rotation goes on";
+          + " reused this rotation id: rejected as DUPLICATE (an answer to that request, not an"
+          + " end of the rotation the id names)";
     }
     if (data instanceof RotationRejected r) {
       return "rejected: " + r.reason() + ": " + Texts.cut(r.message(), 160);

@@ -81,8 +81,8 @@ class RotationStateTest {
     assertThat(
             new EventLines(ZoneOffset.UTC).summary(inFlightThenDuplicate().events().get(4).data()))
         .isEqualTo(
-            "a later request for shop/app-key reused this rotation id: rejected as DUPLICATE,"
-                + " this rotation goes on");
+            "a request for shop/app-key reused this rotation id: rejected as DUPLICATE (an"
+                + " answer to that request, not an end of the rotation the id names)");
   }
 
   @Test
@@ -141,5 +141,104 @@ class RotationStateTest {
     assertThat(state.outcome()).isEqualTo(RotationState.Outcome.REJECTED);
     assertThat(state.outcome().terminal()).isTrue();
     assertThat(state.duplicates()).isEmpty();
+  }
+
+  @Test
+  void onlyAReusingRequestAndItsDuplicateSeenIsARejectedRequestNotARotationInFlight() {
+    // alice's rotation aged out of the topics (or was not read: another target's); what is left
+    // is mallory's request that reused its id and the key-generator's DUPLICATE answer to it.
+    Script script =
+        new Script(ID, START)
+            .requested("mallory", OTHER_TARGET)
+            .after(Duration.ofSeconds(1))
+            .duplicate(OTHER_TARGET);
+    List<EventEnvelope> reversed = new ArrayList<>(script.events());
+    Collections.reverse(reversed);
+
+    for (List<EventEnvelope> order : List.of(script.events(), reversed)) {
+      RotationState state = RotationState.of(ID, order);
+
+      assertThat(state.outcome()).isEqualTo(RotationState.Outcome.REJECTED);
+      assertThat(state.outcome().terminal()).isTrue();
+      assertThat(state.rejected().reason()).isEqualTo(Reasons.Rejection.DUPLICATE);
+      assertThat(state.endedAt()).isEqualTo(START.plusSeconds(1));
+      assertThat(state.status()).isEqualTo("rejected (DUPLICATE)");
+      assertThat(state.listedStatus()).isEqualTo("rejected (DUPLICATE)");
+      assertThat(state.targetId()).isEqualTo(OTHER_TARGET);
+      assertThat(state.requestedBy()).isEqualTo("mallory");
+      assertThat(state.duplicates()).isEmpty();
+      assertThat(state.unrequested()).isFalse();
+    }
+  }
+
+  @Test
+  void aDuplicateAloneEndsTheRotationIdAsRejected() {
+    Script script = new Script(ID, START).duplicateOf("request-not-read", OTHER_TARGET);
+
+    RotationState state = RotationState.of(ID, script.events());
+
+    assertThat(state.outcome()).isEqualTo(RotationState.Outcome.REJECTED);
+    assertThat(state.targetId()).isEqualTo(OTHER_TARGET);
+    assertThat(state.unrequested()).isTrue();
+  }
+
+  @Test
+  void aRequestThatTheDuplicateDoesNotAnswerIsTheRotationsOwn() {
+    // The DUPLICATE answers a request not read; alice's request, not yet answered, is news.
+    Script script =
+        new Script(ID, START)
+            .requested("alice")
+            .after(Duration.ofSeconds(1))
+            .duplicateOf("another-request", OTHER_TARGET);
+
+    RotationState state = RotationState.of(ID, script.events());
+
+    assertThat(state.outcome()).isEqualTo(RotationState.Outcome.IN_PROGRESS);
+    assertThat(state.status()).isEqualTo("requested, waiting for the key-generator");
+    assertThat(state.targetId()).isEqualTo(Script.TARGET);
+    assertThat(state.requestedBy()).isEqualTo("alice");
+    assertThat(state.duplicates()).hasSize(1);
+    assertThat(state.unrequested()).isFalse();
+  }
+
+  @Test
+  void theRequestADuplicateAnswersIsNeverTheRotationsOwnWhenItClaimsToBeEarlier() {
+    // mallory's request for the same target says it was made before alice's; the key-generator
+    // answered it DUPLICATE, and no key is there yet to tell the two apart.
+    Script script =
+        new Script(ID, START.minus(Duration.ofHours(1)))
+            .requested("mallory")
+            .after(Duration.ofHours(1))
+            .requested("alice");
+    List<EventEnvelope> events = new ArrayList<>(script.events());
+    EventEnvelope mallorys = events.get(0);
+    events.addAll(
+        new Script(ID, START.plusSeconds(2)).duplicateOf(mallorys.id(), Script.TARGET).events());
+
+    RotationState state = RotationState.of(ID, events);
+
+    assertThat(state.outcome()).isEqualTo(RotationState.Outcome.IN_PROGRESS);
+    assertThat(state.requestedBy()).isEqualTo("alice");
+    assertThat(state.requestedAt()).isEqualTo(START);
+  }
+
+  @Test
+  void aKeyWhoseRequestWasNotReadIsNotPinnedOnAnotherRequest() {
+    // alice's request aged out; her key is there, and mallory's request that reused the id, whose
+    // DUPLICATE answer was not read yet.
+    Script other = new Script(ID, START.plusSeconds(60)).requested("mallory", OTHER_TARGET);
+    Script sameTarget = new Script(ID, START.plusSeconds(60)).requested("mallory");
+    for (Script reuse : List.of(other, sameTarget)) {
+      List<EventEnvelope> events =
+          new ArrayList<>(new Script(ID, START).keyGenerated().proposed().events());
+      events.addAll(reuse.events());
+
+      RotationState state = RotationState.of(ID, events);
+
+      assertThat(state.request()).isNull();
+      assertThat(state.requestedBy()).isEqualTo("alice");
+      assertThat(state.targetId()).isEqualTo(Script.TARGET);
+      assertThat(state.unrequested()).isTrue();
+    }
   }
 }

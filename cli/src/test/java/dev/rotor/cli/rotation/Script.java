@@ -30,8 +30,10 @@ import dev.rotor.common.event.VerificationInconclusive;
 import dev.rotor.common.event.VerificationPassed;
 import dev.rotor.common.event.VerificationStarted;
 import dev.rotor.common.plan.Plan;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -130,7 +132,22 @@ public final class Script {
    * carries the reused id, but is no news of this rotation.
    */
   public Script duplicate(String target) {
-    return add(
+    EventEnvelope request =
+        steps.stream()
+            .map(Step::event)
+            .filter(e -> e.data() instanceof RotationRequested r && target.equals(r.targetId()))
+            .reduce((first, second) -> second)
+            .orElseThrow(() -> new IllegalStateException("no request for " + target + " yet"));
+    return duplicateOf(request.id(), target);
+  }
+
+  /**
+   * The key-generator's DUPLICATE answer to the request with event id {@code requestEventId} (one
+   * this script need not hold): its id is derived from the request's, as the key-generator derives
+   * it ({@link EventEnvelope#causedBy}).
+   */
+  public Script duplicateOf(String requestEventId, String target) {
+    RotationRejected data =
         new RotationRejected(
             rotationId,
             target,
@@ -139,8 +156,12 @@ public final class Script {
                 + rotationId
                 + " was requested before and names that rotation; this request changes nothing:"
                 + " to rotate again, send a new request with a new rotation id",
-            null),
-        Sources.of("key-generator"));
+            null);
+    EventEnvelope event =
+        EventEnvelope.causedBy(
+            requestEventId, data, Sources.of("key-generator"), Clock.fixed(now, ZoneOffset.UTC));
+    steps.add(new Step(event, data.type().topics().get(0)));
+    return this;
   }
 
   public Script proposed() {
