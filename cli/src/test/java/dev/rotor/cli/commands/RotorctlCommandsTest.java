@@ -249,6 +249,32 @@ class RotorctlCommandsTest {
   }
 
   @Test
+  void aRotationIdSeenOnlyThroughARequestThatReusedItIsARejectedRequestNotARotationInFlight() {
+    // The rotation the id names aged out of the topics; mallory's request that reused the id and
+    // the key-generator's DUPLICATE answer to it (its id derived from the request's) are left.
+    String rotationId = rotationId();
+    Topics.produce(
+        KAFKA,
+        new Script(rotationId, Instant.now().minusSeconds(60))
+            .requested("mallory", "shop/app-key")
+            .after(Duration.ofSeconds(1))
+            .duplicate("shop/app-key"));
+
+    Rotorctl.Result inFlight = kafka("status", "shop/app-key", "--in-flight", "--limit", "1000");
+    assertThat(inFlight.exitCode()).as(inFlight.errorOutput()).isZero();
+    assertThat(inFlight.output()).doesNotContain(rotationId);
+
+    Rotorctl.Result watch = kafka("watch", rotationId, "--no-live", "--max-wait", "PT20S");
+    assertThat(watch.exitCode()).as(watch.errorOutput()).isEqualTo(1);
+    assertThat(watch.output()).contains("REJECTED: DUPLICATE");
+
+    Rotorctl.Result approve = kafka("approve", rotationId, "--operator", "bob");
+    assertThat(approve.exitCode()).isEqualTo(4);
+    assertThat(approve.errorOutput()).contains("it already ended (rejected (DUPLICATE))");
+    assertThat(Topics.eventsOf(KAFKA, "rotor.approvals", rotationId)).isEmpty();
+  }
+
+  @Test
   void aDecisionAboutARotationThatEndedIsRefused() {
     String rotationId = rotationId();
     Topics.produce(
