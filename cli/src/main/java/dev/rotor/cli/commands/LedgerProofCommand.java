@@ -1,11 +1,17 @@
 package dev.rotor.cli.commands;
 
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamReadException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import dev.rotor.cli.CliException;
 import dev.rotor.cli.ExitCodes;
 import dev.rotor.cli.Json;
 import dev.rotor.cli.ledger.LedgerClient;
 import dev.rotor.cli.ledger.MerkleProofs;
+import dev.rotor.cli.rotation.Texts;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.security.MessageDigest;
@@ -33,7 +39,8 @@ import picocli.CommandLine.Spec;
     description = {
       "Prove that an event is in the ledger: fetches its inclusion proof and the entry's bytes,"
           + " and checks here that the proved leaf hash is SHA-256(0x00 || those bytes), that they"
-          + " are the event asked for (the CloudEvent id inside them), and that the path leads to"
+          + " are the event asked for (the CloudEvent id, and with --source the source, inside"
+          + " them; shown with the type), and that the path leads to"
           + " the latest signed checkpoint. Exits 1 if it does not verify: not included, the"
           + " checkpoint's signature not valid, the entry newer than the latest signed checkpoint"
           + " (prove it again after the next one), the proof for another entry or event, or a"
@@ -53,6 +60,16 @@ public class LedgerProofCommand implements Callable<Integer> {
     Long leafIndex;
   }
 
+  @Option(
+      names = "--source",
+      paramLabel = "<source>",
+      description =
+          "The event's CloudEvents source, e.g. /rotor/key-generator. The ledger keeps an event id"
+              + " once per source, so an id alone can name the event of another producer: with"
+              + " --source the ledger is asked for that producer's, and the entry's bytes must"
+              + " say that source.")
+  String source;
+
   @Mixin LedgerAccess access;
   @Spec CommandSpec spec;
 
@@ -64,6 +81,13 @@ public class LedgerProofCommand implements Callable<Integer> {
       throw CliException.usage(
           "ROTOR-7000", "<event-id>: at most 256 characters, no control characters");
     }
+    if (source != null
+        && (source.isEmpty()
+            || source.length() > 256
+            || source.chars().anyMatch(Character::isISOControl))) {
+      throw CliException.usage(
+          "ROTOR-7000", "--source: 1 to 256 characters, no control characters");
+    }
     LedgerClient client = access.client();
     LedgerAccess.Verified latest = access.latest(client, access.trustedKey(client));
     Map<String, String> query = new LinkedHashMap<>();
@@ -72,19 +96,24 @@ public class LedgerProofCommand implements Callable<Integer> {
     } else {
       query.put("leafIndex", String.valueOf(which.leafIndex));
     }
+    if (source != null) {
+      query.put("source", source);
+    }
     if (latest.checkpoint().treeSize() > 0) {
       query.put("treeSize", String.valueOf(latest.checkpoint().treeSize()));
     }
     JsonNode proof;
     try {
-      proof = client.get("ledger/proofs/inclusion", query);
+      proof = inclusionProof(client, query);
     } catch (CliException e) {
-      if (!e.id().equals("ROTOR-7202")) {
+      if (!LedgerClient.isRefused(e) || !query.containsKey("treeSize")) {
         throw e;
       }
-      // The entry is newer than the latest checkpoint: prove it in the current tree instead.
+      // The ledger refuses (400) a tree size the entry is not in: it is newer than the latest
+      // checkpoint, so prove it in the current tree instead. A ledger that is down (5xx, 429) or
+      // answers garbage is not asked again.
       query.remove("treeSize");
-      proof = client.get("ledger/proofs/inclusion", query);
+      proof = inclusionProof(client, query);
     }
     long index = position(proof.path("leafIndex"), "leafIndex");
     long size = position(proof.path("treeSize"), "treeSize");
@@ -116,12 +145,16 @@ public class LedgerProofCommand implements Callable<Integer> {
             entry.eventId(),
             labelledEventId,
             which.leafIndex,
-            index);
+            index,
+            source,
+            entry.source());
     boolean ok = problems.isEmpty();
     PrintWriter out = spec.commandLine().getOut();
     if (access.json()) {
       Map<String, Object> json = new LinkedHashMap<>();
       json.put("eventId", entry.eventId());
+      json.put("source", entry.source());
+      json.put("type", entry.type());
       json.put("leafIndex", index);
       json.put("treeSize", size);
       json.put("included", included);
@@ -137,6 +170,10 @@ public class LedgerProofCommand implements Callable<Integer> {
               + index
               + " (event "
               + entry.eventId()
+              + " from "
+              + Texts.cut(entry.source(), 120)
+              + ", type "
+              + Texts.cut(entry.type(), 120)
               + ", by its bytes) in a tree of "
               + size
               + " entries: "
@@ -158,8 +195,23 @@ public class LedgerProofCommand implements Callable<Integer> {
     return ok ? ExitCodes.OK : ExitCodes.NEGATIVE;
   }
 
-  /** An entry as its bytes tell it: the bytes the ledger hashed, and the event id inside them. */
-  record Entry(byte[] canonical, String eventId) {}
+  /** The inclusion proof; a body that is not JSON does not verify (exit 1, ROTOR-7207). */
+  private static JsonNode inclusionProof(LedgerClient client, Map<String, String> query) {
+    try {
+      return client.get("ledger/proofs/inclusion", query);
+    } catch (CliException e) {
+      if (LedgerClient.isNotJson(e)) {
+        throw malformed("the inclusion proof", "not JSON");
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * An entry as its bytes tell it: the bytes the ledger hashed, and the event's id, source and type
+   * inside them.
+   */
+  record Entry(byte[] canonical, String eventId, String source, String type) {}
 
   /**
    * Entry {@code index} ({@code GET /ledger/entries/{index}}): its canonical bytes (the RFC 8785
@@ -171,6 +223,9 @@ public class LedgerProofCommand implements Callable<Integer> {
     try {
       view = client.get("ledger/entries/" + index, Map.of());
     } catch (CliException e) {
+      if (LedgerClient.isNotJson(e)) {
+        throw malformed("entry " + index, "not JSON");
+      }
       if (!LedgerClient.isNotFound(e)) {
         throw e;
       }
@@ -199,7 +254,15 @@ public class LedgerProofCommand implements Callable<Integer> {
     }
     JsonNode event;
     try {
-      event = Json.mapper().readTree(bytes);
+      event = STRICT.readTree(bytes);
+    } catch (MismatchedInputException e) {
+      throw malformed(what, "canonical: more than one JSON value");
+    } catch (StreamReadException e) {
+      throw malformed(
+          what,
+          e.getMessage() != null && e.getMessage().startsWith("Duplicate field")
+              ? "canonical: a name twice in one JSON object"
+              : "canonical: not JSON");
     } catch (IOException e) {
       throw malformed(what, "canonical: not JSON");
     }
@@ -213,8 +276,26 @@ public class LedgerProofCommand implements Callable<Integer> {
     if (id.asText().length() > 256 || id.asText().chars().anyMatch(Character::isISOControl)) {
       throw malformed(what, "canonical: the CloudEvent id has over 256 or control characters");
     }
-    return new Entry(bytes, id.asText());
+    JsonNode source = event.path("source");
+    if (!source.isTextual() || source.asText().isEmpty()) {
+      throw malformed(what, "canonical: a CloudEvent without a source");
+    }
+    JsonNode type = event.path("type");
+    if (!type.isTextual() || type.asText().isEmpty()) {
+      throw malformed(what, "canonical: a CloudEvent without a type");
+    }
+    return new Entry(bytes, id.asText(), source.asText(), type.asText());
   }
+
+  /**
+   * Reads canonical bytes strictly: a name twice in one object ({@code {"id":"a",...,"id":"b"}}) or
+   * anything after the event would let the bytes say two things, and are refused.
+   */
+  private static final ObjectReader STRICT =
+      Json.mapper()
+          .reader()
+          .with(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   /** A position in the log ({@code leafIndex}, {@code treeSize}): a whole number, at least 0. */
   static long position(JsonNode node, String field) {
@@ -271,6 +352,36 @@ public class LedgerProofCommand implements Callable<Integer> {
       String labelledEventId,
       Long askedLeafIndex,
       long provedLeafIndex) {
+    return problems(
+        included,
+        againstSigned,
+        signatureValid,
+        leafIsEntry,
+        askedEventId,
+        provedEventId,
+        labelledEventId,
+        askedLeafIndex,
+        provedLeafIndex,
+        null,
+        null);
+  }
+
+  /**
+   * As {@link #problems(boolean, boolean, boolean, boolean, String, String, String, Long, long)},
+   * and the entry's bytes must say the source asked for ({@code --source}), if one was.
+   */
+  static List<String> problems(
+      boolean included,
+      boolean againstSigned,
+      boolean signatureValid,
+      boolean leafIsEntry,
+      String askedEventId,
+      String provedEventId,
+      String labelledEventId,
+      Long askedLeafIndex,
+      long provedLeafIndex,
+      String askedSource,
+      String provedSource) {
     List<String> problems = new ArrayList<>();
     if (!included) {
       problems.add("the inclusion path does not lead to the root");
@@ -298,10 +409,19 @@ public class LedgerProofCommand implements Callable<Integer> {
               + askedEventId
               + (provedEventId.equals(labelledEventId)
                   ? ""
-                  : "; the ledger labelled it " + labelledEventId));
+                  : "; the ledger labelled it " + Texts.cut(labelledEventId, 80)));
     }
     if (askedLeafIndex != null && askedLeafIndex != provedLeafIndex) {
       problems.add("the proof is for entry " + provedLeafIndex + ", not " + askedLeafIndex);
+    }
+    if (askedSource != null && !askedSource.equals(provedSource)) {
+      problems.add(
+          "the proof is for an event from "
+              + Texts.cut(provedSource, 120)
+              + " (entry "
+              + provedLeafIndex
+              + "'s bytes), not from "
+              + askedSource);
     }
     return problems;
   }

@@ -36,6 +36,14 @@ class LedgerProofTest {
   /** The proof the ledger answers, whatever was asked. */
   private String proof;
 
+  /** What the ledger answers instead when asked for a proof in a given tree size, if anything. */
+  private int statusWithTreeSize = 200;
+
+  private String bodyWithTreeSize = "{\"error\":\"BAD_REQUEST\",\"message\":\"no\"}";
+
+  /** The query strings of the proofs asked for. */
+  private final List<String> proofQueries = new ArrayList<>();
+
   /** The entries the ledger serves by position; an honest ledger serves {@link #canonical}. */
   private final Map<Long, String> entries = new HashMap<>();
 
@@ -63,7 +71,17 @@ class LedgerProofTest {
         "/ledger/checkpoints/latest",
         exchange ->
             answer(exchange, 200, "{\"signedNote\":\"" + note.replace("\n", "\\n") + "\"}"));
-    ledger.createContext("/ledger/proofs/inclusion", exchange -> answer(exchange, 200, proof));
+    ledger.createContext(
+        "/ledger/proofs/inclusion",
+        exchange -> {
+          String query = exchange.getRequestURI().getRawQuery();
+          proofQueries.add(query);
+          if (statusWithTreeSize != 200 && query.contains("treeSize=")) {
+            answer(exchange, statusWithTreeSize, bodyWithTreeSize);
+          } else {
+            answer(exchange, 200, proof);
+          }
+        });
     ledger.createContext(
         "/ledger/entries/",
         exchange -> {
@@ -147,7 +165,9 @@ class LedgerProofTest {
 
     assertThat(result.exitCode()).as(result.output() + result.errorOutput()).isZero();
     assertThat(result.output())
-        .startsWith("Entry 1 (event evt-1, by its bytes) in a tree of 4 entries: included")
+        .startsWith(
+            "Entry 1 (event evt-1 from /rotor/cli, type dev.rotor.rotation.approved.v1, by its"
+                + " bytes) in a tree of 4 entries: included")
         .doesNotContain("NOT VERIFIED");
   }
 
@@ -216,5 +236,134 @@ class LedgerProofTest {
         .isEqualTo(
             "rotorctl: ROTOR-7207 the ledger's proof does not verify: it is for entry 1, but the"
                 + " ledger has no such entry");
+  }
+
+  @Test
+  void withSourceTheLedgerIsAskedForThatProducersEventAndTheBytesMustSayIt() {
+    proof = proof(1, "evt-1", B64.encodeToString(leaves.get(1)), path(1));
+
+    Rotorctl.Result same = prove("evt-1", "--source", "/rotor/cli", "-o", "json");
+
+    assertThat(same.exitCode()).as(same.output() + same.errorOutput()).isZero();
+    assertThat(proofQueries).last().asString().contains("source=%2Frotor%2Fcli");
+    assertThat(same.output())
+        .contains(
+            "\"eventId\":\"evt-1\"",
+            "\"source\":\"/rotor/cli\"",
+            "\"type\":\"dev.rotor.rotation.approved.v1\"",
+            "\"ok\":true");
+
+    // The ledger proves the /rotor/cli event with that id, not the key-generator's asked for.
+    Rotorctl.Result other = prove("evt-1", "--source", "/rotor/key-generator");
+
+    assertThat(other.exitCode()).isEqualTo(1);
+    assertThat(proofQueries).last().asString().contains("source=%2Frotor%2Fkey-generator");
+    assertThat(other.output())
+        .contains(
+            "  NOT VERIFIED: the proof is for an event from /rotor/cli (entry 1's bytes), not from"
+                + " /rotor/key-generator");
+  }
+
+  @Test
+  void aSourceWithControlCharactersIsRefused() {
+    Rotorctl.Result result = prove("evt-1", "--source", "/rotor/cli\u001b[2J");
+
+    assertThat(result.exitCode()).isEqualTo(2);
+    assertThat(result.errorOutput())
+        .isEqualTo("rotorctl: ROTOR-7000 --source: 1 to 256 characters, no control characters");
+  }
+
+  @Test
+  void canonicalBytesThatSayTwoThingsAreRefused() {
+    proof = proof(1, "evt-1", B64.encodeToString(leaves.get(1)), path(1));
+    String twice = "{\"id\":\"evt-1\",\"source\":\"/rotor/cli\",\"type\":\"t\",\"id\":\"evt-2\"}";
+    entries.put(1L, entry(1, twice.getBytes(StandardCharsets.UTF_8)));
+
+    Rotorctl.Result duplicate = prove("evt-1");
+
+    assertThat(duplicate.exitCode()).isEqualTo(1);
+    assertThat(duplicate.errorOutput())
+        .isEqualTo(
+            "rotorctl: ROTOR-7207 the ledger's proof does not verify: entry 1 is malformed:"
+                + " canonical: a name twice in one JSON object");
+
+    byte[] trailing =
+        (new String(canonical.get(1), StandardCharsets.UTF_8) + " {\"id\":\"evt-2\"}")
+            .getBytes(StandardCharsets.UTF_8);
+    entries.put(1L, entry(1, trailing));
+
+    Rotorctl.Result more = prove("evt-1");
+
+    assertThat(more.exitCode()).isEqualTo(1);
+    assertThat(more.errorOutput())
+        .isEqualTo(
+            "rotorctl: ROTOR-7207 the ledger's proof does not verify: entry 1 is malformed:"
+                + " canonical: more than one JSON value");
+  }
+
+  @Test
+  void aRefusedTreeSizeIsAskedAgainWithoutButALedgerThatIsDownIsNot() {
+    proof = proof(1, "evt-1", B64.encodeToString(leaves.get(1)), path(1));
+    statusWithTreeSize = 400;
+
+    Rotorctl.Result refused = prove("evt-1");
+
+    assertThat(refused.exitCode()).as(refused.output() + refused.errorOutput()).isZero();
+    assertThat(proofQueries).hasSize(2);
+    assertThat(proofQueries.get(1)).doesNotContain("treeSize");
+
+    for (int status : List.of(500, 503, 429)) {
+      proofQueries.clear();
+      statusWithTreeSize = status;
+
+      Rotorctl.Result down = prove("evt-1");
+
+      assertThat(down.exitCode()).isEqualTo(3);
+      assertThat(down.errorOutput()).startsWith("rotorctl: ROTOR-7202 the ledger refused");
+      assertThat(proofQueries).hasSize(1);
+    }
+
+    proofQueries.clear();
+    statusWithTreeSize = 200;
+    proof = "<html>proxy error</html>";
+
+    Rotorctl.Result garbage = prove("evt-1");
+
+    assertThat(garbage.exitCode()).isEqualTo(1);
+    assertThat(garbage.errorOutput())
+        .isEqualTo(
+            "rotorctl: ROTOR-7207 the ledger's proof does not verify: the inclusion proof is"
+                + " malformed: not JSON");
+    assertThat(proofQueries).hasSize(1);
+  }
+
+  @Test
+  void anEntryThatIsNotJsonDoesNotVerify() {
+    proof = proof(1, "evt-1", B64.encodeToString(leaves.get(1)), path(1));
+    entries.put(1L, "<html>proxy error</html>");
+
+    Rotorctl.Result result = prove("evt-1");
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(result.errorOutput())
+        .isEqualTo(
+            "rotorctl: ROTOR-7207 the ledger's proof does not verify: entry 1 is malformed: not"
+                + " JSON");
+  }
+
+  @Test
+  void theLedgersLabelIsShownCutAndWithoutControlCharacters() {
+    String label = "evt-1\\u001b[2J" + "x".repeat(300);
+    proof = proof(3, label, B64.encodeToString(leaves.get(3)), path(3));
+
+    Rotorctl.Result result = prove("evt-1");
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(result.output())
+        .doesNotContain("\u001b")
+        .doesNotContain("x".repeat(100))
+        .contains(
+            "the proof is for event evt-3 (entry 3's bytes), not evt-1; the ledger labelled"
+                + " it evt-1 [2Jxxx");
   }
 }
