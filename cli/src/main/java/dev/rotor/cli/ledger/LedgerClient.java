@@ -60,6 +60,23 @@ public final class LedgerClient {
     return "ROTOR-7204".equals(e.id());
   }
 
+  /** Whether the ledger answered {@code 2xx} with a body that is not JSON. */
+  public static boolean isNotJson(CliException e) {
+    return "ROTOR-7202".equals(e.id())
+        && e.getCause() instanceof com.fasterxml.jackson.core.JsonProcessingException;
+  }
+
+  /**
+   * Whether the ledger refused the request as such ({@code 4xx} other than {@code 404} and {@code
+   * 429}, e.g. {@code 400}): asking otherwise may do; not a {@code 5xx}, a {@code 429} or a body
+   * that is not JSON.
+   */
+  public static boolean isRefused(CliException e) {
+    return "ROTOR-7202".equals(e.id())
+        && e.exitCode() == dev.rotor.cli.ExitCodes.USAGE
+        && e.getCause() == null;
+  }
+
   private JsonNode send(HttpRequest.Builder builder, String accept) {
     HttpResponse<String> response =
         exchange(builder.timeout(timeout).header("Accept", accept).build());

@@ -68,6 +68,13 @@ public final class EventLines {
           + (r.stages().isEmpty() ? "" : ", stages " + String.join(", ", r.stages()))
           + (r.reason() == null ? "" : ": \"" + Texts.cut(r.reason(), 80) + "\"");
     }
+    if (RotationState.answersAnotherRequest(data)) {
+      RotationRejected r = (RotationRejected) data;
+      return "a request for "
+          + r.targetId()
+          + " reused this rotation id: rejected as DUPLICATE (an answer to that request, not an"
+          + " end of the rotation the id names)";
+    }
     if (data instanceof RotationRejected r) {
       return "rejected: " + r.reason() + ": " + Texts.cut(r.message(), 160);
     }

@@ -7,6 +7,7 @@ import dev.rotor.common.event.ManifestProposed;
 import dev.rotor.common.event.ManifestRolledBack;
 import dev.rotor.common.event.Phase;
 import dev.rotor.common.event.PlanCarrying;
+import dev.rotor.common.event.Reasons;
 import dev.rotor.common.event.RollbackCompleted;
 import dev.rotor.common.event.RollbackFailed;
 import dev.rotor.common.event.RolloutCompleted;
@@ -22,14 +23,18 @@ import dev.rotor.common.event.RotationReviewRejected;
 import dev.rotor.common.event.RotationRollbackRequested;
 import dev.rotor.common.event.RotationRolledBack;
 import dev.rotor.common.event.RotorEvent;
+import dev.rotor.common.event.Sources;
 import dev.rotor.common.event.VerificationFailed;
 import dev.rotor.common.event.VerificationInconclusive;
 import dev.rotor.common.event.VerificationPassed;
 import dev.rotor.common.event.VerificationStarted;
 import dev.rotor.common.plan.Plan;
 import dev.rotor.common.plan.Stage;
+import java.time.Clock;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,6 +46,19 @@ import java.util.Set;
  * arrive in any order across topics: every event records a fact (this phase started, that soak ends
  * then), and the state is derived from the facts, never from the order they came in. An event seen
  * twice (same id) changes nothing.
+ *
+ * <p>A request that reuses the rotation id of an earlier one is answered by the key-generator with
+ * a {@code DUPLICATE} {@code rotation.rejected} that carries the reused id: both that request and
+ * its answer name this rotation, but neither is news of it. The rejection neither ends nor rejects
+ * the rotation ({@link #duplicates()} keeps it as a note), and the request the rotation stands on
+ * is the one the key-generator answered for it ({@link #request()}), not the last one read.
+ *
+ * <p>The key-generator derives the id of its answer from the id of the request it answers ({@link
+ * EventEnvelope#causedBy}), so each {@code DUPLICATE} is paired here with the request it answers: a
+ * paired request is the reusing one, never the rotation's own. If nothing but {@code DUPLICATE}
+ * answers and the requests they answer is seen of a rotation id (the rotation the id names aged out
+ * of the topics, or was not read, e.g. for another target), no rotation is going on as far as these
+ * events tell: the {@code DUPLICATE} ends it as rejected, as it did before reuse was told apart.
  */
 public final class RotationState {
 
@@ -72,10 +90,11 @@ public final class RotationState {
   private final Map<String, StageProgress> stages = new LinkedHashMap<>();
   private final List<RotationApproved> approvals = new ArrayList<>();
   private final List<Instant> forcedAt = new ArrayList<>();
-  private String targetId;
+  private final List<Requested> requests = new ArrayList<>();
+  private final List<Duplicate> duplicates = new ArrayList<>();
+  private int otherEvents;
+  private String otherTarget;
   private Plan plan;
-  private RotationRequested request;
-  private Instant requestedAt;
   private KeyGenerated key;
   private ManifestProposed proposal;
   private ManifestApproved merge;
@@ -89,6 +108,32 @@ public final class RotationState {
   private Instant firstEventAt;
   private Instant lastEventAt;
   private Instant endedAt;
+
+  /** The key-generator, which answers a request that reuses a rotation id with a DUPLICATE. */
+  private static final String KEY_GENERATOR = Sources.of("key-generator");
+
+  /** {@link EventEnvelope#causedBy} needs a clock; the id it derives does not depend on it. */
+  private static final Clock ANY_TIME = Clock.fixed(Instant.EPOCH, ZoneOffset.UTC);
+
+  /**
+   * A {@code rotation.requested} seen: its event id, when it was made, and as which event it was
+   * read.
+   */
+  private record Requested(RotationRequested data, String eventId, Instant at, int read) {}
+
+  /** A {@code DUPLICATE} {@code rotation.rejected} seen, as which event and when. */
+  private record Duplicate(RotationRejected data, String eventId, String source, Instant at) {
+
+    /**
+     * Whether this is the key-generator's answer to {@code request}: its id is the one the
+     * key-generator derives from the request's ({@link EventEnvelope#causedBy}).
+     */
+    boolean answers(Requested request) {
+      return KEY_GENERATOR.equals(source)
+          && eventId.equals(
+              EventEnvelope.causedBy(request.eventId(), data, KEY_GENERATOR, ANY_TIME).id());
+    }
+  }
 
   public RotationState(String rotationId) {
     this.rotationId = rotationId;
@@ -117,16 +162,23 @@ public final class RotationState {
     if (lastEventAt == null || at.isAfter(lastEventAt)) {
       lastEventAt = at;
     }
-    if (targetId == null) {
-      targetId = event.subject();
-    }
     if (event.data() instanceof PlanCarrying carrying && carrying.plan() != null) {
       plan(carrying.plan());
     }
     RotorEvent data = event.data();
+    if (!(data instanceof RotationRequested) && !answersAnotherRequest(data)) {
+      otherEvents++;
+      if (otherTarget == null) {
+        otherTarget = event.subject();
+      }
+    }
     if (data instanceof RotationRequested r) {
-      request = r;
-      requestedAt = r.requestedAt() != null ? r.requestedAt() : at;
+      requests.add(
+          new Requested(
+              r, event.id(), r.requestedAt() != null ? r.requestedAt() : at, requests.size()));
+    } else if (answersAnotherRequest(data)) {
+      // The answer to another request that reused this rotation's id: no news of this rotation.
+      duplicates.add(new Duplicate((RotationRejected) data, event.id(), event.source(), at));
     } else if (data instanceof RotationRejected r) {
       rejected = r;
       ended(at);
@@ -196,6 +248,67 @@ public final class RotationState {
     return true;
   }
 
+  /**
+   * Whether {@code data} is the key-generator's {@code DUPLICATE} answer to a request that reused
+   * this rotation's id: it names the rotation but neither ends nor rejects it.
+   */
+  static boolean answersAnotherRequest(RotorEvent data) {
+    return data instanceof RotationRejected r && r.reason() == Reasons.Rejection.DUPLICATE;
+  }
+
+  /** Whether a {@code DUPLICATE} seen answers {@code request}: it reused the rotation id. */
+  private boolean paired(Requested request) {
+    return duplicates.stream().anyMatch(d -> d.answers(request));
+  }
+
+  /** The requests seen that no {@code DUPLICATE} seen answers. */
+  private List<Requested> unpaired() {
+    return requests.stream().filter(r -> !paired(r)).toList();
+  }
+
+  /**
+   * Whether all that was seen of the rotation id is {@code DUPLICATE} answers and the requests they
+   * answer: no news of a rotation, only of requests that reused the id.
+   */
+  private boolean onlyReuse() {
+    return !duplicates.isEmpty() && otherEvents == 0 && requests.stream().allMatch(this::paired);
+  }
+
+  /** The first {@code DUPLICATE} seen, by time; {@code null} if none. */
+  private Duplicate firstDuplicate() {
+    return duplicates.stream().min(Comparator.comparing(Duplicate::at)).orElse(null);
+  }
+
+  /**
+   * The request the rotation stands on: of the {@code rotation.requested} seen that no {@code
+   * DUPLICATE} answers, the one the key-generator answered for this rotation ({@code key.generated}
+   * or a rejection other than {@code DUPLICATE}), told by the target (and requester) that answer
+   * names. If the answer is known but none of those requests has its target (or its requester),
+   * none is the rotation's own: {@code null}. Only while no answer was seen is it a guess: the one
+   * made first (then the one read first).
+   */
+  private Requested admitted() {
+    List<Requested> candidates = unpaired();
+    String answeredTarget =
+        key != null ? key.targetId() : rejected != null ? rejected.targetId() : null;
+    String answeredBy = key != null ? key.requestedBy() : null;
+    return candidates.stream()
+        .filter(r -> answeredTarget == null || answeredTarget.equals(r.data().targetId()))
+        .filter(r -> answeredBy == null || answeredBy.equals(r.data().requestedBy()))
+        .min(Comparator.comparing(Requested::at).thenComparingInt(Requested::read))
+        .orElse(null);
+  }
+
+  /**
+   * The request shown for a rotation id of which {@link #onlyReuse() only reuse} was seen: the
+   * first made of the requests the {@code DUPLICATE} answers answer.
+   */
+  private Requested reusing() {
+    return requests.stream()
+        .min(Comparator.comparing(Requested::at).thenComparingInt(Requested::read))
+        .orElse(null);
+  }
+
   private void ended(Instant at) {
     if (endedAt == null || at.isBefore(endedAt)) {
       endedAt = at;
@@ -236,9 +349,25 @@ public final class RotationState {
     return rotationId;
   }
 
-  /** The target, once any event of the rotation was seen; else {@code null}. */
+  /**
+   * The target, once any event of the rotation was seen; else {@code null}: the one of its {@code
+   * key.generated}, else of its request ({@link #request()}), else of its other events. A {@code
+   * DUPLICATE} rejection names the target of the request it answers, so it counts only when nothing
+   * else was seen.
+   */
   public String targetId() {
-    return targetId;
+    if (key != null) {
+      return key.targetId();
+    }
+    RotationRequested request = request();
+    if (request != null && request.targetId() != null) {
+      return request.targetId();
+    }
+    if (otherTarget != null) {
+      return otherTarget;
+    }
+    Duplicate duplicate = firstDuplicate();
+    return duplicate == null ? null : duplicate.data().targetId();
   }
 
   /** Whether any event of the rotation was seen. */
@@ -250,15 +379,27 @@ public final class RotationState {
     return plan;
   }
 
+  /**
+   * The request the rotation stands on, or {@code null} if none was seen: the one the key-generator
+   * answered for this rotation, not a later one that reused its id; if {@link #onlyReuse() only
+   * reuse} was seen, the reusing request.
+   */
   public RotationRequested request() {
-    return request;
+    Requested request = shownRequest();
+    return request == null ? null : request.data();
+  }
+
+  private Requested shownRequest() {
+    return onlyReuse() ? reusing() : admitted();
   }
 
   public Instant requestedAt() {
-    return requestedAt != null ? requestedAt : firstEventAt;
+    Requested request = shownRequest();
+    return request != null ? request.at() : firstEventAt;
   }
 
   public String requestedBy() {
+    RotationRequested request = request();
     if (request != null && request.requestedBy() != null) {
       return request.requestedBy();
     }
@@ -305,8 +446,23 @@ public final class RotationState {
     return failed;
   }
 
+  /**
+   * The rejection of the rotation's own request, or {@code null}; a {@code DUPLICATE} only if
+   * {@link #onlyReuse() nothing but reuse} was seen of the rotation id.
+   */
   public RotationRejected rejected() {
+    if (rejected == null && onlyReuse()) {
+      return firstDuplicate().data();
+    }
     return rejected;
+  }
+
+  /**
+   * The {@code DUPLICATE} answers to other requests that reused this rotation's id: a note, not an
+   * outcome (none if {@link #onlyReuse() nothing but reuse} was seen: then one is the outcome).
+   */
+  public List<RotationRejected> duplicates() {
+    return onlyReuse() ? List.of() : duplicates.stream().map(Duplicate::data).toList();
   }
 
   /** The stages in plan order (stages seen before the plan was known follow). */
@@ -320,6 +476,9 @@ public final class RotationState {
 
   /** When the rotation ended, or {@code null}. */
   public Instant endedAt() {
+    if (endedAt == null && onlyReuse()) {
+      return firstDuplicate().at();
+    }
     return endedAt;
   }
 
@@ -345,7 +504,7 @@ public final class RotationState {
     if (failed != null) {
       return Outcome.FAILED;
     }
-    if (rejected != null) {
+    if (rejected() != null) {
       return Outcome.REJECTED;
     }
     return Outcome.IN_PROGRESS;
@@ -379,10 +538,12 @@ public final class RotationState {
    * Whether events of the rotation were seen but no {@code rotation.requested}: nobody is on record
    * as having asked for it (a forged or stray event, a request not read yet, or one older than the
    * topic's retention). The ledger records such a rotation as {@code UNREQUESTED}, whatever its
-   * other events say.
+   * other events say. A request that a {@code DUPLICATE} answers is not the rotation's, nor one of
+   * another target or requester than the key-generator's answer names (unless {@link #onlyReuse()
+   * nothing but reuse} was seen: then the reusing request is the one shown).
    */
   public boolean unrequested() {
-    return known() && request == null;
+    return known() && (onlyReuse() ? requests.isEmpty() : admitted() == null);
   }
 
   /**
@@ -407,7 +568,7 @@ public final class RotationState {
         return "failed (" + failed.reason() + ")";
       }
       case REJECTED -> {
-        return "rejected (" + rejected.reason() + ")";
+        return "rejected (" + rejected().reason() + ")";
       }
       default -> {
         // below

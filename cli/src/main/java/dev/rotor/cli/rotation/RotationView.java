@@ -52,6 +52,13 @@ public final class RotationView {
               + Texts.dateTime(state.requestedAt(), zone)
               + reason);
     }
+    if (!state.duplicates().isEmpty()) {
+      lines.add(
+          "  note: "
+              + state.duplicates().size()
+              + " later request(s) reused this rotation id and were rejected as DUPLICATE;"
+              + " they change nothing here");
+    }
     if (state.key() != null) {
       lines.add(
           "  new key "

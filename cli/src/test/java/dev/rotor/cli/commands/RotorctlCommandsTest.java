@@ -210,6 +210,71 @@ class RotorctlCommandsTest {
   }
 
   @Test
+  void aDuplicateRejectionOfARequestThatReusedTheIdDoesNotEndTheRotationItNames() {
+    // alice's rotation awaits approval; mallory's later request for another target reuses its id
+    // and is answered DUPLICATE. Those two are written first, so they are read first.
+    String rotationId = rotationId();
+    Instant start = Instant.now().minusSeconds(600);
+    Script duplicate =
+        new Script(rotationId, start.plusSeconds(300))
+            .requested("mallory", "shop/app-key")
+            .after(Duration.ofSeconds(1))
+            .duplicate("shop/app-key");
+    Topics.produce(KAFKA, duplicate);
+    Topics.produce(
+        KAFKA,
+        new Script(rotationId, start)
+            .requested("alice")
+            .after(Duration.ofSeconds(1))
+            .keyGenerated()
+            .after(Duration.ofSeconds(1))
+            .proposed());
+
+    Rotorctl.Result inFlight = kafka("status", "--in-flight", "--limit", "1000");
+    assertThat(inFlight.exitCode()).as(inFlight.errorOutput()).isZero();
+    assertThat(inFlight.outputLines().stream().filter(l -> l.startsWith(rotationId)))
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .contains(Script.TARGET, "awaiting approval (0 of 1)", "alice");
+
+    Rotorctl.Result result = kafka("approve", rotationId, "--operator", "alice");
+
+    assertThat(result.exitCode()).as(result.errorOutput()).isZero();
+    assertThat(result.output())
+        .isEqualTo("Approved rotation " + rotationId + " of " + Script.TARGET + " as alice");
+    assertThat(result.errorOutput())
+        .isEqualTo(
+            "rotorctl: ROTOR-7103 note: alice requested this rotation; the policy does not count a"
+                + " requester's own approval");
+    assertThat(only(rotationId, RotationApproved.class).targetId()).isEqualTo(Script.TARGET);
+  }
+
+  @Test
+  void aRotationIdSeenOnlyThroughARequestThatReusedItIsARejectedRequestNotARotationInFlight() {
+    // The rotation the id names aged out of the topics; mallory's request that reused the id and
+    // the key-generator's DUPLICATE answer to it (its id derived from the request's) are left.
+    String rotationId = rotationId();
+    Topics.produce(
+        KAFKA,
+        new Script(rotationId, Instant.now().minusSeconds(60))
+            .requested("mallory", "shop/app-key")
+            .after(Duration.ofSeconds(1))
+            .duplicate("shop/app-key"));
+
+    Rotorctl.Result inFlight = kafka("status", "shop/app-key", "--in-flight", "--limit", "1000");
+    assertThat(inFlight.exitCode()).as(inFlight.errorOutput()).isZero();
+    assertThat(inFlight.output()).doesNotContain(rotationId);
+
+    Rotorctl.Result watch = kafka("watch", rotationId, "--no-live", "--max-wait", "PT20S");
+    assertThat(watch.exitCode()).as(watch.errorOutput()).isEqualTo(1);
+    assertThat(watch.output()).contains("REJECTED: DUPLICATE");
+
+    Rotorctl.Result approve = kafka("approve", rotationId, "--operator", "bob");
+    assertThat(approve.exitCode()).isEqualTo(4);
+    assertThat(approve.errorOutput()).contains("it already ended (rejected (DUPLICATE))");
+    assertThat(Topics.eventsOf(KAFKA, "rotor.approvals", rotationId)).isEmpty();
+  }
+
+  @Test
   void aDecisionAboutARotationThatEndedIsRefused() {
     String rotationId = rotationId();
     Topics.produce(

@@ -30,8 +30,10 @@ import dev.rotor.common.event.VerificationInconclusive;
 import dev.rotor.common.event.VerificationPassed;
 import dev.rotor.common.event.VerificationStarted;
 import dev.rotor.common.plan.Plan;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -87,8 +89,13 @@ public final class Script {
   }
 
   public Script requested(String by) {
+    return requested(by, TARGET);
+  }
+
+  /** A request of {@code target}; a second one reuses the rotation id. */
+  public Script requested(String by, String target) {
     return add(
-        new RotationRequested(rotationId, TARGET, by, "quarterly rotation", List.of(), now),
+        new RotationRequested(rotationId, target, by, "quarterly rotation", List.of(), now),
         "/rotor/cli");
   }
 
@@ -118,6 +125,43 @@ public final class Script {
             "rotation 0a0b0c0d0e0f of this target is still in flight",
             "0a0b0c0d0e0f"),
         Sources.of("key-generator"));
+  }
+
+  /**
+   * The key-generator's answer to a request of {@code target} that reused this rotation's id: it
+   * carries the reused id, but is no news of this rotation.
+   */
+  public Script duplicate(String target) {
+    EventEnvelope request =
+        steps.stream()
+            .map(Step::event)
+            .filter(e -> e.data() instanceof RotationRequested r && target.equals(r.targetId()))
+            .reduce((first, second) -> second)
+            .orElseThrow(() -> new IllegalStateException("no request for " + target + " yet"));
+    return duplicateOf(request.id(), target);
+  }
+
+  /**
+   * The key-generator's DUPLICATE answer to the request with event id {@code requestEventId} (one
+   * this script need not hold): its id is derived from the request's, as the key-generator derives
+   * it ({@link EventEnvelope#causedBy}).
+   */
+  public Script duplicateOf(String requestEventId, String target) {
+    RotationRejected data =
+        new RotationRejected(
+            rotationId,
+            target,
+            Reasons.Rejection.DUPLICATE,
+            "rotation id "
+                + rotationId
+                + " was requested before and names that rotation; this request changes nothing:"
+                + " to rotate again, send a new request with a new rotation id",
+            null);
+    EventEnvelope event =
+        EventEnvelope.causedBy(
+            requestEventId, data, Sources.of("key-generator"), Clock.fixed(now, ZoneOffset.UTC));
+    steps.add(new Step(event, data.type().topics().get(0)));
+    return this;
   }
 
   public Script proposed() {
