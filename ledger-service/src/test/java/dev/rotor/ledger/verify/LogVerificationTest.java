@@ -161,24 +161,7 @@ class LogVerificationTest {
     buildLog();
     for (int k : new int[] {4, 9}) {
       List<StoredEntry> tampered = new ArrayList<>(log);
-      StoredEntry e = log.get(k);
-      byte[] forged = rewrite(e.canonical());
-      byte[] leaf = TreeHashes.leaf(forged);
-      tampered.set(
-          k,
-          new StoredEntry(
-              e.leafIndex(),
-              e.eventId(),
-              e.eventType(),
-              e.source(),
-              e.subject(),
-              e.rotationId(),
-              e.eventTime(),
-              forged,
-              leaf,
-              e.prevHash(),
-              ChainHashes.next(e.prevHash(), leaf),
-              e.subtreeHashes()));
+      tampered.set(k, forgedWithRecomputedHashes(log.get(k)));
 
       VerificationReport report = verify(tampered, List.of(checkpoint));
       assertFirstBad(report, k, Kind.BROKEN_LINK);
@@ -312,24 +295,7 @@ class LogVerificationTest {
   void rowsWrittenToFillTheReportDoNotPushOutTheFindingThatNamesTheForgedEntry() throws Exception {
     buildLog();
     List<StoredEntry> tampered = new ArrayList<>(log);
-    StoredEntry e = log.get(9);
-    byte[] forged = rewrite(e.canonical());
-    byte[] leaf = TreeHashes.leaf(forged);
-    tampered.set(
-        9,
-        new StoredEntry(
-            e.leafIndex(),
-            e.eventId(),
-            e.eventType(),
-            e.source(),
-            e.subject(),
-            e.rotationId(),
-            e.eventTime(),
-            forged,
-            leaf,
-            e.prevHash(),
-            ChainHashes.next(e.prevHash(), leaf),
-            e.subtreeHashes()));
+    tampered.set(9, forgedWithRecomputedHashes(log.get(9)));
     // Checkpoint rows the application role may insert, none signed by the log's key: found first,
     // before any entry, and more of them than the report lists.
     NoteSigner stranger = SigningKeys.load(SigningKeyResource.writeNewKey(keys), ORIGIN);
@@ -418,6 +384,25 @@ class LogVerificationTest {
         .as(report.toString())
         .anyMatch(f -> f.kind() == kind && Long.valueOf(entry).equals(f.entry()));
     assertThat(report.summary()).contains("first bad entry " + entry);
+  }
+
+  /** {@code e} with its data changed and its leaf and chain hashes recomputed to match. */
+  private static StoredEntry forgedWithRecomputedHashes(StoredEntry e) {
+    byte[] forged = rewrite(e.canonical());
+    byte[] leaf = TreeHashes.leaf(forged);
+    return new StoredEntry(
+        e.leafIndex(),
+        e.eventId(),
+        e.eventType(),
+        e.source(),
+        e.subject(),
+        e.rotationId(),
+        e.eventTime(),
+        forged,
+        leaf,
+        e.prevHash(),
+        ChainHashes.next(e.prevHash(), leaf),
+        e.subtreeHashes());
   }
 
   private static StoredEntry withCanonical(StoredEntry e, byte[] canonical) {
