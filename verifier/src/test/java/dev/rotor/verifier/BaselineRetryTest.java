@@ -29,12 +29,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * A baseline Prometheus did not answer is not a baseline without data: the soak's metric checks
- * wait and it is read again, and a stage whose baseline could never be read does not pass on the
- * absolute bounds alone. A real Prometheus behind a proxy that refuses some baseline queries
- * ({@link FlakyPrometheusResource}); the plans' queries are constants (error rate 0, latency 1 ms)
- * labelled with the Deployment, so that the proxy can tell the scenarios apart and the baseline is
- * known: 0 and 1 ms.
+ * A baseline Prometheus did not answer is not a baseline without data: it is read again every round
+ * (the checks meanwhile held to the absolute bounds), and a stage whose baseline could never be
+ * read does not pass on the absolute bounds alone. A real Prometheus behind a proxy that refuses
+ * some baseline queries ({@link FlakyPrometheusResource}); the plans' queries are constants (error
+ * rate 0, latency 1 ms) labelled with the Deployment, so that the proxy can tell the scenarios
+ * apart and the baseline is known: 0 and 1 ms.
  */
 @QuarkusTest
 @WithTestResource(

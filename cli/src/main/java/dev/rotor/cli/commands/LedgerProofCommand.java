@@ -93,11 +93,13 @@ public class LedgerProofCommand implements Callable<Integer> {
     Map<String, String> query = new LinkedHashMap<>();
     if (which.eventId != null) {
       query.put("eventId", which.eventId);
+      if (source != null) {
+        query.put("source", source);
+      }
     } else {
+      // A position names one entry: the ledger takes no source with it (HTTP 400); the entry's
+      // bytes must still say that source (below).
       query.put("leafIndex", String.valueOf(which.leafIndex));
-    }
-    if (source != null) {
-      query.put("source", source);
     }
     if (latest.checkpoint().treeSize() > 0) {
       query.put("treeSize", String.valueOf(latest.checkpoint().treeSize()));

@@ -76,7 +76,10 @@ class LedgerProofTest {
         exchange -> {
           String query = exchange.getRequestURI().getRawQuery();
           proofQueries.add(query);
-          if (statusWithTreeSize != 200 && query.contains("treeSize=")) {
+          if (query.contains("leafIndex=") && query.contains("source=")) {
+            // As the ledger does: a position names one entry, a source goes with an event id.
+            answer(exchange, 400, "{\"error\":\"INVALID\",\"parameter\":\"source\"}");
+          } else if (statusWithTreeSize != 200 && query.contains("treeSize=")) {
             answer(exchange, statusWithTreeSize, bodyWithTreeSize);
           } else {
             answer(exchange, 200, proof);
@@ -262,6 +265,21 @@ class LedgerProofTest {
         .contains(
             "  NOT VERIFIED: the proof is for an event from /rotor/cli (entry 1's bytes), not from"
                 + " /rotor/key-generator");
+  }
+
+  @Test
+  void withALeafIndexTheSourceIsCheckedInTheBytesNotAskedOfTheLedger() {
+    proof = proof(1, "evt-1", B64.encodeToString(leaves.get(1)), path(1));
+
+    Rotorctl.Result same = prove("--leaf-index", "1", "--source", "/rotor/cli");
+
+    assertThat(same.exitCode()).as(same.output() + same.errorOutput()).isZero();
+    assertThat(proofQueries).last().asString().contains("leafIndex=1").doesNotContain("source=");
+
+    Rotorctl.Result other = prove("--leaf-index", "1", "--source", "/rotor/key-generator");
+
+    assertThat(other.exitCode()).as(other.output() + other.errorOutput()).isEqualTo(1);
+    assertThat(other.output()).contains("not from /rotor/key-generator");
   }
 
   @Test

@@ -241,7 +241,12 @@ public class StageRunner {
         // ran long ago, which only the marks could tell (isStale). Failing it would ask for a
         // rollback of a rotation that may have ended; it stays pending and is tried again at
         // the next start.
-        throw failure;
+        LOG.warnf(
+            "ROTOR-3061 rotation %s: the Deployments of its stage on %s cannot be read (%s), and"
+                + " its %s %s is older than this agent remembers, perhaps a replay: nothing is"
+                + " failed; it stays pending and is tried again at the next start",
+            rotation, config.cluster(), failure.reason(), job.cause().type().eventName(), job.id());
+        return null;
       }
       // FORBIDDEN, or TIMEOUT after the API server stayed away (ApiErrors: a conflict is
       // APPLY_CONFLICT): a failure like any other, of the phase the job is at, so that the

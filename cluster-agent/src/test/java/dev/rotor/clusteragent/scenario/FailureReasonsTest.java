@@ -158,7 +158,7 @@ class FailureReasonsTest extends AgentScenario {
           .until(
               () ->
                   Files.readString(Paths.get(logFile), UTF_8)
-                      .contains("ROTOR-3053 job " + replayed.id()));
+                      .contains(replayed.id() + " is older than this agent remembers"));
       assertThat(events(rotation.id())).noneMatch(e -> e.type() == ROLLOUT_FAILED);
       assertThat(journal.pending(replayed.id())).as("left pending, as before").isPresent();
     } finally {

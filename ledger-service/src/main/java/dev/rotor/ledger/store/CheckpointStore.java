@@ -74,15 +74,18 @@ public class CheckpointStore {
     }
   }
 
-  /** The latest checkpoint issued at exactly {@code treeSize}. */
+  /**
+   * The latest checkpoint the log's keys signed at exactly {@code treeSize} ({@link #latest} says
+   * which rows are the log's).
+   */
   public Optional<CheckpointEntity> atSize(long treeSize) {
     return entityManager
         .createQuery(
             "from CheckpointEntity c where c.treeSize = :size order by c.id desc",
             CheckpointEntity.class)
         .setParameter("size", treeSize)
-        .setMaxResults(1)
         .getResultStream()
+        .filter(this::signedByTheLog)
         .findFirst();
   }
 
