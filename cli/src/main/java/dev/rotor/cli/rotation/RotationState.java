@@ -7,7 +7,6 @@ import dev.rotor.common.event.ManifestProposed;
 import dev.rotor.common.event.ManifestRolledBack;
 import dev.rotor.common.event.Phase;
 import dev.rotor.common.event.PlanCarrying;
-import dev.rotor.common.event.Reasons;
 import dev.rotor.common.event.RollbackCompleted;
 import dev.rotor.common.event.RollbackFailed;
 import dev.rotor.common.event.RolloutCompleted;
@@ -253,7 +252,7 @@ public final class RotationState {
    * this rotation's id: it names the rotation but neither ends nor rejects it.
    */
   static boolean answersAnotherRequest(RotorEvent data) {
-    return data instanceof RotationRejected r && r.reason() == Reasons.Rejection.DUPLICATE;
+    return data instanceof RotationRejected r && r.answersAnotherRequest();
   }
 
   /** Whether a {@code DUPLICATE} seen answers {@code request}: it reused the rotation id. */

@@ -26,4 +26,13 @@ public record RotationRejected(
     Checks.present(reason, "reason");
     Checks.nonEmpty(message, "message");
   }
+
+  /**
+   * Whether this answers another request, one that reused the rotation id of an earlier rotation
+   * ({@code DUPLICATE}): it carries that rotation's id but neither ends nor rejects it. Every other
+   * rejection answers the rotation's own request, and ends it.
+   */
+  public boolean answersAnotherRequest() {
+    return reason == Reasons.Rejection.DUPLICATE;
+  }
 }

@@ -74,7 +74,10 @@ public final class RotationProjection {
           first(b.requestedAt, r.requestedAt() != null ? r.requestedAt() : event.time());
       b.reason = first(b.reason, r.reason());
     } else if (data instanceof RotationRejected r) {
-      if (!answersAnotherRequest(r)) {
+      // A DUPLICATE answers a later request that reused the id: no news of this rotation, which
+      // may be in flight or long over; it is one of its entries (counted, in the timeline) and
+      // changes nothing else.
+      if (!r.answersAnotherRequest()) {
         b.end(RotationStatus.REJECTED, event.time(), r.reason().name(), r.message());
       }
     } else if (data instanceof KeyGenerated k) {
@@ -163,18 +166,7 @@ public final class RotationProjection {
     return data instanceof RotationCompleted
         || data instanceof RotationRolledBack
         || data instanceof RotationFailed
-        || (data instanceof RotationRejected r && !answersAnotherRequest(r));
-  }
-
-  /**
-   * Whether a rejection answers a later request that reused the rotation's id ({@code DUPLICATE})
-   * rather than the rotation's own request. It carries the reused id, but it is no news of that
-   * rotation, which may be in flight or long over: it is one of its entries (counted, in the
-   * timeline) and changes nothing else. The duplicate's {@code rotation.requested} changes nothing
-   * either when the rotation's own request is recorded before it (see {@link #apply}).
-   */
-  public static boolean answersAnotherRequest(RotationRejected rejection) {
-    return rejection.reason() == Reasons.Rejection.DUPLICATE;
+        || (data instanceof RotationRejected r && !r.answersAnotherRequest());
   }
 
   private static <T> T first(T existing, T candidate) {

@@ -16,12 +16,12 @@ import org.jboss.logging.Logger;
 /**
  * Puts right the rotation records that earlier versions ended with a {@code DUPLICATE} rejection.
  * That rejection answers another request that reused the rotation's id and ends nothing ({@link
- * RotationProjection#answersAnotherRequest}), but records folded before said {@code REJECTED} (or,
- * not yet requested, {@code REJECTED} as their progress) with outcome {@code DUPLICATE}, for good:
- * the first end is final, so a later completion was not recorded either. Each such record is folded
- * again from its entries, in log order, as a verification does, and replaced. Nothing else folds to
- * outcome {@code DUPLICATE}, so a record put right is not selected again: running this twice
- * changes nothing. Entries are not touched: the rotations table is derived data.
+ * dev.rotor.common.event.RotationRejected#answersAnotherRequest}), but records folded before said
+ * {@code REJECTED} (or, not yet requested, {@code REJECTED} as their progress) with outcome {@code
+ * DUPLICATE}, for good: the first end is final, so a later completion was not recorded either. Each
+ * such record is folded again from its entries, in log order, as a verification does, and replaced.
+ * Nothing else folds to outcome {@code DUPLICATE}, so a record put right is not selected again:
+ * running this twice changes nothing. Entries are not touched: the rotations table is derived data.
  */
 @ApplicationScoped
 public class DuplicateEndRepair {

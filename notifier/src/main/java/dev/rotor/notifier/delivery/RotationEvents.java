@@ -1,7 +1,6 @@
 package dev.rotor.notifier.delivery;
 
 import dev.rotor.common.event.EventEnvelope;
-import dev.rotor.common.event.Reasons;
 import dev.rotor.common.event.RotationRejected;
 
 /** What an event means for the rotation it names, as far as the notifier's records go. */
@@ -28,7 +27,6 @@ public final class RotationEvents {
    * what the notifier remembers of it.
    */
   public static boolean answersAnotherRequest(EventEnvelope event) {
-    return event.data() instanceof RotationRejected rejected
-        && rejected.reason() == Reasons.Rejection.DUPLICATE;
+    return event.data() instanceof RotationRejected rejected && rejected.answersAnotherRequest();
   }
 }
