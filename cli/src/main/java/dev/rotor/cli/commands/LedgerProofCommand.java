@@ -342,35 +342,8 @@ public class LedgerProofCommand implements Callable<Integer> {
    * tree of the latest signed checkpoint, the trusted key signed that checkpoint, the proved leaf
    * hash is that of the entry's own bytes ({@code SHA-256(0x00 || canonical)}), and the entry is
    * the one asked for, by the event id inside those bytes: a root the ledger merely states, or a
-   * label it puts on a proof, proves nothing.
-   */
-  static List<String> problems(
-      boolean included,
-      boolean againstSigned,
-      boolean signatureValid,
-      boolean leafIsEntry,
-      String askedEventId,
-      String provedEventId,
-      String labelledEventId,
-      Long askedLeafIndex,
-      long provedLeafIndex) {
-    return problems(
-        included,
-        againstSigned,
-        signatureValid,
-        leafIsEntry,
-        askedEventId,
-        provedEventId,
-        labelledEventId,
-        askedLeafIndex,
-        provedLeafIndex,
-        null,
-        null);
-  }
-
-  /**
-   * As {@link #problems(boolean, boolean, boolean, boolean, String, String, String, Long, long)},
-   * and the entry's bytes must say the source asked for ({@code --source}), if one was.
+   * label it puts on a proof, proves nothing. With {@code --source}, the entry's bytes must say the
+   * source asked for.
    */
   static List<String> problems(
       boolean included,

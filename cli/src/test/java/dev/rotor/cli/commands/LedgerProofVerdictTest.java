@@ -10,9 +10,12 @@ class LedgerProofVerdictTest {
   @Test
   void anEntryIncludedInTheSignedCheckpointOfTheAskedEventVerifies() {
     assertThat(
-            LedgerProofCommand.problems(true, true, true, true, "evt-1", "evt-1", "evt-1", null, 7))
+            LedgerProofCommand.problems(
+                true, true, true, true, "evt-1", "evt-1", "evt-1", null, 7, null, null))
         .isEmpty();
-    assertThat(LedgerProofCommand.problems(true, true, true, true, null, "evt-1", "evt-1", 7L, 7))
+    assertThat(
+            LedgerProofCommand.problems(
+                true, true, true, true, null, "evt-1", "evt-1", 7L, 7, null, null))
         .isEmpty();
   }
 
@@ -20,7 +23,7 @@ class LedgerProofVerdictTest {
   void aProofAgainstTheLedgersUnsignedCurrentRootDoesNotVerify() {
     assertThat(
             LedgerProofCommand.problems(
-                true, false, true, true, "evt-1", "evt-1", "evt-1", null, 7))
+                true, false, true, true, "evt-1", "evt-1", "evt-1", null, 7, null, null))
         .containsExactly(
             "the entry is newer than the latest signed checkpoint; the ledger's current root is"
                 + " not signed");
@@ -30,7 +33,7 @@ class LedgerProofVerdictTest {
   void aCheckpointWithAnInvalidSignatureDoesNotVerify() {
     assertThat(
             LedgerProofCommand.problems(
-                true, true, false, true, "evt-1", "evt-1", "evt-1", null, 7))
+                true, true, false, true, "evt-1", "evt-1", "evt-1", null, 7, null, null))
         .containsExactly("the checkpoint's signature is not valid for the trusted key");
   }
 
@@ -38,7 +41,7 @@ class LedgerProofVerdictTest {
   void aLeafHashThatIsNotTheHashOfTheEntrysBytesDoesNotVerify() {
     assertThat(
             LedgerProofCommand.problems(
-                true, true, true, false, "evt-1", "evt-1", "evt-1", null, 7))
+                true, true, true, false, "evt-1", "evt-1", "evt-1", null, 7, null, null))
         .containsExactly(
             "the proof's leafHash is not the hash of entry 7's bytes: the proof is for another"
                 + " entry");
@@ -47,7 +50,8 @@ class LedgerProofVerdictTest {
   @Test
   void anEntryWhoseBytesAreAnotherEventDoesNotVerifyWhateverTheLedgerLabelledIt() {
     assertThat(
-            LedgerProofCommand.problems(true, true, true, true, "evt-1", "evt-2", "evt-1", null, 7))
+            LedgerProofCommand.problems(
+                true, true, true, true, "evt-1", "evt-2", "evt-1", null, 7, null, null))
         .containsExactly(
             "the proof is for event evt-2 (entry 7's bytes), not evt-1; the ledger labelled it"
                 + " evt-1");
@@ -56,9 +60,12 @@ class LedgerProofVerdictTest {
   @Test
   void aProofOfAnotherEntryDoesNotVerify() {
     assertThat(
-            LedgerProofCommand.problems(true, true, true, true, "evt-1", "evt-2", "evt-2", null, 7))
+            LedgerProofCommand.problems(
+                true, true, true, true, "evt-1", "evt-2", "evt-2", null, 7, null, null))
         .containsExactly("the proof is for event evt-2 (entry 7's bytes), not evt-1");
-    assertThat(LedgerProofCommand.problems(true, true, true, true, null, "evt-2", "evt-2", 3L, 7))
+    assertThat(
+            LedgerProofCommand.problems(
+                true, true, true, true, null, "evt-2", "evt-2", 3L, 7, null, null))
         .containsExactly("the proof is for entry 7, not 3");
   }
 }

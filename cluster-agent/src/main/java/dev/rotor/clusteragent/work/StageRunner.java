@@ -228,12 +228,7 @@ public class StageRunner {
           restarter.marks(
               plan.namespace(), stage.deployments(), Deadline.after(config.rollout().timeout()));
     } catch (RolloutFailure failure) {
-      if (cancelled.getAsBoolean()) {
-        LOG.infof(
-            "ROTOR-3009 rotation %s on %s: cancelled by its rollback while its Deployments could"
-                + " not be read",
-            rotation, config.cluster());
-        journal.done(job.id(), job.kind(), "cancelled");
+      if (endedByRollback(job, cancelled, "while its Deployments could not be read")) {
         return null;
       }
       if (!job.mayHaveApplied() && job.cause().time().isBefore(journal.rememberedSince())) {
@@ -289,8 +284,7 @@ public class StageRunner {
     try {
       commits = commitsOf(job);
     } catch (RolloutFailure failure) {
-      if (cancelled.getAsBoolean()) {
-        journal.done(job.id(), job.kind(), "cancelled");
+      if (endedByRollback(job, cancelled, "while its commits could not be read")) {
         return null;
       }
       // A resumed job reads its commits again: once distribute is done (its rollout.completed
@@ -302,11 +296,7 @@ public class StageRunner {
       if (job.phasesDone().contains(phase)) {
         continue;
       }
-      if (cancelled.getAsBoolean()) {
-        LOG.infof(
-            "ROTOR-3009 rotation %s on %s: cancelled by its rollback before %s",
-            rotation, config.cluster(), phase.id());
-        journal.done(job.id(), job.kind(), "cancelled");
+      if (endedByRollback(job, cancelled, "before " + phase.id())) {
         return null;
       }
       String commit =
@@ -331,6 +321,21 @@ public class StageRunner {
     }
     journal.done(job.id(), job.kind(), "completed");
     return null;
+  }
+
+  /**
+   * Whether the rotation's rollback cancelled {@code job} (it then ends as cancelled, not failed,
+   * and runs no further phase).
+   */
+  private boolean endedByRollback(Job job, BooleanSupplier cancelled, String when) {
+    if (!cancelled.getAsBoolean()) {
+      return false;
+    }
+    LOG.infof(
+        "ROTOR-3009 rotation %s on %s: cancelled by its rollback %s",
+        job.rotationId(), config.cluster(), when);
+    journal.done(job.id(), job.kind(), "cancelled");
+    return true;
   }
 
   /** The first phase of {@code job}'s stage not done yet, if any: where a failure now belongs. */
